@@ -1,0 +1,200 @@
+package v1alpha1
+
+import (
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// VendorSpec is a vendor's published allowlisting information, as a catalog entry.
+type VendorSpec struct {
+	// displayName is the vendor's name for people, for example "Workato".
+	// +optional
+	// +kubebuilder:validation:MaxLength=128
+	DisplayName string `json:"displayName,omitempty"`
+
+	// source records where this entry was transcribed from.
+	// +optional
+	Source *VendorSource `json:"source,omitempty"`
+
+	// endpoints are the vendor's endpoint groups: sets of addresses with one
+	// direction, opened together.
+	// +required
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="a vendor needs at least one endpoint group, for example endpoints: [{name: api, direction: Egress, ports: [{port: 443}], hostnames: [{name: api.example.com}]}]"
+	Endpoints []EndpointGroup `json:"endpoints"`
+}
+
+// VendorSource is the document a catalog entry was transcribed from.
+type VendorSource struct {
+	// document is the title of the vendor's document.
+	// +required
+	// +kubebuilder:validation:MaxLength=256
+	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name the vendor's document, for example Workato IP allowlists"
+	Document string `json:"document"`
+
+	// url of the document, when known.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	URL string `json:"url,omitempty"`
+
+	// transcribed is the date (YYYY-MM-DD) the entry was copied from the document.
+	// +required
+	// +kubebuilder:validation:MaxLength=10
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')",message="must be a date written YYYY-MM-DD, for example 2025-01-31"
+	Transcribed string `json:"transcribed"`
+}
+
+// CustomerInput says what an endpoint group needs from the allowlist because the
+// vendor's addresses are specific to each customer.
+// +kubebuilder:validation:Enum=None;Hostnames;CIDRs
+type CustomerInput string
+
+const (
+	// CustomerInputNone: the vendor publishes every address of the group.
+	CustomerInputNone CustomerInput = "None"
+	// CustomerInputHostnames: the allowlist supplies hostnames (spec.vendors[].hostnames).
+	CustomerInputHostnames CustomerInput = "Hostnames"
+	// CustomerInputCIDRs: the allowlist supplies networks (spec.vendors[].cidrs).
+	CustomerInputCIDRs CustomerInput = "CIDRs"
+)
+
+// EndpointGroup is a set of vendor addresses with one direction and purpose.
+// +kubebuilder:validation:XValidation:rule="self.direction != 'Egress' || (has(self.ports) && size(self.ports) > 0)",message="an Egress endpoint group must list the ports the pods connect to, for example ports: [{port: 443}]"
+// +kubebuilder:validation:XValidation:rule="self.direction != 'Ingress' || !has(self.ports) || size(self.ports) == 0",message="an Ingress endpoint group takes no ports, because each allowlist names the pod ports that receive the vendor's traffic: remove ports"
+// +kubebuilder:validation:XValidation:rule="(has(self.customerInput) && self.customerInput != 'None') || (has(self.addresses) && size(self.addresses) > 0) || (has(self.hostnames) && size(self.hostnames) > 0)",message="an endpoint group needs addresses (for example addresses: [{cidr: 52.1.37.96/32}]), hostnames (for example hostnames: [{name: api.example.com}]), or customerInput: Hostnames or CIDRs when each customer supplies their own"
+type EndpointGroup struct {
+	// name of the group, for example opa-gateways.
+	// +required
+	Name ObjectName `json:"name"`
+
+	// direction is Ingress for traffic the vendor sends to the pods (webhooks,
+	// API calls) and Egress for traffic the pods send to the vendor.
+	// +required
+	Direction Direction `json:"direction"`
+
+	// description says what the group is for and when to open it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	Description string `json:"description,omitempty"`
+
+	// ports the pods connect to, for an Egress group.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=32
+	Ports []Port `json:"ports,omitempty"`
+
+	// addresses the vendor publishes for the group.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=512
+	Addresses []PublishedAddress `json:"addresses,omitempty"`
+
+	// hostnames the vendor publishes for the group, resolved through DNS, with any
+	// addresses the vendor publishes for each.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=64
+	Hostnames []PublishedHostname `json:"hostnames,omitempty"`
+
+	// customerInput says what the allowlist must supply for this group.
+	// +optional
+	// +kubebuilder:default=None
+	CustomerInput CustomerInput `json:"customerInput,omitempty"`
+
+	// notes carries the vendor's caveats.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	Notes string `json:"notes,omitempty"`
+}
+
+// PublishedAddress is a network the vendor publishes.
+type PublishedAddress struct {
+	// cidr is the network.
+	// +required
+	CIDR CIDR `json:"cidr"`
+
+	// region the address serves; empty for every region.
+	// +optional
+	Region Region `json:"region,omitempty"`
+
+	// deprecated marks an address the vendor no longer uses. It is not rendered
+	// unless an allowlist asks for deprecated addresses.
+	// +optional
+	Deprecated *Deprecation `json:"deprecated,omitempty"`
+
+	// note is the vendor's note on the address.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Note string `json:"note,omitempty"`
+}
+
+// Deprecation records when and why the vendor deprecated an address.
+type Deprecation struct {
+	// since is the date (YYYY-MM-DD) the vendor deprecated the address.
+	// +required
+	// +kubebuilder:validation:MaxLength=10
+	// +kubebuilder:validation:XValidation:rule="self.matches('^[0-9]{4}-[0-9]{2}-[0-9]{2}$')",message="must be a date written YYYY-MM-DD, for example 2025-01-31"
+	Since string `json:"since"`
+
+	// note is the vendor's words on it.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Note string `json:"note,omitempty"`
+}
+
+// PublishedHostname is a hostname the vendor publishes.
+type PublishedHostname struct {
+	// name is the hostname.
+	// +required
+	Name Hostname `json:"name"`
+
+	// region the hostname serves; empty for every region.
+	// +optional
+	Region Region `json:"region,omitempty"`
+
+	// addresses the vendor publishes for the hostname. They are rendered together
+	// with what DNS returns, and alone when DNS has not answered yet.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=64
+	Addresses []CIDR `json:"addresses,omitempty"`
+
+	// note is the vendor's note on the hostname.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Note string `json:"note,omitempty"`
+}
+
+// +kubebuilder:object:root=true
+// +kubebuilder:resource:scope=Cluster,categories=vendorallowlist
+// +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`
+// +kubebuilder:printcolumn:name="Transcribed",type=string,JSONPath=`.spec.source.transcribed`
+// +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
+// +kubebuilder:validation:XValidation:rule="self.metadata.name.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?$') && size(self.metadata.name) <= 63",fieldPath=".metadata",message="a Vendor's name is what allowlists write in spec.vendors[].name, so it must be a lower-case DNS label of at most 63 characters, such as workato or acme-payments"
+
+// Vendor is a catalog entry: the addresses and hostnames a SaaS vendor publishes for
+// allowlisting. A Vendor named like a built-in vendor replaces it; any other name
+// adds a vendor. Every VendorAllowlist that names it is re-rendered when it changes.
+type Vendor struct {
+	metav1.TypeMeta   `json:",inline"`
+	metav1.ObjectMeta `json:"metadata,omitempty"`
+
+	// spec is the catalog entry.
+	// +required
+	Spec VendorSpec `json:"spec"`
+}
+
+// +kubebuilder:object:root=true
+
+// VendorList contains a list of Vendor.
+type VendorList struct {
+	metav1.TypeMeta `json:",inline"`
+	metav1.ListMeta `json:"metadata,omitempty"`
+	Items           []Vendor `json:"items"`
+}
+
+func init() {
+	SchemeBuilder.Register(&Vendor{}, &VendorList{})
+}
