@@ -1,0 +1,301 @@
+package render_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+)
+
+// FuzzRender builds an allowlist over the built-in catalog and DNS answers from the
+// fuzzer's bytes, and checks that compiling and rendering never panic, that an error
+// is a *render.Error naming a reason and a field, and that what renders is
+// deterministic and safe: no rule without peers, never the whole address space,
+// canonical and non-overlapping prefixes (see checkPolicies).
+//
+// The seed corpus is in testdata/fuzz/FuzzRender; run the fuzzer with
+//
+//	go test ./internal/render/ -run '^$' -fuzz FuzzRender -fuzztime 1m
+func FuzzRender(f *testing.F) {
+	f.Add([]byte{})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		in := &fuzzInput{data: data}
+		a := in.allowlist()
+		plan, err := render.Compile(a, builtin())
+		if err != nil {
+			var rerr *render.Error
+			if !errors.As(err, &rerr) {
+				t.Fatalf("error %T %v, want a *render.Error", err, err)
+			}
+			if rerr.Reason == "" || len(rerr.Errors) == 0 {
+				t.Fatalf("error without reason or fields: %#v", rerr)
+			}
+			for _, e := range rerr.Errors {
+				if e.Field == "" || e.Error() == "" {
+					t.Fatalf("error without field: %#v", e)
+				}
+			}
+			return
+		}
+
+		hostnames := plan.Hostnames()
+		if !slices.IsSorted(hostnames) || len(slices.Compact(slices.Clone(hostnames))) != len(hostnames) {
+			t.Fatalf("Hostnames not sorted and unique: %v", hostnames)
+		}
+		resolved := in.resolved(hostnames)
+
+		policies := plan.Render(resolved)
+		checkPolicies(t, a, policies)
+		if t.Failed() {
+			t.Fatalf("allowlist:\n%s\nresolved: %v\npolicies:\n%s", mustYAML(t, a), resolved, marshalStream(t, policies))
+		}
+
+		want := marshalStream(t, policies)
+		if got := marshalStream(t, plan.Render(resolved)); !bytes.Equal(want, got) {
+			t.Fatalf("rendering twice differs:\n%s", cmp.Diff(string(want), string(got)))
+		}
+		r := rand.New(rand.NewPCG(uint64(len(data)), 7))
+		if got := marshalStream(t, plan.Render(shuffled(r, resolved))); !bytes.Equal(want, got) {
+			t.Fatalf("shuffled DNS answers render differently:\n%s", cmp.Diff(string(want), string(got)))
+		}
+		again, err := render.Compile(a.DeepCopy(), builtin())
+		if err != nil {
+			t.Fatalf("second Compile: %v", err)
+		}
+		if got := marshalStream(t, again.Render(resolved)); !bytes.Equal(want, got) {
+			t.Fatalf("compiling twice differs:\n%s", cmp.Diff(string(want), string(got)))
+		}
+	})
+}
+
+func mustYAML(t testing.TB, a *v1alpha1.VendorAllowlist) string {
+	out, err := yaml.Marshal(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// fuzzInput hands out the fuzzer's bytes; once they run out it hands out zeros.
+type fuzzInput struct {
+	data []byte
+}
+
+func (in *fuzzInput) next() byte {
+	if len(in.data) == 0 {
+		return 0
+	}
+	b := in.data[0]
+	in.data = in.data[1:]
+	return b
+}
+
+func (in *fuzzInput) n(limit int) int { return int(in.next()) % limit }
+
+func (in *fuzzInput) bit() bool { return in.next()&1 == 1 }
+
+func (in *fuzzInput) u16() uint16 { return uint16(in.next())<<8 | uint16(in.next()) }
+
+func pick[T any](in *fuzzInput, pool []T) T { return pool[in.n(len(pool))] }
+
+// some picks up to limit items of pool, without repeats (the API's lists are sets).
+func some[T comparable](in *fuzzInput, pool []T, limit int) []T {
+	var out []T
+	for range in.n(limit + 1) {
+		v := pick(in, pool)
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+var (
+	fuzzVendors   = append(builtinNames(), "nosuch")
+	fuzzEndpoints = append(builtinGroups(), "nosuch")
+	fuzzRegions   = []v1alpha1.Region{"US", "EU", "IN", "AU", "XX"}
+	fuzzDirs      = []v1alpha1.Direction{v1alpha1.DirectionIngress, v1alpha1.DirectionEgress}
+	fuzzProtocols = []v1alpha1.Protocol{"", v1alpha1.ProtocolTCP, v1alpha1.ProtocolUDP, v1alpha1.ProtocolSCTP}
+	fuzzHostnames = []v1alpha1.Hostname{
+		"fe1.acme.example.com", "fe2.acme.example.com", "api.partner.example.com",
+		"sg1.workato.com", "www.workato.com", "v6.partner.example.com",
+	}
+)
+
+func builtinNames() []v1alpha1.ObjectName {
+	var out []v1alpha1.ObjectName
+	for _, n := range builtin().Names() {
+		out = append(out, v1alpha1.ObjectName(n))
+	}
+	return out
+}
+
+func builtinGroups() []v1alpha1.ObjectName {
+	var out []v1alpha1.ObjectName
+	for _, n := range builtin().Names() {
+		v, _ := builtin().Get(n)
+		for _, g := range v.Spec.Endpoints {
+			out = append(out, g.Name)
+		}
+	}
+	return out
+}
+
+func (in *fuzzInput) allowlist() *v1alpha1.VendorAllowlist {
+	a := &v1alpha1.VendorAllowlist{ObjectMeta: metav1.ObjectMeta{Name: "fuzz", Namespace: "ns"}}
+	if in.bit() {
+		a.Spec.PodSelector.MatchLabels = map[string]string{"app": "fuzz"}
+	}
+	for range in.n(4) {
+		flags := in.next()
+		sel := v1alpha1.VendorSelection{Name: pick(in, fuzzVendors)}
+		if flags&1 != 0 {
+			sel.Directions = some(in, fuzzDirs, 2)
+		}
+		if flags&2 != 0 {
+			sel.Endpoints = some(in, fuzzEndpoints, 3)
+		}
+		if flags&4 != 0 {
+			sel.Regions = some(in, fuzzRegions, 3)
+		}
+		if flags&8 != 0 {
+			sel.Ports = in.ports()
+		}
+		sel.AllPorts = flags&16 != 0
+		if flags&32 != 0 {
+			sel.Hostnames = some(in, fuzzHostnames, 3)
+		}
+		if flags&64 != 0 {
+			sel.CIDRs = in.cidrs(3)
+		}
+		sel.IncludeDeprecated = flags&128 != 0
+		if !slices.ContainsFunc(a.Spec.Vendors, func(v v1alpha1.VendorSelection) bool { return v.Name == sel.Name }) {
+			a.Spec.Vendors = append(a.Spec.Vendors, sel)
+		}
+	}
+	for i := range in.n(4) {
+		flags := in.next()
+		e := v1alpha1.CustomEntry{
+			Name:      v1alpha1.ObjectName(fmt.Sprintf("c%d", i)),
+			Direction: fuzzDirs[flags&1],
+		}
+		if flags&2 != 0 {
+			e.Hostnames = some(in, fuzzHostnames, 2)
+		}
+		if flags&4 != 0 || len(e.Hostnames) == 0 {
+			e.CIDRs = in.cidrs(4)
+		}
+		if flags&8 != 0 {
+			e.AllPorts = true
+		} else {
+			e.Ports = in.ports()
+		}
+		a.Spec.Custom = append(a.Spec.Custom, e)
+	}
+	switch in.n(3) {
+	case 1:
+		a.Spec.AllowDNS = ptr(true)
+	case 2:
+		a.Spec.AllowDNS = ptr(false)
+	}
+	switch in.n(4) {
+	case 1:
+		a.Spec.ClusterDNS = &v1alpha1.ClusterDNS{Namespace: "dns"}
+	case 2:
+		a.Spec.ClusterDNS = &v1alpha1.ClusterDNS{PodSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"app": "coredns"}}}
+	case 3:
+		a.Spec.ClusterDNS = &v1alpha1.ClusterDNS{Namespace: "dns", PodSelector: &metav1.LabelSelector{}}
+	}
+	return a
+}
+
+// ports are valid as the API server would have them (1-65535, endPort >= port), in
+// any protocol, including none (TCP).
+func (in *fuzzInput) ports() []v1alpha1.Port {
+	var out []v1alpha1.Port
+	for range in.n(4) {
+		p := v1alpha1.Port{Protocol: pick(in, fuzzProtocols), Port: int32(in.u16()%65535) + 1}
+		if in.bit() {
+			end := p.Port + int32(in.u16())%(65536-p.Port)
+			p.EndPort = &end
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// cidrs are mostly canonical networks of any length, including /0, plus the odd
+// one that is not a CIDR at all or has host bits set.
+func (in *fuzzInput) cidrs(limit int) []v1alpha1.CIDR {
+	var out []v1alpha1.CIDR
+	for range in.n(limit + 1) {
+		var s string
+		switch kind := in.n(8); kind {
+		case 0:
+			s = "not-a-cidr"
+		case 1:
+			s = in.addr().String() + "/8" // may have host bits set, or be IPv6 /8
+		default:
+			a := in.addr()
+			bits := in.n(a.BitLen() + 1)
+			if kind < 4 {
+				bits = a.BitLen()
+			}
+			s = netip.PrefixFrom(a, bits).Masked().String()
+		}
+		if c := v1alpha1.CIDR(s); !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// addr is an IPv4 or IPv6 address from a small space, so that addresses repeat and
+// contain each other.
+func (in *fuzzInput) addr() netip.Addr {
+	if in.bit() {
+		return netip.AddrFrom4([4]byte{10 + in.next()%4, in.next() % 4, in.next() % 4, in.next()})
+	}
+	var b [16]byte
+	b[0], b[1], b[2], b[3] = 0x20, 0x01, 0x0d, 0xb8
+	b[5], b[15] = in.next()%4, in.next()
+	return netip.AddrFrom16(b)
+}
+
+// resolved answers for some of the hostnames, and for one the plan does not name;
+// the answers may repeat, be IPv4-mapped IPv6 or carry a zone.
+func (in *fuzzInput) resolved(hostnames []string) render.Resolved {
+	out := render.Resolved{}
+	for _, h := range append(slices.Clone(hostnames), "unrelated.example.com") {
+		if !in.bit() {
+			continue
+		}
+		var as []netip.Addr
+		for range in.n(5) {
+			a := in.addr()
+			switch in.n(6) {
+			case 0:
+				if a.Is4() {
+					a = netip.AddrFrom16(a.As16())
+				}
+			case 1:
+				if a.Is6() {
+					a = a.WithZone("eth0")
+				}
+			}
+			as = append(as, a)
+		}
+		out[h] = as
+	}
+	return out
+}

@@ -1,0 +1,133 @@
+package render_test
+
+import (
+	"bytes"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+)
+
+// builtin is the built-in catalog as the renderer sees it.
+func builtin() render.Catalog { return catalog.Builtin() }
+
+// loadAllowlist decodes testdata/file strictly, so a typo in a test input fails
+// instead of silently rendering something else.
+func loadAllowlist(t testing.TB, file string) *v1alpha1.VendorAllowlist {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", file))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var a v1alpha1.VendorAllowlist
+	if err := yaml.UnmarshalStrict(data, &a); err != nil {
+		t.Fatalf("testdata/%s: %v", file, err)
+	}
+	return &a
+}
+
+// parseAllowlist decodes an inline YAML allowlist strictly.
+func parseAllowlist(t testing.TB, doc string) *v1alpha1.VendorAllowlist {
+	t.Helper()
+	var a v1alpha1.VendorAllowlist
+	if err := yaml.UnmarshalStrict([]byte(doc), &a); err != nil {
+		t.Fatalf("%v\n%s", err, doc)
+	}
+	return &a
+}
+
+// compile compiles against the built-in catalog and fails the test on an error.
+func compile(t testing.TB, a *v1alpha1.VendorAllowlist) *render.Plan {
+	t.Helper()
+	plan, err := render.Compile(a, builtin())
+	if err != nil {
+		t.Fatalf("Compile(%s): %v", a.Name, err)
+	}
+	return plan
+}
+
+// marshalStream writes policies as a YAML stream, one document each.
+func marshalStream(t testing.TB, policies []networkingv1.NetworkPolicy) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	for i := range policies {
+		out, err := yaml.Marshal(&policies[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf.WriteString("---\n")
+		buf.Write(out)
+	}
+	return buf.Bytes()
+}
+
+// addrs parses IP addresses, failing the test on a bad one.
+func addrs(t testing.TB, ss ...string) []netip.Addr {
+	t.Helper()
+	out := make([]netip.Addr, 0, len(ss))
+	for _, s := range ss {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// resolvedOf builds a Resolved from hostname → address strings.
+func resolvedOf(t testing.TB, m map[string][]string) render.Resolved {
+	t.Helper()
+	if m == nil {
+		return nil
+	}
+	out := render.Resolved{}
+	for name, ss := range m {
+		out[name] = addrs(t, ss...)
+	}
+	return out
+}
+
+// sortedKeys returns the keys of m in order.
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// cidrsOf returns the ipBlock CIDRs of peers, in order.
+func cidrsOf(peers []networkingv1.NetworkPolicyPeer) []string {
+	var out []string
+	for _, p := range peers {
+		if p.IPBlock != nil {
+			out = append(out, p.IPBlock.CIDR)
+		}
+	}
+	return out
+}
+
+// fakeCatalog satisfies render.Catalog with vendors written in the test.
+type fakeCatalog map[string]*v1alpha1.Vendor
+
+func (f fakeCatalog) Get(name string) (*v1alpha1.Vendor, bool) {
+	v, ok := f[name]
+	if !ok {
+		return nil, false
+	}
+	return v.DeepCopy(), true
+}
+
+func (f fakeCatalog) Names() []string { return sortedKeys(f) }
+
+func ptr[T any](v T) *T { return &v }

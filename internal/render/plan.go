@@ -1,0 +1,418 @@
+// Package render turns a VendorAllowlist and the vendor catalog into NetworkPolicies.
+//
+// It is pure: no client, no clock, no DNS. Rendering happens in two steps so the
+// caller can do its I/O in between: Compile checks the allowlist against the catalog
+// and says which hostnames need resolving; Plan.Render takes the resolved addresses
+// and returns the policies. The same input always gives byte-identical output.
+package render
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+)
+
+// Catalog is the read side of the vendor catalog the renderer needs.
+type Catalog interface {
+	Get(name string) (*v1alpha1.Vendor, bool)
+	Names() []string
+}
+
+// Plan is a compiled allowlist: the rules to render, with their static addresses
+// and the hostnames whose addresses come from DNS.
+type Plan struct {
+	allowlist *v1alpha1.VendorAllowlist
+	rules     []rule
+}
+
+// rule is one NetworkPolicy rule: one endpoint group of one vendor, or one custom entry.
+type rule struct {
+	direction v1alpha1.Direction
+	origin    string // "workato/opa-gateways" or "custom/name", for messages and ordering
+	prefixes  []netip.Prefix
+	hostnames []hostname
+	ports     []v1alpha1.Port
+	allPorts  bool
+}
+
+type hostname struct {
+	name         string
+	published    []netip.Prefix
+	allowPrivate bool
+}
+
+// Error is an allowlist that cannot be rendered against the catalog. Reason is one
+// of the Ready condition reasons in api/v1alpha1; Errors name the fields to fix.
+type Error struct {
+	Reason string
+	Errors field.ErrorList
+}
+
+func (e *Error) Error() string { return e.Errors.ToAggregate().Error() }
+
+// Compile checks the allowlist against the catalog and returns the plan to render.
+// It fails, naming the field and the fix, on an unknown vendor, endpoint group or
+// region, on customer input a group needs and did not get, and on ingress without
+// ports.
+func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog) (*Plan, error) {
+	c := compiler{cat: cat}
+	spec := field.NewPath("spec")
+	for i := range allowlist.Spec.Vendors {
+		c.vendor(spec.Child("vendors").Index(i), &allowlist.Spec.Vendors[i])
+	}
+	for i := range allowlist.Spec.Custom {
+		c.custom(spec.Child("custom").Index(i), &allowlist.Spec.Custom[i])
+	}
+	if c.err != nil {
+		return nil, c.err
+	}
+	slices.SortStableFunc(c.rules, func(a, b rule) int { return strings.Compare(a.origin, b.origin) })
+	return &Plan{allowlist: allowlist, rules: c.rules}, nil
+}
+
+type compiler struct {
+	cat   Catalog
+	rules []rule
+	err   *Error
+}
+
+func (c *compiler) fail(reason string, errs ...*field.Error) {
+	if c.err == nil {
+		c.err = &Error{Reason: reason}
+	}
+	c.err.Errors = append(c.err.Errors, errs...)
+}
+
+func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
+	name := string(sel.Name)
+	vendor, ok := c.cat.Get(name)
+	if !ok {
+		c.fail(v1alpha1.ReasonUnknownVendor, field.Invalid(path.Child("name"), name,
+			fmt.Sprintf("no such vendor in the catalog (known: %s); fix the name or add a Vendor object named %s", strings.Join(c.cat.Names(), ", "), name)))
+		return
+	}
+	groups, ok := c.selectGroups(path, name, sel, vendor.Spec.Endpoints)
+	if !ok {
+		return
+	}
+	if !c.checkRegions(path, name, sel, vendor.Spec.Endpoints) {
+		return
+	}
+	regions := setOf(sel.Regions)
+	allowPrivate := sel.PrivateAddresses == v1alpha1.PrivateAddressesAllow
+	ingress := false
+	var usedHostnames, usedCIDRs bool
+	for _, g := range groups {
+		r := rule{direction: g.Direction, origin: name + "/" + string(g.Name)}
+		for _, a := range g.Addresses {
+			if a.Deprecated != nil && !sel.IncludeDeprecated {
+				continue
+			}
+			if inRegion(a.Region, regions) {
+				r.prefixes = append(r.prefixes, c.prefixes(vendorPath(name, g.Name), a.CIDR)...)
+			}
+		}
+		for _, h := range g.Hostnames {
+			if inRegion(h.Region, regions) {
+				r.hostnames = append(r.hostnames, hostname{name: string(h.Name), published: c.prefixes(vendorPath(name, g.Name), h.Addresses...), allowPrivate: allowPrivate})
+			}
+		}
+		switch g.CustomerInput {
+		case v1alpha1.CustomerInputHostnames:
+			usedHostnames = true
+			for _, h := range sel.Hostnames {
+				r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate})
+			}
+		case v1alpha1.CustomerInputCIDRs:
+			usedCIDRs = true
+			r.prefixes = append(r.prefixes, c.prefixes(path.Child("cidrs"), sel.CIDRs...)...)
+		}
+		if g.Direction == v1alpha1.DirectionIngress {
+			ingress = true
+			r.ports, r.allPorts = sel.Ports, sel.AllPorts
+		} else {
+			r.ports = g.Ports
+		}
+		c.rules = append(c.rules, r)
+	}
+	if len(sel.Hostnames) > 0 && !usedHostnames {
+		c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path.Child("hostnames"), sel.Hostnames,
+			fmt.Sprintf("no selected endpoint group of %s takes customer hostnames; remove hostnames (the vendor's own hostnames are in the catalog)", name)))
+	}
+	if len(sel.CIDRs) > 0 && !usedCIDRs {
+		c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path.Child("cidrs"), sel.CIDRs,
+			fmt.Sprintf("no selected endpoint group of %s takes customer CIDRs; use spec.custom for addresses of your own", name)))
+	}
+	switch {
+	case ingress && len(sel.Ports) == 0 && !sel.AllPorts:
+		c.fail(v1alpha1.ReasonPortsRequired, field.Required(path.Child("ports"),
+			fmt.Sprintf("%s sends Ingress traffic to the selected pods: list the pod ports that receive it (for example [{port: 443}]), or set allPorts: true to open every port", name)))
+	case !ingress && (len(sel.Ports) > 0 || sel.AllPorts):
+		c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path.Child("ports"), portsString(sel.Ports, sel.AllPorts),
+			fmt.Sprintf("ports and allPorts apply to Ingress only, and every selected endpoint group of %s is Egress (their ports come from the catalog); remove them", name)))
+	}
+}
+
+// selectGroups applies directions and endpoints to the vendor's groups. A group that
+// needs customer input is left out when the input is missing and the group was not
+// asked for by name; asked for by name, the missing input is an error.
+func (c *compiler) selectGroups(path *field.Path, name string, sel *v1alpha1.VendorSelection, all []v1alpha1.EndpointGroup) ([]v1alpha1.EndpointGroup, bool) {
+	published := map[v1alpha1.Direction]bool{}
+	for _, g := range all {
+		published[g.Direction] = true
+	}
+	ok := true
+	for i, d := range sel.Directions {
+		if !published[d] {
+			c.fail(v1alpha1.ReasonUnknownEndpoint, field.NotSupported(path.Child("directions").Index(i), d, directionsOf(all)))
+			ok = false
+		}
+	}
+	wanted := setOf(sel.Directions)
+	inDirection := func(g v1alpha1.EndpointGroup) bool { return len(wanted) == 0 || wanted[g.Direction] }
+	missingInput := func(g v1alpha1.EndpointGroup) string {
+		switch {
+		case g.CustomerInput == v1alpha1.CustomerInputHostnames && len(sel.Hostnames) == 0:
+			return "hostnames"
+		case g.CustomerInput == v1alpha1.CustomerInputCIDRs && len(sel.CIDRs) == 0:
+			return "cidrs"
+		}
+		return ""
+	}
+
+	var groups []v1alpha1.EndpointGroup
+	if len(sel.Endpoints) == 0 {
+		var skipped []string
+		for _, g := range all {
+			if !inDirection(g) {
+				continue
+			}
+			if in := missingInput(g); in != "" {
+				skipped = append(skipped, fmt.Sprintf("%s needs %s", g.Name, path.Child(in)))
+				continue
+			}
+			groups = append(groups, g)
+		}
+		if len(groups) == 0 && ok {
+			msg := fmt.Sprintf("nothing of %s to open in the chosen directions", name)
+			if len(skipped) > 0 {
+				msg = fmt.Sprintf("nothing of %s to open: %s", name, strings.Join(skipped, "; "))
+			}
+			c.fail(v1alpha1.ReasonMissingInput, field.Required(path, msg))
+			return nil, false
+		}
+		return groups, ok
+	}
+
+	byName := map[v1alpha1.ObjectName]v1alpha1.EndpointGroup{}
+	var names []string
+	for _, g := range all {
+		byName[g.Name] = g
+		names = append(names, string(g.Name))
+	}
+	for i, n := range sel.Endpoints {
+		p := path.Child("endpoints").Index(i)
+		g, found := byName[n]
+		switch {
+		case !found:
+			c.fail(v1alpha1.ReasonUnknownEndpoint, field.NotSupported(p, n, names))
+			ok = false
+		case !inDirection(g):
+			c.fail(v1alpha1.ReasonUnknownEndpoint, field.Invalid(p, n,
+				fmt.Sprintf("%s/%s is %s, which spec directions leaves out; add %s to directions or remove the group", name, n, g.Direction, g.Direction)))
+			ok = false
+		case missingInput(g) != "":
+			in := missingInput(g)
+			c.fail(v1alpha1.ReasonMissingInput, field.Required(path.Child(in),
+				fmt.Sprintf("%s/%s is specific to each customer: %s", name, n, inputHint(g, in))))
+			ok = false
+		default:
+			groups = append(groups, g)
+		}
+	}
+	return groups, ok
+}
+
+func inputHint(g v1alpha1.EndpointGroup, in string) string {
+	hint := "list yours in " + in
+	if g.Notes != "" {
+		hint += " (" + firstSentence(g.Notes) + ")"
+	}
+	return hint
+}
+
+func (c *compiler) checkRegions(path *field.Path, name string, sel *v1alpha1.VendorSelection, all []v1alpha1.EndpointGroup) bool {
+	if len(sel.Regions) == 0 {
+		return true
+	}
+	known := map[v1alpha1.Region]bool{}
+	for _, g := range all {
+		for _, a := range g.Addresses {
+			known[a.Region] = true
+		}
+		for _, h := range g.Hostnames {
+			known[h.Region] = true
+		}
+	}
+	delete(known, "")
+	var names []string
+	for r := range known {
+		names = append(names, string(r))
+	}
+	slices.Sort(names)
+	ok := true
+	for i, r := range sel.Regions {
+		if known[r] {
+			continue
+		}
+		ok = false
+		if len(names) == 0 {
+			c.fail(v1alpha1.ReasonUnknownRegion, field.Invalid(path.Child("regions").Index(i), r,
+				fmt.Sprintf("%s publishes no regions; remove regions", name)))
+			continue
+		}
+		c.fail(v1alpha1.ReasonUnknownRegion, field.NotSupported(path.Child("regions").Index(i), r, names))
+	}
+	return ok
+}
+
+func (c *compiler) custom(path *field.Path, e *v1alpha1.CustomEntry) {
+	if len(e.Ports) == 0 && !e.AllPorts {
+		c.fail(v1alpha1.ReasonPortsRequired, field.Required(path.Child("ports"),
+			"list the ports to open (for example [{port: 443}]), or set allPorts: true to open every port"))
+		return
+	}
+	r := rule{
+		direction: e.Direction,
+		origin:    "custom/" + string(e.Name),
+		prefixes:  c.prefixes(path.Child("cidrs"), e.CIDRs...),
+		ports:     e.Ports,
+		allPorts:  e.AllPorts,
+	}
+	for _, h := range e.Hostnames {
+		r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: e.PrivateAddresses == v1alpha1.PrivateAddressesAllow})
+	}
+	c.rules = append(c.rules, r)
+}
+
+// Hostnames returns every hostname the plan renders, sorted and de-duplicated: the
+// names to resolve before calling Render.
+func (p *Plan) Hostnames() []string {
+	var names []string
+	for _, r := range p.rules {
+		for _, h := range r.hostnames {
+			names = append(names, h.name)
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// Published returns the addresses the catalog publishes for a hostname in this plan.
+// They are rendered with what DNS returns, and alone before DNS has answered.
+func (p *Plan) Published(name string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, r := range p.rules {
+		for _, h := range r.hostnames {
+			if h.name == name {
+				out = append(out, h.published...)
+			}
+		}
+	}
+	return canonical(out)
+}
+
+func inRegion(r v1alpha1.Region, wanted map[v1alpha1.Region]bool) bool {
+	return r == "" || len(wanted) == 0 || wanted[r]
+}
+
+func setOf[T comparable](items []T) map[T]bool {
+	m := make(map[T]bool, len(items))
+	for _, i := range items {
+		m[i] = true
+	}
+	return m
+}
+
+func directionsOf(groups []v1alpha1.EndpointGroup) []string {
+	var out []string
+	for _, g := range groups {
+		out = append(out, string(g.Direction))
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// prefixes parses CIDRs that the API server or the catalog loader has validated
+// already; one that slipped through is reported, never rendered.
+func (c *compiler) prefixes(path *field.Path, cidrs ...v1alpha1.CIDR) []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(cidrs))
+	for _, s := range cidrs {
+		p, err := netip.ParsePrefix(string(s))
+		if err != nil || p.Bits() == 0 {
+			c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path, s, "not a CIDR that can be rendered; write it like 52.1.37.96/32"))
+			continue
+		}
+		out = append(out, p.Masked())
+	}
+	return out
+}
+
+func vendorPath(vendor string, group v1alpha1.ObjectName) *field.Path {
+	return field.NewPath("vendor", vendor).Child("spec", "endpoints").Key(string(group))
+}
+
+func portsString(ports []v1alpha1.Port, all bool) string {
+	if all {
+		return "allPorts: true"
+	}
+	var s []string
+	for _, p := range ports {
+		proto := p.Protocol
+		if proto == "" {
+			proto = v1alpha1.ProtocolTCP
+		}
+		if p.EndPort != nil && *p.EndPort != p.Port {
+			s = append(s, fmt.Sprintf("%s/%d-%d", proto, p.Port, *p.EndPort))
+		} else {
+			s = append(s, fmt.Sprintf("%s/%d", proto, p.Port))
+		}
+	}
+	return strings.Join(s, ",")
+}
+
+func firstSentence(s string) string {
+	s = strings.TrimSpace(strings.ReplaceAll(s, "\n", " "))
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i]
+	}
+	return strings.TrimSuffix(s, ".")
+}
+
+// HostnameRequest is a hostname to resolve and whether private addresses may be
+// rendered for it.
+type HostnameRequest struct {
+	Name         string
+	AllowPrivate bool
+}
+
+// HostnameRequests returns every hostname the plan renders, sorted, with whether any
+// entry that names it allows private addresses.
+func (p *Plan) HostnameRequests() []HostnameRequest {
+	allow := map[string]bool{}
+	for _, r := range p.rules {
+		for _, h := range r.hostnames {
+			allow[h.name] = allow[h.name] || h.allowPrivate
+		}
+	}
+	out := make([]HostnameRequest, 0, len(allow))
+	for _, name := range p.Hostnames() {
+		out = append(out, HostnameRequest{Name: name, AllowPrivate: allow[name]})
+	}
+	return out
+}
