@@ -1,0 +1,157 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
+	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+)
+
+// applyOutcome is what applying the desired policies did.
+type applyOutcome struct {
+	changed   []string // policies written or deleted
+	conflicts []string // policies of the desired name that belong to someone else
+}
+
+// applyPolicies makes the allowlist's managed policies equal to desired: it applies
+// those whose content differs, leaves the rest untouched (no API write), never
+// touches a policy it does not control, and deletes the managed policies the
+// allowlist no longer renders.
+func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired []networkingv1.NetworkPolicy) (applyOutcome, error) {
+	var out applyOutcome
+	wanted := map[string]bool{}
+	for i := range desired {
+		np := &desired[i]
+		wanted[np.Name] = true
+		write, conflict, err := r.needsApply(ctx, allowlist, np)
+		if err != nil {
+			return out, err
+		}
+		if conflict != "" {
+			out.conflicts = append(out.conflicts, conflict)
+			continue
+		}
+		if !write {
+			continue
+		}
+		ac, err := applyConfiguration(allowlist, np)
+		if err != nil {
+			return out, err
+		}
+		if err := r.Apply(ctx, ac, client.FieldOwner(v1alpha1.FieldOwner), client.ForceOwnership); err != nil {
+			return out, fmt.Errorf("applying NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+		}
+		logf.FromContext(ctx).Info("Applied NetworkPolicy", "NetworkPolicy", np.Name)
+		out.changed = append(out.changed, np.Name)
+	}
+
+	stale, err := r.stalePolicies(ctx, allowlist, wanted)
+	if err != nil {
+		return out, err
+	}
+	for _, np := range stale {
+		if err := r.Delete(ctx, &np, client.Preconditions{UID: &np.UID}); client.IgnoreNotFound(err) != nil {
+			return out, fmt.Errorf("deleting NetworkPolicy %s/%s the allowlist no longer renders: %w", np.Namespace, np.Name, err)
+		}
+		logf.FromContext(ctx).Info("Deleted NetworkPolicy the allowlist no longer renders", "NetworkPolicy", np.Name)
+		out.changed = append(out.changed, np.Name)
+	}
+	return out, nil
+}
+
+// needsApply reports whether np must be written, or names the conflict when a policy
+// of that name exists and the allowlist does not control it.
+func (r *VendorAllowlistReconciler) needsApply(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (write bool, conflict string, err error) {
+	var existing networkingv1.NetworkPolicy
+	err = r.Get(ctx, client.ObjectKeyFromObject(np), &existing)
+	if apierrors.IsNotFound(err) {
+		// The cache holds only labelled policies; an unlabelled one of the same name
+		// may still be in the way.
+		err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(np), &existing)
+		if apierrors.IsNotFound(err) {
+			return true, "", nil
+		}
+	}
+	if err != nil {
+		return false, "", fmt.Errorf("reading NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+	}
+	if !metav1.IsControlledBy(&existing, allowlist) {
+		return false, fmt.Sprintf("NetworkPolicy %s exists and is not managed by this VendorAllowlist; rename the allowlist or remove that policy", np.Name), nil
+	}
+	upToDate, err := managedContentEqual(&existing, allowlist, np)
+	if err != nil {
+		return false, "", err
+	}
+	return !upToDate, "", nil
+}
+
+// managedContentEqual compares what the operator's field manager owns in existing
+// with what it would apply now. A field someone else changed is no longer owned by
+// the operator, so an edit shows up here as a difference and is put back.
+func managedContentEqual(existing *networkingv1.NetworkPolicy, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1.NetworkPolicy) (bool, error) {
+	owned, err := networkingv1ac.ExtractNetworkPolicy(existing, v1alpha1.FieldOwner)
+	if err != nil {
+		return false, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", existing.Namespace, existing.Name, err)
+	}
+	want, err := applyConfiguration(allowlist, desired)
+	if err != nil {
+		return false, err
+	}
+	return equality.Semantic.DeepEqual(owned.Labels, want.Labels) &&
+		equality.Semantic.DeepEqual(owned.OwnerReferences, want.OwnerReferences) &&
+		equality.Semantic.DeepEqual(owned.Spec, want.Spec), nil
+}
+
+// applyConfiguration is the server-side apply request for a rendered policy: the
+// rendered content plus the controller reference to the allowlist.
+func applyConfiguration(allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (*networkingv1ac.NetworkPolicyApplyConfiguration, error) {
+	// The apply configuration mirrors the API type field for field, so the rendered
+	// object converts through its JSON form.
+	raw, err := json.Marshal(np.Spec)
+	if err != nil {
+		return nil, fmt.Errorf("encoding NetworkPolicy %s: %w", np.Name, err)
+	}
+	spec := &networkingv1ac.NetworkPolicySpecApplyConfiguration{}
+	if err := json.Unmarshal(raw, spec); err != nil {
+		return nil, fmt.Errorf("converting NetworkPolicy %s: %w", np.Name, err)
+	}
+	gvk := v1alpha1.GroupVersion.WithKind("VendorAllowlist")
+	return networkingv1ac.NetworkPolicy(np.Name, np.Namespace).
+		WithLabels(np.Labels).
+		WithOwnerReferences(metav1ac.OwnerReference().
+			WithAPIVersion(gvk.GroupVersion().String()).
+			WithKind(gvk.Kind).
+			WithName(allowlist.Name).
+			WithUID(allowlist.UID).
+			WithController(true).
+			WithBlockOwnerDeletion(true)).
+		WithSpec(spec), nil
+}
+
+// stalePolicies are managed policies of this allowlist that it no longer renders.
+func (r *VendorAllowlistReconciler) stalePolicies(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, wanted map[string]bool) ([]networkingv1.NetworkPolicy, error) {
+	var list networkingv1.NetworkPolicyList
+	if err := r.List(ctx, &list, client.InNamespace(allowlist.Namespace), client.MatchingLabels{v1alpha1.AllowlistLabel: allowlist.Name}); err != nil {
+		return nil, fmt.Errorf("listing the NetworkPolicies of the allowlist: %w", err)
+	}
+	var stale []networkingv1.NetworkPolicy
+	for _, np := range list.Items {
+		if !wanted[np.Name] && metav1.IsControlledBy(&np, allowlist) {
+			stale = append(stale, np)
+		}
+	}
+	slices.SortFunc(stale, func(a, b networkingv1.NetworkPolicy) int { return strings.Compare(a.Name, b.Name) })
+	return stale, nil
+}

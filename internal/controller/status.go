@@ -1,0 +1,139 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+)
+
+// patchStatus writes the status once, and only when it changed.
+func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, allowlist *v1alpha1.VendorAllowlist) error {
+	if equality.Semantic.DeepEqual(original.Status, allowlist.Status) {
+		return nil
+	}
+	if err := r.Status().Patch(ctx, allowlist, client.MergeFrom(original)); err != nil {
+		return fmt.Errorf("writing status of VendorAllowlist %s/%s: %w", allowlist.Namespace, allowlist.Name, err)
+	}
+	return nil
+}
+
+// setReady sets the Ready condition; its transition time moves only when its status does.
+func setReady(allowlist *v1alpha1.VendorAllowlist, ready bool, reason, message string) {
+	status := metav1.ConditionFalse
+	if ready {
+		status = metav1.ConditionTrue
+	}
+	meta.SetStatusCondition(&allowlist.Status.Conditions, metav1.Condition{
+		Type:               v1alpha1.ConditionReady,
+		Status:             status,
+		Reason:             reason,
+		Message:            truncate(message, 32768),
+		ObservedGeneration: allowlist.Generation,
+	})
+}
+
+func readyMessage(policies []networkingv1.NetworkPolicy) string {
+	if len(policies) == 0 {
+		return "No NetworkPolicy to render yet: no address is known for the allowlist's hostnames"
+	}
+	names := make([]string, 0, len(policies))
+	for _, p := range policies {
+		names = append(names, p.Name)
+	}
+	return "NetworkPolicies " + strings.Join(names, ", ") + " are in place"
+}
+
+func conflictMessage(conflicts []string) string { return strings.Join(conflicts, "; ") }
+
+func renderedPolicies(policies []networkingv1.NetworkPolicy) []v1alpha1.RenderedPolicy {
+	out := make([]v1alpha1.RenderedPolicy, 0, len(policies))
+	for _, p := range policies {
+		rp := v1alpha1.RenderedPolicy{Name: p.Name, Direction: v1alpha1.Direction(p.Spec.PolicyTypes[0])}
+		for _, rule := range p.Spec.Ingress {
+			rp.Peers += countIPBlocks(rule.From)
+		}
+		for _, rule := range p.Spec.Egress {
+			rp.Peers += countIPBlocks(rule.To)
+		}
+		out = append(out, rp)
+	}
+	return out
+}
+
+func countIPBlocks(peers []networkingv1.NetworkPolicyPeer) int32 {
+	var n int32
+	for _, p := range peers {
+		if p.IPBlock != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func resolvedAddresses(known map[string]addresses.Host) render.Resolved {
+	out := make(render.Resolved, len(known))
+	for name, h := range known {
+		out[name] = h.Addresses
+	}
+	return out
+}
+
+// hostnameStatuses reports, for each hostname, the addresses rendered for it (DNS's
+// and the published ones) and when DNS last answered.
+func hostnameStatuses(plan *render.Plan, known map[string]addresses.Host, hostnames []string) []v1alpha1.HostnameStatus {
+	out := make([]v1alpha1.HostnameStatus, 0, len(hostnames))
+	resolved := resolvedAddresses(known)
+	for _, name := range hostnames {
+		h := known[name]
+		st := v1alpha1.HostnameStatus{Hostname: v1alpha1.Hostname(name), BlockedAddresses: int32(h.Blocked)}
+		if !h.ResolvedAt.IsZero() {
+			st.LastResolved = statusTime(h.ResolvedAt)
+		}
+		if h.Err != nil {
+			st.Error = truncate(h.Err.Error(), 1024)
+		}
+		for _, p := range plan.Addresses(name, resolved) {
+			ra := v1alpha1.ResolvedAddress{Address: prefixString(p)}
+			if seen, ok := h.LastSeen[p.Addr()]; ok && p.IsSingleIP() {
+				ra.LastSeen = statusTime(seen)
+			}
+			st.Addresses = append(st.Addresses, ra)
+		}
+		out = append(out, st)
+	}
+	return out
+}
+
+// statusTime is t as the API server stores it (whole seconds), so comparing a
+// freshly computed status with the stored one does not see a change that isn't.
+func statusTime(t time.Time) *metav1.Time {
+	mt := metav1.NewTime(t.Truncate(time.Second))
+	return &mt
+}
+
+// prefixString writes a single address without its /32 or /128.
+func prefixString(p netip.Prefix) string {
+	if p.IsSingleIP() {
+		return p.Addr().String()
+	}
+	return p.String()
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n-3] + "..."
+}

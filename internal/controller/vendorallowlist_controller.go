@@ -1,0 +1,180 @@
+// Package controller reconciles VendorAllowlists into NetworkPolicies.
+package controller
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	"sigs.k8s.io/controller-runtime/pkg/handler"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+	"sigs.k8s.io/controller-runtime/pkg/source"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+)
+
+// vendorNameIndex indexes VendorAllowlists by the catalog vendors they name, so a
+// changed Vendor re-renders exactly the allowlists that use it.
+const vendorNameIndex = "spec.vendors.name"
+
+// VendorAllowlistReconciler keeps each VendorAllowlist's NetworkPolicies in place.
+type VendorAllowlistReconciler struct {
+	client.Client
+	// APIReader reads around the cache, which holds only managed NetworkPolicies, to
+	// find an unmanaged policy in the way before creating one.
+	APIReader client.Reader
+	Recorder  events.EventRecorder
+	// Catalog is the built-in vendor catalog; Vendor objects override and extend it.
+	Catalog *catalog.Catalog
+	// Addresses says what the allowlists' hostnames resolve to.
+	Addresses addresses.Source
+	Clock     clock.PassiveClock
+	// AddressChanges names the allowlists whose hostnames' addresses changed
+	// (dnscache.Cache.Events); nil when the address source never changes.
+	AddressChanges <-chan event.GenericEvent
+	// Workers is how many allowlists are reconciled at once.
+	Workers int
+}
+
+// +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists/status,verbs=get;update;patch
+// +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendors,verbs=get;list;watch
+// +kubebuilder:rbac:groups=networking.k8s.io,resources=networkpolicies,verbs=get;list;watch;create;update;patch;delete
+// +kubebuilder:rbac:groups=events.k8s.io,resources=events,verbs=create;patch
+
+// Reconcile renders the allowlist, applies what changed, and writes status once.
+func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var allowlist v1alpha1.VendorAllowlist
+	if err := r.Get(ctx, req.NamespacedName, &allowlist); err != nil {
+		if apierrors.IsNotFound(err) {
+			r.Addresses.Forget(req.NamespacedName)
+		}
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	if !allowlist.DeletionTimestamp.IsZero() {
+		return ctrl.Result{}, nil // the garbage collector removes the owned policies
+	}
+	log := logf.FromContext(ctx).WithValues("VendorAllowlist", klog.KObj(&allowlist))
+	ctx = logf.IntoContext(ctx, log)
+
+	original := allowlist.DeepCopy()
+	result, reconcileErr := r.reconcile(ctx, &allowlist)
+	allowlist.Status.ObservedGeneration = allowlist.Generation
+	if err := r.patchStatus(ctx, original, &allowlist); err != nil {
+		return ctrl.Result{}, errors.Join(reconcileErr, err)
+	}
+	return result, reconcileErr
+}
+
+func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1alpha1.VendorAllowlist) (ctrl.Result, error) {
+	cat, err := r.catalog(ctx)
+	if err != nil {
+		setReady(allowlist, false, v1alpha1.ReasonCatalogUnavailable, err.Error())
+		return ctrl.Result{}, err
+	}
+	plan, err := render.Compile(allowlist, cat)
+	if renderErr := (*render.Error)(nil); errors.As(err, &renderErr) {
+		// The policies already in place stay as they are until the spec is fixed.
+		setReady(allowlist, false, renderErr.Reason, renderErr.Error())
+		r.Recorder.Eventf(allowlist, nil, "Warning", renderErr.Reason, "Render", "%s", renderErr.Error())
+		return ctrl.Result{}, reconcile.TerminalError(err)
+	} else if err != nil {
+		return ctrl.Result{}, err
+	}
+
+	hostnames := plan.Hostnames()
+	known := r.Addresses.Lookup(ctx, addressOwner(allowlist), addressRequests(plan, allowlist.Status.Hostnames))
+	policies := plan.Render(resolvedAddresses(known))
+	r.setResolved(allowlist, known, hostnames)
+
+	outcome, err := r.applyPolicies(ctx, allowlist, policies)
+	allowlist.Status.Policies = renderedPolicies(policies)
+	allowlist.Status.Hostnames = hostnameStatuses(plan, known, hostnames)
+	switch {
+	case err != nil:
+		setReady(allowlist, false, v1alpha1.ReasonApplyFailed, err.Error())
+		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonApplyFailed, "Apply", "%s", err.Error())
+		return ctrl.Result{}, err
+	case len(outcome.conflicts) > 0:
+		msg := conflictMessage(outcome.conflicts)
+		setReady(allowlist, false, v1alpha1.ReasonPolicyConflict, msg)
+		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonPolicyConflict, "Apply", "%s", msg)
+	default:
+		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(policies))
+	}
+	if len(outcome.changed) > 0 {
+		r.Recorder.Eventf(allowlist, nil, "Normal", "PoliciesApplied", "Apply", "Applied NetworkPolicies %v", outcome.changed)
+	}
+	return ctrl.Result{}, nil
+}
+
+// catalog is the built-in catalog with the cluster's Vendor objects laid over it.
+func (r *VendorAllowlistReconciler) catalog(ctx context.Context) (*catalog.Catalog, error) {
+	var vendors v1alpha1.VendorList
+	if err := r.List(ctx, &vendors); err != nil {
+		return nil, fmt.Errorf("listing Vendors: %w", err)
+	}
+	return r.Catalog.WithOverrides(vendors.Items), nil
+}
+
+// SetupWithManager registers the controller, its watches and its index.
+func (r *VendorAllowlistReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return r.setup(mgr, r)
+}
+
+// setup registers the controller with rec as its reconciler, which tests wrap to
+// observe reconciles.
+func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconciler) error {
+	if r.Clock == nil {
+		r.Clock = clock.RealClock{}
+	}
+	if err := mgr.GetFieldIndexer().IndexField(context.Background(), &v1alpha1.VendorAllowlist{}, vendorNameIndex,
+		func(o client.Object) []string {
+			var names []string
+			for _, v := range o.(*v1alpha1.VendorAllowlist).Spec.Vendors {
+				names = append(names, string(v.Name))
+			}
+			return names
+		}); err != nil {
+		return fmt.Errorf("indexing VendorAllowlists by vendor: %w", err)
+	}
+	b := ctrl.NewControllerManagedBy(mgr)
+	if r.AddressChanges != nil {
+		b = b.WatchesRawSource(source.Channel(r.AddressChanges, &handler.EnqueueRequestForObject{}))
+	}
+	return b.
+		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Owns(&networkingv1.NetworkPolicy{}).
+		Watches(&v1alpha1.Vendor{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsUsingVendor)).
+		Named("vendorallowlist").
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Workers, 1)}).
+		Complete(rec)
+}
+
+func (r *VendorAllowlistReconciler) allowlistsUsingVendor(ctx context.Context, vendor client.Object) []reconcile.Request {
+	var list v1alpha1.VendorAllowlistList
+	if err := r.List(ctx, &list, client.MatchingFields{vendorNameIndex: vendor.GetName()}); err != nil {
+		logf.FromContext(ctx).Error(err, "Listing VendorAllowlists that use a changed Vendor failed", "Vendor", vendor.GetName())
+		return nil
+	}
+	reqs := make([]reconcile.Request, 0, len(list.Items))
+	for _, a := range list.Items {
+		reqs = append(reqs, reconcile.Request{NamespacedName: client.ObjectKeyFromObject(&a)})
+	}
+	return reqs
+}

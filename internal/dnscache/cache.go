@@ -1,0 +1,480 @@
+// Package dnscache is the manager's one shared view of DNS. Every allowlist that
+// names a hostname reads the same entry; a background loop refreshes each hostname
+// at its record TTL (clamped, with jitter), and tells exactly the allowlists that use
+// a hostname when what it renders changed.
+//
+// It is built not to cut traffic: addresses accumulate and leave only after going
+// unseen for a retention window (round-robin DNS returns different subsets, and
+// clients cache answers past the TTL); a failed lookup keeps the last known good
+// addresses and stops their ageing; answer order never matters. And it is built not to
+// open internal targets: loopback, link-local, multicast and the cluster's own ranges
+// are never returned, private ranges only to entries that allow them.
+package dnscache
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"math/rand/v2"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/utils/clock"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
+)
+
+// Resolver looks a hostname up in DNS, with TTLs.
+type Resolver interface {
+	Lookup(ctx context.Context, host string) (resolver.Answer, error)
+}
+
+// Options tune the cache. Zero fields take the defaults below.
+type Options struct {
+	// MinRefresh and MaxRefresh clamp the record TTL into the refresh interval.
+	MinRefresh, MaxRefresh time.Duration
+	// Retention is how long an address stays after DNS last returned it.
+	Retention time.Duration
+	// MaxAddresses caps the addresses kept per hostname; the longest unseen go first.
+	MaxAddresses int
+	// Jitter spreads refreshes by up to this fraction of the interval.
+	Jitter float64
+	// Workers is how many hostnames are refreshed at once.
+	Workers int
+	// LookupTimeout bounds one hostname's lookup, all servers and retries included.
+	LookupTimeout time.Duration
+	// Guard decides which returned addresses may be rendered.
+	Guard guard.Guard
+}
+
+// Defaults.
+const (
+	DefaultMinRefresh    = 30 * time.Second
+	DefaultMaxRefresh    = time.Hour
+	DefaultRetention     = time.Hour
+	DefaultMaxAddresses  = 256
+	DefaultJitter        = 0.1
+	DefaultWorkers       = 8
+	DefaultLookupTimeout = 15 * time.Second
+)
+
+func (o *Options) withDefaults() {
+	if o.MinRefresh <= 0 {
+		o.MinRefresh = DefaultMinRefresh
+	}
+	if o.MaxRefresh <= 0 {
+		o.MaxRefresh = DefaultMaxRefresh
+	}
+	o.MaxRefresh = max(o.MaxRefresh, o.MinRefresh)
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
+	}
+	if o.MaxAddresses <= 0 {
+		o.MaxAddresses = DefaultMaxAddresses
+	}
+	if o.Jitter < 0 || o.Jitter >= 1 {
+		o.Jitter = DefaultJitter
+	}
+	if o.Workers <= 0 {
+		o.Workers = DefaultWorkers
+	}
+	if o.LookupTimeout <= 0 {
+		o.LookupTimeout = DefaultLookupTimeout
+	}
+}
+
+// entry is everything known of one hostname.
+type entry struct {
+	// seen maps each address kept to when DNS last returned it. Forbidden addresses
+	// are never kept; private ones are, and filtered per request.
+	seen map[netip.Addr]time.Time
+	// answeredAt is when DNS last gave an authoritative answer (addresses, NXDOMAIN
+	// or NODATA); zero before the first.
+	answeredAt time.Time
+	err        error // the last failure, nil once DNS answers again
+	failures   int   // consecutive failures, for backoff
+	forbidden  int   // forbidden addresses in the last answer
+	ttl        time.Duration
+	next       time.Time // when to refresh
+	users      map[types.NamespacedName]addresses.Owner
+}
+
+// Cache implements addresses.Source.
+type Cache struct {
+	opts     Options
+	resolver Resolver
+	clock    clock.Clock
+	metrics  *Metrics
+	queries  singleflight.Group
+	events   chan event.GenericEvent
+	wake     chan struct{}
+
+	mu      sync.Mutex
+	hosts   map[string]*entry
+	byOwner map[types.NamespacedName][]string
+}
+
+// New returns a cache. metrics may be nil.
+func New(r Resolver, clk clock.Clock, opts Options, metrics *Metrics) *Cache {
+	opts.withDefaults()
+	return &Cache{
+		opts:     opts,
+		resolver: r,
+		clock:    clk,
+		metrics:  metrics,
+		events:   make(chan event.GenericEvent, 1024),
+		wake:     make(chan struct{}, 1),
+		hosts:    map[string]*entry{},
+		byOwner:  map[types.NamespacedName][]string{},
+	}
+}
+
+// Events carries one event per allowlist whose hostnames changed; the controller
+// watches it through a channel source.
+func (c *Cache) Events() <-chan event.GenericEvent { return c.events }
+
+// Lookup implements addresses.Source. A hostname asked for the first time is resolved
+// before Lookup returns (unless a seed from status stands in for it), so a new
+// allowlist renders with its addresses; after that, answers come from the cache and
+// the background loop keeps them fresh.
+func (c *Cache) Lookup(ctx context.Context, owner addresses.Owner, requests []addresses.Request) map[string]addresses.Host {
+	names := make([]string, 0, len(requests))
+	var cold []string
+	c.mu.Lock()
+	for _, r := range requests {
+		names = append(names, r.Hostname)
+		e, ok := c.hosts[r.Hostname]
+		if !ok {
+			e = &entry{seen: map[netip.Addr]time.Time{}, users: map[types.NamespacedName]addresses.Owner{}}
+			c.hosts[r.Hostname] = e
+			if c.seed(e, r.Seed) {
+				e.next = c.clock.Now() // refresh soon, in the background
+			}
+		}
+		// Never answered and not failing: wait for the first answer (shared with
+		// every other allowlist asking now) rather than render without it.
+		if e.answeredAt.IsZero() && e.err == nil {
+			cold = append(cold, r.Hostname)
+		}
+		e.users[owner.Key] = owner
+	}
+	c.dropInterest(owner.Key, names)
+	c.byOwner[owner.Key] = names
+	c.mu.Unlock()
+	c.poke()
+
+	for _, name := range cold {
+		c.refresh(ctx, name)
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	out := make(map[string]addresses.Host, len(requests))
+	for _, r := range requests {
+		out[r.Hostname] = c.view(c.hosts[r.Hostname], r.AllowPrivate)
+	}
+	return out
+}
+
+// Forget implements addresses.Source.
+func (c *Cache) Forget(owner types.NamespacedName) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dropInterest(owner, nil)
+	delete(c.byOwner, owner)
+}
+
+// dropInterest removes the owner from hostnames it no longer uses, and hostnames
+// nobody uses. Called with c.mu held.
+func (c *Cache) dropInterest(owner types.NamespacedName, keep []string) {
+	for _, name := range c.byOwner[owner] {
+		if slices.Contains(keep, name) {
+			continue
+		}
+		if e, ok := c.hosts[name]; ok {
+			delete(e.users, owner)
+			if len(e.users) == 0 {
+				delete(c.hosts, name)
+				c.metrics.forget(name)
+			}
+		}
+	}
+}
+
+// seed fills a new entry from an earlier run's status. Status times are whole
+// seconds, so a seeded address is taken as seen up to a second later than recorded.
+func (c *Cache) seed(e *entry, seed map[netip.Addr]time.Time) bool {
+	now := c.clock.Now()
+	for a, t := range seed {
+		if c.opts.Guard.Classify(a) == guard.Forbidden || now.Sub(t) > c.opts.Retention {
+			continue
+		}
+		e.seen[a] = t
+		if t.After(e.answeredAt) {
+			e.answeredAt = t
+		}
+	}
+	return len(e.seen) > 0
+}
+
+// view is what one request sees of an entry. Called with c.mu held.
+func (c *Cache) view(e *entry, allowPrivate bool) addresses.Host {
+	h := addresses.Host{ResolvedAt: e.answeredAt, Err: e.err, Blocked: e.forbidden, LastSeen: map[netip.Addr]time.Time{}}
+	for a, t := range e.seen {
+		if !allowPrivate && c.opts.Guard.Classify(a) == guard.Private {
+			h.Blocked++
+			continue
+		}
+		h.Addresses = append(h.Addresses, a)
+		h.LastSeen[a] = t
+	}
+	slices.SortFunc(h.Addresses, netip.Addr.Compare)
+	return h
+}
+
+// Start runs the refresh loop until ctx ends. The cache is a manager Runnable.
+func (c *Cache) Start(ctx context.Context) error {
+	timer := c.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	for {
+		wait := c.refreshDue(ctx)
+		if !timer.Stop() {
+			select {
+			case <-timer.C():
+			default:
+			}
+		}
+		timer.Reset(wait)
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.wake:
+		case <-timer.C():
+		}
+	}
+}
+
+// NeedLeaderElection: only the leader, whose reconciler acts, queries DNS.
+func (c *Cache) NeedLeaderElection() bool { return true }
+
+func (c *Cache) poke() {
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// refreshDue refreshes every hostname whose time has come, Workers at a time, and
+// returns how long until the next one is due.
+func (c *Cache) refreshDue(ctx context.Context) time.Duration {
+	now := c.clock.Now()
+	c.mu.Lock()
+	var due []string
+	for name, e := range c.hosts {
+		if !e.next.After(now) {
+			due = append(due, name)
+		}
+	}
+	c.mu.Unlock()
+	slices.Sort(due)
+
+	sem := make(chan struct{}, c.opts.Workers)
+	var wg sync.WaitGroup
+	for _, name := range due {
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			c.refresh(ctx, name)
+		})
+	}
+	wg.Wait()
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	wait := c.opts.MaxRefresh
+	now = c.clock.Now()
+	for _, e := range c.hosts {
+		wait = min(wait, max(e.next.Sub(now), 0))
+	}
+	return max(wait, 10*time.Millisecond)
+}
+
+// refresh queries one hostname (concurrent refreshes of it share one query), folds the
+// answer into its entry, and tells its users when what they render changed.
+func (c *Cache) refresh(ctx context.Context, name string) {
+	_, _, _ = c.queries.Do(name, func() (any, error) {
+		lookupCtx, cancel := context.WithTimeout(ctx, c.opts.LookupTimeout)
+		defer cancel()
+		start := c.clock.Now()
+		answer, err := c.resolver.Lookup(lookupCtx, name)
+		c.metrics.observeLookup(err, c.clock.Since(start))
+		if ctx.Err() != nil {
+			return nil, nil // shutting down: an aborted lookup says nothing about DNS
+		}
+		users := c.record(ctx, name, answer, err)
+		for _, u := range users {
+			c.notify(ctx, u)
+		}
+		return nil, nil
+	})
+}
+
+// record folds one answer into the entry and returns the users to tell.
+func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer, err error) []types.NamespacedName {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.hosts[name]
+	if !ok {
+		return nil // nobody uses it any more
+	}
+	now := c.clock.Now()
+	before := maps.Clone(e.seen)
+	hadErr := e.err != nil
+	// Whoever uses a hostname that has never answered is waiting in Lookup for this
+	// very answer, so there is no one to tell.
+	first := e.answeredAt.IsZero() && !hadErr
+	minRefresh, maxRefresh := c.bounds(e)
+
+	authoritative := err == nil || errors.Is(err, resolver.ErrNotFound) || errors.Is(err, resolver.ErrNoAddresses)
+	if !authoritative {
+		// Fail static: keep every address, and do not age them while DNS is down.
+		if e.err == nil {
+			logf.FromContext(ctx).Info("DNS lookup failed; keeping the last known addresses", "hostname", name, "error", err.Error())
+		}
+		e.err = err
+		e.failures++
+		backoff := min(minRefresh<<min(e.failures-1, 10), maxRefresh)
+		e.next = now.Add(c.jitter(backoff))
+		c.metrics.setHost(name, len(e.seen), e.forbidden, e.answeredAt)
+		if !hadErr && !first {
+			return userKeys(e)
+		}
+		return nil
+	}
+
+	e.err, e.failures, e.forbidden = nil, 0, 0
+	e.answeredAt = now
+	for _, r := range answer.Addresses {
+		if c.opts.Guard.Classify(r.Addr) == guard.Forbidden {
+			e.forbidden++
+			continue
+		}
+		e.seen[r.Addr.Unmap()] = now
+	}
+	if e.forbidden > 0 {
+		logf.FromContext(ctx).Info("DNS returned internal addresses; not rendering them", "hostname", name, "blocked", e.forbidden)
+	}
+	c.expire(e, now)
+	e.ttl = answer.MinTTL()
+	if err != nil {
+		e.ttl = minRefresh // NXDOMAIN/NODATA carry no usable TTL here
+	}
+	e.next = now.Add(c.jitter(min(max(e.ttl, minRefresh), maxRefresh)))
+	c.metrics.setHost(name, len(e.seen), e.forbidden, now)
+
+	if first {
+		return nil
+	}
+	if hadErr || !maps.Equal(setOf(before), setOf(e.seen)) || c.statusStale(before, e.seen) {
+		return userKeys(e)
+	}
+	return nil
+}
+
+// statusStale reports whether last-seen times moved far enough that the allowlists'
+// status, which seeds the cache after a restart, should be written again. Between
+// such writes, a restart takes an address as older than it is by at most a quarter
+// of the retention window.
+func (c *Cache) statusStale(before, after map[netip.Addr]time.Time) bool {
+	for a, t := range after {
+		if t.Sub(before[a]) >= c.opts.Retention/4 {
+			return true
+		}
+	}
+	return false
+}
+
+// expire drops addresses unseen for longer than the retention window, then the
+// longest unseen beyond the cap.
+func (c *Cache) expire(e *entry, now time.Time) {
+	for a, t := range e.seen {
+		if now.Sub(t) > c.opts.Retention {
+			delete(e.seen, a)
+		}
+	}
+	if len(e.seen) <= c.opts.MaxAddresses {
+		return
+	}
+	addrs := slices.Collect(maps.Keys(e.seen))
+	slices.SortFunc(addrs, func(a, b netip.Addr) int {
+		if c := e.seen[a].Compare(e.seen[b]); c != 0 {
+			return c
+		}
+		return a.Compare(b)
+	})
+	for _, a := range addrs[:len(addrs)-c.opts.MaxAddresses] {
+		delete(e.seen, a)
+	}
+}
+
+// bounds is the refresh interval range for an entry: the tightest its users ask for.
+func (c *Cache) bounds(e *entry) (time.Duration, time.Duration) {
+	lo, hi := c.opts.MinRefresh, c.opts.MaxRefresh
+	for _, u := range e.users {
+		if u.MinRefresh > 0 {
+			lo = min(lo, u.MinRefresh)
+		}
+		if u.MaxRefresh > 0 {
+			hi = min(hi, u.MaxRefresh)
+		}
+	}
+	return lo, max(hi, lo)
+}
+
+func (c *Cache) jitter(d time.Duration) time.Duration {
+	if c.opts.Jitter == 0 {
+		return d
+	}
+	f := 1 + c.opts.Jitter*(2*rand.Float64()-1)
+	return time.Duration(float64(d) * f)
+}
+
+func (c *Cache) notify(ctx context.Context, key types.NamespacedName) {
+	obj := &v1alpha1.VendorAllowlist{}
+	obj.Namespace, obj.Name = key.Namespace, key.Name
+	select {
+	case c.events <- event.GenericEvent{Object: client.Object(obj)}:
+	case <-ctx.Done():
+	}
+}
+
+func userKeys(e *entry) []types.NamespacedName {
+	keys := slices.Collect(maps.Keys(e.users))
+	slices.SortFunc(keys, func(a, b types.NamespacedName) int { return strings.Compare(a.String(), b.String()) })
+	return keys
+}
+
+func setOf(m map[netip.Addr]time.Time) map[netip.Addr]struct{} {
+	out := make(map[netip.Addr]struct{}, len(m))
+	for a := range m {
+		out[a] = struct{}{}
+	}
+	return out
+}
+
+// String describes the cache's settings, for the start-up log.
+func (o Options) String() string {
+	return fmt.Sprintf("refresh %s..%s, retention %s, max %d addresses per hostname", o.MinRefresh, o.MaxRefresh, o.Retention, o.MaxAddresses)
+}

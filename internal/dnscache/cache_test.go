@@ -1,0 +1,339 @@
+package dnscache
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+	clocktesting "k8s.io/utils/clock/testing"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
+)
+
+// fakeResolver answers from a table; the cache's logic is under test here, and the
+// resolver has tests of its own against a real DNS server.
+type fakeResolver struct {
+	mu      sync.Mutex
+	answers map[string][]string
+	ttl     time.Duration
+	err     error
+	calls   atomic.Int64
+	gate    chan struct{}
+}
+
+func (f *fakeResolver) set(host string, addrs ...string) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.answers[host] = addrs
+}
+
+func (f *fakeResolver) fail(err error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.err = err
+}
+
+func (f *fakeResolver) Lookup(_ context.Context, host string) (resolver.Answer, error) {
+	f.calls.Add(1)
+	if f.gate != nil {
+		<-f.gate
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.err != nil {
+		return resolver.Answer{}, &resolver.Error{Host: host, Server: "127.0.0.1:53", Err: f.err}
+	}
+	var a resolver.Answer
+	for _, s := range f.answers[host] {
+		a.Addresses = append(a.Addresses, resolver.Record{Addr: netip.MustParseAddr(s), TTL: f.ttl})
+	}
+	if len(a.Addresses) == 0 {
+		return a, &resolver.Error{Host: host, Err: resolver.ErrNotFound}
+	}
+	return a, nil
+}
+
+var (
+	t0    = time.Unix(1_700_000_000, 0)
+	owner = addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: "al"}}
+)
+
+func newTestCache(opts Options) (*Cache, *fakeResolver, *clocktesting.FakeClock) {
+	clk := clocktesting.NewFakeClock(t0)
+	r := &fakeResolver{answers: map[string][]string{}, ttl: time.Minute}
+	opts.Jitter = 0
+	return New(r, clk, opts, nil), r, clk
+}
+
+func lookup(c *Cache, host string, allowPrivate bool) addresses.Host {
+	return c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: host, AllowPrivate: allowPrivate}})[host]
+}
+
+func strs(addrs []netip.Addr) []string {
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, a.String())
+	}
+	return out
+}
+
+// drain returns the allowlists notified since the last drain.
+func drain(c *Cache) []string {
+	var out []string
+	for {
+		select {
+		case e := <-c.events:
+			out = append(out, e.Object.GetNamespace()+"/"+e.Object.GetName())
+		default:
+			return out
+		}
+	}
+}
+
+// advance moves the clock to the next due refresh and runs it.
+func advance(c *Cache, clk *clocktesting.FakeClock, d time.Duration) {
+	clk.Step(d)
+	c.refreshDue(context.Background())
+}
+
+func TestRoundRobinSubsetsAccumulateAndOrderNeverNotifies(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: time.Hour})
+	r.set("gw.example.com", "192.0.2.1", "192.0.2.2")
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
+		t.Fatalf("first answer: %v", got)
+	}
+	drain(c)
+
+	r.set("gw.example.com", "192.0.2.4", "192.0.2.3") // another subset, another order
+	advance(c, clk, time.Minute)
+	got := strs(lookup(c, "gw.example.com", false).Addresses)
+	if !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"}) {
+		t.Fatalf("subsets did not accumulate: %v", got)
+	}
+	if n := drain(c); len(n) != 1 {
+		t.Fatalf("a new address notified %v, want the one user once", n)
+	}
+
+	r.set("gw.example.com", "192.0.2.2", "192.0.2.1") // seen before, reordered
+	for range 5 {
+		advance(c, clk, time.Minute)
+	}
+	if n := drain(c); len(n) != 0 {
+		t.Fatalf("reordered, already-known answers notified %v", n)
+	}
+
+	// 192.0.2.3 and .4 go unseen past retention: only then do they leave.
+	advance(c, clk, 50*time.Minute)
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); len(got) != 4 {
+		t.Fatalf("addresses dropped within retention: %v", got)
+	}
+	advance(c, clk, 10*time.Minute)
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
+		t.Fatalf("after retention: %v", got)
+	}
+	if n := drain(c); len(n) == 0 {
+		t.Fatal("expiry did not notify the allowlist")
+	}
+}
+
+func TestFailStaticKeepsAddressesAndStopsAgeing(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: 10 * time.Minute, Retention: time.Hour})
+	r.set("gw.example.com", "192.0.2.1")
+	first := lookup(c, "gw.example.com", false)
+	drain(c)
+
+	r.fail(fmt.Errorf("read udp: i/o timeout: %w", resolver.ErrTemporary))
+	advance(c, clk, time.Minute)
+	if n := drain(c); len(n) != 1 {
+		t.Fatalf("the start of a failure notified %v, want once", n)
+	}
+	// Two hours of failures, far past retention: nothing is dropped.
+	for range 24 {
+		advance(c, clk, 5*time.Minute)
+	}
+	got := lookup(c, "gw.example.com", false)
+	if !slices.Equal(strs(got.Addresses), []string{"192.0.2.1"}) {
+		t.Fatalf("addresses dropped while DNS failed: %v", got.Addresses)
+	}
+	if got.Err == nil || !got.ResolvedAt.Equal(first.ResolvedAt) {
+		t.Fatalf("err=%v resolvedAt=%v, want the error and the last answer's time", got.Err, got.ResolvedAt)
+	}
+	if n := drain(c); len(n) != 0 {
+		t.Fatalf("continued failure notified %v", n)
+	}
+	// Backoff is bounded by MaxRefresh: 24 refreshes in 2 hours means retries went on.
+	if calls := r.calls.Load(); calls < 10 {
+		t.Fatalf("only %d lookups during the outage: retries stopped", calls)
+	}
+
+	r.fail(nil)
+	advance(c, clk, 10*time.Minute)
+	if n := drain(c); len(n) != 1 {
+		t.Fatalf("recovery notified %v, want once", n)
+	}
+	if got := lookup(c, "gw.example.com", false); got.Err != nil {
+		t.Fatalf("error not cleared: %v", got.Err)
+	}
+}
+
+func TestNXDOMAINAgesOutByRetentionOnly(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: 30 * time.Minute})
+	r.set("gone.example.com", "192.0.2.9")
+	lookup(c, "gone.example.com", false)
+	r.set("gone.example.com") // NXDOMAIN from now on
+	advance(c, clk, 20*time.Minute)
+	if got := lookup(c, "gone.example.com", false); len(got.Addresses) != 1 || got.Err != nil {
+		t.Fatalf("NXDOMAIN within retention: addresses=%v err=%v", got.Addresses, got.Err)
+	}
+	advance(c, clk, 11*time.Minute)
+	if got := lookup(c, "gone.example.com", false); len(got.Addresses) != 0 {
+		t.Fatalf("NXDOMAIN past retention kept %v", got.Addresses)
+	}
+}
+
+func TestCapDropsLongestUnseen(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxAddresses: 100})
+	var first []string
+	for i := range 100 {
+		first = append(first, fmt.Sprintf("198.51.100.%d", i+1))
+	}
+	r.set("big.example.com", first...)
+	lookup(c, "big.example.com", false)
+	r.set("big.example.com", "203.0.113.1", "203.0.113.2")
+	advance(c, clk, time.Minute)
+	got := lookup(c, "big.example.com", false).Addresses
+	if len(got) != 100 {
+		t.Fatalf("kept %d addresses, want the cap of 100", len(got))
+	}
+	if !slices.Contains(strs(got), "203.0.113.1") || !slices.Contains(strs(got), "203.0.113.2") {
+		t.Fatal("the newest addresses were dropped instead of the longest unseen")
+	}
+}
+
+func TestGuardBlocksInternalAddresses(t *testing.T) {
+	c, r, _ := newTestCache(Options{Guard: guard.Guard{Cluster: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}}})
+	r.set("rebind.example.com", "127.0.0.1", "10.0.0.5", "169.254.169.254", "fd00::1", "10.244.1.2", "192.0.2.7")
+	got := lookup(c, "rebind.example.com", false)
+	if !slices.Equal(strs(got.Addresses), []string{"192.0.2.7"}) || got.Blocked != 5 {
+		t.Fatalf("addresses=%v blocked=%d, want only 192.0.2.7 and 5 blocked", got.Addresses, got.Blocked)
+	}
+	private := lookup(c, "rebind.example.com", true)
+	if !slices.Equal(strs(private.Addresses), []string{"10.0.0.5", "192.0.2.7", "fd00::1"}) || private.Blocked != 3 {
+		t.Fatalf("allowPrivate: addresses=%v blocked=%d; loopback, link-local and the pod range must stay blocked", private.Addresses, private.Blocked)
+	}
+}
+
+func TestSeedFromStatusMeansNoChangeOnRestart(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute})
+	r.set("gw.example.com", "192.0.2.1", "192.0.2.2")
+	seed := map[netip.Addr]time.Time{
+		netip.MustParseAddr("192.0.2.1"): t0.Add(-time.Minute),
+		netip.MustParseAddr("192.0.2.2"): t0.Add(-time.Minute),
+	}
+	got := c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: "gw.example.com", Seed: seed}})["gw.example.com"]
+	if len(got.Addresses) != 2 || r.calls.Load() != 0 {
+		t.Fatalf("seeded lookup: addresses=%v queries=%d, want the seed and no blocking query", got.Addresses, r.calls.Load())
+	}
+	advance(c, clk, 0)
+	if r.calls.Load() != 1 {
+		t.Fatalf("seeded entry not refreshed in the background")
+	}
+	if n := drain(c); len(n) != 0 {
+		t.Fatalf("unchanged DNS after a restart notified %v", n)
+	}
+}
+
+func TestRefreshFollowsClampedTTL(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: 30 * time.Second, MaxRefresh: 5 * time.Minute})
+	r.ttl = 2 * time.Second
+	r.set("short.example.com", "192.0.2.1")
+	r.set("long.example.com", "192.0.2.2")
+	lookup(c, "short.example.com", false)
+	r.ttl = 24 * time.Hour
+	other := addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: "other"}}
+	c.Lookup(context.Background(), other, []addresses.Request{{Hostname: "long.example.com"}})
+	if r.calls.Load() != 2 {
+		t.Fatalf("cold lookups: %d", r.calls.Load())
+	}
+	advance(c, clk, 29*time.Second)
+	if r.calls.Load() != 2 {
+		t.Fatal("refreshed before MinRefresh")
+	}
+	advance(c, clk, time.Second)
+	if r.calls.Load() != 3 {
+		t.Fatal("short TTL not refreshed at MinRefresh")
+	}
+	advance(c, clk, 5*time.Minute)
+	if r.calls.Load() < 4 {
+		t.Fatal("long TTL not refreshed at MaxRefresh")
+	}
+}
+
+func TestSharedHostnameIsQueriedOnceForAllUsers(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute})
+	r.set("shared.example.com", "192.0.2.1")
+	for i := range 1000 {
+		o := addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: fmt.Sprint(i)}}
+		c.Lookup(context.Background(), o, []addresses.Request{{Hostname: "shared.example.com"}})
+	}
+	if r.calls.Load() != 1 {
+		t.Fatalf("1000 allowlists caused %d queries", r.calls.Load())
+	}
+	r.set("shared.example.com", "192.0.2.1", "192.0.2.9")
+	advance(c, clk, time.Minute)
+	if r.calls.Load() != 2 {
+		t.Fatalf("one refresh made %d queries", r.calls.Load()-1)
+	}
+	if n := drain(c); len(n) != 1000 {
+		t.Fatalf("a change notified %d allowlists, want all 1000 users", len(n))
+	}
+}
+
+func TestConcurrentColdLookupsShareOneQuery(t *testing.T) {
+	c, r, _ := newTestCache(Options{})
+	r.gate = make(chan struct{})
+	r.set("a.example.com", "192.0.2.1")
+	var wg sync.WaitGroup
+	for i := range 50 {
+		wg.Go(func() {
+			o := addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: fmt.Sprint(i)}}
+			c.Lookup(context.Background(), o, []addresses.Request{{Hostname: "a.example.com"}})
+		})
+	}
+	for r.calls.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	close(r.gate)
+	wg.Wait()
+	if n := r.calls.Load(); n != 1 {
+		t.Fatalf("50 concurrent cold lookups made %d queries, want 1", n)
+	}
+}
+
+func TestForgetDropsUnusedHostnames(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute})
+	r.set("a.example.com", "192.0.2.1")
+	r.set("b.example.com", "192.0.2.2")
+	c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: "a.example.com"}, {Hostname: "b.example.com"}})
+	c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: "a.example.com"}}) // b no longer used
+	calls := r.calls.Load()
+	advance(c, clk, time.Minute)
+	if got := r.calls.Load() - calls; got != 1 {
+		t.Fatalf("refresh queried %d hostnames, want only the one still used", got)
+	}
+	c.Forget(owner.Key)
+	calls = r.calls.Load()
+	advance(c, clk, time.Minute)
+	if r.calls.Load() != calls {
+		t.Fatal("a forgotten allowlist's hostname is still queried")
+	}
+}
