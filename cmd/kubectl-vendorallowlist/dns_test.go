@@ -1,0 +1,88 @@
+package main
+
+import (
+	"slices"
+	"testing"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+)
+
+// These tests resolve through a real DNS server, dnsmasq on loopback, that knows only
+// the names each test gives it: no query leaves the machine.
+
+const (
+	frontend1 = "frontend1.outsystems-customer.example.com"
+	frontend2 = "frontend2.outsystems-customer.example.com"
+)
+
+func TestRenderDNSOutSystemsFrontEnds(t *testing.T) {
+	srv := testdns.Start(t)
+	srv.SetHost(frontend1, "198.51.100.21")
+	// An internal address in the answer is not rendered, and the user is told.
+	srv.SetHost(frontend2, "198.51.100.22", "2001:db8:fe::2", "10.1.2.3")
+
+	got, r := mustRender(t, "", "render", "--dns-server", srv.Addr(), "-f", sample("outsystems.yaml"))
+	internet := policy(t, got, "outsystems-internet-ingress")
+	rule := ruleWith(t, internet, "198.51.100.21/32")
+	if want := []string{"198.51.100.21/32", "198.51.100.22/32", "2001:db8:fe::2/128"}; !slices.Equal(rule.cidrs, want) {
+		t.Errorf("front-end rule from %v, want %v", rule.cidrs, want)
+	}
+	if !slices.Equal(rule.ports, []string{"TCP/443"}) {
+		t.Errorf("front-end rule ports %v, want [TCP/443]", rule.ports)
+	}
+	if c := allCIDRs(internet); slices.Contains(c, "10.1.2.3/32") {
+		t.Errorf("the internal address 10.1.2.3 is rendered: %v", c)
+	}
+	wantContains(t, "stderr", r.stderr, "hostname "+frontend2+": not rendering the internal addresses DNS returned: 10.1.2.3")
+	wantNotContains(t, "stderr", r.stderr, "warning:", "--offline")
+	// The VPN allowlist needs no DNS and renders as offline.
+	ruleWith(t, policy(t, got, "outsystems-vpn-ingress"), "10.20.0.0/16")
+
+	for _, h := range []string{frontend1, frontend2} {
+		if n := srv.QueryCount(h, "A"); n == 0 {
+			t.Errorf("dnsmasq saw no A query for %s", h)
+		}
+	}
+}
+
+// A vendor hostname renders what DNS returns together with what the vendor publishes.
+func TestRenderDNSWorkatoGateways(t *testing.T) {
+	srv := testdns.Start(t,
+		testdns.WithHost("sg1.workato.com", "50.16.101.13", "198.51.100.50"),
+		testdns.WithHost("sg2.workato.com", "34.204.129.29"),
+		testdns.WithHost("sg.workato.com", "34.192.94.13"),
+	)
+	got, _ := mustRender(t, "", "render", "--dns-server", srv.Addr(), "-f", sample("workato.yaml"))
+	rule := ruleWith(t, policy(t, got, "workato-opa-egress"), "198.51.100.50/32")
+	if len(rule.cidrs) != 10 || !slices.Contains(rule.cidrs, "54.84.241.116/32") {
+		t.Errorf("gateway rule %v, want the 9 published addresses and 198.51.100.50/32 from DNS", rule.cidrs)
+	}
+	if slices.Contains(rule.cidrs, "52.206.58.244/32") {
+		t.Errorf("gateway rule opens the deprecated 52.206.58.244")
+	}
+	if n := srv.QueryCount("sg.workato.com", ""); n == 0 {
+		t.Errorf("dnsmasq saw no query for sg.workato.com")
+	}
+}
+
+func TestRenderDNSFailures(t *testing.T) {
+	srv := testdns.Start(t, testdns.WithHost(frontend1, "198.51.100.21"))
+
+	// frontend2 does not exist: an error naming the allowlist, the hostname and the way out.
+	r := runPlugin(t, "", "render", "--dns-server", srv.Addr(), "-f", sample("outsystems.yaml"))
+	if r.code != 1 || r.stdout != "" {
+		t.Errorf("exit %d with output %q, want 1 and none", r.code, r.stdout)
+	}
+	wantContains(t, "stderr", r.stderr,
+		sample("outsystems.yaml")+": VendorAllowlist default/outsystems-internet: hostname "+frontend2+": ",
+		"NXDOMAIN", "--offline", "nothing was rendered")
+
+	// A server that does not answer.
+	addr := srv.Addr()
+	srv.Stop()
+	r = runPlugin(t, "", "render", "--dns-server", addr, "--dns-timeout", "300ms", "-f", sample("threobuilder.yaml"), "-f", sample("outsystems.yaml"))
+	if r.code != 1 || r.stdout != "" {
+		t.Errorf("exit %d with output %q, want 1 and none", r.code, r.stdout)
+	}
+	wantContains(t, "stderr", r.stderr, "hostname "+frontend1+": ", "temporary DNS failure", addr)
+}

@@ -1,0 +1,458 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/netip"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/util/validation"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
+	allowlistvalidation "github.com/vendorallowlist/vendor-allowlist-operator/internal/validation"
+)
+
+// dnsDeadline bounds all the DNS lookups of one render.
+const dnsDeadline = time.Minute
+
+// maxParallelLookups bounds the hostnames looked up at once.
+const maxParallelLookups = 8
+
+func renderUsage(w io.Writer) {
+	fmt.Fprintf(w, `Print the NetworkPolicies that the vendor-allowlist-operator renders for the
+VendorAllowlists in FILE, as a YAML stream ready for 'kubectl apply -f -'.
+
+Each allowlist is checked as the API server and the operator check it; every problem
+of every file is reported on stderr, naming the file, the object and the field, and
+nothing is printed unless all allowlists are good. Unknown fields are errors.
+
+Vendor hostnames are resolved through DNS, and their addresses rendered together with
+the addresses the vendor publishes. DNS answers that are internal addresses (loopback,
+link-local, private, multicast) are not rendered, with a note: a vendor's public
+hostname has no business resolving to one.
+
+Usage:
+  %[1]s render -f FILE [-f FILE ...] [flags]
+
+Flags:
+  -f, --filename FILE      File of VendorAllowlists to render; repeatable. '-' reads
+                           standard input; a directory means its .yaml, .yml and .json
+                           files. The file may also hold Vendor objects, which are
+                           added to the catalog; other kinds are skipped with a note.
+      --vendors FILE       File of Vendor objects to lay over the built-in catalog; a
+                           Vendor named like a built-in vendor replaces it. Repeatable.
+                           A vendor may be defined only once across all files.
+      --offline            Render only the addresses vendors publish; send no DNS query.
+                           Rules whose hostnames have no published address are left
+                           out (a note on stderr says which).
+      --dns-server ADDR    DNS server to resolve hostnames with, as HOST:PORT or an IP
+                           address (port 53); repeatable, tried in order. Default: the
+                           nameservers of /etc/resolv.conf.
+      --dns-timeout DUR    Timeout of one DNS query (default 2s).
+  -n, --namespace NS       Namespace of allowlists that do not name one (default
+                           "default").
+  -h, --help               Show this help.
+
+Examples:
+  # Check a file and print its policies:
+  %[1]s render -f allowlist.yaml
+
+  # Apply what the operator would apply, resolving through a chosen server:
+  %[1]s render -f allowlist.yaml --dns-server 10.96.0.10 | kubectl apply -f -
+
+  # Render from the catalog alone, with a Vendor of your own, from standard input:
+  cat allowlist.yaml | %[1]s render --offline --vendors acme-vendor.yaml -f -
+
+Exit status: 0 when every allowlist rendered, 1 on a problem with the input or DNS,
+2 on a usage error.
+`, commandName)
+}
+
+type renderOptions struct {
+	files, vendorFiles []string
+	offline            bool
+	dnsServers         []string
+	dnsTimeout         time.Duration
+	namespace          string
+}
+
+func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := newFlagSet("render")
+	var files, vendorFiles, servers stringList
+	fs.Var(&files, "f", "")
+	fs.Var(&files, "filename", "")
+	fs.Var(&vendorFiles, "vendors", "")
+	offline := fs.Bool("offline", false, "")
+	fs.Var(&servers, "dns-server", "")
+	timeout := fs.Duration("dns-timeout", resolver.DefaultTimeout, "")
+	var namespace string
+	fs.StringVar(&namespace, "namespace", "default", "")
+	fs.StringVar(&namespace, "n", "default", "")
+	rest, code, done := parseFlags(fs, args, stdout, stderr)
+	if done {
+		return code
+	}
+	switch {
+	case len(rest) > 0:
+		return usageError(stderr, renderUsage, "unexpected argument %q: name files with -f FILE", rest[0])
+	case len(files) == 0:
+		return usageError(stderr, renderUsage, "-f FILE is required: the file of VendorAllowlists to render ('-f -' reads standard input)")
+	case *offline && len(servers) > 0:
+		return usageError(stderr, renderUsage, "--offline sends no DNS query, so it takes no --dns-server: choose one")
+	case *timeout <= 0:
+		return usageError(stderr, renderUsage, "--dns-timeout must be positive, for example 2s")
+	}
+	if n := countStdin(files) + countStdin(vendorFiles); n > 1 {
+		return usageError(stderr, renderUsage, "'-' (standard input) is given %d times: standard input can be read only once", n)
+	}
+	if msgs := validation.IsDNS1123Label(namespace); len(msgs) > 0 {
+		return usageError(stderr, renderUsage, "--namespace %q is not a namespace name: %s", namespace, strings.Join(msgs, "; "))
+	}
+	opts := renderOptions{
+		files: files, vendorFiles: vendorFiles, offline: *offline,
+		dnsTimeout: *timeout, namespace: namespace,
+	}
+	for _, s := range servers {
+		addr, err := normalizeServer(s)
+		if err != nil {
+			return usageError(stderr, renderUsage, "--dns-server %q: %v", s, err)
+		}
+		opts.dnsServers = append(opts.dnsServers, addr)
+	}
+	return renderFiles(opts, stdin, stdout, stderr)
+}
+
+// normalizeServer returns a DNS server address as HOST:PORT, adding port 53 to a bare
+// IP address.
+func normalizeServer(s string) (string, error) {
+	const want = "want an IP address with an optional port, such as 127.0.0.1:53, 10.96.0.10 or [::1]:5353"
+	if ip, err := netip.ParseAddr(s); err == nil {
+		return net.JoinHostPort(ip.String(), "53"), nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return "", errors.New(want)
+	}
+	if ap.Port() == 0 {
+		return "", errors.New("port 0: " + want)
+	}
+	return ap.String(), nil
+}
+
+// compiled is an allowlist that passed every check, with its plan.
+type compiled struct {
+	src  sourced[v1alpha1.VendorAllowlist]
+	plan *render.Plan
+}
+
+func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	probs := &problems{}
+	var stdinUsed bool
+	var in decoded
+
+	vendorDecoder := &decoder{vendorsOnly: true, notes: stderr, probs: probs, out: &in}
+	readInputs(opts.vendorFiles, stdin, &stdinUsed, probs, vendorDecoder.decodeInput)
+	fileDecoder := &decoder{namespace: opts.namespace, notes: stderr, probs: probs, out: &in}
+	names := readInputs(opts.files, stdin, &stdinUsed, probs, fileDecoder.decodeInput)
+
+	cat := buildCatalog(in.vendors, probs)
+	plans := compileAllowlists(&in, cat, probs)
+	if probs.empty() && len(plans) == 0 {
+		probs.order++
+		probs.add("", "nothing to render", fmt.Sprintf("no VendorAllowlist (apiVersion: %s, kind: %s) in %s", v1alpha1.GroupVersion, kindVendorAllowlist, strings.Join(names, ", ")))
+	}
+	if !probs.empty() {
+		probs.write(stderr, "nothing was rendered")
+		return exitError
+	}
+
+	var resolved map[string]lookupResult
+	if opts.offline {
+		noteOffline(plans, stderr)
+	} else {
+		resolved = lookupAll(newLookuper(opts.dnsServers, opts.dnsTimeout), plans)
+	}
+
+	type output struct {
+		src      sourced[v1alpha1.VendorAllowlist]
+		policies []networkingv1.NetworkPolicy
+	}
+	var outputs []output
+	for _, c := range plans {
+		probs.order = c.src.order
+		known := render.Resolved{}
+		for _, h := range c.plan.Hostnames() {
+			res, ok := resolved[h]
+			if !ok {
+				continue // offline
+			}
+			switch {
+			case res.err != nil:
+				probs.add(c.src.file, c.src.ref, fmt.Sprintf("hostname %s: %v: fix the name or the DNS server (--dns-server), or render the published addresses only with --offline", h, res.err))
+				continue
+			case len(res.addrs) == 0 && len(c.plan.Published(h)) == 0:
+				probs.add(c.src.file, c.src.ref, fmt.Sprintf("hostname %s: DNS returned only internal addresses (%s), which are not rendered, and the vendor publishes none for it", h, joinAddrs(res.blocked)))
+				continue
+			}
+			if len(res.blocked) > 0 {
+				fmt.Fprintf(stderr, "note: %s: %s: hostname %s: not rendering the internal addresses DNS returned: %s\n", c.src.file, c.src.ref, h, joinAddrs(res.blocked))
+			}
+			known[h] = res.addrs
+		}
+		outputs = append(outputs, output{src: c.src, policies: c.plan.Render(known)})
+	}
+	if !probs.empty() {
+		probs.write(stderr, "nothing was rendered")
+		return exitError
+	}
+
+	var b strings.Builder
+	for _, o := range outputs {
+		for i := range o.policies {
+			np := &o.policies[i]
+			noteEmptyPolicy(stderr, o.src, np)
+			y, err := objectYAML(np)
+			if err != nil {
+				fmt.Fprintf(stderr, "error: %s: %s: encoding NetworkPolicy %s: %v\n", o.src.file, o.src.ref, np.Name, err)
+				return exitError
+			}
+			fmt.Fprintf(&b, "---\n# Rendered from %s (%s)\n%s", o.src.ref, o.src.file, y)
+		}
+	}
+	if _, err := io.WriteString(stdout, b.String()); err != nil {
+		fmt.Fprintf(stderr, "error: writing the policies: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// buildCatalog validates the Vendors of the input and lays them over the built-in
+// catalog. A vendor defined twice in the input is a problem.
+func buildCatalog(vendors []sourced[v1alpha1.Vendor], probs *problems) *catalog.Catalog {
+	seen := map[string]sourced[v1alpha1.Vendor]{}
+	var layer []v1alpha1.Vendor
+	for _, v := range vendors {
+		probs.order = v.order
+		if first, dup := seen[v.obj.Name]; dup && v.obj.Name != "" {
+			probs.add(v.file, v.ref, fmt.Sprintf("metadata.name: Duplicate value: %q: also defined in %s; define each vendor once", v.obj.Name, first.file))
+			continue
+		}
+		seen[v.obj.Name] = v
+		// The API server's rules, then the catalog's stricter ones on the fields the
+		// server's left alone.
+		verrs := allowlistvalidation.Vendor(v.obj)
+		for _, msg := range fieldErrors(verrs) {
+			probs.add(v.file, v.ref, msg)
+		}
+		for _, e := range catalog.Validate(v.obj) {
+			if !coveredBy(e, verrs) {
+				probs.add(v.file, v.ref, e.Error())
+			}
+		}
+		layer = append(layer, *v.obj)
+	}
+	return catalog.Builtin().WithOverrides(layer)
+}
+
+// compileAllowlists checks each allowlist with the CRD's rules and against the catalog,
+// and returns the plans of the good ones.
+func compileAllowlists(in *decoded, cat *catalog.Catalog, probs *problems) []compiled {
+	var out []compiled
+	seen := map[string]string{} // namespace/name -> file
+	for _, a := range in.allowlists {
+		probs.order = a.order
+		bad := a.bad
+		key := a.obj.Namespace + "/" + a.obj.Name
+		if first, dup := seen[key]; dup && a.obj.Name != "" {
+			probs.add(a.file, a.ref, fmt.Sprintf("metadata.name: Duplicate value: %q: %s also defines a VendorAllowlist %s, and both would render the same NetworkPolicies; rename one", a.obj.Name, first, key))
+			bad = true
+		}
+		seen[key] = a.file
+
+		verrs := allowlistvalidation.VendorAllowlist(a.obj)
+		for _, msg := range fieldErrors(verrs) {
+			probs.add(a.file, a.ref, msg)
+			bad = true
+		}
+		plan, err := render.Compile(a.obj, cat)
+		var rerr *render.Error
+		switch {
+		case errors.As(err, &rerr):
+			for _, e := range rerr.Errors {
+				if coveredBy(e, verrs) {
+					continue
+				}
+				probs.add(a.file, a.ref, e.Error())
+			}
+			bad = true
+		case err != nil:
+			probs.add(a.file, a.ref, err.Error())
+			bad = true
+		}
+		if !bad {
+			out = append(out, compiled{src: a, plan: plan})
+		}
+	}
+	return out
+}
+
+// coveredBy reports whether a validation error already speaks of e's field, of a
+// field that contains it, or of an item of e's list, so that e would say the same
+// thing again.
+func coveredBy(e *field.Error, verrs field.ErrorList) bool {
+	for _, v := range verrs {
+		if e.Field == v.Field || strings.HasPrefix(e.Field, v.Field+".") || strings.HasPrefix(e.Field, v.Field+"[") ||
+			strings.HasPrefix(v.Field, e.Field+"[") {
+			return true
+		}
+	}
+	return false
+}
+
+// noteOffline says which hostnames render nothing because --offline resolves none and
+// the vendor publishes no address for them.
+func noteOffline(plans []compiled, stderr io.Writer) {
+	for _, c := range plans {
+		var none []string
+		for _, h := range c.plan.Hostnames() {
+			if len(c.plan.Published(h)) == 0 {
+				none = append(none, h)
+			}
+		}
+		if len(none) > 0 {
+			fmt.Fprintf(stderr, "note: %s: %s: --offline: no address for %s (DNS is not asked, and the vendor publishes none), so the rule for %s is left out\n",
+				c.src.file, c.src.ref, strings.Join(none, ", "), pronoun(len(none)))
+		}
+	}
+}
+
+func pronoun(n int) string {
+	if n == 1 {
+		return "it"
+	}
+	return "them"
+}
+
+// noteEmptyPolicy warns about a policy that opens no vendor traffic: applied, it
+// only isolates the selected pods in its direction.
+func noteEmptyPolicy(stderr io.Writer, src sourced[v1alpha1.VendorAllowlist], np *networkingv1.NetworkPolicy) {
+	switch {
+	case slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) && len(np.Spec.Ingress) == 0:
+		fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no ingress rule (no vendor address is known yet): applied as it is, it denies all ingress to the selected pods\n", src.file, src.ref, np.Name)
+	case slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) && len(np.Spec.Egress) <= dnsRules(src.obj):
+		fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no egress rule to a vendor (no vendor address is known yet): applied as it is, it denies the selected pods all egress but DNS\n", src.file, src.ref, np.Name)
+	}
+}
+
+func dnsRules(a *v1alpha1.VendorAllowlist) int {
+	if a.Spec.DNSAllowed() {
+		return 1
+	}
+	return 0
+}
+
+// objectYAML encodes an object as YAML, without the empty fields of an object that
+// was never stored (creationTimestamp, status).
+func objectYAML(obj any) ([]byte, error) {
+	j, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(j, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	if md, ok := m["metadata"].(map[string]any); ok {
+		delete(md, "creationTimestamp")
+	}
+	return sigsyaml.Marshal(m)
+}
+
+// lookupResult is what DNS said of one hostname.
+type lookupResult struct {
+	addrs   []netip.Addr // rendered
+	blocked []netip.Addr // internal, not rendered
+	err     error
+}
+
+type lookuper interface {
+	Lookup(ctx context.Context, host string) (resolver.Answer, error)
+}
+
+// newLookuper returns the DNS client of a render; tests replace it to prove that
+// --offline sends no query.
+var newLookuper = func(servers []string, timeout time.Duration) lookuper {
+	return &resolver.Resolver{Servers: servers, Timeout: timeout}
+}
+
+func countStdin(paths []string) int {
+	n := 0
+	for _, p := range paths {
+		if p == "-" {
+			n++
+		}
+	}
+	return n
+}
+
+// lookupAll resolves every hostname of the plans once, a few at a time.
+func lookupAll(r lookuper, plans []compiled) map[string]lookupResult {
+	var hosts []string
+	allowPrivate := map[string]bool{}
+	for _, c := range plans {
+		for _, h := range c.plan.HostnameRequests() {
+			hosts = append(hosts, h.Name)
+			allowPrivate[h.Name] = allowPrivate[h.Name] || h.AllowPrivate
+		}
+	}
+	slices.Sort(hosts)
+	hosts = slices.Compact(hosts)
+
+	ctx, cancel := context.WithTimeout(context.Background(), dnsDeadline)
+	defer cancel()
+	out := make(map[string]lookupResult, len(hosts))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, maxParallelLookups)
+	for _, h := range hosts {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			ans, err := r.Lookup(ctx, h)
+			var res lookupResult
+			if err != nil {
+				res.err = err
+			} else {
+				res.addrs, res.blocked = guard.Guard{}.Filter(ans.Addrs(), allowPrivate[h])
+			}
+			mu.Lock()
+			out[h] = res
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func joinAddrs(addrs []netip.Addr) string {
+	s := make([]string, len(addrs))
+	for i, a := range addrs {
+		s[i] = a.String()
+	}
+	return strings.Join(s, ", ")
+}
