@@ -16,8 +16,19 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
+// addressOwner is the allowlist as the address source sees it: a key and the
+// refresh bounds it asks for.
 func addressOwner(allowlist *v1alpha1.VendorAllowlist) addresses.Owner {
-	return addresses.Owner{Key: client.ObjectKeyFromObject(allowlist)}
+	o := addresses.Owner{Key: client.ObjectKeyFromObject(allowlist)}
+	if r := allowlist.Spec.DNSRefresh; r != nil {
+		if r.MinInterval != nil {
+			o.MinRefresh = r.MinInterval.Duration
+		}
+		if r.MaxInterval != nil {
+			o.MaxRefresh = r.MaxInterval.Duration
+		}
+	}
+	return o
 }
 
 // addressRequests asks for every hostname the plan renders, seeded with what the

@@ -1,0 +1,133 @@
+// Package manager wires the operator together: the controller-runtime manager with
+// its label-selected cache, the shared DNS cache and the reconciler. The manager
+// binary and the integration tests build it the same way.
+package manager
+
+import (
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
+	"k8s.io/utils/clock"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/healthz"
+	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
+)
+
+// Options are the manager's settings; cmd/main.go binds them to flags.
+type Options struct {
+	MetricsAddr, ProbeAddr string
+	LeaderElect            bool
+	LeaderElectionID       string
+	// LeaderElectionNamespace is where the lease lives; empty: the pod's namespace.
+	LeaderElectionNamespace string
+	// LeaseDuration, RenewDeadline and RetryPeriod tune leader election; zero: defaults.
+	LeaseDuration, RenewDeadline, RetryPeriod time.Duration
+	WatchNamespaces                           []string
+	DNSServers                                []string
+	DNSTimeout                                time.Duration
+	DNS                                       dnscache.Options
+	ClusterCIDRs                              []netip.Prefix
+	QPS                                       float32
+	Burst                                     int
+	Workers                                   int
+	// MetricsRegistry defaults to controller-runtime's registry; tests that run
+	// several managers in one process give each its own.
+	MetricsRegistry prometheus.Registerer
+}
+
+// New builds the manager with everything registered; Start it to run.
+func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
+	cfg = rest.CopyConfig(cfg)
+	if o.QPS > 0 {
+		cfg.QPS, cfg.Burst = o.QPS, o.Burst
+	}
+	cacheOpts := cache.Options{
+		// Only the policies the operator manages: a cluster's other NetworkPolicies
+		// are none of its business and would cost memory.
+		ByObject: map[client.Object]cache.ByObject{
+			&networkingv1.NetworkPolicy{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})},
+		},
+	}
+	if len(o.WatchNamespaces) > 0 {
+		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
+		for _, ns := range o.WatchNamespaces {
+			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
+		}
+	}
+	mgrOpts := ctrl.Options{
+		Scheme:                  scheme.New(),
+		Cache:                   cacheOpts,
+		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		HealthProbeBindAddress:  o.ProbeAddr,
+		LeaderElection:          o.LeaderElect,
+		LeaderElectionID:        o.LeaderElectionID,
+		LeaderElectionNamespace: o.LeaderElectionNamespace,
+		// The manager exits right after losing the lease, so a new leader never
+		// races an old one that has not noticed.
+		LeaderElectionReleaseOnCancel: true,
+	}
+	if o.LeaseDuration > 0 {
+		mgrOpts.LeaseDuration, mgrOpts.RenewDeadline, mgrOpts.RetryPeriod = &o.LeaseDuration, &o.RenewDeadline, &o.RetryPeriod
+	}
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
+	if err != nil {
+		return nil, fmt.Errorf("creating manager: %w", err)
+	}
+
+	res := &resolver.Resolver{Servers: o.DNSServers, Timeout: o.DNSTimeout}
+	if len(res.Servers) == 0 {
+		servers, err := resolver.ServersFromResolvConf(resolver.DefaultResolvConf)
+		if err != nil {
+			return nil, fmt.Errorf("no DNS server given and %s unreadable: %w", resolver.DefaultResolvConf, err)
+		}
+		res.Servers = servers
+	}
+	o.DNS.Guard.Cluster = append(o.DNS.Guard.Cluster, o.ClusterCIDRs...)
+	registry := o.MetricsRegistry
+	if registry == nil {
+		registry = ctrlmetrics.Registry
+	}
+	metrics, err := dnscache.NewMetrics(registry, clock.RealClock{})
+	if err != nil {
+		return nil, fmt.Errorf("registering DNS metrics: %w", err)
+	}
+	addresses := dnscache.New(res, clock.RealClock{}, o.DNS, metrics)
+	if err := mgr.Add(addresses); err != nil {
+		return nil, err
+	}
+	reconciler := &controller.VendorAllowlistReconciler{
+		Client:         mgr.GetClient(),
+		APIReader:      mgr.GetAPIReader(),
+		Recorder:       mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Catalog:        catalog.Builtin(),
+		Addresses:      addresses,
+		AddressChanges: addresses.Events(),
+		Workers:        o.Workers,
+	}
+	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster)
+	return mgr, nil
+}
