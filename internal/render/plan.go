@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -62,6 +63,7 @@ func (e *Error) Error() string { return e.Errors.ToAggregate().Error() }
 func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog) (*Plan, error) {
 	c := compiler{cat: cat}
 	spec := field.NewPath("spec")
+	c.selectors(spec, &allowlist.Spec)
 	for i := range allowlist.Spec.Vendors {
 		c.vendor(spec.Child("vendors").Index(i), &allowlist.Spec.Vendors[i])
 	}
@@ -86,6 +88,18 @@ func (c *compiler) fail(reason string, errs ...*field.Error) {
 		c.err = &Error{Reason: reason}
 	}
 	c.err.Errors = append(c.err.Errors, errs...)
+}
+
+// selectors checks the label selectors the CRD schema cannot: a selector the API
+// server would refuse in a NetworkPolicy must fail here, before anything is applied.
+func (c *compiler) selectors(spec *field.Path, s *v1alpha1.VendorAllowlistSpec) {
+	errs := metav1validation.ValidateLabelSelector(&s.PodSelector, metav1validation.LabelSelectorValidationOptions{}, spec.Child("podSelector"))
+	if s.ClusterDNS != nil && s.ClusterDNS.PodSelector != nil {
+		errs = append(errs, metav1validation.ValidateLabelSelector(s.ClusterDNS.PodSelector, metav1validation.LabelSelectorValidationOptions{}, spec.Child("clusterDNS", "podSelector"))...)
+	}
+	if len(errs) > 0 {
+		c.fail(v1alpha1.ReasonInvalidSpec, errs...)
+	}
 }
 
 func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
