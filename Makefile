@@ -1,0 +1,134 @@
+# vendor-allowlist-operator
+
+IMG ?= ghcr.io/vendorallowlist/vendor-allowlist-operator:v0.1.0
+
+# Tools are built once and cached outside the clone, keyed by version.
+CACHE_DIR ?= $(or $(VAO_CACHE_DIR),$(or $(XDG_CACHE_HOME),$(HOME)/.cache)/vendor-allowlist-operator)
+export VAO_CACHE_DIR := $(CACHE_DIR)
+CONTROLLER_GEN_VERSION ?= v0.23.0
+CONTROLLER_GEN ?= $(CACHE_DIR)/tools/controller-gen-$(CONTROLLER_GEN_VERSION)/controller-gen
+# helm and kustomize are built with `go install` by hack/tools.sh (kustomize v5.8.3
+# needs a newer Go than the project's).
+HELM_VERSION ?= v3.22.0
+KUSTOMIZE_VERSION ?= v5.8.2
+HELM ?= $(CACHE_DIR)/tools/helm-$(HELM_VERSION)/helm
+KUSTOMIZE ?= $(CACHE_DIR)/tools/kustomize-$(KUSTOMIZE_VERSION)/kustomize
+# kubectl for `make install`/`uninstall`: yours (the tests use the one envtest runs).
+KUBECTL ?= kubectl
+# Builds and pushes the image (docker, or podman).
+CONTAINER_TOOL ?= docker
+
+CHART_DIR := charts/vendor-allowlist-operator
+# Arguments of `make run`, e.g. make run RUN_ARGS="--dns-server=127.0.0.1:53 --zap-devel".
+RUN_ARGS ?= --leader-elect=false --zap-devel
+
+GO_TEST_FLAGS ?= -count=1 -timeout=20m
+
+.DEFAULT_GOAL := help
+
+##@ General
+
+.PHONY: help
+help: ## Show the targets.
+	@awk 'BEGIN {FS = ":.*##"; printf "Usage: make <target>\n"} /^[a-zA-Z_0-9-]+:.*?##/ { printf "  %-18s %s\n", $$1, $$2 } /^##@/ { printf "\n%s\n", substr($$0, 5) }' $(MAKEFILE_LIST)
+
+##@ Development
+
+.PHONY: generate
+generate: $(CONTROLLER_GEN) ## Regenerate deep-copy code, CRDs and RBAC from the API types and markers.
+	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
+	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
+	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+
+.PHONY: verify-gen
+verify-gen: generate ## Fail when generated files are out of date.
+	@git diff --exit-code -- api config || (echo "generated files are stale: run 'make generate' and commit" >&2; exit 1)
+
+.PHONY: fmt
+fmt: ## gofmt the tree.
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: vet
+vet: ## go vet.
+	go vet ./...
+
+.PHONY: test-deps
+test-deps: ## Install what the tests need (dnsmasq-base) and build envtest's control plane.
+	hack/install-test-deps.sh
+	hack/envtest-binaries.sh >/dev/null
+
+.PHONY: tools
+tools: $(HELM) $(KUSTOMIZE) ## Install helm and kustomize (go install, cached by version).
+
+.PHONY: test
+test: test-deps generate vet tools chart-crds build-installer ## Run every test against a real kube-apiserver, etcd and dnsmasq.
+	assets="$$(hack/envtest-binaries.sh)" && \
+	KUBEBUILDER_ASSETS="$$assets" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" IMG="$(IMG)" \
+	  go test $(GO_TEST_FLAGS) ./...
+
+##@ Install
+
+.PHONY: chart-crds
+chart-crds: generate ## Copy the generated CRDs into the Helm chart's crds/.
+	cp config/crd/bases/*.yaml $(CHART_DIR)/crds/
+
+.PHONY: helm-lint
+helm-lint: $(HELM) chart-crds ## helm lint the chart, with its default values and every ci/ values file.
+	$(HELM) lint --strict $(CHART_DIR)
+	@for f in $(CHART_DIR)/ci/*.yaml; do echo "$(HELM) lint --strict $(CHART_DIR) -f $$f"; $(HELM) lint --strict $(CHART_DIR) -f $$f || exit 1; done
+
+.PHONY: build-installer
+build-installer: generate $(KUSTOMIZE) ## Write dist/install.yaml (CRDs, RBAC, manager) with the image IMG.
+	@mkdir -p dist
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp -r config "$$tmp/" && \
+	  (cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)) && \
+	  $(KUSTOMIZE) build "$$tmp/config/default" > dist/install.yaml
+	@echo "wrote dist/install.yaml (image $(IMG))"
+
+.PHONY: set-image
+set-image: $(KUSTOMIZE) ## Make IMG the default image of the chart (values.yaml, appVersion) and of config/manager.
+	@repo='$(IMG)'; repo=$${repo%:*}; tag='$(IMG)'; tag=$${tag##*:}; \
+	  sed -i -e "/^image:/,/^[^ ]/ s#^  repository: .*#  repository: $$repo#" \
+	         -e "/^image:/,/^[^ ]/ s#^  tag: .*#  tag: $$tag#" $(CHART_DIR)/values.yaml && \
+	  sed -i "s#^appVersion: .*#appVersion: \"$$tag\"#" $(CHART_DIR)/Chart.yaml
+	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
+
+.PHONY: install
+install: generate $(KUSTOMIZE) ## Install the CRDs into the cluster of the current kubeconfig.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
+
+.PHONY: uninstall
+uninstall: $(KUSTOMIZE) ## Remove the CRDs (and every VendorAllowlist and Vendor) from the current cluster.
+	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
+
+.PHONY: run
+run: generate ## Run the manager against the current kubeconfig (make install first; RUN_ARGS for flags).
+	go run ./cmd $(RUN_ARGS)
+
+##@ Build
+
+.PHONY: build
+build: generate ## Build the manager and the kubectl plugin into bin/.
+	go build -o bin/manager ./cmd
+	go build -o bin/kubectl-vendorallowlist ./cmd/kubectl-vendorallowlist
+
+.PHONY: docker-build
+docker-build: ## Build the manager's image IMG with the Dockerfile (needs docker or CONTAINER_TOOL=podman).
+	$(CONTAINER_TOOL) build -t $(IMG) .
+
+.PHONY: docker-push
+docker-push: ## Push the image IMG.
+	$(CONTAINER_TOOL) push $(IMG)
+
+.PHONY: demo
+demo: build test-deps ## A local control plane, the operator, DNS and every sample: policies, status, a DNS change.
+	hack/demo.sh
+
+$(CONTROLLER_GEN):
+	GOBIN=$(dir $(CONTROLLER_GEN)) GOFLAGS=-mod=mod go install sigs.k8s.io/controller-tools/cmd/controller-gen@$(CONTROLLER_GEN_VERSION)
+
+$(HELM):
+	HELM_VERSION=$(HELM_VERSION) hack/tools.sh path helm >/dev/null
+
+$(KUSTOMIZE):
+	KUSTOMIZE_VERSION=$(KUSTOMIZE_VERSION) hack/tools.sh path kustomize >/dev/null

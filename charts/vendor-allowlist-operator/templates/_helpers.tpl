@@ -1,0 +1,99 @@
+{{/* Chart name, overridable. */}}
+{{- define "vao.name" -}}
+{{- default .Chart.Name .Values.nameOverride | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/*
+Fully qualified name: the release name, with the chart name appended unless the release
+name already contains it. Truncated to 63 characters (DNS label).
+*/}}
+{{- define "vao.fullname" -}}
+{{- if .Values.fullnameOverride }}
+{{- .Values.fullnameOverride | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- $name := default .Chart.Name .Values.nameOverride }}
+{{- if contains $name .Release.Name }}
+{{- .Release.Name | trunc 63 | trimSuffix "-" }}
+{{- else }}
+{{- printf "%s-%s" .Release.Name $name | trunc 63 | trimSuffix "-" }}
+{{- end }}
+{{- end }}
+{{- end }}
+
+{{- define "vao.chart" -}}
+{{- printf "%s-%s" .Chart.Name .Chart.Version | replace "+" "_" | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels on every object. */}}
+{{- define "vao.labels" -}}
+helm.sh/chart: {{ include "vao.chart" . }}
+{{ include "vao.selectorLabels" . }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/part-of: vendor-allowlist-operator
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+{{- end }}
+
+{{/* Labels that select the manager's pods. */}}
+{{- define "vao.selectorLabels" -}}
+app.kubernetes.io/name: {{ include "vao.name" . }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: manager
+{{- end }}
+
+{{- define "vao.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create }}
+{{- default (include "vao.fullname" .) .Values.serviceAccount.name }}
+{{- else }}
+{{- required "serviceAccount.name is required when serviceAccount.create is false" .Values.serviceAccount.name }}
+{{- end }}
+{{- end }}
+
+{{/* The manager's image: repository@digest, or repository:tag (default appVersion). */}}
+{{- define "vao.image" -}}
+{{- if .Values.image.digest }}
+{{- printf "%s@%s" .Values.image.repository .Values.image.digest }}
+{{- else }}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
+{{- end }}
+{{- end }}
+
+{{/*
+The manager's command line: every flag of cmd/main.go, from values. Lists (DNS servers,
+cluster CIDRs, watched namespaces) are passed only when not empty.
+*/}}
+{{- define "vao.args" -}}
+{{- $v := .Values -}}
+- {{ printf "--leader-elect=%t" $v.leaderElection.enabled | quote }}
+- {{ printf "--leader-election-id=%s" $v.leaderElection.id | quote }}
+{{- if $v.metrics.enabled }}
+- {{ printf "--metrics-bind-address=:%d" (int64 $v.metrics.port) | quote }}
+{{- else }}
+- "--metrics-bind-address=0"
+{{- end }}
+- {{ printf "--health-probe-bind-address=:%d" (int64 $v.health.port) | quote }}
+{{- with $v.watchNamespaces }}
+- {{ printf "--watch-namespaces=%s" (join "," .) | quote }}
+{{- end }}
+{{- range $v.dns.servers }}
+- {{ printf "--dns-server=%s" . | quote }}
+{{- end }}
+- {{ printf "--dns-timeout=%s" $v.dns.timeout | quote }}
+- {{ printf "--dns-min-refresh=%s" $v.dns.minRefresh | quote }}
+- {{ printf "--dns-max-refresh=%s" $v.dns.maxRefresh | quote }}
+- {{ printf "--dns-retention=%s" $v.dns.retention | quote }}
+- {{ printf "--dns-max-addresses=%d" (int64 $v.dns.maxAddresses) | quote }}
+{{- range concat $v.cluster.podCIDRs $v.cluster.serviceCIDRs }}
+- {{ printf "--cluster-cidr=%s" . | quote }}
+{{- end }}
+- {{ printf "--kube-api-qps=%v" $v.kubeAPI.qps | quote }}
+- {{ printf "--kube-api-burst=%d" (int64 $v.kubeAPI.burst) | quote }}
+- {{ printf "--workers=%d" (int64 $v.workers) | quote }}
+- {{ printf "--zap-log-level=%v" $v.logging.level | quote }}
+- {{ printf "--zap-encoder=%s" $v.logging.format | quote }}
+- {{ printf "--zap-devel=%t" $v.logging.development | quote }}
+- {{ printf "--zap-stacktrace-level=%s" $v.logging.stacktraceLevel | quote }}
+- {{ printf "--zap-time-encoding=%s" $v.logging.timeEncoding | quote }}
+{{- range $v.extraArgs }}
+- {{ . | quote }}
+{{- end }}
+{{- end }}

@@ -1,0 +1,230 @@
+package install
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
+)
+
+// TestHelmLint: `helm lint --strict` passes with the default values and with every
+// ci/ values file.
+func TestHelmLint(t *testing.T) {
+	cases := append([]string{""}, ciValues(t)...)
+	for _, f := range cases {
+		name := "default values"
+		args := []string{"lint", "--strict", chartDir}
+		if f != "" {
+			name = rel(f)
+			args = append(args, "--values", f)
+		}
+		t.Run(name, func(t *testing.T) {
+			out, err := helm(t, args...)
+			if err != nil {
+				t.Fatalf("%v\n%s", err, out)
+			}
+			if !bytes.Contains(out, []byte("0 chart(s) failed")) {
+				t.Fatalf("helm lint did not pass:\n%s", out)
+			}
+		})
+	}
+}
+
+// TestInstallAcceptedByAPIServer applies every install, as rendered, to a real
+// kube-apiserver with `kubectl apply --dry-run=server`: the chart with its default
+// values and with each ci/ values file, and dist/install.yaml. The API server checks
+// every object against its schema (CRDs included, and the ServiceMonitor against
+// Prometheus Operator's CRD) with strict field validation, so an unknown or misplaced
+// field fails.
+func TestInstallAcceptedByAPIServer(t *testing.T) {
+	controlPlane(t)
+	for _, r := range allRenderings(t) {
+		t.Run(r.name, func(t *testing.T) {
+			// Dry-run objects do not exist afterwards, so the namespace they go in must.
+			ensureNamespace(t, r.namespace)
+			file := writeFile(t, t.TempDir(), "manifest.yaml", r.manifest)
+			out, err := kubectl(t, "apply", "--dry-run=server", "--validate=strict", "-f", file)
+			if err != nil {
+				t.Fatalf("the API server rejected %s:\n%v\n%s", r.name, err, out)
+			}
+			// Every object was sent, and none was skipped.
+			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+			if len(lines) != len(r.objects) {
+				t.Errorf("kubectl reported %d objects, the manifest has %d:\n%s", len(lines), len(r.objects), out)
+			}
+			for _, l := range lines {
+				if !strings.HasSuffix(l, "(server dry run)") {
+					t.Errorf("unexpected kubectl output line %q", l)
+				}
+			}
+			t.Logf("accepted: %d objects", len(lines))
+		})
+	}
+}
+
+// TestDistInstallIsCurrent: dist/install.yaml is what config/ builds now (apart from
+// the image, which `make build-installer` sets from IMG), so the file the tests check
+// is the one users would get.
+func TestDistInstallIsCurrent(t *testing.T) {
+	dist := distRendering(t)
+	fresh := kustomizeBuild(t)
+	want := dist.deployment(t).Spec.Template.Spec.Containers[0].Image
+	for _, o := range fresh.ofKind("Deployment") {
+		path := []string{"spec", "template", "spec", "containers"}
+		containers, _, err := unstructured.NestedSlice(o.Object, path...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range containers {
+			c.(map[string]any)["image"] = want
+		}
+		if err := unstructured.SetNestedSlice(o.Object, containers, path...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(dist.objects) != len(fresh.objects) {
+		t.Fatalf("dist/install.yaml has %d objects, config/default builds %d: run `make build-installer`", len(dist.objects), len(fresh.objects))
+	}
+	for i := range dist.objects {
+		if diff := cmp.Diff(fresh.objects[i].Object, dist.objects[i].Object); diff != "" {
+			t.Fatalf("dist/install.yaml is stale (%s %s differs; run `make build-installer`):\n%s",
+				dist.objects[i].GetKind(), dist.objects[i].GetName(), diff)
+		}
+	}
+}
+
+// TestImageFlowsFromMakefile: the Makefile's default IMG is the chart's default image
+// (values.yaml image.repository and image.tag, and Chart.yaml appVersion) and
+// config/manager's, and dist/install.yaml runs the IMG it was built with.
+func TestImageFlowsFromMakefile(t *testing.T) {
+	makefile, err := os.ReadFile(filepath.Join(repoRoot, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^IMG \?= (\S+)$`).FindSubmatch(makefile)
+	if m == nil {
+		t.Fatal("no `IMG ?= ...` line in the Makefile")
+	}
+	img := string(m[1])
+	repo, tag := img[:strings.LastIndex(img, ":")], img[strings.LastIndex(img, ":")+1:]
+	fix := "run `make set-image IMG=" + img + "`"
+
+	var values struct {
+		Image struct{ Repository, Tag, Digest string }
+	}
+	readYAML(t, filepath.Join(chartDir, "values.yaml"), &values)
+	if values.Image.Repository != repo || values.Image.Tag != tag || values.Image.Digest != "" {
+		t.Errorf("chart values image = %s:%s (digest %q), Makefile IMG = %s: %s",
+			values.Image.Repository, values.Image.Tag, values.Image.Digest, img, fix)
+	}
+	var chart struct{ AppVersion string }
+	readYAML(t, filepath.Join(chartDir, "Chart.yaml"), &chart)
+	if chart.AppVersion != tag {
+		t.Errorf("Chart.yaml appVersion = %q, Makefile IMG tag = %q: %s", chart.AppVersion, tag, fix)
+	}
+	var kust struct {
+		Images []struct{ Name, NewName, NewTag string }
+	}
+	readYAML(t, filepath.Join(configDir, "manager", "kustomization.yaml"), &kust)
+	if len(kust.Images) != 1 || kust.Images[0].NewName+":"+kust.Images[0].NewTag != img {
+		t.Errorf("config/manager/kustomization.yaml images = %+v, Makefile IMG = %s: %s", kust.Images, img, fix)
+	}
+	if got := helmTemplate(t, "vao-image").deployment(t).Spec.Template.Spec.Containers[0].Image; got != img {
+		t.Errorf("the chart renders image %s, want %s", got, img)
+	}
+
+	// dist/install.yaml is built with IMG, which `make test` passes on (it may be
+	// overridden on make's command line).
+	want := img
+	if env := os.Getenv("IMG"); env != "" {
+		want = env
+	}
+	if got := distRendering(t).deployment(t).Spec.Template.Spec.Containers[0].Image; got != want {
+		t.Errorf("dist/install.yaml runs image %s, want %s: run `make build-installer`", got, want)
+	}
+}
+
+// TestChartCRDsMatchGenerated: the chart's crds/ are the CRDs controller-gen generates
+// into config/crd/bases, byte for byte (`make chart-crds` copies them).
+func TestChartCRDsMatchGenerated(t *testing.T) {
+	generated, _ := filepath.Glob(filepath.Join(configDir, "crd", "bases", "*.yaml"))
+	inChart, _ := filepath.Glob(filepath.Join(chartDir, "crds", "*.yaml"))
+	base := func(files []string) []string {
+		var out []string
+		for _, f := range files {
+			out = append(out, filepath.Base(f))
+		}
+		return out
+	}
+	if diff := cmp.Diff(base(generated), base(inChart)); diff != "" || len(generated) == 0 {
+		t.Fatalf("chart crds/ and config/crd/bases hold different files (-generated +chart): run `make chart-crds`\n%s", diff)
+	}
+	for _, g := range generated {
+		a, _ := os.ReadFile(g)
+		b, _ := os.ReadFile(filepath.Join(chartDir, "crds", filepath.Base(g)))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s differs from %s: run `make chart-crds`", rel(filepath.Join(chartDir, "crds", filepath.Base(g))), rel(g))
+		}
+	}
+}
+
+// TestChartNotes: `helm install --dry-run=server` against the control plane passes,
+// and the notes it prints tell the next step: wait for the rollout, apply a first
+// allowlist, check its status, remove it; and the caveats.
+func TestChartNotes(t *testing.T) {
+	_, kc := controlPlane(t)
+	ensureNamespace(t, "vao-notes")
+	out, err := helm(t, "install", "vao", chartDir, "--namespace", "vao-notes", "--dry-run=server", "--kubeconfig", kc)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	notes := string(out[bytes.Index(out, []byte("NOTES:")):])
+	for _, want := range []string{
+		"kubectl -n vao-notes rollout status deployment/vao-vendor-allowlist-operator",
+		"kind: VendorAllowlist",
+		"kubectl get vendorallowlists -n integrations",
+		"kubectl describe vendorallowlist workato-opa -n integrations",
+		"kubectl delete vendorallowlist workato-opa -n integrations",
+		"CNI",
+		"externalTrafficPolicy: Local",
+		"allowDNS",
+		"lag of up to one refresh",
+		"WARNING: cluster.podCIDRs and cluster.serviceCIDRs are empty",
+	} {
+		if !strings.Contains(notes, want) {
+			t.Errorf("NOTES lack %q:\n%s", want, notes)
+		}
+	}
+	// The allowlist in the notes is valid: the API server takes it.
+	yamlStart := strings.Index(notes, "apiVersion: networking.vendorallowlist.io/v1alpha1")
+	yamlEnd := strings.Index(notes, "     YAML")
+	if yamlStart < 0 || yamlEnd < yamlStart {
+		t.Fatalf("no allowlist in the NOTES:\n%s", notes)
+	}
+	var lines []string
+	for _, l := range strings.Split(notes[yamlStart:yamlEnd], "\n") {
+		lines = append(lines, strings.TrimPrefix(l, "     "))
+	}
+	ensureNamespace(t, "integrations")
+	file := writeFile(t, t.TempDir(), "allowlist.yaml", []byte(strings.Join(lines, "\n")))
+	if out, err := kubectl(t, "apply", "--dry-run=server", "--validate=strict", "-f", file); err != nil {
+		t.Fatalf("the NOTES' allowlist is rejected: %v\n%s\n%s", err, out, strings.Join(lines, "\n"))
+	}
+}
+
+func readYAML(t testing.TB, path string, into any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(data, into); err != nil {
+		t.Fatalf("%s: %v", rel(path), err)
+	}
+}

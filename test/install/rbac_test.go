@@ -1,0 +1,432 @@
+package install
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	authorizationv1 "k8s.io/api/authorization/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/tools/clientcmd"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+)
+
+// grant is one permission: a verb on a resource of an API group ("" is the core group).
+type grant struct{ group, resource, verb string }
+
+func (g grant) String() string {
+	group := g.group
+	if group == "" {
+		group = "core"
+	}
+	return fmt.Sprintf("%s %s/%s", g.verb, group, g.resource)
+}
+
+func grants(group string, resources []string, verbs ...string) map[grant]bool {
+	out := map[grant]bool{}
+	for _, r := range resources {
+		for _, v := range verbs {
+			out[grant{group, r, v}] = true
+		}
+	}
+	return out
+}
+
+func union(sets ...map[grant]bool) map[grant]bool {
+	out := map[grant]bool{}
+	for _, s := range sets {
+		for g := range s {
+			out[g] = true
+		}
+	}
+	return out
+}
+
+// The least privilege the install issue allows the manager, cluster-wide: NetworkPolicies;
+// its own CRDs and their status; events. Nothing else: no Secrets, no ConfigMaps, no
+// wildcards.
+var allowedClusterGrants = union(
+	grants("networking.k8s.io", []string{"networkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists", "vendors"}, "get", "list", "watch"),
+	grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists/status"}, "get", "update", "patch"),
+	grants("events.k8s.io", []string{"events"}, "create", "patch"),
+)
+
+// And in the operator's own namespace only, for leader election: the Lease (client-go's
+// lease lock gets, creates and updates it), and the core/v1 event that records a new
+// leader (controller-runtime's leader election still records it with the old API).
+var allowedLeaderElectionGrants = union(
+	grants("coordination.k8s.io", []string{"leases"}, "get", "create", "update"),
+	grants("", []string{"events"}, "create", "patch"),
+)
+
+// rulesToGrants expands rules, failing on anything that is not a plain list of groups,
+// resources and verbs.
+func rulesToGrants(t testing.TB, where string, rules []rbacv1.PolicyRule) map[grant]bool {
+	t.Helper()
+	out := map[grant]bool{}
+	for i, r := range rules {
+		if len(r.NonResourceURLs) > 0 {
+			t.Errorf("%s rule %d grants non-resource URLs %v", where, i, r.NonResourceURLs)
+		}
+		for _, list := range [][]string{r.APIGroups, r.Resources, r.Verbs, r.ResourceNames} {
+			for _, s := range list {
+				if strings.Contains(s, "*") {
+					t.Errorf("%s rule %d has a wildcard: %+v", where, i, r)
+				}
+			}
+		}
+		if len(r.ResourceNames) > 0 {
+			t.Errorf("%s rule %d names resources %v; the manager's rules are by type", where, i, r.ResourceNames)
+		}
+		for _, g := range r.APIGroups {
+			for _, res := range r.Resources {
+				for _, v := range r.Verbs {
+					out[grant{g, res, v}] = true
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkWithin fails for every grant not in allowed, and names Secrets and ConfigMaps.
+func checkWithin(t testing.TB, where string, got, allowed map[grant]bool) {
+	t.Helper()
+	var extra []string
+	for g := range got {
+		if !allowed[g] {
+			extra = append(extra, g.String())
+		}
+		if g.group == "" && (g.resource == "secrets" || g.resource == "configmaps") {
+			t.Errorf("%s grants %s: the operator must not read %s", where, g, g.resource)
+		}
+	}
+	sort.Strings(extra)
+	if len(extra) > 0 {
+		t.Errorf("%s grants more than the least-privilege list allows: %s", where, strings.Join(extra, ", "))
+	}
+}
+
+func sortedGrants(m map[grant]bool) []string {
+	var out []string
+	for g := range m {
+		out = append(out, g.String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestClusterRoleLeastPrivilege reads the RBAC every install renders (the chart with its
+// default and ci/ values, dist/install.yaml, and config/rbac/role.yaml that
+// controller-gen generates from the controller's markers) and fails if any of it grants
+// anything beyond the issue's list: NetworkPolicies; the operator's CRDs and their
+// status; events; and, in a namespaced Role, the leader-election Lease. It also fails if
+// the chart's hand-written ClusterRole and the generated one differ, so they cannot
+// drift, and if a binding binds anything but the operator's ServiceAccount to them.
+func TestClusterRoleLeastPrivilege(t *testing.T) {
+	var generated []rbacv1.ClusterRole
+	for _, o := range parseFile(t, filepath.Join(configDir, "rbac", "role.yaml")) {
+		var cr rbacv1.ClusterRole
+		convert(t, o, &cr)
+		generated = append(generated, cr)
+	}
+	if len(generated) != 1 {
+		t.Fatalf("config/rbac/role.yaml holds %d ClusterRoles, want 1", len(generated))
+	}
+	generatedGrants := rulesToGrants(t, "config/rbac/role.yaml", generated[0].Rules)
+	checkWithin(t, "config/rbac/role.yaml (generated from the +kubebuilder:rbac markers)", generatedGrants, allowedClusterGrants)
+
+	renderings := allRenderings(t)
+	for _, r := range renderings {
+		t.Run(r.name, func(t *testing.T) {
+			crs, roles := r.clusterRoles(t), r.roles(t)
+			if len(crs) == 0 && len(roles) == 0 && len(r.ofKind("ClusterRoleBinding")) == 0 {
+				// rbac.create: false (ci/single-replica-values.yaml): nothing to check.
+				if len(r.ofKind("RoleBinding")) > 0 {
+					t.Fatal("a RoleBinding without a Role")
+				}
+				t.Log("renders no RBAC (rbac.create: false)")
+				return
+			}
+			if len(crs) != 1 {
+				t.Fatalf("%d ClusterRoles, want 1", len(crs))
+			}
+			cr := crs[0]
+			got := rulesToGrants(t, "ClusterRole "+cr.Name, cr.Rules)
+			checkWithin(t, "ClusterRole "+cr.Name, got, allowedClusterGrants)
+			if diff := cmp.Diff(sortedGrants(generatedGrants), sortedGrants(got)); diff != "" {
+				t.Errorf("ClusterRole %s differs from config/rbac/role.yaml, which is generated from the controller's markers (-generated +rendered): update charts/vendor-allowlist-operator/templates/rbac.yaml\n%s", cr.Name, diff)
+			}
+
+			if len(roles) != 1 {
+				t.Fatalf("%d Roles, want 1 (leader election)", len(roles))
+			}
+			role := roles[0]
+			if role.Namespace != r.namespace {
+				t.Errorf("leader-election Role %s is in namespace %q, want the operator's, %q", role.Name, role.Namespace, r.namespace)
+			}
+			checkWithin(t, "Role "+role.Name, rulesToGrants(t, "Role "+role.Name, role.Rules), allowedLeaderElectionGrants)
+
+			sa := r.deployment(t).Spec.Template.Spec.ServiceAccountName
+			want := rbacv1.Subject{Kind: "ServiceAccount", Name: sa, Namespace: r.namespace}
+			checkBindings(t, r, "ClusterRoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: cr.Name}, want)
+			checkBindings(t, r, "RoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name}, want)
+		})
+	}
+}
+
+func checkBindings(t *testing.T, r rendering, kind string, ref rbacv1.RoleRef, subject rbacv1.Subject) {
+	t.Helper()
+	objs := r.ofKind(kind)
+	if len(objs) != 1 {
+		t.Errorf("%d %ss, want 1", len(objs), kind)
+		return
+	}
+	var b rbacv1.RoleBinding // a ClusterRoleBinding has the same roleRef and subjects
+	u := objs[0].DeepCopy()
+	u.SetKind("RoleBinding")
+	convert(t, u, &b)
+	if b.RoleRef != ref {
+		t.Errorf("%s %s binds %+v, want %+v", kind, b.Name, b.RoleRef, ref)
+	}
+	if len(b.Subjects) != 1 || b.Subjects[0] != subject {
+		t.Errorf("%s %s binds %+v, want only %+v", kind, b.Name, b.Subjects, subject)
+	}
+}
+
+// TestRBACSufficesForManager is the other half of least privilege: the RBAC the chart
+// grants is enough. It applies the chart's ServiceAccount, roles and bindings to the
+// control plane, runs the manager as that ServiceAccount (impersonated), and checks that
+// an allowlist becomes Ready with its NetworkPolicy and an event, that the manager logged
+// no "forbidden" error, and (leader election cannot run outside a pod) that the
+// ServiceAccount may get, create and update Leases and record events in its own
+// namespace, and may not read Secrets or ConfigMaps anywhere.
+func TestRBACSufficesForManager(t *testing.T) {
+	env, adminKubeconfig := controlPlane(t)
+	const ns, appNS = "vao-rbac", "rbac-check"
+	ensureNamespace(t, ns)
+	ensureNamespace(t, appNS)
+
+	r := helmTemplate(t, ns)
+	var rbacDocs [][]byte
+	for _, o := range r.objects {
+		switch o.GetKind() {
+		case "ServiceAccount", "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding":
+			js, err := o.MarshalJSON()
+			if err != nil {
+				t.Fatal(err)
+			}
+			rbacDocs = append(rbacDocs, js)
+		}
+	}
+	file := writeFile(t, t.TempDir(), "rbac.json", bytes.Join(rbacDocs, []byte("\n")))
+	if out, err := kubectl(t, "apply", "-f", file); err != nil {
+		t.Fatalf("applying the chart's RBAC: %v\n%s", err, out)
+	}
+	sa := r.deployment(t).Spec.Template.Spec.ServiceAccountName
+	username := "system:serviceaccount:" + ns + ":" + sa
+	groups := []string{"system:serviceaccounts", "system:serviceaccounts:" + ns, "system:authenticated"}
+
+	// A kubeconfig that impersonates the ServiceAccount.
+	kc, err := clientcmd.LoadFromFile(adminKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range kc.AuthInfos {
+		a.Impersonate, a.ImpersonateGroups = username, groups
+	}
+	saKubeconfig := filepath.Join(t.TempDir(), "sa.kubeconfig")
+	if err := clientcmd.WriteToFile(*kc, saKubeconfig); err != nil {
+		t.Fatal(err)
+	}
+
+	// The manager, as the ServiceAccount. Its args are the chart's, except leader
+	// election (it needs the pod's namespace file) and the listeners.
+	var log bytes.Buffer
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, managerBinary(t),
+		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--dns-server=127.0.0.1:9", "--zap-log-level=debug", "--zap-encoder=console")
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+saKubeconfig)
+	cmd.Stdout, cmd.Stderr = &log, &log
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cancel()
+			_ = cmd.Wait()
+		}
+	}
+	t.Cleanup(func() {
+		stop()
+		if t.Failed() {
+			t.Logf("manager log:\n%s", log.String())
+		}
+	})
+
+	c, err := client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	allowlist := &v1alpha1.VendorAllowlist{
+		ObjectMeta: metav1.ObjectMeta{Name: "threobuilder-agents", Namespace: appNS},
+		Spec: v1alpha1.VendorAllowlistSpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app.kubernetes.io/name": "public-api"}},
+			Vendors:     []v1alpha1.VendorSelection{{Name: "threobuilder", Ports: []v1alpha1.Port{{Port: 443}}}},
+		},
+	}
+	if err := c.Create(context.Background(), allowlist); err != nil {
+		t.Fatal(err)
+	}
+
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		var got v1alpha1.VendorAllowlist
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(allowlist), &got); err != nil {
+			t.Fatal(err)
+		}
+		ready := metaCondition(got.Status.Conditions, v1alpha1.ConditionReady)
+		if ready == "True" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the allowlist did not become Ready within 60s as the ServiceAccount; status: %+v", got.Status)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	var np networkingv1.NetworkPolicy
+	if err := c.Get(context.Background(), client.ObjectKey{Namespace: appNS, Name: "threobuilder-agents-ingress"}, &np); err != nil {
+		t.Fatalf("the NetworkPolicy the manager should have created: %v", err)
+	}
+	// Events are sent asynchronously: wait for one about the allowlist.
+	cs := kubernetes.NewForConfigOrDie(env.Config)
+	for {
+		evs, err := cs.EventsV1().Events(appNS).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range evs.Items {
+			if e.Regarding.Name == allowlist.Name {
+				found = true
+			}
+		}
+		if found {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no event about the allowlist was recorded as the ServiceAccount")
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	stop()
+	if strings.Contains(strings.ToLower(log.String()), "forbidden") {
+		t.Errorf("the manager was forbidden something running with the chart's RBAC:\n%s", grepLines(log.String(), "forbidden"))
+	}
+
+	// Leader election and the things the operator must never do, asked of the API
+	// server's authorizer.
+	checks := []struct {
+		ns, group, resource, verb string
+		allowed                   bool
+	}{
+		{ns, "coordination.k8s.io", "leases", "get", true},
+		{ns, "coordination.k8s.io", "leases", "create", true},
+		{ns, "coordination.k8s.io", "leases", "update", true},
+		{ns, "", "events", "create", true},
+		{ns, "", "events", "patch", true},
+		{appNS, "events.k8s.io", "events", "create", true},
+		{appNS, "networking.k8s.io", "networkpolicies", "delete", true},
+		{appNS, v1alpha1.GroupVersion.Group, "vendorallowlists/status", "patch", true},
+		{appNS, "coordination.k8s.io", "leases", "create", false},
+		{"kube-system", "coordination.k8s.io", "leases", "update", false},
+		{ns, "coordination.k8s.io", "leases", "delete", false},
+		{ns, "", "secrets", "get", false},
+		{ns, "", "secrets", "list", false},
+		{appNS, "", "secrets", "get", false},
+		{"", "", "secrets", "list", false},
+		{ns, "", "configmaps", "get", false},
+		{"", "", "configmaps", "list", false},
+		{appNS, v1alpha1.GroupVersion.Group, "vendorallowlists", "update", false},
+		{"", v1alpha1.GroupVersion.Group, "vendors", "create", false},
+		{appNS, "", "pods", "list", false},
+		{"", "rbac.authorization.k8s.io", "clusterroles", "escalate", false},
+	}
+	for _, ch := range checks {
+		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
+			User:   username,
+			Groups: groups,
+			ResourceAttributes: &authorizationv1.ResourceAttributes{
+				Namespace: ch.ns, Group: ch.group, Resource: ch.resource, Verb: ch.verb,
+			},
+		}}
+		if sub := strings.SplitN(ch.resource, "/", 2); len(sub) == 2 {
+			sar.Spec.ResourceAttributes.Resource, sar.Spec.ResourceAttributes.Subresource = sub[0], sub[1]
+		}
+		res, err := cs.AuthorizationV1().SubjectAccessReviews().Create(context.Background(), sar, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Status.Allowed != ch.allowed {
+			where := ch.ns
+			if where == "" {
+				where = "all namespaces"
+			}
+			t.Errorf("%s may %s: %v, want %v", username, grant{ch.group, ch.resource, ch.verb}.String()+" in "+where, res.Status.Allowed, ch.allowed)
+		}
+	}
+
+	// Clean up what this test created for real.
+	if err := c.Delete(context.Background(), allowlist); err != nil && !apierrors.IsNotFound(err) {
+		t.Error(err)
+	}
+	for _, o := range r.objects {
+		switch o.GetKind() {
+		case "ClusterRole", "ClusterRoleBinding":
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(o.GroupVersionKind())
+			u.SetName(o.GetName())
+			_ = c.Delete(context.Background(), u)
+		}
+	}
+}
+
+func metaCondition(conds []metav1.Condition, typ string) string {
+	for _, c := range conds {
+		if c.Type == typ {
+			return string(c.Status)
+		}
+	}
+	return ""
+}
+
+func grepLines(s, substr string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(strings.ToLower(l), substr) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
