@@ -105,6 +105,8 @@ type entry struct {
 	answeredAt time.Time
 	err        error // the last failure, nil once DNS answers again
 	failures   int   // consecutive failures, for backoff
+	// failingSince is when the current run of failures began; zero while DNS answers.
+	failingSince time.Time
 	forbidden  int   // forbidden addresses in the last answer
 	ttl        time.Duration
 	next       time.Time // when to refresh
@@ -354,6 +356,9 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 			logf.FromContext(ctx).Info("DNS lookup failed; keeping the last known addresses", "hostname", name, "error", err.Error())
 		}
 		e.err = err
+		if e.failures == 0 {
+			e.failingSince = now
+		}
 		e.failures++
 		backoff := min(minRefresh<<min(e.failures-1, 10), maxRefresh)
 		e.next = now.Add(c.jitter(backoff))
@@ -364,6 +369,15 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 		return nil
 	}
 
+	if !e.failingSince.IsZero() {
+		// The retention clock stood still while DNS was down: an address gets the
+		// same time to reappear after an outage as before it.
+		outage := now.Sub(e.failingSince)
+		for a, t := range e.seen {
+			e.seen[a] = minTime(t.Add(outage), now)
+		}
+		e.failingSince = time.Time{}
+	}
 	e.err, e.failures, e.forbidden = nil, 0, 0
 	e.answeredAt = now
 	for _, r := range answer.Addresses {
@@ -477,4 +491,11 @@ func setOf(m map[netip.Addr]time.Time) map[netip.Addr]struct{} {
 // String describes the cache's settings, for the start-up log.
 func (o Options) String() string {
 	return fmt.Sprintf("refresh %s..%s, retention %s, max %d addresses per hostname", o.MinRefresh, o.MaxRefresh, o.Retention, o.MaxAddresses)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
 }

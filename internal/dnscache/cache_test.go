@@ -184,6 +184,32 @@ func TestFailStaticKeepsAddressesAndStopsAgeing(t *testing.T) {
 	}
 }
 
+func TestOutageDoesNotCountTowardsRetention(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: 5 * time.Minute, Retention: 30 * time.Minute})
+	r.set("gw.example.com", "192.0.2.1", "192.0.2.2")
+	lookup(c, "gw.example.com", false)
+	advance(c, clk, 10*time.Minute) // seen at +10m
+	r.fail(fmt.Errorf("SERVFAIL: %w", resolver.ErrTemporary))
+	for range 12 { // an hour of failures, twice the retention
+		advance(c, clk, 5*time.Minute)
+	}
+	r.fail(nil)
+	r.set("gw.example.com", "192.0.2.1") // .2 is no longer returned
+	advance(c, clk, 5*time.Minute)
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
+		t.Fatalf("recovery from an outage dropped an address at once: %v", got)
+	}
+	// .2 was last seen 5 minutes before the outage; it leaves 25 minutes after it.
+	advance(c, clk, 20*time.Minute)
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); len(got) != 2 {
+		t.Fatalf("dropped before its remaining retention ran out: %v", got)
+	}
+	advance(c, clk, 10*time.Minute)
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1"}) {
+		t.Fatalf("kept past its remaining retention: %v", got)
+	}
+}
+
 func TestNXDOMAINAgesOutByRetentionOnly(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: 30 * time.Minute})
 	r.set("gone.example.com", "192.0.2.9")
