@@ -13,9 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
+	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
@@ -48,6 +50,9 @@ type Options struct {
 	// MetricsRegistry defaults to controller-runtime's registry; tests that run
 	// several managers in one process give each its own.
 	MetricsRegistry prometheus.Registerer
+	// SkipControllerNameValidation lets one process build the manager more than
+	// once (controller names are otherwise unique per process); for tests.
+	SkipControllerNameValidation bool
 }
 
 // New builds the manager with everything registered; Start it to run.
@@ -80,6 +85,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		// The manager exits right after losing the lease, so a new leader never
 		// races an old one that has not noticed.
 		LeaderElectionReleaseOnCancel: true,
+		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipControllerNameValidation)},
 	}
 	if o.LeaseDuration > 0 {
 		mgrOpts.LeaseDuration, mgrOpts.RenewDeadline, mgrOpts.RetryPeriod = &o.LeaseDuration, &o.RenewDeadline, &o.RetryPeriod

@@ -1,0 +1,389 @@
+// Package dns tests the operator against live DNS: a real DNS server (dnsmasq, on
+// loopback only, through internal/testdns) answers the hostnames of VendorAllowlists,
+// a real kube-apiserver and etcd (envtest) hold them, and the manager is built by
+// manager.New exactly as the binary builds it.
+//
+// TestMain starts the control plane once. Every test starts its own dnsmasq and its
+// own manager(s), in a namespace of its own which its manager alone watches, so one
+// test's allowlists never reach another test's manager or DNS server. Every assertion
+// reads the API server directly (never the manager's cache): NetworkPolicy content and
+// resourceVersions, allowlist status and conditions, and events.k8s.io/v1 events.
+//
+// No packet leaves loopback: the manager's only DNS server is the test's dnsmasq on
+// 127.0.0.1, which has no upstream, and every hostname is under example.com with
+// documentation addresses (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24, 2001:db8::/32).
+//
+// The tests log what they measure (propagation times, queries per refresh, outage
+// timings) with t.Logf: run with -v to see the figures.
+package dns
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	eventsv1 "k8s.io/api/events/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	_ "sigs.k8s.io/controller-runtime/pkg/controller" // holds usedControllerNames
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+)
+
+const (
+	// timeout bounds a wait for something that takes well under a second when all is
+	// well (a reconcile, a write); tests with timing claims use tighter bounds.
+	timeout = 20 * time.Second
+	poll    = 50 * time.Millisecond
+)
+
+// The cluster's own ranges, as the operator is told with --cluster-cidr: a pod CIDR
+// and a service CIDR that contain none of the other test addresses (10.0.0.5 is a
+// plain private address, outside both).
+var clusterCIDRs = []netip.Prefix{
+	netip.MustParsePrefix("10.244.0.0/16"),
+	netip.MustParsePrefix("10.96.0.0/12"),
+}
+
+var (
+	// k8s reads and writes the API server directly, so tests see the truth and not a
+	// manager's label-filtered cache.
+	k8s       client.Client
+	env       *testenv.Env
+	nsCounter atomic.Int64
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(runSuite(m))
+}
+
+func runSuite(m *testing.M) int {
+	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(zapLevel()))))
+	var err error
+	env, err = testenv.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		return 1
+	}
+	defer func() { _ = env.Stop() }()
+	k8s, err = client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: creating client:", err)
+		return 1
+	}
+	// The rendered egress policies open the cluster DNS in kube-system.
+	if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}}); client.IgnoreAlreadyExists(err) != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: creating kube-system:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// zapLevel keeps the managers' logs to warnings and errors; TEST_VERBOSE_MANAGER=1
+// shows everything.
+func zapLevel() int8 {
+	if os.Getenv("TEST_VERBOSE_MANAGER") != "" {
+		return -2
+	}
+	return 1
+}
+
+// newNamespace gives each test a namespace of its own.
+func newNamespace(t *testing.T, prefix string) string {
+	t.Helper()
+	name := fmt.Sprintf("%s-%d-%d", prefix, time.Now().Unix()%100000, nsCounter.Add(1))
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if err := k8s.Create(context.Background(), ns); err != nil {
+		t.Fatalf("creating namespace %s: %v", name, err)
+	}
+	return name
+}
+
+// runningManager is a manager built by manager.New and started in a goroutine.
+type runningManager struct {
+	Registry *prometheus.Registry
+	stop     func()
+}
+
+// Stop cancels the manager's context and waits for Start to return. It is also
+// registered with t.Cleanup; a second call does nothing.
+func (r *runningManager) Stop() { r.stop() }
+
+// managerOptions are what a test varies; everything else is as the binary sets it.
+type managerOptions struct {
+	Namespaces []string
+	DNS        dnscache.Options
+	Workers    int
+}
+
+// startManager builds the manager with manager.New, pointed at srv as its only DNS
+// server and watching only the test's namespaces, and starts it. It is stopped (and
+// waited for) when the test ends, before the DNS server, whose cleanup was registered
+// earlier.
+func startManager(t *testing.T, srv *testdns.Server, o managerOptions) *runningManager {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	workers := o.Workers
+	if workers == 0 {
+		workers = 2
+	}
+	mgr, err := manager.New(env.Config, manager.Options{
+		MetricsAddr:     "0",
+		ProbeAddr:       "0",
+		WatchNamespaces: o.Namespaces,
+		DNSServers:      []string{srv.Addr()},
+		DNSTimeout:      500 * time.Millisecond,
+		DNS:             o.DNS,
+		ClusterCIDRs:    clusterCIDRs,
+		Workers:         workers,
+		MetricsRegistry: reg,
+		// Each test builds its own manager; they never run at the same time.
+		SkipControllerNameValidation: true,
+	})
+	if err != nil {
+		t.Fatalf("manager.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("manager stopped with an error: %v", err)
+				}
+			case <-time.After(45 * time.Second):
+				t.Errorf("manager did not stop within 45s of its context ending")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &runningManager{Registry: reg, stop: stop}
+}
+
+// customAllowlist opens the given direction to hostnames on port 443 for pods app=web.
+func customAllowlist(ns, name string, d v1alpha1.Direction, private v1alpha1.PrivateAddresses, hostnames ...string) *v1alpha1.VendorAllowlist {
+	hs := make([]v1alpha1.Hostname, 0, len(hostnames))
+	for _, h := range hostnames {
+		hs = append(hs, v1alpha1.Hostname(h))
+	}
+	return &v1alpha1.VendorAllowlist{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.VendorAllowlistSpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Custom: []v1alpha1.CustomEntry{{
+				Name:             "saas",
+				Direction:        d,
+				Hostnames:        hs,
+				Ports:            []v1alpha1.Port{{Protocol: v1alpha1.ProtocolTCP, Port: 443}},
+				PrivateAddresses: private,
+			}},
+		},
+	}
+}
+
+// outsystemsAllowlist opens ingress from an OutSystems environment's front-ends,
+// which the customer names by hostname.
+func outsystemsAllowlist(ns, name string, frontEnds ...string) *v1alpha1.VendorAllowlist {
+	hs := make([]v1alpha1.Hostname, 0, len(frontEnds))
+	for _, h := range frontEnds {
+		hs = append(hs, v1alpha1.Hostname(h))
+	}
+	return &v1alpha1.VendorAllowlist{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		Spec: v1alpha1.VendorAllowlistSpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "web"}},
+			Vendors: []v1alpha1.VendorSelection{{
+				Name:      "outsystems",
+				Endpoints: []v1alpha1.ObjectName{"front-ends"},
+				Hostnames: hs,
+				Ports:     []v1alpha1.Port{{Protocol: v1alpha1.ProtocolTCP, Port: 443}},
+			}},
+		},
+	}
+}
+
+func create(t *testing.T, obj client.Object) types.NamespacedName {
+	t.Helper()
+	if err := k8s.Create(context.Background(), obj); err != nil {
+		t.Fatalf("creating %s: %v", obj.GetName(), err)
+	}
+	return client.ObjectKeyFromObject(obj)
+}
+
+func getPolicy(g Gomega, ns, name string) *networkingv1.NetworkPolicy {
+	var np networkingv1.NetworkPolicy
+	g.Expect(k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &np)).To(Succeed())
+	return &np
+}
+
+// cidrs lists every ipBlock of the policy's rules, both directions, sorted.
+func cidrs(np *networkingv1.NetworkPolicy) []string {
+	var out []string
+	for _, r := range np.Spec.Egress {
+		for _, p := range r.To {
+			if p.IPBlock != nil {
+				out = append(out, p.IPBlock.CIDR)
+			}
+		}
+	}
+	for _, r := range np.Spec.Ingress {
+		for _, p := range r.From {
+			if p.IPBlock != nil {
+				out = append(out, p.IPBlock.CIDR)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// hostCIDRs writes addresses as the single-address CIDRs a policy holds, sorted.
+func hostCIDRs(addrs ...string) []string {
+	out := make([]string, 0, len(addrs))
+	for _, a := range addrs {
+		out = append(out, netip.PrefixFrom(netip.MustParseAddr(a), netip.MustParseAddr(a).BitLen()).String())
+	}
+	sort.Strings(out)
+	return out
+}
+
+func getAllowlist(g Gomega, key types.NamespacedName) *v1alpha1.VendorAllowlist {
+	var a v1alpha1.VendorAllowlist
+	g.Expect(k8s.Get(context.Background(), key, &a)).To(Succeed())
+	return &a
+}
+
+func condition(a *v1alpha1.VendorAllowlist, typ string) *metav1.Condition {
+	return meta.FindStatusCondition(a.Status.Conditions, typ)
+}
+
+func hostnameStatus(a *v1alpha1.VendorAllowlist, name string) *v1alpha1.HostnameStatus {
+	for i := range a.Status.Hostnames {
+		if string(a.Status.Hostnames[i].Hostname) == name {
+			return &a.Status.Hostnames[i]
+		}
+	}
+	return nil
+}
+
+// waitReady waits until the allowlist's current generation is Ready.
+func waitReady(t *testing.T, key types.NamespacedName) {
+	t.Helper()
+	NewWithT(t).Eventually(func(g Gomega) {
+		a := getAllowlist(g, key)
+		c := condition(a, v1alpha1.ConditionReady)
+		g.Expect(c).NotTo(BeNil(), "no Ready condition yet")
+		g.Expect(c.ObservedGeneration).To(Equal(a.Generation))
+		g.Expect(c.Status).To(Equal(metav1.ConditionTrue), "Ready: %s %s", c.Reason, c.Message)
+	}, timeout, poll).Should(Succeed())
+}
+
+// events lists the events.k8s.io/v1 events regarding the named object.
+func events(g Gomega, ns, name string) []eventsv1.Event {
+	var list eventsv1.EventList
+	g.Expect(k8s.List(context.Background(), &list, client.InNamespace(ns))).To(Succeed())
+	var out []eventsv1.Event
+	for _, e := range list.Items {
+		if e.Regarding.Name == name && e.Regarding.Kind == "VendorAllowlist" {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// findEvent returns the first event of that type and reason, or nil.
+func findEvent(evs []eventsv1.Event, typ, reason string) *eventsv1.Event {
+	for i := range evs {
+		if evs[i].Type == typ && evs[i].Reason == reason {
+			return &evs[i]
+		}
+	}
+	return nil
+}
+
+// policyVersions maps each NetworkPolicy of the namespace to its resourceVersion.
+func policyVersions(g Gomega, ns string) map[string]string {
+	var list networkingv1.NetworkPolicyList
+	g.Expect(k8s.List(context.Background(), &list, client.InNamespace(ns))).To(Succeed())
+	out := make(map[string]string, len(list.Items))
+	for _, np := range list.Items {
+		out[np.Name] = np.ResourceVersion
+	}
+	return out
+}
+
+// queries counts the A and AAAA queries the manager sent for name.
+func queries(srv *testdns.Server, name string) (a, aaaa int) {
+	return srv.QueryCount(name, "A"), srv.QueryCount(name, "AAAA")
+}
+
+// waitRefresh waits until the manager has asked for name again, A and AAAA, since
+// the counts given: one refresh, whose answer is what dnsmasq serves now.
+func waitRefresh(t *testing.T, srv *testdns.Server, name string, a0, aaaa0 int, within time.Duration) {
+	t.Helper()
+	NewWithT(t).Eventually(func() bool {
+		a, aaaa := queries(srv, name)
+		return a > a0 && aaaa > aaaa0
+	}, within, 10*time.Millisecond).Should(BeTrue(), "no refresh of %s within %v", name, within)
+}
+
+// metricValue is the value of the registry's metric with the given labels (counter
+// or gauge), and whether it exists.
+func metricValue(g Gomega, reg *prometheus.Registry, name string, labels map[string]string) (float64, bool) {
+	families, err := reg.Gather()
+	g.Expect(err).NotTo(HaveOccurred())
+	for _, f := range families {
+		if f.GetName() != name {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			if !labelsMatch(m, labels) {
+				continue
+			}
+			switch {
+			case m.Counter != nil:
+				return m.Counter.GetValue(), true
+			case m.Gauge != nil:
+				return m.Gauge.GetValue(), true
+			}
+		}
+	}
+	return 0, false
+}
+
+func labelsMatch(m *dto.Metric, want map[string]string) bool {
+	n := 0
+	for _, l := range m.GetLabel() {
+		if v, ok := want[l.GetName()]; ok {
+			if v != l.GetValue() {
+				return false
+			}
+			n++
+		}
+	}
+	return n == len(want)
+}
