@@ -107,10 +107,10 @@ type entry struct {
 	failures   int   // consecutive failures, for backoff
 	// failingSince is when the current run of failures began; zero while DNS answers.
 	failingSince time.Time
-	forbidden  int   // forbidden addresses in the last answer
-	ttl        time.Duration
-	next       time.Time // when to refresh
-	users      map[types.NamespacedName]addresses.Owner
+	forbidden    int // forbidden addresses in the last answer
+	ttl          time.Duration
+	next         time.Time // when to refresh
+	users        map[types.NamespacedName]addresses.Owner
 }
 
 // Cache implements addresses.Source.

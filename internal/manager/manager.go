@@ -88,7 +88,13 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipControllerNameValidation)},
 	}
 	if o.LeaseDuration > 0 {
-		mgrOpts.LeaseDuration, mgrOpts.RenewDeadline, mgrOpts.RetryPeriod = &o.LeaseDuration, &o.RenewDeadline, &o.RetryPeriod
+		mgrOpts.LeaseDuration = &o.LeaseDuration
+	}
+	if o.RenewDeadline > 0 {
+		mgrOpts.RenewDeadline = &o.RenewDeadline
+	}
+	if o.RetryPeriod > 0 {
+		mgrOpts.RetryPeriod = &o.RetryPeriod
 	}
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {

@@ -65,6 +65,9 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 {{- $v := .Values -}}
 - {{ printf "--leader-elect=%t" $v.leaderElection.enabled | quote }}
 - {{ printf "--leader-election-id=%s" $v.leaderElection.id | quote }}
+- {{ printf "--leader-elect-lease-duration=%s" $v.leaderElection.leaseDuration | quote }}
+- {{ printf "--leader-elect-renew-deadline=%s" $v.leaderElection.renewDeadline | quote }}
+- {{ printf "--leader-elect-retry-period=%s" $v.leaderElection.retryPeriod | quote }}
 {{- if $v.metrics.enabled }}
 - {{ printf "--metrics-bind-address=:%d" (int64 $v.metrics.port) | quote }}
 {{- else }}
