@@ -66,6 +66,15 @@ test: test-deps generate vet tools chart-crds build-installer ## Run every test 
 	KUBEBUILDER_ASSETS="$$assets" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" IMG="$(IMG)" \
 	  go test $(GO_TEST_FLAGS) ./...
 
+FUZZTIME ?= 15s
+
+.PHONY: fuzz
+fuzz: ## A short run of every fuzz target (FUZZTIME each); their seed corpora run in make test.
+	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/catalog/
+	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
+	go test -run '^$$' -fuzz '^FuzzCIDR$$' -fuzztime $(FUZZTIME) ./internal/validation/
+	go test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./internal/validation/
+
 ##@ Install
 
 .PHONY: chart-crds
