@@ -363,3 +363,25 @@ func TestForgetDropsUnusedHostnames(t *testing.T) {
 		t.Fatal("a forgotten allowlist's hostname is still queried")
 	}
 }
+
+func TestOwnerRefreshBoundsTightenSharedHostname(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: time.Hour})
+	r.ttl = time.Hour
+	r.set("a.example.com", "192.0.2.1")
+	lookup(c, "a.example.com", false) // refreshes hourly: the TTL, within the manager's bounds
+	eager := addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: "eager"}, MaxRefresh: 5 * time.Minute}
+	c.Lookup(context.Background(), eager, []addresses.Request{{Hostname: "a.example.com"}})
+	advance(c, clk, time.Hour) // the refresh scheduled before the eager allowlist came
+	calls := r.calls.Load()
+	advance(c, clk, 5*time.Minute)
+	if r.calls.Load() != calls+1 {
+		t.Fatalf("an allowlist asking for maxInterval 5m did not tighten the shared hostname's refresh")
+	}
+	c.Forget(eager.Key)
+	advance(c, clk, 5*time.Minute) // scheduled under the eager bounds
+	calls = r.calls.Load()
+	advance(c, clk, 5*time.Minute)
+	if r.calls.Load() != calls {
+		t.Fatalf("the refresh stayed tight after the allowlist asking for it went away")
+	}
+}
