@@ -159,7 +159,14 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 	}
 	return b.
 		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Owns(&networkingv1.NetworkPolicy{}).
+		// A managed policy appearing is the operator's own doing (the initial list at
+		// start-up reconciles every allowlist anyway); reconciling again on it would
+		// only read the allowlist from a cache that may not have this reconcile's
+		// status yet, and write that status a second time. Edits and deletes by
+		// anyone still trigger a reconcile.
+		Owns(&networkingv1.NetworkPolicy{}, builder.WithPredicates(predicate.Funcs{
+			CreateFunc: func(event.CreateEvent) bool { return false },
+		})).
 		Watches(&v1alpha1.Vendor{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsUsingVendor)).
 		Named("vendorallowlist").
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Workers, 1)}).
