@@ -66,6 +66,10 @@ test: test-deps generate vet tools chart-crds build-installer ## Run every test 
 	KUBEBUILDER_ASSETS="$$assets" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" IMG="$(IMG)" \
 	  go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: bench
+bench: test-deps ## The scale benchmark (~12 min, not part of make test): prints a table, writes bench/results.json.
+	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test -tags bench -run TestBench -v -count=1 -timeout 45m ./test/bench/
+
 FUZZTIME ?= 15s
 
 .PHONY: fuzz

@@ -1,0 +1,176 @@
+//go:build bench
+
+package bench
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// stoppers stops what the benchmark started (manager, dnsmasq, control plane), last
+// started first, exactly once: from the test's cleanup, or from a signal handler when
+// the run is interrupted (go test's own timeout kills without cleanups, which is why
+// the benchmark keeps its own deadline well inside -timeout).
+type stoppers struct {
+	mu    sync.Mutex
+	names []string
+	fns   []func()
+}
+
+func (s *stoppers) add(name string, f func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var once sync.Once
+	s.names = append(s.names, name)
+	s.fns = append(s.fns, func() { once.Do(f) })
+}
+
+func (s *stoppers) stopAll() {
+	s.mu.Lock()
+	fns := s.fns
+	s.fns, s.names = nil, nil
+	s.mu.Unlock()
+	for i := len(fns) - 1; i >= 0; i-- {
+		fns[i]()
+	}
+}
+
+// onSignal stops everything and exits when the run is interrupted.
+func (s *stoppers) onSignal() (cancel func()) {
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			fmt.Fprintf(os.Stderr, "bench: %v: stopping the manager, dnsmasq and the control plane\n", sig)
+			s.stopAll()
+			os.Exit(2)
+		case <-done:
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}
+
+// managerProc is the manager binary running as a process of its own, so that its
+// memory and CPU are its own.
+type managerProc struct {
+	cmd     *exec.Cmd
+	pid     int
+	logPath string
+	exited  chan struct{}
+	waitErr error
+	started time.Time
+}
+
+// buildManager builds ./cmd into dir; with profile, test/bench/profmanager, the same
+// manager with a CPU profile.
+func buildManager(repoRoot, dir string, profile bool) (string, error) {
+	bin := filepath.Join(dir, "manager")
+	cmd := exec.Command("go", "build", "-o", bin, "./cmd")
+	if profile {
+		cmd = exec.Command("go", "build", "-tags", "bench", "-o", bin, "./test/bench/profmanager")
+	}
+	cmd.Dir = repoRoot
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return "", fmt.Errorf("%s: %w\n%s", strings.Join(cmd.Args, " "), err, out)
+	}
+	return bin, nil
+}
+
+// startManager runs the manager with the kubeconfig (KUBECONFIG) and args; its
+// output goes to logPath.
+func startManager(bin, kubeconfig, logPath string, args []string) (*managerProc, error) {
+	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	// A process group of its own, and killed by the kernel if the test binary dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	m := &managerProc{cmd: cmd, logPath: logPath, exited: make(chan struct{}), started: time.Now()}
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, fmt.Errorf("starting %s: %w", bin, err)
+	}
+	m.pid = cmd.Process.Pid
+	go func() {
+		m.waitErr = cmd.Wait()
+		logFile.Close()
+		close(m.exited)
+	}()
+	return m, nil
+}
+
+// running reports whether the process is still running.
+func (m *managerProc) running() bool {
+	select {
+	case <-m.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+// exitErr says why the manager stopped, with the end of its log.
+func (m *managerProc) exitErr() error {
+	if m.running() {
+		return nil
+	}
+	return fmt.Errorf("manager exited (%v); log tail:\n%s", m.waitErr, m.logTail(40))
+}
+
+// stop sends SIGTERM and, after a grace period, SIGKILL, to the process group.
+func (m *managerProc) stop() {
+	if !m.running() {
+		return
+	}
+	_ = syscall.Kill(-m.pid, syscall.SIGTERM)
+	select {
+	case <-m.exited:
+	case <-time.After(15 * time.Second):
+		_ = syscall.Kill(-m.pid, syscall.SIGKILL)
+		<-m.exited
+	}
+}
+
+// peakRSS is the process's VmHWM in bytes.
+func (m *managerProc) peakRSS() (int64, error) {
+	if !m.running() {
+		return 0, errors.New("manager not running")
+	}
+	kb, err := procStatus(m.pid, "VmHWM")
+	return int64(kb) * 1024, err
+}
+
+func (m *managerProc) cpu() time.Duration {
+	d, _ := procCPU(m.pid)
+	return d
+}
+
+// logTail returns the last n lines of the manager's log.
+func (m *managerProc) logTail(n int) string {
+	data, _ := os.ReadFile(m.logPath)
+	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// logCount counts the log lines that contain s.
+func (m *managerProc) logCount(s string) int {
+	data, _ := os.ReadFile(m.logPath)
+	return strings.Count(string(data), s)
+}
