@@ -26,6 +26,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader, so that several replicas can run and only one acts.")
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", "vendor-allowlist-operator.networking.vendorallowlist.io", "Name of the leader election lease.")
+	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease; empty: the pod's own namespace (outside a cluster it must be given).")
 	fs.DurationVar(&o.LeaseDuration, "leader-elect-lease-duration", 15*time.Second, "How long a follower waits, after the leader last renewed the lease, before taking over.")
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew the lease before it gives up leading (and exits).")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to acquire or renew the lease.")
@@ -42,6 +43,9 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.IntVar(&o.Workers, "workers", 4, "Allowlists reconciled concurrently.")
 
 	return func() (Options, error) {
+		if err := validate(fs, qps, o); err != nil {
+			return Options{}, err
+		}
 		o.QPS = float32(qps)
 		o.DNSServers = dnsServers
 		for _, ns := range strings.Split(watchNamespaces, ",") {
@@ -58,4 +62,29 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 		}
 		return o, nil
 	}
+}
+
+// validate refuses values that would leave the operator silently misbehaving: a
+// zero or negative QPS, for one, would have client-go fall back to its own default.
+func validate(fs *flag.FlagSet, qps float64, o Options) error {
+	var errs []string
+	check := func(ok bool, flag, fix string) {
+		if !ok {
+			errs = append(errs, fmt.Sprintf("--%s=%s: %s", flag, fs.Lookup(flag).Value, fix))
+		}
+	}
+	check(qps > 0, "kube-api-qps", "must be above 0 (the API server's priority and fairness still protects it at high values)")
+	check(o.Burst >= 1 && float64(o.Burst) >= qps, "kube-api-burst", "must be at least 1 and at least --kube-api-qps")
+	check(o.Workers >= 1, "workers", "must be at least 1")
+	check(o.DNSTimeout > 0, "dns-timeout", "must be above 0, for example 2s")
+	check(o.DNS.MinRefresh > 0, "dns-min-refresh", "must be above 0, for example 30s")
+	check(o.DNS.MaxRefresh >= o.DNS.MinRefresh, "dns-max-refresh", "must be at least --dns-min-refresh")
+	check(o.DNS.Retention > 0, "dns-retention", "must be above 0, for example 1h")
+	check(o.DNS.MaxAddresses >= 1, "dns-max-addresses", "must be at least 1")
+	check(o.LeaseDuration > o.RenewDeadline && o.RenewDeadline > o.RetryPeriod && o.RetryPeriod > 0,
+		"leader-elect-lease-duration", "must exceed --leader-elect-renew-deadline, which must exceed --leader-elect-retry-period, which must be above 0")
+	if len(errs) > 0 {
+		return fmt.Errorf("invalid flags:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return nil
 }

@@ -56,6 +56,8 @@ func managerFlags(t testing.TB) map[string]managerFlag {
 // notInChart are the manager's flags the chart deliberately leaves out.
 var notInChart = map[string]string{
 	"kubeconfig": "in a pod the manager uses its ServiceAccount, never a kubeconfig",
+	"leader-election-namespace": "the lease lives in the release namespace, where the chart's Role allows it, " +
+		"and the manager's default (the pod's own namespace) is that",
 }
 
 // argsOf returns the manager container's args as flag name -> values, in order.

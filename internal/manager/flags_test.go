@@ -1,0 +1,53 @@
+package manager
+
+import (
+	"flag"
+	"io"
+	"strings"
+	"testing"
+)
+
+func parse(t *testing.T, args ...string) (Options, error) {
+	t.Helper()
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	options := BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatalf("parsing %v: %v", args, err)
+	}
+	return options()
+}
+
+func TestDefaultFlagsAreValid(t *testing.T) {
+	o, err := parse(t)
+	if err != nil {
+		t.Fatalf("the defaults are refused: %v", err)
+	}
+	if o.QPS != 50 || o.Burst != 100 || o.Workers != 4 {
+		t.Fatalf("defaults: qps %v burst %d workers %d", o.QPS, o.Burst, o.Workers)
+	}
+}
+
+func TestInvalidFlagsAreRefusedByName(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--kube-api-qps=0"}, "--kube-api-qps=0: must be above 0"},
+		{[]string{"--kube-api-qps=-1"}, "--kube-api-qps=-1: must be above 0"},
+		{[]string{"--kube-api-qps=500"}, "--kube-api-burst=100: must be at least 1 and at least --kube-api-qps"},
+		{[]string{"--workers=0"}, "--workers=0: must be at least 1"},
+		{[]string{"--dns-timeout=0s"}, "--dns-timeout=0s: must be above 0"},
+		{[]string{"--dns-min-refresh=0s"}, "--dns-min-refresh=0s: must be above 0"},
+		{[]string{"--dns-min-refresh=2h"}, "--dns-max-refresh=1h0m0s: must be at least --dns-min-refresh"},
+		{[]string{"--dns-retention=-1s"}, "--dns-retention=-1s: must be above 0"},
+		{[]string{"--dns-max-addresses=0"}, "--dns-max-addresses=0: must be at least 1"},
+		{[]string{"--leader-elect-renew-deadline=20s"}, "--leader-elect-lease-duration=15s: must exceed --leader-elect-renew-deadline"},
+		{[]string{"--cluster-cidr=10.0.0.0/33"}, `--cluster-cidr "10.0.0.0/33"`},
+	} {
+		_, err := parse(t, tc.args...)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v, want one containing %q", tc.args, err, tc.want)
+		}
+	}
+}
