@@ -31,6 +31,10 @@ const (
 	ReasonResolutionFailed = "ResolutionFailed"
 )
 
+// ReasonPoliciesApplied is the reason of the event that tells of policies created,
+// updated or deleted while the allowlist already had policies in place.
+const ReasonPoliciesApplied = "PoliciesApplied"
+
 // Label and field-owner names shared by the operator and its tools.
 const (
 	// ManagedByLabel marks the NetworkPolicies the operator manages; the manager's

@@ -21,9 +21,36 @@ import (
 
 // applyOutcome is what applying the desired policies did.
 type applyOutcome struct {
-	changed   []string // policies written or deleted
-	conflicts []string // policies of the desired name that belong to someone else
+	created, updated, deleted []string
+	conflicts                 []string // policies of the desired name that belong to someone else
 }
+
+// message says what changed, for an event: "Created NetworkPolicies a; deleted b".
+func (o applyOutcome) message() string {
+	var parts []string
+	for _, c := range []struct {
+		verb  string
+		names []string
+	}{{"created", o.created}, {"updated", o.updated}, {"deleted", o.deleted}} {
+		if len(c.names) > 0 {
+			parts = append(parts, c.verb+" "+strings.Join(c.names, ", "))
+		}
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "NetworkPolicies " + strings.Join(parts, "; ")
+}
+
+// action is what a desired policy needs.
+type action int
+
+const (
+	upToDate action = iota
+	create          // no policy of that name exists
+	update          // the allowlist's policy differs from the desired one
+	conflict        // a policy of that name exists and belongs to someone else
+)
 
 // applyPolicies makes the allowlist's managed policies equal to desired: it applies
 // those whose content differs, leaves the rest untouched (no API write), never
@@ -35,26 +62,38 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 	for i := range desired {
 		np := &desired[i]
 		wanted[np.Name] = true
-		write, conflict, err := r.needsApply(ctx, allowlist, np)
+		act, err := r.needs(ctx, allowlist, np)
 		if err != nil {
 			return out, err
 		}
-		if conflict != "" {
-			out.conflicts = append(out.conflicts, conflict)
+		switch act {
+		case upToDate:
 			continue
-		}
-		if !write {
+		case conflict:
+			out.conflicts = append(out.conflicts, fmt.Sprintf("NetworkPolicy %s exists and is not managed by this VendorAllowlist; rename the allowlist or remove that policy", np.Name))
 			continue
 		}
 		ac, err := applyConfiguration(allowlist, np)
 		if err != nil {
 			return out, err
 		}
-		if err := r.Apply(ctx, ac, client.FieldOwner(v1alpha1.FieldOwner), client.ForceOwnership); err != nil {
+		opts := []client.ApplyOption{client.FieldOwner(v1alpha1.FieldOwner)}
+		if act == update {
+			// Take back the fields someone else edited: the rendered content wins.
+			opts = append(opts, client.ForceOwnership)
+		}
+		// A creation is not forced: should someone create a policy of that name after
+		// the cache last looked, the apply fails on their fields instead of taking
+		// the policy over, and the retry reports the conflict.
+		if err := r.Apply(ctx, ac, opts...); err != nil {
 			return out, fmt.Errorf("applying NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 		}
 		logf.FromContext(ctx).Info("Applied NetworkPolicy", "NetworkPolicy", np.Name)
-		out.changed = append(out.changed, np.Name)
+		if act == create {
+			out.created = append(out.created, np.Name)
+		} else {
+			out.updated = append(out.updated, np.Name)
+		}
 	}
 
 	stale, err := r.stalePolicies(ctx, allowlist, wanted)
@@ -66,35 +105,41 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 			return out, fmt.Errorf("deleting NetworkPolicy %s/%s the allowlist no longer renders: %w", np.Namespace, np.Name, err)
 		}
 		logf.FromContext(ctx).Info("Deleted NetworkPolicy the allowlist no longer renders", "NetworkPolicy", np.Name)
-		out.changed = append(out.changed, np.Name)
+		out.deleted = append(out.deleted, np.Name)
 	}
 	return out, nil
 }
 
-// needsApply reports whether np must be written, or names the conflict when a policy
-// of that name exists and the allowlist does not control it.
-func (r *VendorAllowlistReconciler) needsApply(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (write bool, conflict string, err error) {
+// needs says what np needs, from the caches alone: the managed policies' full
+// objects, and every policy's metadata.
+func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (action, error) {
+	key := client.ObjectKeyFromObject(np)
 	var existing networkingv1.NetworkPolicy
-	err = r.Get(ctx, client.ObjectKeyFromObject(np), &existing)
+	err := r.Get(ctx, key, &existing)
 	if apierrors.IsNotFound(err) {
-		// The cache holds only labelled policies; an unlabelled one of the same name
-		// may still be in the way.
-		err = r.APIReader.Get(ctx, client.ObjectKeyFromObject(np), &existing)
-		if apierrors.IsNotFound(err) {
-			return true, "", nil
+		// Not managed, or not there: an unlabelled policy of that name may be in the way.
+		meta := policyMetadata()
+		if err := r.PolicyNames.Get(ctx, key, meta); apierrors.IsNotFound(err) {
+			return create, nil
+		} else if err != nil {
+			return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 		}
+		if !metav1.IsControlledBy(meta, allowlist) {
+			return conflict, nil
+		}
+		return update, nil // the allowlist's, with its label removed: put it back
 	}
 	if err != nil {
-		return false, "", fmt.Errorf("reading NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+		return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 	}
 	if !metav1.IsControlledBy(&existing, allowlist) {
-		return false, fmt.Sprintf("NetworkPolicy %s exists and is not managed by this VendorAllowlist; rename the allowlist or remove that policy", np.Name), nil
+		return conflict, nil
 	}
-	upToDate, err := managedContentEqual(&existing, allowlist, np)
-	if err != nil {
-		return false, "", err
+	equal, err := managedContentEqual(&existing, allowlist, np)
+	if err != nil || equal {
+		return upToDate, err
 	}
-	return !upToDate, "", nil
+	return update, nil
 }
 
 // managedContentEqual compares what the operator's field manager owns in existing

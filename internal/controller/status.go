@@ -91,15 +91,19 @@ func resolvedAddresses(known map[string]addresses.Host) render.Resolved {
 }
 
 // hostnameStatuses reports, for each hostname, the addresses rendered for it (DNS's
-// and the published ones) and when DNS last answered.
-func hostnameStatuses(plan *render.Plan, known map[string]addresses.Host, hostnames []string) []v1alpha1.HostnameStatus {
+// and the published ones) and when DNS last answered. A time that moved by less than
+// resolution keeps the recorded value, so that a reconcile after a refresh, which
+// changed nothing else, writes no status.
+func hostnameStatuses(plan *render.Plan, known map[string]addresses.Host, hostnames []string, recorded []v1alpha1.HostnameStatus, resolution time.Duration) []v1alpha1.HostnameStatus {
+	before := recordedTimes(recorded)
 	out := make([]v1alpha1.HostnameStatus, 0, len(hostnames))
 	resolved := resolvedAddresses(known)
 	for _, name := range hostnames {
 		h := known[name]
+		was := before[name]
 		st := v1alpha1.HostnameStatus{Hostname: v1alpha1.Hostname(name), BlockedAddresses: int32(h.Blocked)}
 		if !h.ResolvedAt.IsZero() {
-			st.LastResolved = statusTime(h.ResolvedAt)
+			st.LastResolved = carryOver(was.lastResolved, h.ResolvedAt, resolution)
 		}
 		if h.Err != nil {
 			st.Error = truncate(h.Err.Error(), 1024)
@@ -107,13 +111,40 @@ func hostnameStatuses(plan *render.Plan, known map[string]addresses.Host, hostna
 		for _, p := range plan.Addresses(name, resolved) {
 			ra := v1alpha1.ResolvedAddress{Address: prefixString(p)}
 			if seen, ok := h.LastSeen[p.Addr()]; ok && p.IsSingleIP() {
-				ra.LastSeen = statusTime(seen)
+				ra.LastSeen = carryOver(was.lastSeen[ra.Address], seen, resolution)
 			}
 			st.Addresses = append(st.Addresses, ra)
 		}
 		out = append(out, st)
 	}
 	return out
+}
+
+type hostnameTimes struct {
+	lastResolved *metav1.Time
+	lastSeen     map[string]*metav1.Time
+}
+
+func recordedTimes(recorded []v1alpha1.HostnameStatus) map[string]hostnameTimes {
+	out := make(map[string]hostnameTimes, len(recorded))
+	for _, h := range recorded {
+		t := hostnameTimes{lastResolved: h.LastResolved, lastSeen: make(map[string]*metav1.Time, len(h.Addresses))}
+		for _, a := range h.Addresses {
+			t.lastSeen[a.Address] = a.LastSeen
+		}
+		out[string(h.Hostname)] = t
+	}
+	return out
+}
+
+// carryOver is the recorded time when now is within resolution of it, else now.
+func carryOver(recorded *metav1.Time, now time.Time, resolution time.Duration) *metav1.Time {
+	if recorded != nil {
+		if d := now.Sub(recorded.Time); d > -resolution && d < resolution {
+			return recorded.DeepCopy()
+		}
+	}
+	return statusTime(now)
 }
 
 // statusTime is t as the API server stores it (whole seconds), so comparing a

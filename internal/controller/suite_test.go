@@ -12,18 +12,14 @@ import (
 
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
-	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
@@ -99,21 +95,24 @@ func runSuite(m *testing.M) int {
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  testenv.Scheme(),
 		Metrics: metricsserver.Options{BindAddress: "0"},
-		Cache: cache.Options{ByObject: map[client.Object]cache.ByObject{
-			&networkingv1.NetworkPolicy{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})},
-		}},
+		Cache:   CacheOptions(nil),
 	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: creating manager:", err)
 		return 1
 	}
+	policyNames, err := AddPolicyNameCache(mgr, nil)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		return 1
+	}
 	r := &VendorAllowlistReconciler{
-		Client:    mgr.GetClient(),
-		APIReader: mgr.GetAPIReader(),
-		Recorder:  mgr.GetEventRecorder("vendor-allowlist-operator"),
-		Catalog:   catalog.Builtin(),
-		Addresses: fakeDNS,
-		Workers:   2,
+		Client:      mgr.GetClient(),
+		PolicyNames: policyNames,
+		Recorder:    mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Catalog:     catalog.Builtin(),
+		Addresses:   fakeDNS,
+		Workers:     2,
 	}
 	if err := r.setup(mgr, countingReconciler{inner: r}); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: setting up controller:", err)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,6 +14,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -35,10 +37,11 @@ const vendorNameIndex = "spec.vendors.name"
 // VendorAllowlistReconciler keeps each VendorAllowlist's NetworkPolicies in place.
 type VendorAllowlistReconciler struct {
 	client.Client
-	// APIReader reads around the cache, which holds only managed NetworkPolicies, to
-	// find an unmanaged policy in the way before creating one.
-	APIReader client.Reader
-	Recorder  events.EventRecorder
+	// PolicyNames reads the metadata of every NetworkPolicy (AddPolicyNameCache), to
+	// find an unmanaged policy in the way before creating one; the client's cache
+	// holds only managed policies.
+	PolicyNames client.Reader
+	Recorder    events.EventRecorder
 	// Catalog is the built-in vendor catalog; Vendor objects override and extend it.
 	Catalog *catalog.Catalog
 	// Addresses says what the allowlists' hostnames resolve to.
@@ -49,6 +52,10 @@ type VendorAllowlistReconciler struct {
 	AddressChanges <-chan event.GenericEvent
 	// Workers is how many allowlists are reconciled at once.
 	Workers int
+	// StatusTimeResolution is how far a hostname's lastResolved or an address's
+	// lastSeen may move before the status records the new time
+	// (dnscache.Cache.StatusResolution); zero records every move.
+	StatusTimeResolution time.Duration
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
@@ -102,9 +109,10 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	policies := plan.Render(resolvedAddresses(known))
 	r.setResolved(allowlist, known, hostnames)
 
+	hadPolicies := len(allowlist.Status.Policies) > 0
 	outcome, err := r.applyPolicies(ctx, allowlist, policies)
 	allowlist.Status.Policies = renderedPolicies(policies)
-	allowlist.Status.Hostnames = hostnameStatuses(plan, known, hostnames)
+	allowlist.Status.Hostnames = hostnameStatuses(plan, known, hostnames, allowlist.Status.Hostnames, r.StatusTimeResolution)
 	switch {
 	case err != nil:
 		setReady(allowlist, false, v1alpha1.ReasonApplyFailed, err.Error())
@@ -117,8 +125,12 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	default:
 		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(policies))
 	}
-	if len(outcome.changed) > 0 {
-		r.Recorder.Eventf(allowlist, nil, "Normal", "PoliciesApplied", "Apply", "Applied NetworkPolicies %v", outcome.changed)
+	// A change to policies already in place is worth an event; an allowlist's first
+	// policies are not news: its Ready condition names them. (At a GitOps sync of a
+	// thousand allowlists, a thousand such events would cost the API server more
+	// than the policies themselves.)
+	if msg := outcome.message(); msg != "" && (hadPolicies || len(outcome.updated)+len(outcome.deleted) > 0) {
+		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonPoliciesApplied, "Apply", "%s", msg)
 	}
 	return ctrl.Result{}, nil
 }
@@ -152,6 +164,13 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 			return names
 		}); err != nil {
 		return fmt.Errorf("indexing VendorAllowlists by vendor: %w", err)
+	}
+	// The watches' informers would otherwise start only with the controller, after
+	// the manager's caches have synced: registered now, they start and sync with them.
+	for _, obj := range []client.Object{&v1alpha1.VendorAllowlist{}, &v1alpha1.Vendor{}, &networkingv1.NetworkPolicy{}} {
+		if _, err := mgr.GetCache().GetInformer(context.Background(), obj, cache.BlockUntilSynced(false)); err != nil {
+			return fmt.Errorf("watching %T: %w", obj, err)
+		}
 	}
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.AddressChanges != nil {

@@ -147,8 +147,6 @@ func TestCreateRendersPoliciesAndStatus(t *testing.T) {
 		addrs = append(addrs, a.Address)
 	}
 	Expect(addrs).To(ContainElements("50.16.101.13", "54.84.241.116", "198.51.100.7"))
-
-	Eventually(func() []string { return eventReasons(ctx, ns, "opa") }, timeout, poll).Should(ContainElement("PoliciesApplied"))
 }
 
 func findHostname(list []v1alpha1.HostnameStatus, name string) *v1alpha1.HostnameStatus {
@@ -172,6 +170,20 @@ func eventReasons(ctx context.Context, ns, name string) []string {
 		}
 	}
 	return reasons
+}
+
+func eventMessages(ctx context.Context, ns, name, reason string) []string {
+	var events eventsv1.EventList
+	if err := k8s.List(ctx, &events, client.InNamespace(ns)); err != nil {
+		return nil
+	}
+	var messages []string
+	for _, e := range events.Items {
+		if e.Regarding.Name == name && e.Reason == reason {
+			messages = append(messages, e.Note)
+		}
+	}
+	return messages
 }
 
 func TestUpdateChangesAndPrunesPolicies(t *testing.T) {
@@ -207,6 +219,11 @@ func TestUpdateChangesAndPrunesPolicies(t *testing.T) {
 	}, timeout, poll).Should(BeTrue(), "stale egress policy not deleted")
 	_, err := getPolicy(ctx, ns, "upd-ingress")
 	Expect(err).NotTo(HaveOccurred())
+
+	// Each change to the policies in place has its event; the first policies had
+	// none (the Ready condition names them).
+	Eventually(func() []string { return eventMessages(ctx, ns, "upd", v1alpha1.ReasonPoliciesApplied) }, timeout, poll).Should(ConsistOf(
+		"NetworkPolicies created upd-ingress", "NetworkPolicies deleted upd-egress"))
 }
 
 func TestVendorObjectAddsAndOverridesVendors(t *testing.T) {
@@ -376,6 +393,20 @@ func TestDriftIsPutBack(t *testing.T) {
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(np.UID).NotTo(Equal(want.UID))
 		g.Expect(np.Spec).To(Equal(want.Spec))
+	}, timeout, poll).Should(Succeed())
+
+	// Someone removes the managed-by label, which takes the policy out of the
+	// manager's cache: the operator still knows it for its own and puts the label back.
+	np, err := getPolicy(ctx, ns, "drift-egress")
+	Expect(err).NotTo(HaveOccurred())
+	delete(np.Labels, v1alpha1.ManagedByLabel)
+	Expect(k8s.Update(ctx, np)).To(Succeed())
+	Eventually(func(g Gomega) {
+		got, err := getPolicy(ctx, ns, "drift-egress")
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(got.UID).To(Equal(np.UID))
+		g.Expect(got.Labels).To(HaveKeyWithValue(v1alpha1.ManagedByLabel, v1alpha1.ManagedByValue))
+		g.Expect(got.Spec).To(Equal(want.Spec))
 	}, timeout, poll).Should(Succeed())
 }
 

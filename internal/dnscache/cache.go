@@ -111,6 +111,9 @@ type entry struct {
 	ttl          time.Duration
 	next         time.Time // when to refresh
 	users        map[types.NamespacedName]addresses.Owner
+	// published is seen as the users were last told of it (or as seeded, or as first
+	// answered): what their status records, give or take a quarter of the retention.
+	published map[netip.Addr]time.Time
 }
 
 // Cache implements addresses.Source.
@@ -228,6 +231,7 @@ func (c *Cache) seed(e *entry, seed map[netip.Addr]time.Time) bool {
 			e.answeredAt = t
 		}
 	}
+	e.published = maps.Clone(e.seen)
 	return len(e.seen) > 0
 }
 
@@ -399,21 +403,28 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 	c.metrics.setHost(name, len(e.seen), e.forbidden, now)
 
 	if first {
+		e.published = maps.Clone(e.seen)
 		return nil
 	}
-	if hadErr || !maps.Equal(setOf(before), setOf(e.seen)) || c.statusStale(before, e.seen) {
+	if hadErr || !maps.Equal(setOf(before), setOf(e.seen)) || c.statusStale(e) {
+		e.published = maps.Clone(e.seen)
 		return userKeys(e)
 	}
 	return nil
 }
 
-// statusStale reports whether last-seen times moved far enough that the allowlists'
-// status, which seeds the cache after a restart, should be written again. Between
-// such writes, a restart takes an address as older than it is by at most a quarter
-// of the retention window.
-func (c *Cache) statusStale(before, after map[netip.Addr]time.Time) bool {
-	for a, t := range after {
-		if t.Sub(before[a]) >= c.opts.Retention/4 {
+// StatusResolution is how far a last-seen time may move before the users are told:
+// the allowlists' status, which seeds the cache after a restart, keeps its recorded
+// times until they are this old, so that a refresh alone never writes it.
+func (c *Cache) StatusResolution() time.Duration { return c.opts.Retention / 4 }
+
+// statusStale reports whether last-seen times moved by StatusResolution since the
+// users were last told. Between such notifications a restart takes an address as
+// older than it is by at most twice that: less than the retention window, so no
+// address DNS still returns is dropped when the cache is seeded from status.
+func (c *Cache) statusStale(e *entry) bool {
+	for a, t := range e.seen {
+		if published, ok := e.published[a]; !ok || t.Sub(published) >= c.StatusResolution() {
 			return true
 		}
 	}

@@ -385,3 +385,25 @@ func TestOwnerRefreshBoundsTightenSharedHostname(t *testing.T) {
 		t.Fatalf("the refresh stayed tight after the allowlist asking for it went away")
 	}
 }
+
+// The status records last-seen times and seeds the cache after a restart, so it must
+// not fall a retention window behind; but rewriting it at every refresh would cost an
+// API write per allowlist per TTL. The users are told once per StatusResolution.
+func TestUnchangedAnswersNotifyOncePerStatusResolution(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: time.Hour})
+	r.set("gw.example.com", "192.0.2.1")
+	lookup(c, "gw.example.com", false)
+	if got := c.StatusResolution(); got != 15*time.Minute {
+		t.Fatalf("StatusResolution = %v, want a quarter of the 1h retention", got)
+	}
+	var notified []time.Duration
+	for range 40 {
+		advance(c, clk, time.Minute)
+		if n := drain(c); len(n) > 0 {
+			notified = append(notified, clk.Since(t0))
+		}
+	}
+	if want := []time.Duration{15 * time.Minute, 30 * time.Minute}; !slices.Equal(notified, want) {
+		t.Fatalf("40 one-minute refreshes of the same answer notified at %v, want %v", notified, want)
+	}
+}

@@ -9,20 +9,15 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/rest"
 	"k8s.io/utils/clock"
 	"k8s.io/utils/ptr"
 	ctrl "sigs.k8s.io/controller-runtime"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
-	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/config"
 	"sigs.k8s.io/controller-runtime/pkg/healthz"
 	ctrlmetrics "sigs.k8s.io/controller-runtime/pkg/metrics"
 	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
 
-	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
@@ -61,22 +56,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.QPS > 0 {
 		cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	}
-	cacheOpts := cache.Options{
-		// Only the policies the operator manages: a cluster's other NetworkPolicies
-		// are none of its business and would cost memory.
-		ByObject: map[client.Object]cache.ByObject{
-			&networkingv1.NetworkPolicy{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})},
-		},
-	}
-	if len(o.WatchNamespaces) > 0 {
-		cacheOpts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range o.WatchNamespaces {
-			cacheOpts.DefaultNamespaces[ns] = cache.Config{}
-		}
-	}
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme.New(),
-		Cache:                   cacheOpts,
+		Cache:                   controller.CacheOptions(o.WatchNamespaces),
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElect,
@@ -122,14 +104,19 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.Add(addresses); err != nil {
 		return nil, err
 	}
+	policyNames, err := controller.AddPolicyNameCache(mgr, o.WatchNamespaces)
+	if err != nil {
+		return nil, err
+	}
 	reconciler := &controller.VendorAllowlistReconciler{
-		Client:         mgr.GetClient(),
-		APIReader:      mgr.GetAPIReader(),
-		Recorder:       mgr.GetEventRecorder("vendor-allowlist-operator"),
-		Catalog:        catalog.Builtin(),
-		Addresses:      addresses,
-		AddressChanges: addresses.Events(),
-		Workers:        o.Workers,
+		Client:               mgr.GetClient(),
+		PolicyNames:          policyNames,
+		Recorder:             mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Catalog:              catalog.Builtin(),
+		Addresses:            addresses,
+		AddressChanges:       addresses.Events(),
+		Workers:              o.Workers,
+		StatusTimeResolution: addresses.StatusResolution(),
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, err

@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -318,6 +319,18 @@ func TestRBACSufficesForManager(t *testing.T) {
 	var np networkingv1.NetworkPolicy
 	if err := c.Get(context.Background(), client.ObjectKey{Namespace: appNS, Name: "threobuilder-agents-ingress"}, &np); err != nil {
 		t.Fatalf("the NetworkPolicy the manager should have created: %v", err)
+	}
+	// A change to a policy in place is told in an event (an allowlist's first policies
+	// are not): change the port, so that the manager updates the policy and records
+	// the event as the ServiceAccount.
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(allowlist), allowlist); err != nil {
+			return err
+		}
+		allowlist.Spec.Vendors[0].Ports = []v1alpha1.Port{{Port: 8443}}
+		return c.Update(context.Background(), allowlist)
+	}); err != nil {
+		t.Fatal(err)
 	}
 	// Events are sent asynchronously: wait for one about the allowlist.
 	cs := kubernetes.NewForConfigOrDie(env.Config)
