@@ -80,7 +80,7 @@ type benchConfig struct {
 	// experiments with the cold start alone.
 	coldOnly bool
 	// profileDir, from BENCH_PROFILE, runs test/bench/profmanager and keeps a CPU
-	// profile of each manager run there.
+	// profile and the log of each manager run there.
 	profileDir string
 	poll       time.Duration
 	out        string
@@ -369,13 +369,15 @@ func (h *harness) scrape() reqCounts { return mustScrape(h.ctx, h.t, h.rc) }
 func (h *harness) startManager(name string) *managerProc {
 	h.t.Helper()
 	args := h.cfg.managerArgs(h.dns.Addr())
+	logDir := h.tmp
 	if h.cfg.profileDir != "" {
 		if err := os.MkdirAll(h.cfg.profileDir, 0o755); err != nil {
 			h.t.Fatal(err)
 		}
 		args = append(args, "--cpuprofile="+filepath.Join(h.cfg.profileDir, "manager-"+name+".pprof"))
+		logDir = h.cfg.profileDir
 	}
-	m, err := startManager(h.bin, h.kubeconfig, filepath.Join(h.tmp, "manager-"+name+".log"), args)
+	m, err := startManager(h.bin, h.kubeconfig, filepath.Join(logDir, "manager-"+name+".log"), args)
 	if err != nil {
 		h.t.Fatal(err)
 	}
