@@ -111,13 +111,13 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 }
 
 // needs says what np needs, from the caches alone: the managed policies' full
-// objects, and every policy's metadata.
+// objects, and the other policies' metadata.
 func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (action, error) {
 	key := client.ObjectKeyFromObject(np)
 	var existing networkingv1.NetworkPolicy
 	err := r.Get(ctx, key, &existing)
 	if apierrors.IsNotFound(err) {
-		// Not managed, or not there: an unlabelled policy of that name may be in the way.
+		// Not managed, or not there: another policy of that name may be in the way.
 		meta := policyMetadata()
 		if err := r.PolicyNames.Get(ctx, key, meta); apierrors.IsNotFound(err) {
 			return create, nil

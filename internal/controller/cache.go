@@ -7,6 +7,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -32,9 +33,11 @@ func CacheOptions(namespaces []string) cache.Options {
 	return opts
 }
 
-// policyNameCache is a cache of every NetworkPolicy's metadata. The manager's cache
-// holds only managed policies, so without it every creation would need a live GET
-// to make sure no unmanaged policy of that name is in the way.
+// policyNameCache is a cache of the metadata of the NetworkPolicies the operator
+// does not manage. The manager's cache holds only managed policies, so without it
+// every creation would need a live GET to make sure no other policy of that name is
+// in the way. It leaves out the managed ones, which the manager's cache has in full,
+// so that the operator's own writes do not come back on a second watch.
 type policyNameCache struct{ cache.Cache }
 
 // GetCache puts the cache in the manager's cache group, which is started and synced
@@ -42,12 +45,18 @@ type policyNameCache struct{ cache.Cache }
 func (c policyNameCache) GetCache() cache.Cache { return c.Cache }
 
 // AddPolicyNameCache adds to mgr a cache of the metadata (names, labels, owner
-// references; no spec, no managed fields) of every NetworkPolicy in the given
-// namespaces or all, and returns its reader for the reconciler's PolicyNames.
+// references; no spec, no managed fields) of every NetworkPolicy without the
+// operator's managed-by label, in the given namespaces or all, and returns its reader
+// for the reconciler's PolicyNames.
 func AddPolicyNameCache(mgr ctrl.Manager, namespaces []string) (client.Reader, error) {
+	unmanaged, err := labels.NewRequirement(v1alpha1.ManagedByLabel, selection.NotEquals, []string{v1alpha1.ManagedByValue})
+	if err != nil {
+		return nil, err
+	}
 	opts := CacheOptions(namespaces)
 	opts.ByObject = nil
 	opts.HTTPClient, opts.Scheme, opts.Mapper = mgr.GetHTTPClient(), mgr.GetScheme(), mgr.GetRESTMapper()
+	opts.DefaultLabelSelector = labels.NewSelector().Add(*unmanaged)
 	opts.DefaultTransform = cache.TransformStripManagedFields()
 	c, err := cache.New(mgr.GetConfig(), opts)
 	if err != nil {

@@ -37,9 +37,9 @@ const vendorNameIndex = "spec.vendors.name"
 // VendorAllowlistReconciler keeps each VendorAllowlist's NetworkPolicies in place.
 type VendorAllowlistReconciler struct {
 	client.Client
-	// PolicyNames reads the metadata of every NetworkPolicy (AddPolicyNameCache), to
-	// find an unmanaged policy in the way before creating one; the client's cache
-	// holds only managed policies.
+	// PolicyNames reads the metadata of the NetworkPolicies without the managed-by
+	// label (AddPolicyNameCache), to find one in the way before creating a policy;
+	// the client's cache holds only the labelled ones.
 	PolicyNames client.Reader
 	Recorder    events.EventRecorder
 	// Catalog is the built-in vendor catalog; Vendor objects override and extend it.
