@@ -44,15 +44,37 @@ func setReady(allowlist *v1alpha1.VendorAllowlist, ready bool, reason, message s
 	})
 }
 
-func readyMessage(policies []networkingv1.NetworkPolicy) string {
+// readyMessage names the policies in place, and the hostnames without an address
+// yet, whose rules are left out of them: until DNS answers, the selected pods get no
+// traffic to or from those hosts (an ingress policy left with no rule at all admits
+// none), and the message should say so rather than look complete.
+func readyMessage(policies []networkingv1.NetworkPolicy, hostnames []v1alpha1.HostnameStatus) string {
+	var waiting []string
+	for _, h := range hostnames {
+		if len(h.Addresses) == 0 {
+			waiting = append(waiting, string(h.Hostname))
+		}
+	}
+	pending := ""
+	if len(waiting) > 0 {
+		pending = "no address is known yet for " + strings.Join(waiting, ", ") +
+			", so the rules naming only them are left out until DNS answers (status.hostnames has the lookup errors)"
+	}
 	if len(policies) == 0 {
-		return "No NetworkPolicy to render yet: no address is known for the allowlist's hostnames"
+		if pending == "" {
+			return "No NetworkPolicy to render"
+		}
+		return "No NetworkPolicy to render yet: " + pending
 	}
 	names := make([]string, 0, len(policies))
 	for _, p := range policies {
 		names = append(names, p.Name)
 	}
-	return "NetworkPolicies " + strings.Join(names, ", ") + " are in place"
+	msg := "NetworkPolicies " + strings.Join(names, ", ") + " are in place"
+	if pending != "" {
+		msg += "; " + pending
+	}
+	return msg
 }
 
 func conflictMessage(conflicts []string) string { return strings.Join(conflicts, "; ") }

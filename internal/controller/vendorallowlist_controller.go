@@ -123,7 +123,7 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		setReady(allowlist, false, v1alpha1.ReasonPolicyConflict, msg)
 		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonPolicyConflict, "Apply", "%s", msg)
 	default:
-		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(policies))
+		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(policies, allowlist.Status.Hostnames))
 	}
 	// A change to policies already in place is worth an event; an allowlist's first
 	// policies are not news: its Ready condition names them. (At a GitOps sync of a

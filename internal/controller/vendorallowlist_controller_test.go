@@ -481,15 +481,23 @@ func TestCustomerHostnamesRenderResolvedAddresses(t *testing.T) {
 	ns := newNamespace(t)
 	host := "frontend1." + ns + ".example.com"
 	fakeDNS.set(host, "198.51.100.21")
+	pending := "partner." + ns + ".example.com" // DNS never answers for it
 	al := &v1alpha1.VendorAllowlist{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "os"},
 		Spec: v1alpha1.VendorAllowlistSpec{Vendors: []v1alpha1.VendorSelection{{
 			Name: "outsystems", Endpoints: []v1alpha1.ObjectName{"front-ends"},
 			Hostnames: []v1alpha1.Hostname{v1alpha1.Hostname(host)}, Ports: []v1alpha1.Port{{Port: 443}},
+		}}, Custom: []v1alpha1.CustomEntry{{
+			Name: "partner", Direction: v1alpha1.DirectionIngress,
+			Hostnames: []v1alpha1.Hostname{v1alpha1.Hostname(pending)}, Ports: []v1alpha1.Port{{Port: 8443}},
 		}}},
 	}
 	Expect(k8s.Create(ctx, al)).To(Succeed())
-	waitReady(t, ctx, client.ObjectKeyFromObject(al))
+	key := client.ObjectKeyFromObject(al)
+	waitReady(t, ctx, key)
+	// The hostname DNS has not answered for is named, with what it means.
+	Expect(readyCondition(Default, ctx, key).Message).To(Equal("NetworkPolicies os-ingress are in place; no address is known yet for " + pending +
+		", so the rules naming only them are left out until DNS answers (status.hostnames has the lookup errors)"))
 	np, err := getPolicy(ctx, ns, "os-ingress")
 	Expect(err).NotTo(HaveOccurred())
 	Expect(ingressCIDRs(np)).To(Equal([]string{"198.51.100.21/32"}))
