@@ -2,15 +2,20 @@ package controller
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"net/netip"
+	"reflect"
 	"strings"
+	"sync"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -18,15 +23,97 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
-// patchStatus writes the status once, and only when it changed.
+// patchStatus writes the status once, and only when it changed. The cached object
+// can lag behind a status this manager wrote a moment ago (a reconcile that failed,
+// retried before the watch caught up), and a status update never triggers a
+// reconcile; so the cached status is trusted to be current only when it matches
+// what was last written, and the patch sets every status field, whatever the cache
+// says was there. The response is the allowlist's metadata only: nothing reads it.
 func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, allowlist *v1alpha1.VendorAllowlist) error {
-	if equality.Semantic.DeepEqual(original.Status, allowlist.Status) {
+	key := client.ObjectKeyFromObject(allowlist)
+	body, err := statusPatch(allowlist.Status)
+	if err != nil {
+		return err
+	}
+	if equality.Semantic.DeepEqual(original.Status, allowlist.Status) && r.written.confirms(key, body) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, allowlist, client.MergeFrom(original)); err != nil {
+	target := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: allowlist.Namespace, Name: allowlist.Name}}
+	target.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("VendorAllowlist"))
+	if err := r.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body)); err != nil {
+		r.written.unknown(key) // it may have been written or not: write it next time
 		return fmt.Errorf("writing status of VendorAllowlist %s/%s: %w", allowlist.Namespace, allowlist.Name, err)
 	}
+	r.written.remember(key, body)
 	return nil
+}
+
+// statusFields are the JSON names of the status' fields.
+var statusFields = func() []string {
+	t := reflect.TypeFor[v1alpha1.VendorAllowlistStatus]()
+	names := make([]string, 0, t.NumField())
+	for i := range t.NumField() {
+		names = append(names, strings.Split(t.Field(i).Tag.Get("json"), ",")[0])
+	}
+	return names
+}()
+
+// statusPatch is a JSON merge patch that makes the status st whatever it was before:
+// every field is set, an empty one to null.
+func statusPatch(st v1alpha1.VendorAllowlistStatus) ([]byte, error) {
+	raw, err := json.Marshal(st)
+	if err != nil {
+		return nil, fmt.Errorf("encoding status: %w", err)
+	}
+	fields := map[string]json.RawMessage{}
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, fmt.Errorf("encoding status: %w", err)
+	}
+	for _, name := range statusFields {
+		if _, ok := fields[name]; !ok {
+			fields[name] = json.RawMessage("null")
+		}
+	}
+	return json.Marshal(map[string]any{"status": fields})
+}
+
+// writtenStatuses remembers, per allowlist, a digest of the status patch last
+// written, or that the last write may or may not have landed.
+type writtenStatuses struct {
+	mu      sync.Mutex
+	digests map[types.NamespacedName]*[sha256.Size]byte // nil: unknown
+}
+
+// confirms reports whether the cache can be trusted to show body as the stored
+// status: nothing written since the manager started (the cache's initial list is
+// the truth), or body is what was last written.
+func (w *writtenStatuses) confirms(key types.NamespacedName, body []byte) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	d, ok := w.digests[key]
+	return !ok || (d != nil && *d == sha256.Sum256(body))
+}
+
+func (w *writtenStatuses) remember(key types.NamespacedName, body []byte) {
+	d := sha256.Sum256(body)
+	w.set(key, &d)
+}
+
+func (w *writtenStatuses) unknown(key types.NamespacedName) { w.set(key, nil) }
+
+func (w *writtenStatuses) set(key types.NamespacedName, d *[sha256.Size]byte) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.digests == nil {
+		w.digests = map[types.NamespacedName]*[sha256.Size]byte{}
+	}
+	w.digests[key] = d
+}
+
+func (w *writtenStatuses) forget(key types.NamespacedName) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	delete(w.digests, key)
 }
 
 // setReady sets the Ready condition; its transition time moves only when its status does.

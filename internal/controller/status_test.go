@@ -5,6 +5,9 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
 
 func TestCarryOverKeepsRecordedTimesWithinResolution(t *testing.T) {
@@ -30,5 +33,43 @@ func TestCarryOverKeepsRecordedTimesWithinResolution(t *testing.T) {
 				t.Fatalf("carryOver(%v, %v, %v) = %v, want %v", tc.recorded, tc.now, tc.resolution, got.Time, tc.want)
 			}
 		})
+	}
+}
+
+func TestStatusPatchSetsEveryField(t *testing.T) {
+	body, err := statusPatch(v1alpha1.VendorAllowlistStatus{ObservedGeneration: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Whatever the stored status held, an empty field must be cleared, not left.
+	want := `{"status":{"conditions":null,"hostnames":null,"observedGeneration":3,"policies":null}}`
+	if string(body) != want {
+		t.Fatalf("statusPatch = %s, want %s", body, want)
+	}
+}
+
+// A cached status can lag behind one written a moment ago; it is trusted to be
+// current only when it is what was last written.
+func TestWrittenStatusesTrustTheCacheOnlyWhenItMatches(t *testing.T) {
+	var w writtenStatuses
+	key := types.NamespacedName{Namespace: "ns", Name: "al"}
+	ready, failed := []byte(`{"status":{"ready":true}}`), []byte(`{"status":{"ready":false}}`)
+	if !w.confirms(key, ready) {
+		t.Fatal("nothing written since start: the cache's initial list is the truth")
+	}
+	w.remember(key, failed)
+	if w.confirms(key, ready) {
+		t.Fatal("the cache shows the status before the last write: it must be written again")
+	}
+	if !w.confirms(key, failed) {
+		t.Fatal("the last write is what the cache shows: no write needed")
+	}
+	w.unknown(key)
+	if w.confirms(key, failed) {
+		t.Fatal("a write that may not have landed must be written again")
+	}
+	w.forget(key)
+	if !w.confirms(key, ready) {
+		t.Fatal("a forgotten allowlist starts afresh")
 	}
 }

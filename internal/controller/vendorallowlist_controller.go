@@ -14,7 +14,6 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
-	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -56,6 +55,8 @@ type VendorAllowlistReconciler struct {
 	// lastSeen may move before the status records the new time
 	// (dnscache.Cache.StatusResolution); zero records every move.
 	StatusTimeResolution time.Duration
+
+	written writtenStatuses
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
@@ -70,6 +71,7 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if err := r.Get(ctx, req.NamespacedName, &allowlist); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Addresses.Forget(req.NamespacedName)
+			r.written.forget(req.NamespacedName)
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -164,13 +166,6 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 			return names
 		}); err != nil {
 		return fmt.Errorf("indexing VendorAllowlists by vendor: %w", err)
-	}
-	// The watches' informers would otherwise start only with the controller, after
-	// the manager's caches have synced: registered now, they start and sync with them.
-	for _, obj := range []client.Object{&v1alpha1.VendorAllowlist{}, &v1alpha1.Vendor{}, &networkingv1.NetworkPolicy{}} {
-		if _, err := mgr.GetCache().GetInformer(context.Background(), obj, cache.BlockUntilSynced(false)); err != nil {
-			return fmt.Errorf("watching %T: %w", obj, err)
-		}
 	}
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.AddressChanges != nil {
