@@ -89,7 +89,7 @@ type benchConfig struct {
 
 func loadConfig(t *testing.T) benchConfig {
 	t.Helper()
-	c := benchConfig{workers: tunedWorkers, qps: tunedQPS, burst: tunedBurst, steady: 5 * time.Minute, changes: 30, repeat: 3, poll: 500 * time.Millisecond}
+	c := benchConfig{workers: tunedWorkers, qps: tunedQPS, burst: tunedBurst, steady: 5 * time.Minute, changes: 30, repeat: 5, poll: 500 * time.Millisecond}
 	envInt := func(name string, p *int) {
 		if v := os.Getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -392,6 +392,28 @@ func (h *harness) startManager(name string) *managerProc {
 
 // watchManager cancels the returned context when the manager exits, so that no phase
 // waits for a manager that is gone.
+// profileAPIServer, in a profiling run, takes a CPU profile of kube-apiserver for d
+// into the profile directory; the returned function waits for it.
+func (h *harness) profileAPIServer(name string, d time.Duration) (wait func()) {
+	if h.cfg.profileDir == "" {
+		return func() {}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		data, err := h.rc.Get().AbsPath("/debug/pprof/profile").Param("seconds", strconv.Itoa(int(d.Seconds()))).
+			Timeout(d + 30*time.Second).DoRaw(h.ctx)
+		if err != nil {
+			h.logf("kube-apiserver profile: %v", err)
+			return
+		}
+		if err := os.WriteFile(filepath.Join(h.cfg.profileDir, name), data, 0o644); err != nil {
+			h.logf("kube-apiserver profile: %v", err)
+		}
+	}()
+	return func() { <-done }
+}
+
 func (h *harness) watchManager(m *managerProc) (context.Context, context.CancelFunc) {
 	pctx, pcancel := context.WithCancel(h.ctx)
 	go func() {
@@ -449,9 +471,11 @@ func (h *harness) coldStart(rep int) *coldStart {
 	cp0, self0 := cpuOf(h.cpPIDs...), cpuOf(os.Getpid())
 	t0 := time.Now()
 	mgr := h.startManager(fmt.Sprintf("cold-%d", rep))
+	profiled := h.profileAPIServer(fmt.Sprintf("apiserver-cold-%d.pprof", rep), 10*time.Second)
 	pctx, pcancel := h.watchManager(mgr)
 	tReady, polls, err := cs.poller.waitDone(pctx, h.cfg.poll, h.progress)
 	pcancel()
+	profiled()
 	if err != nil {
 		t.Fatalf("cold start %d: %v; %v", rep, err, mgr.exitErr())
 	}
