@@ -67,7 +67,7 @@ test: test-deps generate vet tools chart-crds build-installer ## Run every test 
 	  go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: bench
-bench: test-deps ## The scale benchmark (~12 min, not part of make test): prints a table, writes bench/results.json.
+bench: test-deps ## The scale benchmark (~15 min, not part of make test): prints a table, writes bench/results.json.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test -tags bench -run TestBench -v -count=1 -timeout 45m ./test/bench/
 
 FUZZTIME ?= 15s
