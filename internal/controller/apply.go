@@ -124,8 +124,7 @@ func (r *VendorAllowlistReconciler) apply(ctx context.Context, ac *networkingv1a
 	if force {
 		opts = append(opts, client.ForceOwnership)
 	}
-	target := policyMetadata()
-	target.Namespace, target.Name = *ac.Namespace, *ac.Name
+	target := partialMetadata(policyKind, client.ObjectKey{Namespace: *ac.Namespace, Name: *ac.Name})
 	return r.Patch(ctx, target, client.RawPatch(types.ApplyPatchType, body), opts...)
 }
 
@@ -137,7 +136,7 @@ func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alph
 	err := r.Get(ctx, key, &existing)
 	if apierrors.IsNotFound(err) {
 		// Not managed, or not there: another policy of that name may be in the way.
-		meta := policyMetadata()
+		meta := partialMetadata(policyKind, key)
 		if err := r.PolicyNames.Get(ctx, key, meta); apierrors.IsNotFound(err) {
 			return create, nil
 		} else if err != nil {

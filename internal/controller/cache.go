@@ -7,6 +7,7 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -24,13 +25,20 @@ func CacheOptions(namespaces []string) cache.Options {
 			&networkingv1.NetworkPolicy{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})},
 		},
 	}
-	if len(namespaces) > 0 {
-		opts.DefaultNamespaces = map[string]cache.Config{}
-		for _, ns := range namespaces {
-			opts.DefaultNamespaces[ns] = cache.Config{}
-		}
-	}
+	opts.DefaultNamespaces = watched(namespaces)
 	return opts
+}
+
+// watched is the cache's namespaces: the given ones, or nil for all.
+func watched(namespaces []string) map[string]cache.Config {
+	if len(namespaces) == 0 {
+		return nil
+	}
+	configs := make(map[string]cache.Config, len(namespaces))
+	for _, ns := range namespaces {
+		configs[ns] = cache.Config{}
+	}
+	return configs
 }
 
 // policyNameCache is a cache of the metadata of the NetworkPolicies the operator
@@ -53,17 +61,19 @@ func AddPolicyNameCache(mgr ctrl.Manager, namespaces []string) (client.Reader, e
 	if err != nil {
 		return nil, err
 	}
-	opts := CacheOptions(namespaces)
-	opts.ByObject = nil
-	opts.HTTPClient, opts.Scheme, opts.Mapper = mgr.GetHTTPClient(), mgr.GetScheme(), mgr.GetRESTMapper()
-	opts.DefaultLabelSelector = labels.NewSelector().Add(*unmanaged)
-	opts.DefaultTransform = cache.TransformStripManagedFields()
-	c, err := cache.New(mgr.GetConfig(), opts)
+	c, err := cache.New(mgr.GetConfig(), cache.Options{
+		HTTPClient:           mgr.GetHTTPClient(),
+		Scheme:               mgr.GetScheme(),
+		Mapper:               mgr.GetRESTMapper(),
+		DefaultNamespaces:    watched(namespaces),
+		DefaultLabelSelector: labels.NewSelector().Add(*unmanaged),
+		DefaultTransform:     cache.TransformStripManagedFields(),
+	})
 	if err != nil {
 		return nil, fmt.Errorf("creating the NetworkPolicy metadata cache: %w", err)
 	}
 	// Registered now, so that the manager waits for it to sync before reconciling.
-	if _, err := c.GetInformer(context.Background(), policyMetadata(), cache.BlockUntilSynced(false)); err != nil {
+	if _, err := c.GetInformer(context.Background(), partialMetadata(policyKind, client.ObjectKey{}), cache.BlockUntilSynced(false)); err != nil {
 		return nil, fmt.Errorf("watching NetworkPolicy metadata: %w", err)
 	}
 	if err := mgr.Add(policyNameCache{c}); err != nil {
@@ -72,8 +82,15 @@ func AddPolicyNameCache(mgr ctrl.Manager, namespaces []string) (client.Reader, e
 	return c, nil
 }
 
-func policyMetadata() *metav1.PartialObjectMetadata {
-	m := &metav1.PartialObjectMetadata{}
-	m.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"))
+var (
+	policyKind    = networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy")
+	allowlistKind = v1alpha1.GroupVersion.WithKind("VendorAllowlist")
+)
+
+// partialMetadata is an object of the given kind as the metadata client reads and
+// writes it: metadata only.
+func partialMetadata(kind schema.GroupVersionKind, key client.ObjectKey) *metav1.PartialObjectMetadata {
+	m := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}
+	m.SetGroupVersionKind(kind)
 	return m
 }

@@ -38,9 +38,7 @@ func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, a
 	if equality.Semantic.DeepEqual(original.Status, allowlist.Status) && r.written.confirms(key, body) {
 		return nil
 	}
-	target := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Namespace: allowlist.Namespace, Name: allowlist.Name}}
-	target.SetGroupVersionKind(v1alpha1.GroupVersion.WithKind("VendorAllowlist"))
-	if err := r.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body)); err != nil {
+	if err := r.Status().Patch(ctx, partialMetadata(allowlistKind, key), client.RawPatch(types.MergePatchType, body)); err != nil {
 		r.written.unknown(key) // it may have been written or not: write it next time
 		return fmt.Errorf("writing status of VendorAllowlist %s/%s: %w", allowlist.Namespace, allowlist.Name, err)
 	}

@@ -158,28 +158,27 @@ func findHostname(list []v1alpha1.HostnameStatus, name string) *v1alpha1.Hostnam
 	return nil
 }
 
-func eventReasons(ctx context.Context, ns, name string) []string {
+// eventsAbout lists the events regarding the named object, from the API server.
+func eventsAbout(ctx context.Context, ns, name string) []eventsv1.Event {
 	var events eventsv1.EventList
 	if err := k8s.List(ctx, &events, client.InNamespace(ns)); err != nil {
 		return nil
 	}
+	return slices.DeleteFunc(events.Items, func(e eventsv1.Event) bool { return e.Regarding.Name != name })
+}
+
+func eventReasons(ctx context.Context, ns, name string) []string {
 	var reasons []string
-	for _, e := range events.Items {
-		if e.Regarding.Name == name {
-			reasons = append(reasons, e.Reason)
-		}
+	for _, e := range eventsAbout(ctx, ns, name) {
+		reasons = append(reasons, e.Reason)
 	}
 	return reasons
 }
 
 func eventMessages(ctx context.Context, ns, name, reason string) []string {
-	var events eventsv1.EventList
-	if err := k8s.List(ctx, &events, client.InNamespace(ns)); err != nil {
-		return nil
-	}
 	var messages []string
-	for _, e := range events.Items {
-		if e.Regarding.Name == name && e.Reason == reason {
+	for _, e := range eventsAbout(ctx, ns, name) {
+		if e.Reason == reason {
 			messages = append(messages, e.Note)
 		}
 	}
