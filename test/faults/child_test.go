@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -18,6 +20,7 @@ import (
 	"go.uber.org/zap/zapcore"
 	coordinationv1 "k8s.io/api/coordination/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
@@ -66,8 +69,17 @@ func childMain(raw string) int {
 		fmt.Fprintln(os.Stderr, "faults child: bad config:", err)
 		return 2
 	}
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.InfoLevel),
-		zap.StacktraceLevel(zapcore.PanicLevel)))
+	verbosity := managerVerbosity()
+	logger := zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(-verbosity)),
+		zap.StacktraceLevel(zapcore.PanicLevel))
+	ctrl.SetLogger(logger)
+	if verbosity > 0 {
+		// client-go logs through klog: its client-side throttling waits, for one.
+		klog.SetLogger(logger)
+		fs := flag.NewFlagSet("klog", flag.ContinueOnError)
+		klog.InitFlags(fs)
+		_ = fs.Set("v", strconv.Itoa(verbosity))
+	}
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "faults child: kubeconfig:", err)
@@ -321,6 +333,16 @@ func (p *managerProc) logContains(s string) bool {
 
 func (p *managerProc) dumpLog(n int) {
 	p.t.Logf("last %d lines of manager %s's log (%s):\n%s", n, p.name, p.logPath, p.tail(n))
+}
+
+// managerVerbosity is the log verbosity of child managers: FAULTS_MANAGER_V=N logs
+// controller-runtime's and client-go's messages up to V(N) (5: every reconcile).
+func managerVerbosity() int {
+	var v int
+	if _, err := fmt.Sscan(os.Getenv("FAULTS_MANAGER_V"), &v); err == nil && v > 0 {
+		return v
+	}
+	return 0
 }
 
 // logLines is how much of a child's log a failed test prints: FAULTS_MANAGER_LOGS=N

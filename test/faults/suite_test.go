@@ -15,7 +15,8 @@
 // Vendor objects a test makes (cluster-scoped) have names of their own.
 //
 // FAULTS_MANAGER_LOGS=N prints the last N lines of every manager's log even when the
-// test passes (a failed test prints the last 200).
+// test passes (a failed test prints the last 200); FAULTS_MANAGER_V=N raises the
+// managers' log verbosity (5 logs every reconcile, 3 client-go's throttling waits).
 //
 // KUBEBUILDER_ASSETS must name the envtest binaries (make test sets it; by hand:
 // export KUBEBUILDER_ASSETS=$(hack/envtest-binaries.sh)); dnsmasq must be installed
