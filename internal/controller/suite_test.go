@@ -14,6 +14,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/rest"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -29,6 +30,7 @@ import (
 // each test works in a namespace of its own.
 var (
 	k8s         client.Client
+	k8sConfig   *rest.Config
 	fakeDNS     = &mutableDNS{hosts: map[string][]netip.Addr{}}
 	reconciles  sync.Map // types.NamespacedName -> *atomic.Int64
 	nsCounter   atomic.Int64
@@ -91,6 +93,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
+	k8sConfig = env.Config
 
 	mgr, err := ctrl.NewManager(env.Config, ctrl.Options{
 		Scheme:  testenv.Scheme(),

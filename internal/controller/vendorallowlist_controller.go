@@ -169,7 +169,7 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 	}
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.AddressChanges != nil {
-		b = b.WatchesRawSource(source.Channel(r.AddressChanges, &handler.EnqueueRequestForObject{}))
+		b = b.WatchesRawSource(source.Channel(r.AddressChanges, enqueueAddressChange()))
 	}
 	return b.
 		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
