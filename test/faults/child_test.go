@@ -337,20 +337,17 @@ func (p *managerProc) dumpLog(n int) {
 
 // managerVerbosity is the log verbosity of child managers: FAULTS_MANAGER_V=N logs
 // controller-runtime's and client-go's messages up to V(N) (5: every reconcile).
-func managerVerbosity() int {
-	var v int
-	if _, err := fmt.Sscan(os.Getenv("FAULTS_MANAGER_V"), &v); err == nil && v > 0 {
-		return v
-	}
-	return 0
-}
+func managerVerbosity() int { return positiveEnv("FAULTS_MANAGER_V", 0) }
 
 // logLines is how much of a child's log a failed test prints: FAULTS_MANAGER_LOGS=N
 // asks for N lines.
-func logLines() int {
+func logLines() int { return positiveEnv("FAULTS_MANAGER_LOGS", 200) }
+
+// positiveEnv is the environment variable's value if it is a positive integer, else def.
+func positiveEnv(name string, def int) int {
 	var n int
-	if _, err := fmt.Sscan(os.Getenv("FAULTS_MANAGER_LOGS"), &n); err == nil && n > 0 {
+	if _, err := fmt.Sscan(os.Getenv(name), &n); err == nil && n > 0 {
 		return n
 	}
-	return 200
+	return def
 }
