@@ -46,7 +46,16 @@ func TestInstallAcceptedByAPIServer(t *testing.T) {
 	controlPlane(t)
 	for _, r := range allRenderings(t) {
 		t.Run(r.name, func(t *testing.T) {
-			// Dry-run objects do not exist afterwards, so the namespace they go in must.
+			// Dry-run objects do not exist afterwards, so the namespaces they go in must:
+			// the release's, and with watchNamespaces those (the chart binds the
+			// manager's role in each; they exist before an install, as here).
+			namespaces := map[string]bool{r.namespace: true}
+			for _, o := range r.objects {
+				if ns := o.GetNamespace(); ns != "" && !namespaces[ns] {
+					namespaces[ns] = true
+					ensureNamespace(t, ns)
+				}
+			}
 			ensureNamespace(t, r.namespace)
 			file := writeFile(t, t.TempDir(), "manifest.yaml", r.manifest)
 			out, err := kubectl(t, "apply", "--dry-run=server", "--validate=strict", "-f", file)

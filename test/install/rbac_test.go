@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -166,14 +167,30 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 				t.Log("renders no RBAC (rbac.create: false)")
 				return
 			}
-			if len(crs) != 1 {
-				t.Fatalf("%d ClusterRoles, want 1", len(crs))
+			// With --watch-namespaces the manager's ClusterRole is bound in those
+			// namespaces only, and a second ClusterRole reads the cluster-scoped Vendors.
+			var watched []string
+			if args, _ := argsOf(t, r.deployment(t)); len(args["watch-namespaces"]) > 0 {
+				watched = strings.Split(args["watch-namespaces"][0], ",")
 			}
-			cr := crs[0]
-			got := rulesToGrants(t, "ClusterRole "+cr.Name, cr.Rules)
-			checkWithin(t, "ClusterRole "+cr.Name, got, allowedClusterGrants)
-			if diff := cmp.Diff(sortedGrants(generatedGrants), sortedGrants(got)); diff != "" {
-				t.Errorf("ClusterRole %s differs from config/rbac/role.yaml, which is generated from the controller's markers (-generated +rendered): update charts/vendor-allowlist-operator/templates/rbac.yaml\n%s", cr.Name, diff)
+			var cr, vendorsCR *rbacv1.ClusterRole
+			for i := range crs {
+				got := rulesToGrants(t, "ClusterRole "+crs[i].Name, crs[i].Rules)
+				checkWithin(t, "ClusterRole "+crs[i].Name, got, allowedClusterGrants)
+				if len(watched) > 0 && cmp.Equal(sortedGrants(got), sortedGrants(vendorReadGrants)) {
+					vendorsCR = &crs[i]
+					continue
+				}
+				if cr != nil {
+					t.Fatalf("ClusterRoles %s and %s: want one for the manager (and with watchNamespaces one reading Vendors)", cr.Name, crs[i].Name)
+				}
+				cr = &crs[i]
+				if diff := cmp.Diff(sortedGrants(generatedGrants), sortedGrants(got)); diff != "" {
+					t.Errorf("ClusterRole %s differs from config/rbac/role.yaml, which is generated from the controller's markers (-generated +rendered): update charts/vendor-allowlist-operator/templates/rbac.yaml\n%s", cr.Name, diff)
+				}
+			}
+			if cr == nil || (len(watched) > 0) != (vendorsCR != nil) {
+				t.Fatalf("%d ClusterRoles; want the manager's, and with watchNamespaces %v one that only reads Vendors", len(crs), watched)
 			}
 
 			if len(roles) != 1 {
@@ -187,28 +204,46 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 
 			sa := r.deployment(t).Spec.Template.Spec.ServiceAccountName
 			want := rbacv1.Subject{Kind: "ServiceAccount", Name: sa, Namespace: r.namespace}
-			checkBindings(t, r, "ClusterRoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: cr.Name}, want)
-			checkBindings(t, r, "RoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name}, want)
+			managerRef := rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: cr.Name}
+			if len(watched) == 0 {
+				checkBindings(t, r, "ClusterRoleBinding", managerRef, want, "")
+			} else {
+				checkBindings(t, r, "ClusterRoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: vendorsCR.Name}, want, "")
+				checkBindings(t, r, "RoleBinding", managerRef, want, watched...)
+			}
+			checkBindings(t, r, "RoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name}, want, r.namespace)
+			// Nothing else is bound: a binding to any other role would grant more.
+			if n, m := len(r.ofKind("ClusterRoleBinding")), len(r.ofKind("RoleBinding")); n != 1 || m != 1+len(watched) {
+				t.Errorf("%d ClusterRoleBindings and %d RoleBindings, want 1 and %d", n, m, 1+len(watched))
+			}
 		})
 	}
 }
 
-func checkBindings(t *testing.T, r rendering, kind string, ref rbacv1.RoleRef, subject rbacv1.Subject) {
+// vendorReadGrants is all the cluster-wide access a namespaced install keeps.
+var vendorReadGrants = grants(v1alpha1.GroupVersion.Group, []string{"vendors"}, "get", "list", "watch")
+
+// checkBindings fails unless the bindings of kind to ref are exactly one per namespace
+// given ("" for a ClusterRoleBinding), each binding only subject.
+func checkBindings(t *testing.T, r rendering, kind string, ref rbacv1.RoleRef, subject rbacv1.Subject, namespaces ...string) {
 	t.Helper()
-	objs := r.ofKind(kind)
-	if len(objs) != 1 {
-		t.Errorf("%d %ss, want 1", len(objs), kind)
-		return
+	var got []string
+	for _, o := range r.ofKind(kind) {
+		var b rbacv1.RoleBinding // a ClusterRoleBinding has the same roleRef and subjects
+		u := o.DeepCopy()
+		u.SetKind("RoleBinding")
+		convert(t, u, &b)
+		if len(b.Subjects) != 1 || b.Subjects[0] != subject {
+			t.Errorf("%s %s/%s binds %+v, want only %+v", kind, b.Namespace, b.Name, b.Subjects, subject)
+		}
+		if b.RoleRef == ref {
+			got = append(got, b.Namespace)
+		}
 	}
-	var b rbacv1.RoleBinding // a ClusterRoleBinding has the same roleRef and subjects
-	u := objs[0].DeepCopy()
-	u.SetKind("RoleBinding")
-	convert(t, u, &b)
-	if b.RoleRef != ref {
-		t.Errorf("%s %s binds %+v, want %+v", kind, b.Name, b.RoleRef, ref)
-	}
-	if len(b.Subjects) != 1 || b.Subjects[0] != subject {
-		t.Errorf("%s %s binds %+v, want only %+v", kind, b.Name, b.Subjects, subject)
+	slices.Sort(got)
+	want := slices.Sorted(slices.Values(namespaces))
+	if !slices.Equal(got, want) {
+		t.Errorf("%ss to %s %s in namespaces %q, want %q", kind, ref.Kind, ref.Name, got, want)
 	}
 }
 
@@ -219,13 +254,31 @@ func checkBindings(t *testing.T, r rendering, kind string, ref rbacv1.RoleRef, s
 // no "forbidden" error, and (leader election cannot run outside a pod) that the
 // ServiceAccount may get, create and update Leases and record events in its own
 // namespace, and may not read Secrets or ConfigMaps anywhere.
+//
+// With watchNamespaces, the same, and the ServiceAccount may write NetworkPolicies in
+// the watched namespace only.
 func TestRBACSufficesForManager(t *testing.T) {
-	env, adminKubeconfig := controlPlane(t)
-	const ns, appNS = "vao-rbac", "rbac-check"
-	ensureNamespace(t, ns)
-	ensureNamespace(t, appNS)
+	t.Run("cluster-wide", func(t *testing.T) { runUnderChartRBAC(t, "vao-rbac", "rbac-check", false) })
+	t.Run("watchNamespaces", func(t *testing.T) { runUnderChartRBAC(t, "vao-rbac-ns", "rbac-check-ns", true) })
+}
 
-	r := helmTemplate(t, ns)
+// runUnderChartRBAC installs the chart's RBAC in ns and runs the manager under it,
+// with allowlists in appNS; namespaced: with watchNamespaces [appNS].
+func runUnderChartRBAC(t *testing.T, ns, appNS string, namespaced bool) {
+	env, adminKubeconfig := controlPlane(t)
+	const otherNS = "rbac-unwatched"
+	for _, n := range []string{ns, appNS, otherNS} {
+		ensureNamespace(t, n)
+	}
+
+	var values []string
+	managerArgs := []string{"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--dns-server=127.0.0.1:9", "--zap-log-level=debug", "--zap-encoder=console"}
+	if namespaced {
+		values = append(values, writeFile(t, t.TempDir(), "values.yaml", []byte("watchNamespaces: ["+appNS+"]\n")))
+		managerArgs = append(managerArgs, "--watch-namespaces="+appNS)
+	}
+	r := helmTemplate(t, ns, values...)
 	var rbacDocs [][]byte
 	for _, o := range r.objects {
 		switch o.GetKind() {
@@ -262,9 +315,7 @@ func TestRBACSufficesForManager(t *testing.T) {
 	// election (it needs the pod's namespace file) and the listeners.
 	var log bytes.Buffer
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, managerBinary(t),
-		"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--dns-server=127.0.0.1:9", "--zap-log-level=debug", "--zap-encoder=console")
+	cmd := exec.CommandContext(ctx, managerBinary(t), managerArgs...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+saKubeconfig)
 	cmd.Stdout, cmd.Stderr = &log, &log
 	cmd.WaitDelay = 10 * time.Second
@@ -385,6 +436,13 @@ func TestRBACSufficesForManager(t *testing.T) {
 		{"", v1alpha1.GroupVersion.Group, "vendors", "create", false},
 		{appNS, "", "pods", "list", false},
 		{"", "rbac.authorization.k8s.io", "clusterroles", "escalate", false},
+		{"", v1alpha1.GroupVersion.Group, "vendors", "list", true},
+		// Outside the watched namespaces, nothing but reading Vendors.
+		{otherNS, "networking.k8s.io", "networkpolicies", "create", !namespaced},
+		{otherNS, "networking.k8s.io", "networkpolicies", "delete", !namespaced},
+		{otherNS, v1alpha1.GroupVersion.Group, "vendorallowlists/status", "patch", !namespaced},
+		{otherNS, "events.k8s.io", "events", "create", !namespaced},
+		{"", "networking.k8s.io", "networkpolicies", "list", !namespaced},
 	}
 	for _, ch := range checks {
 		sar := &authorizationv1.SubjectAccessReview{Spec: authorizationv1.SubjectAccessReviewSpec{
