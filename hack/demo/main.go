@@ -24,7 +24,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -46,6 +45,7 @@ import (
 	ctrlzap "sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/loopback"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
 )
 
@@ -67,7 +67,7 @@ func main() {
 		err = resolve(args)
 	case "freeport":
 		var port int
-		if port, err = freePort(); err == nil {
+		if port, err = loopback.FreePort(); err == nil {
 			fmt.Println(port)
 		}
 	default:
@@ -358,23 +358,4 @@ func resolve(args []string) error {
 		fmt.Fprintf(tw, "%s\t%s\n", name, strings.Join(addrs, " "))
 	}
 	return nil
-}
-
-// freePort returns a port of 127.0.0.1 that is free for both UDP and TCP now.
-func freePort() (int, error) {
-	for range 20 {
-		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		pc.Close()
-		if err != nil {
-			continue
-		}
-		l.Close()
-		return port, nil
-	}
-	return 0, errors.New("no free port on 127.0.0.1")
 }

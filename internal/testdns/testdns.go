@@ -69,6 +69,8 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/loopback"
 )
 
 // ProbeSource is the loopback address that the helper's own queries (start-up
@@ -218,7 +220,7 @@ func Start(t testing.TB, opts ...Option) *Server {
 	// another.
 	const tries = 5
 	for i := 1; ; i++ {
-		port, err := freePort()
+		port, err := loopback.FreePort()
 		if err != nil {
 			t.Fatalf("testdns: picking a port: %v", err)
 		}
@@ -546,27 +548,6 @@ func findDnsmasq() (string, error) {
 		return debianPath, nil
 	}
 	return "", fmt.Errorf("dnsmasq not found on PATH or at %s", debianPath)
-}
-
-// freePort returns a port of 127.0.0.1 that is free for both UDP and TCP right now.
-func freePort() (int, error) {
-	for range 20 {
-		pc, err := net.ListenPacket("udp4", "127.0.0.1:0")
-		if err != nil {
-			return 0, err
-		}
-		port := pc.LocalAddr().(*net.UDPAddr).Port
-		l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
-		pc.Close()
-		if err != nil {
-			continue
-		}
-		l.Close()
-		if port > 1024 {
-			return port, nil
-		}
-	}
-	return 0, errors.New("no free port found on 127.0.0.1")
 }
 
 // probe sends one query from ProbeSource.
