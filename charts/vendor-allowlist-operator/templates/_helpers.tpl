@@ -100,3 +100,27 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - {{ . | quote }}
 {{- end }}
 {{- end }}
+
+{{/*
+A (Cluster)RoleBinding of the manager's ServiceAccount. Takes a dict: root (the chart's
+context), kind, name, namespace (empty for a ClusterRoleBinding), roleKind, roleName.
+*/}}
+{{- define "vao.binding" -}}
+apiVersion: rbac.authorization.k8s.io/v1
+kind: {{ .kind }}
+metadata:
+  name: {{ .name }}
+  {{- with .namespace }}
+  namespace: {{ . }}
+  {{- end }}
+  labels:
+    {{- include "vao.labels" .root | nindent 4 }}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: {{ .roleKind }}
+  name: {{ .roleName }}
+subjects:
+  - kind: ServiceAccount
+    name: {{ include "vao.serviceAccountName" .root }}
+    namespace: {{ .root.Release.Namespace }}
+{{- end }}
