@@ -25,6 +25,9 @@ type Host struct {
 	Err error
 	// Blocked counts returned addresses that were not rendered because they are internal.
 	Blocked int
+	// Dropped counts returned addresses that were not kept because the hostname has
+	// more than the cap (Cap).
+	Dropped int
 }
 
 // Request asks for one hostname.
@@ -50,6 +53,35 @@ type Source interface {
 	// Forget drops the owner's interest in every hostname.
 	Forget(owner types.NamespacedName)
 }
+
+// Cap keeps at most max addresses in seen, dropping those unseen the longest (the
+// lowest address first among equals, so the result does not depend on map order), and
+// returns how many it dropped. The manager's cache and the kubectl plugin apply the
+// same cap.
+func Cap(seen map[netip.Addr]time.Time, max int) int {
+	if len(seen) <= max {
+		return 0
+	}
+	addrs := make([]netip.Addr, 0, len(seen))
+	for a := range seen {
+		addrs = append(addrs, a)
+	}
+	slices.SortFunc(addrs, func(a, b netip.Addr) int {
+		if c := seen[a].Compare(seen[b]); c != 0 {
+			return c
+		}
+		return a.Compare(b)
+	})
+	drop := addrs[:len(addrs)-max]
+	for _, a := range drop {
+		delete(seen, a)
+	}
+	return len(drop)
+}
+
+// DefaultMaxAddresses is how many addresses are kept per hostname unless the manager
+// is told otherwise (--dns-max-addresses).
+const DefaultMaxAddresses = 256
 
 // Static is a Source with fixed answers, for offline rendering and unit tests.
 type Static map[string][]netip.Addr

@@ -55,6 +55,14 @@ type Options struct {
 	Workers int
 	// LookupTimeout bounds one hostname's lookup, all servers and retries included.
 	LookupTimeout time.Duration
+	// ReconcileWait bounds how long Lookup waits for the first answers of hostnames
+	// never resolved before; the rest are rendered when they come (the allowlist is
+	// told through Events), so that no allowlist waits on another's slow DNS.
+	ReconcileWait time.Duration
+	// LookupsPerNamespace bounds the first lookups in flight for the allowlists of one
+	// namespace, so that a namespace full of names that never answer cannot take every
+	// lookup from the others.
+	LookupsPerNamespace int
 	// Guard decides which returned addresses may be rendered.
 	Guard guard.Guard
 }
@@ -64,10 +72,12 @@ const (
 	DefaultMinRefresh    = 30 * time.Second
 	DefaultMaxRefresh    = time.Hour
 	DefaultRetention     = time.Hour
-	DefaultMaxAddresses  = 256
+	DefaultMaxAddresses  = addresses.DefaultMaxAddresses
 	DefaultJitter        = 0.1
 	DefaultWorkers       = 8
 	DefaultLookupTimeout = 15 * time.Second
+	DefaultReconcileWait = 2 * time.Second
+	DefaultLookupsPerNS  = 8
 )
 
 func (o *Options) withDefaults() {
@@ -93,6 +103,12 @@ func (o *Options) withDefaults() {
 	if o.LookupTimeout <= 0 {
 		o.LookupTimeout = DefaultLookupTimeout
 	}
+	if o.ReconcileWait <= 0 {
+		o.ReconcileWait = DefaultReconcileWait
+	}
+	if o.LookupsPerNamespace <= 0 {
+		o.LookupsPerNamespace = DefaultLookupsPerNS
+	}
 }
 
 // entry is everything known of one hostname.
@@ -108,13 +124,40 @@ type entry struct {
 	// failingSince is when the current run of failures began; zero while DNS answers.
 	failingSince time.Time
 	forbidden    int // forbidden addresses in the last answer
+	dropped      int // addresses the cap dropped at the last answer
 	ttl          time.Duration
 	next         time.Time // when to refresh
 	users        map[types.NamespacedName]addresses.Owner
-	// published is seen as the users were last told of it (or as seeded, or as first
-	// answered): what their status records, give or take a quarter of the retention.
+	// published is seen as the users were last told of it (or as first answered):
+	// what their status records, give or take a quarter of the retention.
 	published map[netip.Addr]time.Time
+	// seeds are, per user, the addresses an earlier run of the operator rendered for
+	// this hostname in that user's own policy, with when DNS last returned each. A
+	// seed is shown to its user only: status is written by whoever may write the
+	// allowlist's status, so it must never reach another allowlist.
+	seeds map[types.NamespacedName]map[netip.Addr]time.Time
+	// resolving is set while a first lookup started by Lookup is in flight, so that
+	// the refresh loop leaves it alone.
+	resolving bool
+	// waiters are the users that stopped waiting for the first answer: they are told
+	// when it comes.
+	waiters map[types.NamespacedName]struct{}
+	// firstResult is closed when DNS first answers or fails for the hostname.
+	firstResult chan struct{}
 }
+
+func newEntry() *entry {
+	return &entry{
+		seen:        map[netip.Addr]time.Time{},
+		users:       map[types.NamespacedName]addresses.Owner{},
+		seeds:       map[types.NamespacedName]map[netip.Addr]time.Time{},
+		waiters:     map[types.NamespacedName]struct{}{},
+		firstResult: make(chan struct{}),
+	}
+}
+
+// cold reports whether DNS has never answered nor failed for the entry.
+func (e *entry) cold() bool { return e.answeredAt.IsZero() && e.err == nil }
 
 // Cache implements addresses.Source.
 type Cache struct {
@@ -125,24 +168,34 @@ type Cache struct {
 	queries  singleflight.Group
 	events   chan event.GenericEvent
 	wake     chan struct{}
+	// background is the context of lookups that outlive the Lookup call that started
+	// them; it ends when Start returns.
+	background context.Context
+	stop       context.CancelFunc
 
 	mu      sync.Mutex
 	hosts   map[string]*entry
 	byOwner map[types.NamespacedName][]string
+	// slots bound the first lookups in flight per namespace.
+	slots map[string]chan struct{}
 }
 
 // New returns a cache. metrics may be nil.
 func New(r Resolver, clk clock.Clock, opts Options, metrics *Metrics) *Cache {
 	opts.withDefaults()
+	background, stop := context.WithCancel(context.Background())
 	return &Cache{
-		opts:     opts,
-		resolver: r,
-		clock:    clk,
-		metrics:  metrics,
-		events:   make(chan event.GenericEvent, 1024),
-		wake:     make(chan struct{}, 1),
-		hosts:    map[string]*entry{},
-		byOwner:  map[types.NamespacedName][]string{},
+		opts:       opts,
+		resolver:   r,
+		clock:      clk,
+		metrics:    metrics,
+		events:     make(chan event.GenericEvent, 1024),
+		wake:       make(chan struct{}, 1),
+		background: background,
+		stop:       stop,
+		hosts:      map[string]*entry{},
+		byOwner:    map[types.NamespacedName][]string{},
+		slots:      map[string]chan struct{}{},
 	}
 }
 
@@ -150,47 +203,115 @@ func New(r Resolver, clk clock.Clock, opts Options, metrics *Metrics) *Cache {
 // watches it through a channel source.
 func (c *Cache) Events() <-chan event.GenericEvent { return c.events }
 
-// Lookup implements addresses.Source. A hostname asked for the first time is resolved
-// before Lookup returns (unless a seed from status stands in for it), so a new
-// allowlist renders with its addresses; after that, answers come from the cache and
-// the background loop keeps them fresh.
+// Lookup implements addresses.Source. A hostname never resolved before is looked up
+// at once, the lookups of one call concurrently, and Lookup waits for their answers
+// up to ReconcileWait, so a new allowlist usually renders with its addresses. A
+// hostname that has not answered by then is shown as not resolved yet, and the owner
+// is told through Events when it answers or fails. After that, answers come from the
+// cache and the background loop keeps them fresh.
 func (c *Cache) Lookup(ctx context.Context, owner addresses.Owner, requests []addresses.Request) map[string]addresses.Host {
 	names := make([]string, 0, len(requests))
-	var cold []string
+	var cold, start []string
 	c.mu.Lock()
+	now := c.clock.Now()
 	for _, r := range requests {
 		names = append(names, r.Hostname)
 		e, ok := c.hosts[r.Hostname]
 		if !ok {
-			e = &entry{seen: map[netip.Addr]time.Time{}, users: map[types.NamespacedName]addresses.Owner{}}
+			e = newEntry()
 			c.hosts[r.Hostname] = e
-			if c.seed(e, r.Seed) {
-				e.next = c.clock.Now() // refresh soon, in the background
-			}
-		}
-		// Never answered and not failing: wait for the first answer (shared with
-		// every other allowlist asking now) rather than render without it.
-		if e.answeredAt.IsZero() && e.err == nil {
-			cold = append(cold, r.Hostname)
 		}
 		e.users[owner.Key] = owner
+		if e.cold() {
+			if _, seeded := e.seeds[owner.Key]; !seeded && len(r.Seed) > 0 {
+				c.seed(e, owner.Key, r.Seed, now)
+			}
+			if _, seeded := e.seeds[owner.Key]; seeded {
+				continue // rendered from its own seed meanwhile; the loop refreshes it soon
+			}
+			cold = append(cold, r.Hostname)
+			if !e.resolving {
+				e.resolving = true
+				start = append(start, r.Hostname)
+			}
+		}
 	}
 	c.dropInterest(owner.Key, names)
 	c.byOwner[owner.Key] = names
 	c.mu.Unlock()
 	c.poke()
 
-	for _, name := range cold {
-		c.refresh(ctx, name)
+	for _, name := range start {
+		go c.firstLookup(owner.Key.Namespace, name)
 	}
+	c.awaitFirstAnswers(ctx, owner.Key, cold)
 
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	out := make(map[string]addresses.Host, len(requests))
 	for _, r := range requests {
-		out[r.Hostname] = c.view(c.hosts[r.Hostname], r.AllowPrivate)
+		out[r.Hostname] = c.view(c.hosts[r.Hostname], owner.Key, r.AllowPrivate)
 	}
 	return out
+}
+
+// firstLookup resolves a hostname for the first time, in the background, holding one
+// of the namespace's lookup slots.
+func (c *Cache) firstLookup(namespace, name string) {
+	slot := c.slot(namespace)
+	select {
+	case slot <- struct{}{}:
+	case <-c.background.Done():
+		return
+	}
+	defer func() { <-slot }()
+	c.refresh(c.background, name)
+}
+
+func (c *Cache) slot(namespace string) chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, ok := c.slots[namespace]
+	if !ok {
+		s = make(chan struct{}, c.opts.LookupsPerNamespace)
+		c.slots[namespace] = s
+	}
+	return s
+}
+
+// awaitFirstAnswers waits until every named entry has answered or failed once, or
+// ReconcileWait has passed; the owner is then registered to hear of those still cold.
+func (c *Cache) awaitFirstAnswers(ctx context.Context, owner types.NamespacedName, names []string) {
+	if len(names) == 0 {
+		return
+	}
+	c.mu.Lock()
+	first := make([]<-chan struct{}, 0, len(names))
+	for _, name := range names {
+		first = append(first, c.hosts[name].firstResult)
+	}
+	c.mu.Unlock()
+
+	deadline := c.clock.NewTimer(c.opts.ReconcileWait)
+	defer deadline.Stop()
+wait:
+	for _, ch := range first {
+		select {
+		case <-ch:
+		case <-deadline.C():
+			break wait
+		case <-ctx.Done():
+			break wait
+		}
+	}
+
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, name := range names {
+		if e, ok := c.hosts[name]; ok && e.cold() {
+			e.waiters[owner] = struct{}{}
+		}
+	}
 }
 
 // Forget implements addresses.Source.
@@ -210,6 +331,8 @@ func (c *Cache) dropInterest(owner types.NamespacedName, keep []string) {
 		}
 		if e, ok := c.hosts[name]; ok {
 			delete(e.users, owner)
+			delete(e.seeds, owner)
+			delete(e.waiters, owner)
 			if len(e.users) == 0 {
 				delete(c.hosts, name)
 				c.metrics.forget(name)
@@ -218,33 +341,46 @@ func (c *Cache) dropInterest(owner types.NamespacedName, keep []string) {
 	}
 }
 
-// seed fills a new entry from an earlier run's status. Status times are whole
-// seconds, so a seeded address is taken as seen up to a second later than recorded.
-func (c *Cache) seed(e *entry, seed map[netip.Addr]time.Time) bool {
-	now := c.clock.Now()
+// seed records what an earlier run rendered for the owner, for the owner alone.
+// Whatever is not believable is left out: an address the guard forbids, a time in the
+// future (status times are whole seconds, so up to a second ahead is allowed) or
+// older than the retention window. Called with c.mu held.
+func (c *Cache) seed(e *entry, owner types.NamespacedName, seed map[netip.Addr]time.Time, now time.Time) {
+	kept := map[netip.Addr]time.Time{}
 	for a, t := range seed {
-		if c.opts.Guard.Classify(a) == guard.Forbidden || now.Sub(t) > c.opts.Retention {
+		if !a.IsValid() || c.opts.Guard.Classify(a) == guard.Forbidden || t.After(now.Add(time.Second)) || now.Sub(t) > c.opts.Retention {
 			continue
 		}
-		e.seen[a] = t
-		if t.After(e.answeredAt) {
-			e.answeredAt = t
-		}
+		kept[a.Unmap()] = minTime(t, now)
 	}
-	e.published = maps.Clone(e.seen)
-	return len(e.seen) > 0
+	if len(kept) > 0 {
+		e.seeds[owner] = kept
+	}
 }
 
-// view is what one request sees of an entry. Called with c.mu held.
-func (c *Cache) view(e *entry, allowPrivate bool) addresses.Host {
-	h := addresses.Host{ResolvedAt: e.answeredAt, Err: e.err, Blocked: e.forbidden, LastSeen: map[netip.Addr]time.Time{}}
+// view is what one owner sees of an entry: what DNS returned, and the owner's own
+// seeds. Called with c.mu held.
+func (c *Cache) view(e *entry, owner types.NamespacedName, allowPrivate bool) addresses.Host {
+	h := addresses.Host{ResolvedAt: e.answeredAt, Err: e.err, Blocked: e.forbidden, Dropped: e.dropped, LastSeen: map[netip.Addr]time.Time{}}
 	for a, t := range e.seen {
+		h.LastSeen[a] = t
+	}
+	for a, t := range e.seeds[owner] {
+		if seen, ok := h.LastSeen[a]; !ok || t.After(seen) {
+			h.LastSeen[a] = t
+		}
+		if e.answeredAt.IsZero() && t.After(h.ResolvedAt) {
+			h.ResolvedAt = t // what the owner's status said, until DNS answers
+		}
+	}
+	h.Dropped += c.capped(h.LastSeen)
+	for a := range h.LastSeen {
 		if !allowPrivate && c.opts.Guard.Classify(a) == guard.Private {
 			h.Blocked++
+			delete(h.LastSeen, a)
 			continue
 		}
 		h.Addresses = append(h.Addresses, a)
-		h.LastSeen[a] = t
 	}
 	slices.SortFunc(h.Addresses, netip.Addr.Compare)
 	return h
@@ -252,6 +388,7 @@ func (c *Cache) view(e *entry, allowPrivate bool) addresses.Host {
 
 // Start runs the refresh loop until ctx ends. The cache is a manager Runnable.
 func (c *Cache) Start(ctx context.Context) error {
+	defer c.stop()
 	timer := c.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	for {
@@ -289,7 +426,7 @@ func (c *Cache) refreshDue(ctx context.Context) time.Duration {
 	c.mu.Lock()
 	var due []string
 	for name, e := range c.hosts {
-		if !e.next.After(now) {
+		if !e.next.After(now) && !e.resolving {
 			due = append(due, name)
 		}
 	}
@@ -312,7 +449,9 @@ func (c *Cache) refreshDue(ctx context.Context) time.Duration {
 	wait := c.opts.MaxRefresh
 	now = c.clock.Now()
 	for _, e := range c.hosts {
-		wait = min(wait, max(e.next.Sub(now), 0))
+		if !e.resolving {
+			wait = min(wait, max(e.next.Sub(now), 0))
+		}
 	}
 	return max(wait, 10*time.Millisecond)
 }
@@ -348,9 +487,16 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 	now := c.clock.Now()
 	before := maps.Clone(e.seen)
 	hadErr := e.err != nil
-	// Whoever uses a hostname that has never answered is waiting in Lookup for this
-	// very answer, so there is no one to tell.
-	first := e.answeredAt.IsZero() && !hadErr
+	first := e.cold()
+	e.resolving = false
+	var waiters []types.NamespacedName
+	if first {
+		// Whoever is still waiting in Lookup sees this result there; whoever stopped
+		// waiting is told.
+		close(e.firstResult)
+		waiters = sortedKeys(e.waiters)
+		clear(e.waiters)
+	}
 	minRefresh, maxRefresh := c.bounds(e)
 
 	authoritative := err == nil || errors.Is(err, resolver.ErrNotFound) || errors.Is(err, resolver.ErrNoAddresses)
@@ -366,9 +512,12 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 		e.failures++
 		backoff := min(minRefresh<<min(e.failures-1, 10), maxRefresh)
 		e.next = now.Add(c.jitter(backoff))
-		c.metrics.setHost(name, len(e.seen), e.forbidden, e.answeredAt)
-		if !hadErr && !first {
-			return userKeys(e)
+		c.metrics.setHost(name, len(e.seen), e.forbidden, e.dropped, e.answeredAt)
+		if first {
+			return waiters
+		}
+		if !hadErr {
+			return sortedKeys(e.users)
 		}
 		return nil
 	}
@@ -379,6 +528,11 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 		outage := now.Sub(e.failingSince)
 		for a, t := range e.seen {
 			e.seen[a] = minTime(t.Add(outage), now)
+		}
+		for _, seeds := range e.seeds {
+			for a, t := range seeds {
+				seeds[a] = minTime(t.Add(outage), now)
+			}
 		}
 		e.failingSince = time.Time{}
 	}
@@ -394,23 +548,52 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 	if e.forbidden > 0 {
 		logf.FromContext(ctx).Info("DNS returned internal addresses; not rendering them", "hostname", name, "blocked", e.forbidden)
 	}
-	c.expire(e, now)
+	e.dropped = c.expire(e.seen, now)
+	if e.dropped > 0 {
+		logf.FromContext(ctx).Info("DNS returned more addresses than are kept per hostname; dropped the longest unseen", "hostname", name, "kept", len(e.seen), "dropped", e.dropped)
+	}
+	seedsChanged := c.expireSeeds(e, now)
 	e.ttl = answer.MinTTL()
 	if err != nil {
 		e.ttl = minRefresh // NXDOMAIN/NODATA carry no usable TTL here
 	}
 	e.next = now.Add(c.jitter(min(max(e.ttl, minRefresh), maxRefresh)))
-	c.metrics.setHost(name, len(e.seen), e.forbidden, now)
+	c.metrics.setHost(name, len(e.seen), e.forbidden, e.dropped, now)
 
 	if first {
 		e.published = maps.Clone(e.seen)
-		return nil
+		return waiters
 	}
 	if hadErr || !maps.Equal(setOf(before), setOf(e.seen)) || c.statusStale(e) {
 		e.published = maps.Clone(e.seen)
-		return userKeys(e)
+		return sortedKeys(e.users)
 	}
-	return nil
+	return seedsChanged
+}
+
+// expireSeeds drops seeded addresses unseen for longer than the retention window, and
+// returns the owners whose view lost an address.
+func (c *Cache) expireSeeds(e *entry, now time.Time) []types.NamespacedName {
+	var changed []types.NamespacedName
+	for owner, seeds := range e.seeds {
+		lost := false
+		for a, t := range seeds {
+			if now.Sub(t) > c.opts.Retention {
+				delete(seeds, a)
+				if _, ok := e.seen[a]; !ok {
+					lost = true
+				}
+			}
+		}
+		if len(seeds) == 0 {
+			delete(e.seeds, owner)
+		}
+		if lost {
+			changed = append(changed, owner)
+		}
+	}
+	slices.SortFunc(changed, compareKeys)
+	return changed
 }
 
 // StatusResolution is how far a last-seen time may move before the users are told:
@@ -432,26 +615,19 @@ func (c *Cache) statusStale(e *entry) bool {
 }
 
 // expire drops addresses unseen for longer than the retention window, then the
-// longest unseen beyond the cap.
-func (c *Cache) expire(e *entry, now time.Time) {
-	for a, t := range e.seen {
+// longest unseen beyond the cap, and returns how many the cap dropped.
+func (c *Cache) expire(seen map[netip.Addr]time.Time, now time.Time) int {
+	for a, t := range seen {
 		if now.Sub(t) > c.opts.Retention {
-			delete(e.seen, a)
+			delete(seen, a)
 		}
 	}
-	if len(e.seen) <= c.opts.MaxAddresses {
-		return
-	}
-	addrs := slices.Collect(maps.Keys(e.seen))
-	slices.SortFunc(addrs, func(a, b netip.Addr) int {
-		if c := e.seen[a].Compare(e.seen[b]); c != 0 {
-			return c
-		}
-		return a.Compare(b)
-	})
-	for _, a := range addrs[:len(addrs)-c.opts.MaxAddresses] {
-		delete(e.seen, a)
-	}
+	return c.capped(seen)
+}
+
+// capped drops the longest unseen addresses beyond MaxAddresses, and returns how many.
+func (c *Cache) capped(seen map[netip.Addr]time.Time) int {
+	return addresses.Cap(seen, c.opts.MaxAddresses)
 }
 
 // bounds is the refresh interval range for an entry: the tightest its users ask for.
@@ -485,11 +661,13 @@ func (c *Cache) notify(ctx context.Context, key types.NamespacedName) {
 	}
 }
 
-func userKeys(e *entry) []types.NamespacedName {
-	keys := slices.Collect(maps.Keys(e.users))
-	slices.SortFunc(keys, func(a, b types.NamespacedName) int { return strings.Compare(a.String(), b.String()) })
+func sortedKeys[V any](m map[types.NamespacedName]V) []types.NamespacedName {
+	keys := slices.Collect(maps.Keys(m))
+	slices.SortFunc(keys, compareKeys)
 	return keys
 }
+
+func compareKeys(a, b types.NamespacedName) int { return strings.Compare(a.String(), b.String()) }
 
 func setOf(m map[netip.Addr]time.Time) map[netip.Addr]struct{} {
 	out := make(map[netip.Addr]struct{}, len(m))

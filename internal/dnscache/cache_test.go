@@ -407,3 +407,175 @@ func TestUnchangedAnswersNotifyOncePerStatusResolution(t *testing.T) {
 		t.Fatalf("40 one-minute refreshes of the same answer notified at %v, want %v", notified, want)
 	}
 }
+
+// A seed comes from an allowlist's status, which whoever may write that status can
+// forge: it is shown to that allowlist alone, and never to another allowlist of the
+// same hostname, in this namespace or another.
+func TestSeedIsSeenOnlyByItsOwner(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute})
+	r.set("gw.example.com", "198.51.100.1")
+	victim := addresses.Owner{Key: types.NamespacedName{Namespace: "victim", Name: "al"}}
+	attacker := addresses.Owner{Key: types.NamespacedName{Namespace: "attacker", Name: "al"}}
+	planted := map[netip.Addr]time.Time{netip.MustParseAddr("203.0.113.66"): t0.Add(-time.Minute)}
+
+	got := c.Lookup(context.Background(), attacker, []addresses.Request{{Hostname: "gw.example.com", Seed: planted}})["gw.example.com"]
+	if !slices.Equal(strs(got.Addresses), []string{"203.0.113.66"}) {
+		t.Fatalf("the seeding allowlist sees %v, want its own seed until DNS answers", strs(got.Addresses))
+	}
+	other := c.Lookup(context.Background(), victim, []addresses.Request{{Hostname: "gw.example.com"}})["gw.example.com"]
+	if slices.Contains(strs(other.Addresses), "203.0.113.66") || !slices.Equal(strs(other.Addresses), []string{"198.51.100.1"}) {
+		t.Fatalf("another namespace's allowlist sees %v, want only what DNS returned", strs(other.Addresses))
+	}
+	advance(c, clk, time.Minute)
+	if v := c.Lookup(context.Background(), victim, []addresses.Request{{Hostname: "gw.example.com"}})["gw.example.com"]; slices.Contains(strs(v.Addresses), "203.0.113.66") {
+		t.Fatalf("after a refresh the victim sees the planted address: %v", strs(v.Addresses))
+	}
+}
+
+// Nothing from the future and nothing older than the retention window is believed:
+// a lastSeen in 2099 would otherwise keep an address forever.
+func TestSeedRefusesFutureAndExpiredTimes(t *testing.T) {
+	c, r, _ := newTestCache(Options{Retention: time.Hour})
+	r.set("gw.example.com", "198.51.100.1")
+	seed := map[netip.Addr]time.Time{
+		netip.MustParseAddr("203.0.113.1"): time.Date(2099, 1, 1, 0, 0, 0, 0, time.UTC),
+		netip.MustParseAddr("203.0.113.2"): t0.Add(-2 * time.Hour),
+		netip.MustParseAddr("127.0.0.1"):   t0.Add(-time.Minute),
+		netip.MustParseAddr("203.0.113.3"): t0.Add(-time.Minute),
+	}
+	got := c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: "gw.example.com", Seed: seed}})["gw.example.com"]
+	if !slices.Equal(strs(got.Addresses), []string{"203.0.113.3"}) {
+		t.Fatalf("seeded view %v, want only the believable 203.0.113.3", strs(got.Addresses))
+	}
+}
+
+// A seeded address that DNS no longer returns leaves after the retention window, and
+// its owner is told.
+func TestSeedAgesOutAndTellsItsOwner(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: 10 * time.Minute})
+	r.set("gw.example.com", "198.51.100.1")
+	seed := map[netip.Addr]time.Time{netip.MustParseAddr("198.51.100.2"): t0.Add(-time.Minute)}
+	c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: "gw.example.com", Seed: seed}})
+	advance(c, clk, 0)
+	if n := drain(c); len(n) != 0 {
+		t.Fatalf("the first answer after a restart notified %v", n)
+	}
+	for range 9 {
+		advance(c, clk, time.Minute)
+	}
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2"}) {
+		t.Fatalf("within retention: %v, want the seed kept", got)
+	}
+	drain(c)
+	advance(c, clk, time.Minute)
+	if n := drain(c); !slices.Equal(n, []string{"ns/al"}) {
+		t.Fatalf("the seed expired and notified %v, want its owner", n)
+	}
+	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"198.51.100.1"}) {
+		t.Fatalf("after retention: %v", got)
+	}
+}
+
+// blockingResolver never answers until its context ends, like a server that drops
+// every query.
+type blockingResolver struct {
+	inFlight atomic.Int64
+	answer   map[string]string
+}
+
+func (b *blockingResolver) Lookup(ctx context.Context, host string) (resolver.Answer, error) {
+	if a, ok := b.answer[host]; ok {
+		return resolver.Answer{Addresses: []resolver.Record{{Addr: netip.MustParseAddr(a), TTL: time.Minute}}}, nil
+	}
+	b.inFlight.Add(1)
+	defer b.inFlight.Add(-1)
+	<-ctx.Done()
+	return resolver.Answer{}, &resolver.Error{Host: host, Err: fmt.Errorf("%w: %w", resolver.ErrTemporary, ctx.Err())}
+}
+
+// One allowlist's hostnames that never answer hold its Lookup for ReconcileWait at
+// most, take at most LookupsPerNamespace lookups, and never delay another namespace.
+func TestSilentHostnamesDoNotHoldOtherNamespaces(t *testing.T) {
+	clk := clocktesting.NewFakeClock(t0)
+	res := &blockingResolver{answer: map[string]string{"ok.example.com": "198.51.100.9"}}
+	c := New(res, clk, Options{ReconcileWait: 2 * time.Second, LookupsPerNamespace: 4, LookupTimeout: time.Hour}, nil)
+	defer c.stop()
+
+	hostile := addresses.Owner{Key: types.NamespacedName{Namespace: "hostile", Name: "al"}}
+	var reqs []addresses.Request
+	for i := range 32 {
+		reqs = append(reqs, addresses.Request{Hostname: fmt.Sprintf("silent%d.example.com", i)})
+	}
+	done := make(chan map[string]addresses.Host)
+	go func() { done <- c.Lookup(context.Background(), hostile, reqs) }()
+	for res.inFlight.Load() < 4 {
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(20 * time.Millisecond)
+	if n := res.inFlight.Load(); n != 4 {
+		t.Fatalf("%d lookups in flight for one namespace, want LookupsPerNamespace = 4", n)
+	}
+
+	other := addresses.Owner{Key: types.NamespacedName{Namespace: "other", Name: "al"}}
+	got := c.Lookup(context.Background(), other, []addresses.Request{{Hostname: "ok.example.com"}})["ok.example.com"]
+	if !slices.Equal(strs(got.Addresses), []string{"198.51.100.9"}) {
+		t.Fatalf("another namespace's lookup gave %v while the hostile one waits", strs(got.Addresses))
+	}
+
+	select {
+	case <-done:
+		t.Fatal("the hostile Lookup returned before ReconcileWait with nothing answered")
+	default:
+	}
+	for !clk.HasWaiters() {
+		time.Sleep(time.Millisecond)
+	}
+	clk.Step(2 * time.Second)
+	hosts := <-done
+	if h := hosts["silent0.example.com"]; len(h.Addresses) != 0 || !h.ResolvedAt.IsZero() || h.Err != nil {
+		t.Fatalf("a hostname with no answer yet: %+v, want not resolved", h)
+	}
+}
+
+// Whoever stopped waiting for a first answer is told when it comes.
+func TestOwnerThatStoppedWaitingIsToldOfFirstAnswer(t *testing.T) {
+	clk := clocktesting.NewFakeClock(t0)
+	r := &fakeResolver{answers: map[string][]string{"slow.example.com": {"198.51.100.1"}}, ttl: time.Minute, gate: make(chan struct{})}
+	c := New(r, clk, Options{ReconcileWait: time.Second}, nil)
+	done := make(chan addresses.Host)
+	go func() { done <- lookup(c, "slow.example.com", false) }()
+	for !clk.HasWaiters() {
+		time.Sleep(time.Millisecond)
+	}
+	clk.Step(time.Second)
+	if h := <-done; len(h.Addresses) != 0 {
+		t.Fatalf("before the answer: %v", strs(h.Addresses))
+	}
+	close(r.gate)
+	deadline := time.Now().Add(10 * time.Second)
+	var told []string
+	for len(told) == 0 && time.Now().Before(deadline) {
+		told = drain(c)
+		time.Sleep(time.Millisecond)
+	}
+	if !slices.Equal(told, []string{"ns/al"}) {
+		t.Fatalf("told %v of the first answer, want the owner that stopped waiting", told)
+	}
+	if got := strs(lookup(c, "slow.example.com", false).Addresses); !slices.Equal(got, []string{"198.51.100.1"}) {
+		t.Fatalf("after the answer: %v", got)
+	}
+}
+
+// The cap is visible: how many addresses it dropped is reported with the rest.
+func TestCapReportsDroppedAddresses(t *testing.T) {
+	c, r, _ := newTestCache(Options{MaxAddresses: 256})
+	var many []string
+	for i := range 300 {
+		many = append(many, netip.AddrFrom4([4]byte{198, 51, byte(100 + i/256), byte(i % 256)}).String())
+	}
+	r.set("big.example.com", many...)
+	got := lookup(c, "big.example.com", false)
+	if len(got.Addresses) != 256 || got.Dropped != 44 {
+		t.Fatalf("kept %d, dropped %d; want 256 kept and 44 dropped", len(got.Addresses), got.Dropped)
+	}
+}

@@ -18,6 +18,7 @@ type Metrics struct {
 	latency   prometheus.Histogram
 	addresses *prometheus.GaugeVec
 	blocked   *prometheus.GaugeVec
+	dropped   *prometheus.GaugeVec
 	since     *prometheus.Desc
 	clock     clock.PassiveClock
 
@@ -45,12 +46,16 @@ func NewMetrics(reg prometheus.Registerer, clk clock.PassiveClock) (*Metrics, er
 			Name: "vendorallowlist_dns_blocked_addresses",
 			Help: "Internal addresses (loopback, link-local, multicast, cluster ranges) in the hostname's last answer, never rendered.",
 		}, []string{"hostname"}),
+		dropped: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "vendorallowlist_dns_dropped_addresses",
+			Help: "Addresses of the hostname not kept at its last answer because it has more than --dns-max-addresses (the longest unseen go first).",
+		}, []string{"hostname"}),
 		since: prometheus.NewDesc("vendorallowlist_dns_seconds_since_success",
 			"Seconds since DNS last answered for a hostname.", []string{"hostname"}, nil),
 		clock:       clk,
 		lastSuccess: map[string]time.Time{},
 	}
-	for _, c := range []prometheus.Collector{m.lookups, m.latency, m.addresses, m.blocked, m} {
+	for _, c := range []prometheus.Collector{m.lookups, m.latency, m.addresses, m.blocked, m.dropped, m} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -90,12 +95,13 @@ func (m *Metrics) observeLookup(err error, d time.Duration) {
 	m.latency.Observe(d.Seconds())
 }
 
-func (m *Metrics) setHost(host string, addrs, blocked int, lastSuccess time.Time) {
+func (m *Metrics) setHost(host string, addrs, blocked, dropped int, lastSuccess time.Time) {
 	if m == nil {
 		return
 	}
 	m.addresses.WithLabelValues(host).Set(float64(addrs))
 	m.blocked.WithLabelValues(host).Set(float64(blocked))
+	m.dropped.WithLabelValues(host).Set(float64(dropped))
 	if !lastSuccess.IsZero() {
 		m.mu.Lock()
 		m.lastSuccess[host] = lastSuccess
@@ -109,6 +115,7 @@ func (m *Metrics) forget(host string) {
 	}
 	m.addresses.DeleteLabelValues(host)
 	m.blocked.DeleteLabelValues(host)
+	m.dropped.DeleteLabelValues(host)
 	m.mu.Lock()
 	delete(m.lastSuccess, host)
 	m.mu.Unlock()
