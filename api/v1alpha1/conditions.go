@@ -23,6 +23,13 @@ const (
 	ReasonPolicyConflict     = "PolicyConflict"
 	ReasonApplyFailed        = "ApplyFailed"
 	ReasonCatalogUnavailable = "CatalogUnavailable"
+	// ReasonTenantLimitExceeded: entries of the allowlist go beyond what the admin
+	// lets an allowlist open (the manager's --tenant-* flags); they are left out of the
+	// policies, and the message names each one and the limit.
+	ReasonTenantLimitExceeded = "TenantLimitExceeded"
+	// ReasonVendorChangeHeld: a Vendor the allowlist uses changed beyond the bounds an
+	// admin must confirm; the policies in place stay as they are until then.
+	ReasonVendorChangeHeld = "VendorChangeHeld"
 )
 
 // Reasons for the Resolved condition.
@@ -30,6 +37,27 @@ const (
 	ReasonResolved         = "Resolved"
 	ReasonResolutionFailed = "ResolutionFailed"
 )
+
+// Condition types and reasons of a Vendor.
+const (
+	// ConditionAccepted is True when the Vendor's current generation is what the
+	// allowlists that use it render, and False while a change is held for an admin.
+	ConditionAccepted = "Accepted"
+	// ReasonChangeAccepted: the change was within the bounds, or there was nothing to
+	// compare it with.
+	ReasonChangeAccepted = "ChangeAccepted"
+	// ReasonChangeApproved: an admin approved the generation with ApproveGenerationAnnotation.
+	ReasonChangeApproved = "ChangeApproved"
+	// ReasonChangeHeld: the change empties, shrinks or widens an endpoint group beyond
+	// the manager's --vendor-change-* bounds.
+	ReasonChangeHeld = "ChangeHeld"
+)
+
+// ApproveGenerationAnnotation on a Vendor approves a held change: its value is the
+// generation to accept (metadata.generation of the Vendor, as a decimal string). An
+// annotation, not a spec field, because writing a spec field would change the very
+// generation it approves.
+const ApproveGenerationAnnotation = "networking.vendorallowlist.io/approve-generation"
 
 // ReasonPoliciesApplied is the reason of the event that tells of policies created,
 // updated or deleted while the allowlist already had policies in place.

@@ -167,8 +167,62 @@ type PublishedHostname struct {
 	Note string `json:"note,omitempty"`
 }
 
+// VendorStatus is the operator's account of the Vendor's changes.
+type VendorStatus struct {
+	// observedGeneration is the generation this status describes.
+	// +optional
+	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
+
+	// acceptedGeneration is the generation that the allowlists using this vendor
+	// render. While a later generation is held, their policies stay as they are.
+	// +optional
+	AcceptedGeneration int64 `json:"acceptedGeneration,omitempty"`
+
+	// endpoints summarises the endpoint groups of the accepted generation: the
+	// baseline the next change is compared with.
+	// +optional
+	// +listType=map
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=32
+	Endpoints []EndpointSummary `json:"endpoints,omitempty"`
+
+	// conditions: Accepted says whether the current generation is in use.
+	// +optional
+	// +listType=map
+	// +listMapKey=type
+	// +kubebuilder:validation:MaxItems=8
+	Conditions []metav1.Condition `json:"conditions,omitempty"`
+}
+
+// EndpointSummary is what an endpoint group opens, in numbers.
+type EndpointSummary struct {
+	// name of the group.
+	// +required
+	Name ObjectName `json:"name"`
+
+	// direction of the group.
+	// +required
+	Direction Direction `json:"direction"`
+
+	// entries counts the addresses (not deprecated) and hostnames the group publishes.
+	// +optional
+	Entries int32 `json:"entries,omitempty"`
+
+	// ipv4Addresses is how many IPv4 addresses the group's networks cover, merged.
+	// +optional
+	IPv4Addresses int64 `json:"ipv4Addresses,omitempty"`
+
+	// ipv6Networks is how many /64 networks the group's IPv6 networks cover, merged
+	// (a network narrower than /64 counts as one).
+	// +optional
+	IPv6Networks int64 `json:"ipv6Networks,omitempty"`
+}
+
 // +kubebuilder:object:root=true
+// +kubebuilder:subresource:status
 // +kubebuilder:resource:scope=Cluster,categories=vendorallowlist
+// +kubebuilder:printcolumn:name="Accepted",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].status`
+// +kubebuilder:printcolumn:name="Reason",type=string,JSONPath=`.status.conditions[?(@.type=="Accepted")].reason`
 // +kubebuilder:printcolumn:name="Display Name",type=string,JSONPath=`.spec.displayName`
 // +kubebuilder:printcolumn:name="Transcribed",type=string,JSONPath=`.spec.source.transcribed`
 // +kubebuilder:printcolumn:name="Age",type=date,JSONPath=`.metadata.creationTimestamp`
@@ -184,6 +238,10 @@ type Vendor struct {
 	// spec is the catalog entry.
 	// +required
 	Spec VendorSpec `json:"spec"`
+
+	// status is what the operator made of the Vendor's changes.
+	// +optional
+	Status VendorStatus `json:"status,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -263,6 +263,12 @@ type HostnameStatus struct {
 	// they are internal (loopback, link-local, private, the cluster's own ranges).
 	// +optional
 	BlockedAddresses int32 `json:"blockedAddresses,omitempty"`
+
+	// droppedAddresses counts addresses DNS returned that were not kept because the
+	// hostname has more than the manager keeps per hostname (--dns-max-addresses);
+	// the longest unseen go first.
+	// +optional
+	DroppedAddresses int32 `json:"droppedAddresses,omitempty"`
 }
 
 // ResolvedAddress is an address in use for a hostname.

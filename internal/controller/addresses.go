@@ -1,14 +1,17 @@
 package controller
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
 	"time"
 
+	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -31,15 +34,19 @@ func addressOwner(allowlist *v1alpha1.VendorAllowlist) addresses.Owner {
 	return o
 }
 
-// addressRequests asks for every hostname the plan renders, seeded with what the
-// status recorded, so that after a restart nothing seen within retention is dropped.
-func addressRequests(plan *render.Plan, recorded []v1alpha1.HostnameStatus) []addresses.Request {
+// addressRequests asks for every hostname the plan renders. After a restart, what
+// the status recorded seeds the cache, so that nothing seen within retention is
+// dropped; but status is not the operator's own record (whoever may write the
+// allowlist's status can write anything there), so only the addresses that the
+// operator itself rendered into this allowlist's policies are taken from it, with
+// their recorded times.
+func addressRequests(plan *render.Plan, recorded []v1alpha1.HostnameStatus, rendered map[netip.Addr]bool) []addresses.Request {
 	seeds := map[string]map[netip.Addr]time.Time{}
 	for _, h := range recorded {
 		for _, a := range h.Addresses {
 			addr, err := netip.ParseAddr(a.Address)
-			if err != nil || a.LastSeen == nil {
-				continue // a published address, or not an address DNS returned
+			if err != nil || a.LastSeen == nil || !rendered[addr] {
+				continue // a published address, a network, or nothing the operator rendered
 			}
 			if seeds[string(h.Hostname)] == nil {
 				seeds[string(h.Hostname)] = map[netip.Addr]time.Time{}
@@ -52,6 +59,53 @@ func addressRequests(plan *render.Plan, recorded []v1alpha1.HostnameStatus) []ad
 		reqs = append(reqs, addresses.Request{Hostname: h.Name, AllowPrivate: h.AllowPrivate, Seed: seeds[h.Name]})
 	}
 	return reqs
+}
+
+// renderedAddresses returns the single addresses in the operator's own fields of the
+// allowlist's managed policies: what an earlier run rendered. It reads them only when
+// the status has something to seed from.
+func (r *VendorAllowlistReconciler) renderedAddresses(ctx context.Context, allowlist *v1alpha1.VendorAllowlist) (map[netip.Addr]bool, error) {
+	if len(allowlist.Status.Hostnames) == 0 {
+		return nil, nil
+	}
+	var list networkingv1.NetworkPolicyList
+	if err := r.List(ctx, &list, client.InNamespace(allowlist.Namespace), client.MatchingLabels{v1alpha1.AllowlistLabel: allowlist.Name}); err != nil {
+		return nil, fmt.Errorf("listing the NetworkPolicies of the allowlist: %w", err)
+	}
+	out := map[netip.Addr]bool{}
+	for i := range list.Items {
+		np := &list.Items[i]
+		if !metav1.IsControlledBy(np, allowlist) {
+			continue
+		}
+		owned, err := networkingv1ac.ExtractNetworkPolicy(np, v1alpha1.FieldOwner)
+		if err != nil {
+			return nil, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+		}
+		if owned.Spec == nil {
+			continue
+		}
+		var blocks []*networkingv1ac.IPBlockApplyConfiguration
+		for _, rule := range owned.Spec.Ingress {
+			for _, peer := range rule.From {
+				blocks = append(blocks, peer.IPBlock)
+			}
+		}
+		for _, rule := range owned.Spec.Egress {
+			for _, peer := range rule.To {
+				blocks = append(blocks, peer.IPBlock)
+			}
+		}
+		for _, b := range blocks {
+			if b == nil || b.CIDR == nil {
+				continue
+			}
+			if p, err := netip.ParsePrefix(*b.CIDR); err == nil && p.IsSingleIP() {
+				out[p.Addr()] = true
+			}
+		}
+	}
+	return out, nil
 }
 
 // setResolved sets the Resolved condition, and emits an event when it changes.

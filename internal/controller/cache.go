@@ -85,6 +85,7 @@ func AddPolicyNameCache(mgr ctrl.Manager, namespaces []string) (client.Reader, e
 var (
 	policyKind    = networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy")
 	allowlistKind = v1alpha1.GroupVersion.WithKind("VendorAllowlist")
+	vendorKind    = v1alpha1.GroupVersion.WithKind("Vendor")
 )
 
 // partialMetadata is an object of the given kind as the metadata client reads and

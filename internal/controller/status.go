@@ -46,19 +46,18 @@ func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, a
 	return nil
 }
 
-// statusFields are the JSON names of the status' fields.
-var statusFields = func() []string {
-	t := reflect.TypeFor[v1alpha1.VendorAllowlistStatus]()
+// jsonFields are the JSON names of a struct type's fields.
+func jsonFields(t reflect.Type) []string {
 	names := make([]string, 0, t.NumField())
 	for i := range t.NumField() {
 		names = append(names, strings.Split(t.Field(i).Tag.Get("json"), ",")[0])
 	}
 	return names
-}()
+}
 
 // statusPatch is a JSON merge patch that makes the status st whatever it was before:
 // every field is set, an empty one to null.
-func statusPatch(st v1alpha1.VendorAllowlistStatus) ([]byte, error) {
+func statusPatch[S any](st S) ([]byte, error) {
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return nil, fmt.Errorf("encoding status: %w", err)
@@ -67,7 +66,7 @@ func statusPatch(st v1alpha1.VendorAllowlistStatus) ([]byte, error) {
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, fmt.Errorf("encoding status: %w", err)
 	}
-	for _, name := range statusFields {
+	for _, name := range jsonFields(reflect.TypeFor[S]()) {
 		if _, ok := fields[name]; !ok {
 			fields[name] = json.RawMessage("null")
 		}
@@ -134,16 +133,25 @@ func setReady(allowlist *v1alpha1.VendorAllowlist, ready bool, reason, message s
 // traffic to or from those hosts (an ingress policy left with no rule at all admits
 // none), and the message should say so rather than look complete.
 func readyMessage(policies []networkingv1.NetworkPolicy, hostnames []v1alpha1.HostnameStatus) string {
-	var waiting []string
+	var waiting, dropped []string
 	for _, h := range hostnames {
 		if len(h.Addresses) == 0 {
 			waiting = append(waiting, string(h.Hostname))
+		}
+		if h.DroppedAddresses > 0 {
+			dropped = append(dropped, fmt.Sprintf("%s (%d dropped, %d kept)", h.Hostname, h.DroppedAddresses, len(h.Addresses)))
 		}
 	}
 	pending := ""
 	if len(waiting) > 0 {
 		pending = "no address is known yet for " + strings.Join(waiting, ", ") +
 			", so the rules naming only them are left out until DNS answers (status.hostnames has the lookup errors)"
+	}
+	if len(dropped) > 0 {
+		if pending != "" {
+			pending += "; "
+		}
+		pending += "DNS returned more addresses than the operator keeps per hostname (--dns-max-addresses), so the longest unseen are not in the policies: " + strings.Join(dropped, ", ")
 	}
 	if len(policies) == 0 {
 		if pending == "" {
@@ -208,7 +216,7 @@ func hostnameStatuses(plan *render.Plan, known map[string]addresses.Host, hostna
 	for _, name := range hostnames {
 		h := known[name]
 		was := before[name]
-		st := v1alpha1.HostnameStatus{Hostname: v1alpha1.Hostname(name), BlockedAddresses: int32(h.Blocked)}
+		st := v1alpha1.HostnameStatus{Hostname: v1alpha1.Hostname(name), BlockedAddresses: int32(h.Blocked), DroppedAddresses: int32(h.Dropped)}
 		if !h.ResolvedAt.IsZero() {
 			st.LastResolved = carryOver(was.lastResolved, h.ResolvedAt, resolution)
 		}

@@ -24,6 +24,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
 // The suite runs one real kube-apiserver and etcd and one manager for every test;
@@ -119,6 +120,16 @@ func runSuite(m *testing.M) int {
 	}
 	if err := r.setup(mgr, countingReconciler{inner: r}); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: setting up controller:", err)
+		return 1
+	}
+	vendors := &VendorReconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Builtin:  catalog.Builtin(),
+		Bounds:   vendorchange.DefaultBounds(),
+	}
+	if err := vendors.SetupWithManager(mgr); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: setting up the Vendor controller:", err)
 		return 1
 	}
 	suiteCtx, suiteCancel = context.WithCancel(context.Background())

@@ -5,10 +5,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
@@ -91,11 +93,21 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 }
 
 func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1alpha1.VendorAllowlist) (ctrl.Result, error) {
-	cat, err := r.catalog(ctx)
+	vendors, err := r.vendors(ctx)
 	if err != nil {
 		setReady(allowlist, false, v1alpha1.ReasonCatalogUnavailable, err.Error())
 		return ctrl.Result{}, err
 	}
+	if msg, held := heldVendorChanges(allowlist, vendors); msg != "" {
+		// The policies in place stay as they are until an admin approves the change.
+		previous := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionReady)
+		setReady(allowlist, false, v1alpha1.ReasonVendorChangeHeld, msg)
+		if held && (previous == nil || previous.Reason != v1alpha1.ReasonVendorChangeHeld || previous.Message != msg) {
+			r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonVendorChangeHeld, "Render", "%s", msg)
+		}
+		return ctrl.Result{}, nil
+	}
+	cat := r.Catalog.WithOverrides(vendors)
 	plan, err := render.Compile(allowlist, cat)
 	if renderErr := (*render.Error)(nil); errors.As(err, &renderErr) {
 		// The policies already in place stay as they are until the spec is fixed.
@@ -107,7 +119,11 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	}
 
 	hostnames := plan.Hostnames()
-	known := r.Addresses.Lookup(ctx, addressOwner(allowlist), addressRequests(plan, allowlist.Status.Hostnames))
+	rendered, err := r.renderedAddresses(ctx, allowlist)
+	if err != nil {
+		return ctrl.Result{}, err
+	}
+	known := r.Addresses.Lookup(ctx, addressOwner(allowlist), addressRequests(plan, allowlist.Status.Hostnames, rendered))
 	policies := plan.Render(resolvedAddresses(known))
 	r.setResolved(allowlist, known, hostnames)
 
@@ -137,13 +153,40 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	return ctrl.Result{}, nil
 }
 
-// catalog is the built-in catalog with the cluster's Vendor objects laid over it.
-func (r *VendorAllowlistReconciler) catalog(ctx context.Context) (*catalog.Catalog, error) {
+// vendors are the cluster's Vendor objects, which override and extend the built-in
+// catalog.
+func (r *VendorAllowlistReconciler) vendors(ctx context.Context) ([]v1alpha1.Vendor, error) {
 	var vendors v1alpha1.VendorList
 	if err := r.List(ctx, &vendors); err != nil {
 		return nil, fmt.Errorf("listing Vendors: %w", err)
 	}
-	return r.Catalog.WithOverrides(vendors.Items), nil
+	return vendors.Items, nil
+}
+
+// heldVendorChanges says which Vendors the allowlist names have a generation that is
+// not accepted yet: held for an admin (held is then true), or not compared yet (which
+// takes a moment, and the Vendor's status change brings the allowlist back). Empty
+// when none.
+func heldVendorChanges(allowlist *v1alpha1.VendorAllowlist, vendors []v1alpha1.Vendor) (msg string, held bool) {
+	byName := make(map[string]*v1alpha1.Vendor, len(vendors))
+	for i := range vendors {
+		byName[vendors[i].Name] = &vendors[i]
+	}
+	var msgs []string
+	for _, sel := range allowlist.Spec.Vendors {
+		v, ok := byName[string(sel.Name)]
+		if !ok || v.Status.AcceptedGeneration == v.Generation {
+			continue
+		}
+		cond := meta.FindStatusCondition(v.Status.Conditions, v1alpha1.ConditionAccepted)
+		if cond != nil && cond.Reason == v1alpha1.ReasonChangeHeld && cond.ObservedGeneration == v.Generation {
+			msgs = append(msgs, cond.Message)
+			held = true
+		} else {
+			msgs = append(msgs, fmt.Sprintf("Generation %d of Vendor %s is being compared with the one in use; the policies stay as they are meanwhile", v.Generation, v.Name))
+		}
+	}
+	return strings.Join(msgs, "; "), held
 }
 
 // SetupWithManager registers the controller, its watches and its index.

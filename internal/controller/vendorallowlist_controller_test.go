@@ -296,11 +296,29 @@ func TestVendorObjectOverridesBuiltin(t *testing.T) {
 	}
 	Expect(k8s.Create(ctx, override)).To(Succeed())
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), override) })
+
+	// Six published addresses down to two is more than half of the group gone: the
+	// allowlist keeps its policy and says why until an admin approves generation 1.
+	key := client.ObjectKeyFromObject(al)
+	Eventually(func(g Gomega) {
+		c := readyCondition(g, ctx, key)
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonVendorChangeHeld))
+		g.Expect(c.Message).To(ContainSubstring("group agents shrank from 6 entries to 2"))
+		g.Expect(c.Message).To(ContainSubstring("kubectl annotate vendor threobuilder " + v1alpha1.ApproveGenerationAnnotation + "=1"))
+	}, timeout, poll).Should(Succeed())
+	np, err := getPolicy(ctx, ns, "threo-ingress")
+	Expect(err).NotTo(HaveOccurred())
+	Expect(ingressCIDRs(np)).To(HaveLen(6), "the policy in place must stay while the change is held")
+
+	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(override), override)).To(Succeed())
+	override.Annotations = map[string]string{v1alpha1.ApproveGenerationAnnotation: "1"}
+	Expect(k8s.Update(ctx, override)).To(Succeed())
 	Eventually(func(g Gomega) {
 		np, err := getPolicy(ctx, ns, "threo-ingress")
 		g.Expect(err).NotTo(HaveOccurred())
 		g.Expect(ingressCIDRs(np)).To(ConsistOf("87.236.195.76/32", "192.0.2.10/32"))
 	}, timeout, poll).Should(Succeed())
+	waitReady(t, ctx, key)
 }
 
 // A mistake in the allowlist is reported and leaves the policies in place untouched.

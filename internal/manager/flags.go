@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
 type stringList []string
@@ -22,6 +23,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	var dnsServers, clusterCIDRs stringList
 	var watchNamespaces string
 	var qps float64
+	var vendorAddedV4, vendorAddedV6 int
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader, so that several replicas can run and only one acts.")
@@ -36,17 +38,23 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.DurationVar(&o.DNS.MinRefresh, "dns-min-refresh", dnscache.DefaultMinRefresh, "Shortest interval between lookups of a hostname, however short its TTL.")
 	fs.DurationVar(&o.DNS.MaxRefresh, "dns-max-refresh", dnscache.DefaultMaxRefresh, "Longest interval between lookups of a hostname, however long its TTL.")
 	fs.DurationVar(&o.DNS.Retention, "dns-retention", dnscache.DefaultRetention, "How long an address stays in the policies after DNS last returned it (covers round-robin subsets and clients that cache past the TTL).")
-	fs.IntVar(&o.DNS.MaxAddresses, "dns-max-addresses", dnscache.DefaultMaxAddresses, "Most addresses kept per hostname; the longest unseen are dropped first.")
+	fs.IntVar(&o.DNS.MaxAddresses, "dns-max-addresses", dnscache.DefaultMaxAddresses, "Most addresses kept per hostname; the longest unseen are dropped first (status, Ready and a metric say how many).")
+	fs.IntVar(&o.DNS.LookupsPerNamespace, "dns-lookups-per-namespace", dnscache.DefaultLookupsPerNS, "First lookups of new hostnames in flight at once for the allowlists of one namespace, so that one namespace's silent DNS cannot hold the others.")
+	fs.DurationVar(&o.DNS.ReconcileWait, "dns-reconcile-wait", dnscache.DefaultReconcileWait, "How long a reconcile waits for the first answers of new hostnames; what has not answered by then is rendered when it does.")
+	fs.IntVar(&o.VendorChanges.MaxRemovedPercent, "vendor-change-max-removed-percent", 50, "A Vendor change that removes more than this share of an endpoint group's entries (or empties or removes a group) is held until an admin approves it.")
+	fs.IntVar(&vendorAddedV4, "vendor-change-max-added-space-prefix-ipv4", 24, "A Vendor change that adds more IPv4 space to an endpoint group than one prefix of this length is held until an admin approves it.")
+	fs.IntVar(&vendorAddedV6, "vendor-change-max-added-space-prefix-ipv6", 48, "A Vendor change that adds more IPv6 space to an endpoint group than one prefix of this length is held until an admin approves it.")
 	fs.Var(&clusterCIDRs, "cluster-cidr", "The cluster's pod or service range (CIDR); addresses in it are never rendered from DNS. Repeatable.")
 	fs.Float64Var(&qps, "kube-api-qps", 50, "Queries per second to the Kubernetes API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 100, "Burst of queries to the Kubernetes API server.")
 	fs.IntVar(&o.Workers, "workers", 4, "Allowlists reconciled concurrently.")
 
 	return func() (Options, error) {
-		if err := validate(fs, qps, o); err != nil {
+		if err := validate(fs, qps, o, vendorAddedV4, vendorAddedV6); err != nil {
 			return Options{}, err
 		}
 		o.QPS = float32(qps)
+		o.VendorChanges = vendorchange.BoundsFromPrefixLengths(o.VendorChanges.MaxRemovedPercent, vendorAddedV4, vendorAddedV6)
 		o.DNSServers = dnsServers
 		for _, ns := range strings.Split(watchNamespaces, ",") {
 			if ns = strings.TrimSpace(ns); ns != "" {
@@ -66,7 +74,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 
 // validate refuses values that would leave the operator silently misbehaving: a
 // zero or negative QPS, for one, would have client-go fall back to its own default.
-func validate(fs *flag.FlagSet, qps float64, o Options) error {
+func validate(fs *flag.FlagSet, qps float64, o Options, vendorAddedV4, vendorAddedV6 int) error {
 	var errs []string
 	check := func(ok bool, flag, fix string) {
 		if !ok {
@@ -81,6 +89,11 @@ func validate(fs *flag.FlagSet, qps float64, o Options) error {
 	check(o.DNS.MaxRefresh >= o.DNS.MinRefresh, "dns-max-refresh", "must be at least --dns-min-refresh")
 	check(o.DNS.Retention > 0, "dns-retention", "must be above 0, for example 1h")
 	check(o.DNS.MaxAddresses >= 1, "dns-max-addresses", "must be at least 1")
+	check(o.DNS.LookupsPerNamespace >= 1, "dns-lookups-per-namespace", "must be at least 1")
+	check(o.DNS.ReconcileWait > 0, "dns-reconcile-wait", "must be above 0, for example 2s")
+	check(o.VendorChanges.MaxRemovedPercent >= 0 && o.VendorChanges.MaxRemovedPercent <= 100, "vendor-change-max-removed-percent", "must be between 0 and 100")
+	check(vendorAddedV4 >= 0 && vendorAddedV4 <= 32, "vendor-change-max-added-space-prefix-ipv4", "must be a prefix length between 0 and 32, for example 24")
+	check(vendorAddedV6 >= 0 && vendorAddedV6 <= 128, "vendor-change-max-added-space-prefix-ipv6", "must be a prefix length between 0 and 128, for example 48")
 	check(o.LeaseDuration > o.RenewDeadline && o.RenewDeadline > o.RetryPeriod && o.RetryPeriod > 0,
 		"leader-elect-lease-duration", "must exceed --leader-elect-renew-deadline, which must exceed --leader-elect-retry-period, which must be above 0")
 	if len(errs) > 0 {

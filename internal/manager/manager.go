@@ -23,6 +23,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
 // Options are the manager's settings; cmd/main.go binds them to flags.
@@ -39,9 +40,11 @@ type Options struct {
 	DNSTimeout                                time.Duration
 	DNS                                       dnscache.Options
 	ClusterCIDRs                              []netip.Prefix
-	QPS                                       float32
-	Burst                                     int
-	Workers                                   int
+	// VendorChanges bounds the Vendor changes that reach allowlists without an admin.
+	VendorChanges vendorchange.Bounds
+	QPS           float32
+	Burst         int
+	Workers       int
 	// MetricsRegistry defaults to controller-runtime's registry; tests that run
 	// several managers in one process give each its own.
 	MetricsRegistry prometheus.Registerer
@@ -119,6 +122,15 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		StatusTimeResolution: addresses.StatusResolution(),
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
+		return nil, err
+	}
+	vendors := &controller.VendorReconciler{
+		Client:   mgr.GetClient(),
+		Recorder: mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Builtin:  catalog.Builtin(),
+		Bounds:   o.VendorChanges,
+	}
+	if err := vendors.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {

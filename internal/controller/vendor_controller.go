@@ -1,0 +1,144 @@
+package controller
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/events"
+	"k8s.io/klog/v2"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	logf "sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/predicate"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
+)
+
+// VendorReconciler decides, for each change to a Vendor, whether the allowlists that
+// use it follow at once or keep their policies until an admin approves: a change that
+// empties, shrinks or widens an endpoint group beyond Bounds is held. The outcome is
+// the Vendor's status (acceptedGeneration and the Accepted condition), which the
+// allowlists' reconciler reads.
+type VendorReconciler struct {
+	client.Client
+	Recorder events.EventRecorder
+	// Builtin is the built-in catalog: a new Vendor that replaces a built-in vendor is
+	// compared with it.
+	Builtin *catalog.Catalog
+	Bounds  vendorchange.Bounds
+}
+
+// +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendors/status,verbs=get;update;patch
+
+// Reconcile compares the Vendor's current generation with the accepted one, and
+// writes the verdict once.
+func (r *VendorReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
+	var vendor v1alpha1.Vendor
+	if err := r.Get(ctx, req.NamespacedName, &vendor); err != nil {
+		return ctrl.Result{}, client.IgnoreNotFound(err)
+	}
+	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("Vendor", klog.KObj(&vendor)))
+	original := vendor.Status.DeepCopy()
+	r.judge(ctx, &vendor)
+	if equality.Semantic.DeepEqual(original, &vendor.Status) {
+		return ctrl.Result{}, nil
+	}
+	if err := r.patchStatus(ctx, &vendor); err != nil {
+		return ctrl.Result{}, fmt.Errorf("writing status of Vendor %s: %w", vendor.Name, err)
+	}
+	return ctrl.Result{}, nil
+}
+
+// judge sets the Vendor's status: accepted, approved or held.
+func (r *VendorReconciler) judge(ctx context.Context, vendor *v1alpha1.Vendor) {
+	st := &vendor.Status
+	st.ObservedGeneration = vendor.Generation
+	if st.AcceptedGeneration == vendor.Generation {
+		return
+	}
+	summary := vendorchange.Summarize(vendor.Spec)
+	accept := func(reason, msg string) {
+		st.AcceptedGeneration, st.Endpoints = vendor.Generation, summary
+		r.setAccepted(vendor, metav1.ConditionTrue, reason, msg)
+	}
+	if approved, ok := vendor.Annotations[v1alpha1.ApproveGenerationAnnotation]; ok && approved == strconv.FormatInt(vendor.Generation, 10) {
+		accept(v1alpha1.ReasonChangeApproved, fmt.Sprintf("Generation %d was approved with the %s annotation", vendor.Generation, v1alpha1.ApproveGenerationAnnotation))
+		logf.FromContext(ctx).Info("Vendor change approved", "generation", vendor.Generation)
+		return
+	}
+	baseline, comparable := r.baseline(vendor)
+	if !comparable {
+		accept(v1alpha1.ReasonChangeAccepted, fmt.Sprintf("Generation %d is in use", vendor.Generation))
+		return
+	}
+	findings := vendorchange.Compare(baseline, summary, r.Bounds)
+	if len(findings) == 0 {
+		accept(v1alpha1.ReasonChangeAccepted, fmt.Sprintf("Generation %d is in use: its changes are within the bounds", vendor.Generation))
+		return
+	}
+	msg := heldMessage(vendor, findings)
+	previous := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAccepted)
+	r.setAccepted(vendor, metav1.ConditionFalse, v1alpha1.ReasonChangeHeld, msg)
+	if previous == nil || previous.Reason != v1alpha1.ReasonChangeHeld || previous.ObservedGeneration != vendor.Generation {
+		r.Recorder.Eventf(vendor, nil, "Warning", v1alpha1.ReasonChangeHeld, "Compare", "%s", msg)
+		logf.FromContext(ctx).Info("Vendor change held for an admin", "generation", vendor.Generation, "findings", len(findings))
+	}
+}
+
+// baseline is what the change is compared with: the accepted generation's summary;
+// for a new Vendor that replaces a built-in vendor, the built-in one. A Vendor that
+// has never been accepted and replaces nothing (new, or created before the operator
+// compared changes) has nothing to compare with.
+func (r *VendorReconciler) baseline(vendor *v1alpha1.Vendor) ([]v1alpha1.EndpointSummary, bool) {
+	if vendor.Status.AcceptedGeneration > 0 {
+		return vendor.Status.Endpoints, true
+	}
+	if vendor.Generation == 1 {
+		if builtin, ok := r.Builtin.Get(vendor.Name); ok {
+			return vendorchange.Summarize(builtin.Spec), true
+		}
+	}
+	return nil, false
+}
+
+func heldMessage(vendor *v1alpha1.Vendor, findings []vendorchange.Finding) string {
+	parts := make([]string, 0, len(findings))
+	for _, f := range findings {
+		parts = append(parts, f.String())
+	}
+	return truncate(fmt.Sprintf("Generation %d of Vendor %s is held: %s. The allowlists that use it keep their policies until an admin approves it: kubectl annotate vendor %s %s=%d",
+		vendor.Generation, vendor.Name, strings.Join(parts, "; "), vendor.Name, v1alpha1.ApproveGenerationAnnotation, vendor.Generation), 32768)
+}
+
+func (r *VendorReconciler) setAccepted(vendor *v1alpha1.Vendor, status metav1.ConditionStatus, reason, msg string) {
+	meta.SetStatusCondition(&vendor.Status.Conditions, metav1.Condition{
+		Type: v1alpha1.ConditionAccepted, Status: status, Reason: reason, Message: msg, ObservedGeneration: vendor.Generation,
+	})
+}
+
+func (r *VendorReconciler) patchStatus(ctx context.Context, vendor *v1alpha1.Vendor) error {
+	body, err := statusPatch(vendor.Status)
+	if err != nil {
+		return err
+	}
+	target := partialMetadata(vendorKind, client.ObjectKey{Name: vendor.Name})
+	return r.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body))
+}
+
+// SetupWithManager registers the controller.
+func (r *VendorReconciler) SetupWithManager(mgr ctrl.Manager) error {
+	return ctrl.NewControllerManagedBy(mgr).
+		// Its own status writes need no second look; an approval is an annotation.
+		For(&v1alpha1.Vendor{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
+		Named("vendor").
+		Complete(r)
+}
