@@ -66,7 +66,7 @@ func union(sets ...map[grant]bool) map[grant]bool {
 var allowedClusterGrants = union(
 	grants("networking.k8s.io", []string{"networkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
 	grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists", "vendors"}, "get", "list", "watch"),
-	grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists/status"}, "get", "update", "patch"),
+	grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists/status", "vendors/status"}, "get", "update", "patch"),
 	grants("events.k8s.io", []string{"events"}, "create", "patch"),
 )
 
@@ -220,8 +220,12 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 	}
 }
 
-// vendorReadGrants is all the cluster-wide access a namespaced install keeps.
-var vendorReadGrants = grants(v1alpha1.GroupVersion.Group, []string{"vendors"}, "get", "list", "watch")
+// vendorReadGrants is all the cluster-wide access a namespaced install keeps: reading
+// the cluster-scoped Vendors, and recording in their status which change is accepted.
+var vendorReadGrants = union(
+	grants(v1alpha1.GroupVersion.Group, []string{"vendors"}, "get", "list", "watch"),
+	grants(v1alpha1.GroupVersion.Group, []string{"vendors/status"}, "get", "update", "patch"),
+)
 
 // checkBindings fails unless the bindings of kind to ref are exactly one per namespace
 // given ("" for a ClusterRoleBinding), each binding only subject.
