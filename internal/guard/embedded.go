@@ -1,0 +1,220 @@
+package guard
+
+import (
+	"net/netip"
+)
+
+// form is an IPv6 address format that carries an IPv4 address.
+type form uint8
+
+const (
+	formNone       form = iota
+	formCompatible      // ::/96, IPv4-compatible (RFC 4291, deprecated)
+	formMapped          // ::ffff:0:0/96, IPv4-mapped (RFC 4291)
+	formTranslated      // ::ffff:0:0:0/96, IPv4-translated (RFC 2765)
+	formNAT64           // 64:ff9b::/96, well-known NAT64 prefix (RFC 6052)
+	formNAT64Local      // 64:ff9b:1::/48, local-use NAT64 prefix (RFC 8215), RFC 6052's /48 layout
+	form6to4            // 2002::/16 (RFC 3056)
+	formTeredo          // 2001::/32 (RFC 4380): server, then the client inverted
+)
+
+var formPrefixes = map[netip.Prefix]form{
+	netip.MustParsePrefix("::/96"):           formCompatible,
+	netip.MustParsePrefix("::ffff:0:0/96"):   formMapped,
+	netip.MustParsePrefix("::ffff:0:0:0/96"): formTranslated,
+	netip.MustParsePrefix("64:ff9b::/96"):    formNAT64,
+	netip.MustParsePrefix("64:ff9b:1::/48"):  formNAT64Local,
+	netip.MustParsePrefix("2002::/16"):       form6to4,
+	netip.MustParsePrefix("2001::/32"):       formTeredo,
+}
+
+// formOf is the form a registry row's prefix names, or formNone.
+func formOf(p netip.Prefix) form { return formPrefixes[p] }
+
+// ipv4Field is where a form keeps one IPv4 address: its first 16 bits at bit offset hi,
+// its last 16 at lo (hi+16 when the field is contiguous), inverted or not.
+type ipv4Field struct {
+	hi, lo   int
+	inverted bool
+}
+
+// fields lists where a form keeps its IPv4 addresses (Teredo: the server, then the client).
+func (f form) fields() []ipv4Field {
+	switch f {
+	case formCompatible, formMapped, formTranslated, formNAT64:
+		return fieldsLast32
+	case formNAT64Local:
+		// RFC 6052, Section 2.2, /48 prefix: bits 48-63 hold the first 16 bits, bits
+		// 64-71 are the u-octet, bits 72-87 the last 16 bits, the rest the suffix.
+		return fieldsNAT64Local
+	case form6to4:
+		return fields6to4
+	case formTeredo:
+		return fieldsTeredo
+	}
+	return nil
+}
+
+var (
+	fieldsLast32     = []ipv4Field{{hi: 96, lo: 112}}
+	fieldsNAT64Local = []ipv4Field{{hi: 48, lo: 72}}
+	fields6to4       = []ipv4Field{{hi: 16, lo: 32}}
+	fieldsTeredo     = []ipv4Field{{hi: 32, lo: 48}, {hi: 96, lo: 112, inverted: true}}
+)
+
+// uint128 is an IPv6 address as two big-endian halves.
+type uint128 struct{ hi, lo uint64 }
+
+func u128(a netip.Addr) uint128 {
+	b := a.As16()
+	var u uint128
+	for i := 0; i < 8; i++ {
+		u.hi = u.hi<<8 | uint64(b[i])
+		u.lo = u.lo<<8 | uint64(b[i+8])
+	}
+	return u
+}
+
+func (u uint128) addr() netip.Addr {
+	var b [16]byte
+	for i := 7; i >= 0; i-- {
+		b[i] = byte(u.hi >> (8 * (7 - i)))
+		b[i+8] = byte(u.lo >> (8 * (7 - i)))
+	}
+	return netip.AddrFrom16(b)
+}
+
+func (u uint128) less(v uint128) bool { return u.hi < v.hi || u.hi == v.hi && u.lo < v.lo }
+
+// get16 reads the 16 bits at bit offset off (a multiple of 16 or 8 not crossing a half).
+func (u uint128) get16(off int) uint16 {
+	if off < 64 {
+		return uint16(u.hi >> (48 - off))
+	}
+	return uint16(u.lo >> (112 - off))
+}
+
+func (u *uint128) set16(off int, v uint16) {
+	if off < 64 {
+		shift := 48 - off
+		u.hi = u.hi&^(0xffff<<shift) | uint64(v)<<shift
+		return
+	}
+	shift := 112 - off
+	u.lo = u.lo&^(0xffff<<shift) | uint64(v)<<shift
+}
+
+func u32(a netip.Addr) uint32 {
+	b := a.As4()
+	return uint32(b[0])<<24 | uint32(b[1])<<16 | uint32(b[2])<<8 | uint32(b[3])
+}
+
+func addr4(v uint32) netip.Addr {
+	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)})
+}
+
+func (fd ipv4Field) get(u uint128) uint32 {
+	v := uint32(u.get16(fd.hi))<<16 | uint32(u.get16(fd.lo))
+	if fd.inverted {
+		v = ^v
+	}
+	return v
+}
+
+func (fd ipv4Field) set(u *uint128, v uint32) {
+	if fd.inverted {
+		v = ^v
+	}
+	u.set16(fd.hi, uint16(v>>16))
+	u.set16(fd.lo, uint16(v))
+}
+
+// bitsIn is how many of the field's bits lie in the first n bits of an address.
+func (fd ipv4Field) bitsIn(n int) int {
+	return clamp(n-fd.hi, 0, 16) + clamp(n-fd.lo, 0, 16)
+}
+
+func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
+
+// ipv4Of is the IPv4 prefix a field holds across every address of q (which lies in the
+// field's form): the field's bits that q fixes.
+func (fd ipv4Field) ipv4Of(q netip.Prefix) netip.Prefix {
+	return netip.PrefixFrom(addr4(fd.get(u128(q.Addr()))), fd.bitsIn(q.Bits())).Masked()
+}
+
+// embeddedIPv4 decodes the IPv4 addresses an address of form f carries.
+func (f form) embeddedIPv4(u uint128) (v4 [2]uint32, n int) {
+	for i, fd := range f.fields() {
+		v4[i] = fd.get(u)
+		n = i + 1
+	}
+	return v4, n
+}
+
+// embed writes IPv4 addresses into the fields of the form's address base.
+func (f form) embed(base netip.Addr, v4 ...netip.Addr) netip.Addr {
+	u := u128(base)
+	for i, fd := range f.fields() {
+		fd.set(&u, u32(v4[i]))
+	}
+	return u.addr()
+}
+
+// image is a prefix of addresses of a form carrying an IPv4 address of a given prefix.
+type image struct {
+	prefix netip.Prefix
+	exact  bool // every address of prefix carries such an IPv4 address; else prefix covers them
+}
+
+// images are prefixes covering the addresses of form f that carry an IPv4 address of p:
+// exact where the field is contiguous, else the smallest prefix that covers them
+// (Teredo's client comes after the server and the port, so its images cover the whole
+// form; the local-use NAT64 layout splits the address at the u-octet).
+func (f form) images(p netip.Prefix) []image {
+	var out []image
+	var formPrefix netip.Prefix
+	for fp, ff := range formPrefixes {
+		if ff == f {
+			formPrefix = fp
+		}
+	}
+	fields := f.fields()
+	if len(fields) > 1 {
+		// Teredo: any address of the form may carry a client of any category, so the
+		// form itself covers the server's images too.
+		return []image{{prefix: formPrefix}}
+	}
+	for _, fd := range fields {
+		u := u128(formPrefix.Addr())
+		fd.set(&u, u32(p.Addr()))
+		bits, exact := fd.hi+p.Bits(), true
+		if p.Bits() > 16 && fd.lo != fd.hi+16 {
+			bits, exact = fd.hi+16, false // the gap between the halves is free: cover it
+		} else if p.Bits() > 16 {
+			bits = fd.lo + p.Bits() - 16
+		}
+		out = append(out, image{prefix: netip.PrefixFrom(u.addr(), bits).Masked(), exact: exact})
+	}
+	return out
+}
+
+// EmbeddedIPv4 is the IPv4 address an IPv6 address carries: NAT64 64:ff9b::/96 and
+// 64:ff9b:1::/48 (RFC 6052), 6to4 2002::/16, Teredo 2001::/32 (the server, then the
+// client), IPv4-compatible ::/96 (but not :: and ::1), IPv4-mapped ::ffff:0:0/96 and
+// IPv4-translated ::ffff:0:0:0/96. Nil for any other address.
+func EmbeddedIPv4(a netip.Addr) []netip.Addr {
+	if !a.Is6() {
+		return nil
+	}
+	u := u128(a)
+	i := tables.index6(u)
+	if tables.kinds6[i] != kindEmbedded {
+		return nil
+	}
+	v4, n := tables.forms6[i].embeddedIPv4(u)
+	out := make([]netip.Addr, n)
+	for j := range out {
+		out[j] = addr4(v4[j])
+	}
+	return out
+}
