@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -171,6 +172,19 @@ func readyMessage(policies []networkingv1.NetworkPolicy, hostnames []v1alpha1.Ho
 }
 
 func conflictMessage(conflicts []string) string { return strings.Join(conflicts, "; ") }
+
+// refusedMessage names what the tenant limits left out, and what is in place.
+func refusedMessage(policies []networkingv1.NetworkPolicy, refused field.ErrorList) string {
+	msgs := make([]string, 0, len(refused))
+	for _, e := range refused {
+		msgs = append(msgs, e.Error())
+	}
+	names := make([]string, 0, len(policies))
+	for _, p := range policies {
+		names = append(names, p.Name)
+	}
+	return fmt.Sprintf("Left out of the policies (%s in place), beyond what the admin lets an allowlist open: %s", strings.Join(names, ", "), strings.Join(msgs, "; "))
+}
 
 func renderedPolicies(policies []networkingv1.NetworkPolicy) []v1alpha1.RenderedPolicy {
 	out := make([]v1alpha1.RenderedPolicy, 0, len(policies))

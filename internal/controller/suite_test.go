@@ -23,6 +23,8 @@ import (
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
@@ -115,6 +117,7 @@ func runSuite(m *testing.M) int {
 		PolicyNames: policyNames,
 		Recorder:    mgr.GetEventRecorder("vendor-allowlist-operator"),
 		Catalog:     catalog.Builtin(),
+		Render:      render.Options{Guard: guard.Guard{Allow: testenv.DocumentationRanges}},
 		Addresses:   fakeDNS,
 		Workers:     2,
 	}

@@ -86,7 +86,7 @@ func (r *VendorReconciler) judge(ctx context.Context, vendor *v1alpha1.Vendor) {
 		return
 	}
 	msg := heldMessage(vendor, findings)
-	previous := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAccepted)
+	previous := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAccepted).DeepCopy()
 	r.setAccepted(vendor, metav1.ConditionFalse, v1alpha1.ReasonChangeHeld, msg)
 	if previous == nil || previous.Reason != v1alpha1.ReasonChangeHeld || previous.ObservedGeneration != vendor.Generation {
 		r.Recorder.Eventf(vendor, nil, "Warning", v1alpha1.ReasonChangeHeld, "Compare", "%s", msg)

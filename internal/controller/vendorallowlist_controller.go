@@ -45,6 +45,9 @@ type VendorAllowlistReconciler struct {
 	Recorder    events.EventRecorder
 	// Catalog is the built-in vendor catalog; Vendor objects override and extend it.
 	Catalog *catalog.Catalog
+	// Render is the admin's settings for rendering: the tenant limits, the guard and
+	// where the cluster DNS runs.
+	Render render.Options
 	// Addresses says what the allowlists' hostnames resolve to.
 	Addresses addresses.Source
 	Clock     clock.PassiveClock
@@ -100,46 +103,41 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	}
 	if msg, held := heldVendorChanges(allowlist, vendors); msg != "" {
 		// The policies in place stay as they are until an admin approves the change.
-		previous := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionReady)
-		setReady(allowlist, false, v1alpha1.ReasonVendorChangeHeld, msg)
-		if held && (previous == nil || previous.Reason != v1alpha1.ReasonVendorChangeHeld || previous.Message != msg) {
-			r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonVendorChangeHeld, "Render", "%s", msg)
-		}
+		r.notReady(allowlist, v1alpha1.ReasonVendorChangeHeld, msg, held)
 		return ctrl.Result{}, nil
 	}
-	cat := r.Catalog.WithOverrides(vendors)
-	plan, err := render.Compile(allowlist, cat)
+	plan, err := render.Compile(allowlist, r.Catalog.WithOverrides(vendors), r.Render)
 	if renderErr := (*render.Error)(nil); errors.As(err, &renderErr) {
 		// The policies already in place stay as they are until the spec is fixed.
-		setReady(allowlist, false, renderErr.Reason, renderErr.Error())
-		r.Recorder.Eventf(allowlist, nil, "Warning", renderErr.Reason, "Render", "%s", renderErr.Error())
+		r.notReady(allowlist, renderErr.Reason, renderErr.Error(), true)
 		return ctrl.Result{}, reconcile.TerminalError(err)
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
 
-	hostnames := plan.Hostnames()
-	rendered, err := r.renderedAddresses(ctx, allowlist)
+	known, err := r.resolve(ctx, allowlist, plan)
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	known := r.Addresses.Lookup(ctx, addressOwner(allowlist), addressRequests(plan, allowlist.Status.Hostnames, rendered))
-	policies := plan.Render(resolvedAddresses(known))
-	r.setResolved(allowlist, known, hostnames)
+	resolved := resolvedAddresses(known)
+	policies := plan.Render(resolved)
+	allowlist.Status.Hostnames = hostnameStatuses(plan, known, plan.Hostnames(), allowlist.Status.Hostnames, r.StatusTimeResolution)
+	if msg := nothingToRender(plan, resolved, known); msg != "" {
+		r.notReady(allowlist, v1alpha1.ReasonNothingToRender, msg, true)
+		return ctrl.Result{}, nil
+	}
 
 	hadPolicies := len(allowlist.Status.Policies) > 0
 	outcome, err := r.applyPolicies(ctx, allowlist, policies)
 	allowlist.Status.Policies = renderedPolicies(policies)
-	allowlist.Status.Hostnames = hostnameStatuses(plan, known, hostnames, allowlist.Status.Hostnames, r.StatusTimeResolution)
 	switch {
 	case err != nil:
-		setReady(allowlist, false, v1alpha1.ReasonApplyFailed, err.Error())
-		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonApplyFailed, "Apply", "%s", err.Error())
+		r.notReady(allowlist, v1alpha1.ReasonApplyFailed, err.Error(), true)
 		return ctrl.Result{}, err
 	case len(outcome.conflicts) > 0:
-		msg := conflictMessage(outcome.conflicts)
-		setReady(allowlist, false, v1alpha1.ReasonPolicyConflict, msg)
-		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonPolicyConflict, "Apply", "%s", msg)
+		r.notReady(allowlist, v1alpha1.ReasonPolicyConflict, conflictMessage(outcome.conflicts), true)
+	case len(plan.Refused()) > 0:
+		r.notReady(allowlist, v1alpha1.ReasonTenantLimitExceeded, refusedMessage(policies, plan.Refused()), true)
 	default:
 		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(policies, allowlist.Status.Hostnames))
 	}
@@ -151,6 +149,51 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonPoliciesApplied, "Apply", "%s", msg)
 	}
 	return ctrl.Result{}, nil
+}
+
+// resolve asks the address source for the plan's hostnames, seeded with what the
+// operator rendered before, and sets the Resolved condition.
+func (r *VendorAllowlistReconciler) resolve(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, plan *render.Plan) (map[string]addresses.Host, error) {
+	rendered, err := r.renderedAddresses(ctx, allowlist)
+	if err != nil {
+		return nil, err
+	}
+	known := r.Addresses.Lookup(ctx, addressOwner(allowlist), addressRequests(plan, allowlist.Status.Hostnames, rendered))
+	r.setResolved(allowlist, known, plan.Hostnames())
+	return known, nil
+}
+
+// notReady sets Ready=False, with a Warning event when warn is set and the condition
+// says something new: a state that lasts is told once, not at every reconcile.
+func (r *VendorAllowlistReconciler) notReady(allowlist *v1alpha1.VendorAllowlist, reason, msg string, warn bool) {
+	previous := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionReady).DeepCopy()
+	setReady(allowlist, false, reason, msg)
+	current := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionReady)
+	if warn && (previous == nil || previous.Reason != current.Reason || previous.Message != current.Message) {
+		r.Recorder.Eventf(allowlist, nil, "Warning", reason, "Reconcile", "%s", current.Message)
+	}
+}
+
+// nothingToRender says why a direction the allowlist opens would render no address,
+// or "" when each has one, or when it may still get one from a first DNS answer (its
+// policy then isolates the pods meanwhile, and Ready says what it waits for). Entries
+// left out by the tenant limits must go from the policies in place, so they are
+// applied, not kept.
+func nothingToRender(plan *render.Plan, resolved render.Resolved, known map[string]addresses.Host) string {
+	empty := plan.Empty(resolved)
+	if len(empty) == 0 || len(plan.Refused()) > 0 {
+		return ""
+	}
+	for _, name := range plan.Hostnames() {
+		if h := known[name]; h.ResolvedAt.IsZero() && h.Err == nil {
+			return ""
+		}
+	}
+	dirs := make([]string, len(empty))
+	for i, d := range empty {
+		dirs[i] = string(d)
+	}
+	return fmt.Sprintf("Nothing to render for %s: no address is published or resolved for what the allowlist selects (deprecated addresses are left out unless includeDeprecated is set; status.hostnames has the DNS answers). The policies in place, if any, stay as they are", strings.Join(dirs, " and "))
 }
 
 // vendors are the cluster's Vendor objects, which override and extend the built-in

@@ -21,8 +21,10 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
@@ -40,6 +42,12 @@ type Options struct {
 	DNSTimeout                                time.Duration
 	DNS                                       dnscache.Options
 	ClusterCIDRs                              []netip.Prefix
+	// GuardAllow are ranges the guard treats as public (--guard-allow-cidr).
+	GuardAllow []netip.Prefix
+	// Limits bound what an allowlist may open by itself; nil: tenancy.Defaults().
+	Limits *tenancy.Limits
+	// ClusterDNS is where the cluster DNS runs.
+	ClusterDNS render.ClusterDNS
 	// VendorChanges bounds the Vendor changes that reach allowlists without an admin.
 	VendorChanges vendorchange.Bounds
 	QPS           float32
@@ -95,6 +103,11 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		res.Servers = servers
 	}
 	o.DNS.Guard.Cluster = append(o.DNS.Guard.Cluster, o.ClusterCIDRs...)
+	o.DNS.Guard.Allow = append(o.DNS.Guard.Allow, o.GuardAllow...)
+	if o.Limits == nil {
+		defaults := tenancy.Defaults()
+		o.Limits = &defaults
+	}
 	registry := o.MetricsRegistry
 	if registry == nil {
 		registry = ctrlmetrics.Registry
@@ -116,6 +129,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		PolicyNames:          policyNames,
 		Recorder:             mgr.GetEventRecorder("vendor-allowlist-operator"),
 		Catalog:              catalog.Builtin(),
+		Render:               render.Options{Limits: o.Limits, Guard: o.DNS.Guard, ClusterDNS: o.ClusterDNS},
 		Addresses:            addresses,
 		AddressChanges:       addresses.Events(),
 		Workers:              o.Workers,
@@ -139,6 +153,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
 		return nil, err
 	}
-	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster)
+	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster,
+		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", *o.Limits))
 	return mgr, nil
 }

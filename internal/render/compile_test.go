@@ -191,7 +191,7 @@ custom: [{name: partner, direction: Egress, cidrs: [192.0.2.0/24]}]`,
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			a := parseAllowlist(t, "metadata: {name: a, namespace: n}\nspec:\n  podSelector: {}\n"+indent(tc.spec, "  "))
-			plan, err := render.Compile(a, builtin())
+			plan, err := render.Compile(a, builtin(), opts)
 			if err == nil {
 				t.Fatalf("Compile succeeded with %d hostnames, want %s", len(plan.Hostnames()), tc.reason)
 			}
@@ -250,7 +250,7 @@ func TestCompileAccepts(t *testing.T) {
 		`custom: [{name: partner, direction: Ingress, hostnames: [api.partner.example.com], allPorts: true}]`,
 	} {
 		a := parseAllowlist(t, "metadata: {name: a, namespace: n}\nspec:\n  podSelector: {}\n"+indent(spec, "  "))
-		if _, err := render.Compile(a, builtin()); err != nil {
+		if _, err := render.Compile(a, builtin(), opts); err != nil {
 			t.Errorf("Compile(%s): %v", spec, err)
 		}
 	}
@@ -300,7 +300,7 @@ spec:
   allowDNS: false
   vendors: [{name: acme, regions: [EU], ports: [{port: 8443}]}]
 `)
-	plan, err := render.Compile(a, cat)
+	plan, err := render.Compile(a, cat, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -327,7 +327,7 @@ spec:
   podSelector: {}
   vendors: [{name: broken}]
 `)
-	_, err = render.Compile(b, cat)
+	_, err = render.Compile(b, cat, opts)
 	var rerr *render.Error
 	if !errors.As(err, &rerr) || rerr.Reason != v1alpha1.ReasonInvalidSpec || len(rerr.Errors) != 1 || rerr.Errors[0].Field != "vendor.broken.spec.endpoints[all]" {
 		t.Errorf("a catalog entry opening 0.0.0.0/0: got %v, want InvalidSpec at vendor.broken.spec.endpoints[all]", err)

@@ -31,7 +31,7 @@ func FuzzRender(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte) {
 		in := &fuzzInput{data: data}
 		a := in.allowlist()
-		plan, err := render.Compile(a, builtin())
+		plan, err := render.Compile(a, builtin(), opts)
 		if err != nil {
 			var rerr *render.Error
 			if !errors.As(err, &rerr) {
@@ -68,7 +68,7 @@ func FuzzRender(f *testing.F) {
 		if got := marshalStream(t, plan.Render(shuffled(r, resolved))); !bytes.Equal(want, got) {
 			t.Fatalf("shuffled DNS answers render differently:\n%s", cmp.Diff(string(want), string(got)))
 		}
-		again, err := render.Compile(a.DeepCopy(), builtin())
+		again, err := render.Compile(a.DeepCopy(), builtin(), opts)
 		if err != nil {
 			t.Fatalf("second Compile: %v", err)
 		}

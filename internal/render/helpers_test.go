@@ -13,11 +13,22 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
 // builtin is the built-in catalog as the renderer sees it.
 func builtin() render.Catalog { return catalog.Builtin() }
+
+// documentationRanges are the addresses the tests use for vendors and DNS answers;
+// the guard refuses them unless an admin allows them, as these options do.
+var documentationRanges = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32"),
+}
+
+// opts renders what is written (no tenant limits), with documentation ranges allowed.
+var opts = render.Options{Guard: guard.Guard{Allow: documentationRanges}}
 
 // loadAllowlist decodes testdata/file strictly, so a typo in a test input fails
 // instead of silently rendering something else.
@@ -47,7 +58,7 @@ func parseAllowlist(t testing.TB, doc string) *v1alpha1.VendorAllowlist {
 // compile compiles against the built-in catalog and fails the test on an error.
 func compile(t testing.TB, a *v1alpha1.VendorAllowlist) *render.Plan {
 	t.Helper()
-	plan, err := render.Compile(a, builtin())
+	plan, err := render.Compile(a, builtin(), opts)
 	if err != nil {
 		t.Fatalf("Compile(%s): %v", a.Name, err)
 	}

@@ -12,10 +12,13 @@ import (
 	"slices"
 	"strings"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metav1validation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 )
 
 // Catalog is the read side of the vendor catalog the renderer needs.
@@ -24,18 +27,43 @@ type Catalog interface {
 	Names() []string
 }
 
+// Options are the admin's settings that rendering applies.
+type Options struct {
+	// Limits bound what an allowlist may open by itself; nil: no limits (the plugin
+	// and tests that render what is written).
+	Limits *tenancy.Limits
+	// Guard classifies addresses: DNS answers it forbids are never rendered, and the
+	// networks an allowlist names are checked against the limits with it.
+	Guard guard.Guard
+	// ClusterDNS is where the cluster DNS runs unless an allowlist may say otherwise;
+	// zero: pods labelled k8s-app=kube-dns in kube-system.
+	ClusterDNS ClusterDNS
+}
+
+// ClusterDNS locates the cluster DNS pods.
+type ClusterDNS struct {
+	Namespace string
+	Pods      *metav1.LabelSelector
+}
+
 // Plan is a compiled allowlist: the rules to render, with their static addresses
 // and the hostnames whose addresses come from DNS.
 type Plan struct {
-	allowlist *v1alpha1.VendorAllowlist
-	rules     []rule
+	allowlist  *v1alpha1.VendorAllowlist
+	rules      []rule
+	opts       Options
+	clusterDNS ClusterDNS
+	// refused are the entries left out because they go beyond the limits.
+	refused field.ErrorList
 }
 
 // rule is one NetworkPolicy rule: one endpoint group of one vendor, or one custom entry.
 type rule struct {
 	direction v1alpha1.Direction
 	origin    string // "workato/opa-gateways" or "custom/name", for messages and ordering
+	// prefixes are the catalog's; own are the networks the allowlist wrote itself.
 	prefixes  []netip.Prefix
+	own       []netip.Prefix
 	hostnames []hostname
 	ports     []v1alpha1.Port
 	allPorts  bool
@@ -45,6 +73,7 @@ type hostname struct {
 	name         string
 	published    []netip.Prefix
 	allowPrivate bool
+	own          bool // written in the allowlist, not in the catalog
 }
 
 // Error is an allowlist that cannot be rendered against the catalog. Reason is one
@@ -60,10 +89,14 @@ func (e *Error) Error() string { return e.Errors.ToAggregate().Error() }
 // It fails, naming the field and the fix, on an unknown vendor, endpoint group or
 // region, on customer input a group needs and did not get, and on ingress without
 // ports.
-func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog) (*Plan, error) {
-	c := compiler{cat: cat}
+//
+// Entries beyond opts.Limits are not an error: they are left out of the plan, and
+// Refused names them.
+func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog, opts Options) (*Plan, error) {
+	c := compiler{cat: cat, opts: opts}
 	spec := field.NewPath("spec")
 	c.selectors(spec, &allowlist.Spec)
+	clusterDNS := c.clusterDNS(spec, allowlist.Spec.ClusterDNS)
 	for i := range allowlist.Spec.Vendors {
 		c.vendor(spec.Child("vendors").Index(i), &allowlist.Spec.Vendors[i])
 	}
@@ -73,14 +106,121 @@ func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog) (*Plan, error) {
 	if c.err != nil {
 		return nil, c.err
 	}
+	c.limitSpace(spec)
+	c.limitHostnames(spec)
 	slices.SortStableFunc(c.rules, func(a, b rule) int { return strings.Compare(a.origin, b.origin) })
-	return &Plan{allowlist: allowlist, rules: c.rules}, nil
+	return &Plan{allowlist: allowlist, rules: c.rules, opts: opts, clusterDNS: clusterDNS, refused: c.refused}, nil
 }
 
 type compiler struct {
-	cat   Catalog
-	rules []rule
-	err   *Error
+	cat     Catalog
+	opts    Options
+	rules   []rule
+	err     *Error
+	refused field.ErrorList
+}
+
+// Refused names the entries left out because they go beyond the limits, with the
+// limit and the fix; empty when none.
+func (p *Plan) Refused() field.ErrorList { return p.refused }
+
+// refuse leaves an entry out, and says why.
+func (c *compiler) refuse(path *field.Path, value any, why string) {
+	c.refused = append(c.refused, field.Forbidden(path, fmt.Sprintf("%v: %s", value, why)))
+}
+
+// own parses the networks an allowlist wrote, leaving out those beyond the limits.
+func (c *compiler) own(path *field.Path, cidrs []v1alpha1.CIDR) []netip.Prefix {
+	var out []netip.Prefix
+	for i, p := range c.prefixes(path, cidrs...) {
+		if c.opts.Limits != nil {
+			if why := c.opts.Limits.CheckCIDR(c.opts.Guard, p); why != "" {
+				c.refuse(path.Index(i), cidrs[i], why)
+				continue
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// allowPrivate is whether an entry's privateAddresses: Allow holds under the limits.
+func (c *compiler) allowPrivate(path *field.Path, pa v1alpha1.PrivateAddresses) bool {
+	if pa != v1alpha1.PrivateAddressesAllow {
+		return false
+	}
+	if c.opts.Limits != nil && !c.opts.Limits.Allows(guard.CategoryPrivate) {
+		c.refuse(path, pa, "private addresses are not among the ranges an allowlist may open (--tenant-allow-ranges); they stay blocked: ask an admin, or remove privateAddresses")
+		return false
+	}
+	return true
+}
+
+// clusterDNS is where the egress policy lets the pods reach DNS: the admin's choice,
+// unless the allowlist may make its own.
+func (c *compiler) clusterDNS(spec *field.Path, own *v1alpha1.ClusterDNS) ClusterDNS {
+	dns := c.opts.ClusterDNS
+	if dns.Namespace == "" {
+		dns.Namespace = "kube-system"
+	}
+	if dns.Pods == nil {
+		dns.Pods = &metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}}
+	}
+	if own == nil {
+		return dns
+	}
+	if c.opts.Limits != nil && !c.opts.Limits.AllowClusterDNS {
+		c.refuse(spec.Child("clusterDNS"), "clusterDNS", fmt.Sprintf("the cluster DNS is where the admin says (pods %s in namespace %s); an allowlist may not choose it (--tenant-allow-cluster-dns): remove clusterDNS",
+			metav1.FormatLabelSelector(dns.Pods), dns.Namespace))
+		return dns
+	}
+	if own.Namespace != "" {
+		dns.Namespace = own.Namespace
+	}
+	if own.PodSelector != nil {
+		dns.Pods = own.PodSelector
+	}
+	return dns
+}
+
+// limitSpace leaves out every network the allowlist wrote when, merged, they cover
+// more than the limits allow: which to keep is not the renderer's to choose.
+func (c *compiler) limitSpace(spec *field.Path) {
+	if c.opts.Limits == nil {
+		return
+	}
+	var own []netip.Prefix
+	for _, r := range c.rules {
+		own = append(own, r.own...)
+	}
+	if why := c.opts.Limits.CheckSpace(own); why != "" {
+		c.refuse(spec, "networks", why+": every network the allowlist lists itself is left out; list fewer or narrower ones, or ask an admin to put them in a Vendor")
+		for i := range c.rules {
+			c.rules[i].own = nil
+		}
+	}
+}
+
+// limitHostnames leaves out the hostnames the allowlist wrote when it has more than
+// the limit; the catalog's stay.
+func (c *compiler) limitHostnames(spec *field.Path) {
+	if c.opts.Limits == nil || c.opts.Limits.MaxHostnames <= 0 {
+		return
+	}
+	names := map[string]bool{}
+	for _, r := range c.rules {
+		for _, h := range r.hostnames {
+			names[h.name] = true
+		}
+	}
+	if len(names) <= c.opts.Limits.MaxHostnames {
+		return
+	}
+	c.refuse(spec, "hostnames", fmt.Sprintf("the allowlist names %d hostnames, more than the %d an allowlist may (--max-hostnames-per-allowlist): the hostnames it lists itself are left out; split it into several allowlists",
+		len(names), c.opts.Limits.MaxHostnames))
+	for i := range c.rules {
+		c.rules[i].hostnames = slices.DeleteFunc(c.rules[i].hostnames, func(h hostname) bool { return h.own })
+	}
 }
 
 func (c *compiler) fail(reason string, errs ...*field.Error) {
@@ -118,9 +258,10 @@ func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
 		return
 	}
 	regions := setOf(sel.Regions)
-	allowPrivate := sel.PrivateAddresses == v1alpha1.PrivateAddressesAllow
+	allowPrivate := c.allowPrivate(path.Child("privateAddresses"), sel.PrivateAddresses)
 	ingress := false
 	var usedHostnames, usedCIDRs bool
+	var customerCIDRs []netip.Prefix
 	for _, g := range groups {
 		r := rule{direction: g.Direction, origin: name + "/" + string(g.Name)}
 		for _, a := range g.Addresses {
@@ -140,11 +281,14 @@ func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
 		case v1alpha1.CustomerInputHostnames:
 			usedHostnames = true
 			for _, h := range sel.Hostnames {
-				r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate})
+				r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate, own: true})
 			}
 		case v1alpha1.CustomerInputCIDRs:
+			if !usedCIDRs {
+				customerCIDRs = c.own(path.Child("cidrs"), sel.CIDRs)
+			}
 			usedCIDRs = true
-			r.prefixes = append(r.prefixes, c.prefixes(path.Child("cidrs"), sel.CIDRs...)...)
+			r.own = append(r.own, customerCIDRs...)
 		}
 		if g.Direction == v1alpha1.DirectionIngress {
 			ingress = true
@@ -304,12 +448,13 @@ func (c *compiler) custom(path *field.Path, e *v1alpha1.CustomEntry) {
 	r := rule{
 		direction: e.Direction,
 		origin:    "custom/" + string(e.Name),
-		prefixes:  c.prefixes(path.Child("cidrs"), e.CIDRs...),
+		own:       c.own(path.Child("cidrs"), e.CIDRs),
 		ports:     e.Ports,
 		allPorts:  e.AllPorts,
 	}
+	allowPrivate := c.allowPrivate(path.Child("privateAddresses"), e.PrivateAddresses)
 	for _, h := range e.Hostnames {
-		r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: e.PrivateAddresses == v1alpha1.PrivateAddressesAllow})
+		r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate, own: true})
 	}
 	c.rules = append(c.rules, r)
 }

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 )
 
 // PolicyName is the name of the NetworkPolicy rendered for an allowlist and direction.
@@ -47,7 +46,26 @@ func (p *Plan) Addresses(name string, resolved Resolved) []netip.Prefix {
 			allowPrivate = allowPrivate || (h.name == name && h.allowPrivate)
 		}
 	}
-	return canonical(append(p.Published(name), hostPrefixes(renderable(resolved[name], allowPrivate))...))
+	return canonical(append(p.Published(name), hostPrefixes(p.renderable(resolved[name], allowPrivate))...))
+}
+
+// Empty returns the directions the allowlist opens in which it would render no
+// address at all with these answers: their policy would only isolate the pods.
+func (p *Plan) Empty(resolved Resolved) []v1alpha1.Direction {
+	var out []v1alpha1.Direction
+	for _, d := range []v1alpha1.Direction{v1alpha1.DirectionIngress, v1alpha1.DirectionEgress} {
+		if np, ok := p.renderDirection(d, resolved); ok && len(np.Spec.Ingress) == 0 && len(np.Spec.Egress) == len(p.dnsRules(d)) {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+func (p *Plan) dnsRules(d v1alpha1.Direction) []networkingv1.NetworkPolicyEgressRule {
+	if d != v1alpha1.DirectionEgress || !p.allowlist.Spec.DNSAllowed() {
+		return nil
+	}
+	return []networkingv1.NetworkPolicyEgressRule{clusterDNSRule(p.clusterDNS)}
 }
 
 func (p *Plan) renderDirection(d v1alpha1.Direction, resolved Resolved) (networkingv1.NetworkPolicy, bool) {
@@ -73,10 +91,10 @@ func (p *Plan) renderDirection(d v1alpha1.Direction, resolved Resolved) (network
 			continue
 		}
 		selected = true
-		addrs := slices.Clone(r.prefixes)
+		addrs := slices.Concat(r.prefixes, r.own)
 		for _, h := range r.hostnames {
 			addrs = append(addrs, h.published...)
-			addrs = append(addrs, hostPrefixes(renderable(resolved[h.name], h.allowPrivate))...)
+			addrs = append(addrs, hostPrefixes(p.renderable(resolved[h.name], h.allowPrivate))...)
 		}
 		peers := ipBlockPeers(canonical(addrs))
 		if len(peers) == 0 {
@@ -92,27 +110,15 @@ func (p *Plan) renderDirection(d v1alpha1.Direction, resolved Resolved) (network
 	if !selected {
 		return np, false
 	}
-	if d == v1alpha1.DirectionEgress && a.Spec.DNSAllowed() {
-		np.Spec.Egress = append([]networkingv1.NetworkPolicyEgressRule{clusterDNSRule(a.Spec.ClusterDNS)}, np.Spec.Egress...)
-	}
+	np.Spec.Egress = append(p.dnsRules(d), np.Spec.Egress...)
 	return np, true
 }
 
-func clusterDNSRule(dns *v1alpha1.ClusterDNS) networkingv1.NetworkPolicyEgressRule {
-	namespace := "kube-system"
-	pods := metav1.LabelSelector{MatchLabels: map[string]string{"k8s-app": "kube-dns"}}
-	if dns != nil {
-		if dns.Namespace != "" {
-			namespace = dns.Namespace
-		}
-		if dns.PodSelector != nil {
-			pods = *dns.PodSelector.DeepCopy()
-		}
-	}
+func clusterDNSRule(dns ClusterDNS) networkingv1.NetworkPolicyEgressRule {
 	return networkingv1.NetworkPolicyEgressRule{
 		To: []networkingv1.NetworkPolicyPeer{{
-			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: namespace}},
-			PodSelector:       &pods,
+			NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{corev1.LabelMetadataName: dns.Namespace}},
+			PodSelector:       dns.Pods.DeepCopy(),
 		}},
 		Ports: networkPolicyPorts([]v1alpha1.Port{
 			{Protocol: v1alpha1.ProtocolUDP, Port: 53},
@@ -152,9 +158,9 @@ func ipBlockPeers(prefixes []netip.Prefix) []networkingv1.NetworkPolicyPeer {
 
 // renderable keeps the DNS answers that may be rendered: never internal targets, and
 // private ranges only where the entry allows them. The manager's DNS cache filters
-// already (it alone knows the cluster's ranges); this holds for every caller.
-func renderable(addrs []netip.Addr, allowPrivate bool) []netip.Addr {
-	allowed, _ := guard.Guard{}.Filter(addrs, allowPrivate)
+// already with the same guard; this holds for every caller.
+func (p *Plan) renderable(addrs []netip.Addr, allowPrivate bool) []netip.Addr {
+	allowed, _ := p.opts.Guard.Filter(addrs, allowPrivate)
 	return allowed
 }
 

@@ -41,7 +41,7 @@ func TestCompileRefusesInvalidSelectors(t *testing.T) {
 				}},
 			}
 			tc.mutate(&a.Spec)
-			_, err := render.Compile(a, catalog.Builtin())
+			_, err := render.Compile(a, catalog.Builtin(), opts)
 			var rerr *render.Error
 			if !errors.As(err, &rerr) {
 				t.Fatalf("Compile accepted an invalid selector: %v", err)

@@ -8,6 +8,7 @@ package testenv
 
 import (
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -25,6 +26,16 @@ import (
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// DocumentationRanges are the addresses tests use for vendors and DNS answers
+// (RFC 5737, RFC 3849). The guard refuses them, as not globally reachable, unless an
+// admin allows them: tests' managers are started with them as --guard-allow-cidr.
+var DocumentationRanges = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"),
+	netip.MustParsePrefix("198.51.100.0/24"),
+	netip.MustParsePrefix("203.0.113.0/24"),
+	netip.MustParsePrefix("2001:db8::/32"),
 }
 
 // Scheme holds the built-in types and the operator's API.

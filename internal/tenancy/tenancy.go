@@ -1,0 +1,146 @@
+// Package tenancy is what an admin lets a VendorAllowlist open. Whoever may write an
+// allowlist in a namespace is a tenant: without the limits, writing one would be
+// writing any NetworkPolicy (two /1 halves are the whole internet; 169.254.169.254 is
+// the cloud's metadata service). The catalog (built-in vendors and Vendor objects) is
+// the admin's, and is not limited: it stays the way to open broad or special ranges on
+// purpose.
+//
+// The same limits are enforced twice: by the admission policy that the chart and
+// config/ install, so that the user hears of them at apply time, and by the renderer,
+// for allowlists that got past admission (written before it was installed, or with it
+// off). The renderer leaves what is beyond the limits out and says so.
+package tenancy
+
+import (
+	"fmt"
+	"math/big"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"go4.org/netipx"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+)
+
+// Limits are the admin's limits on what an allowlist writes itself: its custom
+// entries, the networks and hostnames it supplies to catalog groups, privateAddresses
+// and clusterDNS.
+type Limits struct {
+	// MinPrefixLengthIPv4 and MinPrefixLengthIPv6: a network broader than this is
+	// refused (--tenant-min-prefix-length-ipv4/-ipv6).
+	MinPrefixLengthIPv4, MinPrefixLengthIPv6 int
+	// MaxSpacePrefixLengthIPv4 and MaxSpacePrefixLengthIPv6: an allowlist's networks,
+	// merged, may cover at most as many addresses as one prefix of this length
+	// (--tenant-max-space-prefix-ipv4/-ipv6).
+	MaxSpacePrefixLengthIPv4, MaxSpacePrefixLengthIPv6 int
+	// AllowRanges are the guard categories besides public an allowlist may name
+	// (--tenant-allow-ranges); "private" also lets privateAddresses: Allow through.
+	AllowRanges []guard.Category
+	// AllowClusterDNS lets an allowlist choose where the cluster DNS runs
+	// (--tenant-allow-cluster-dns); otherwise the manager's --cluster-dns-* is used.
+	AllowClusterDNS bool
+	// MaxHostnames bounds the hostnames of one allowlist (--max-hostnames-per-allowlist).
+	MaxHostnames int
+}
+
+// Defaults are the limits of a manager started without --tenant-* flags.
+func Defaults() Limits {
+	return Limits{
+		MinPrefixLengthIPv4: 24, MinPrefixLengthIPv6: 56,
+		MaxSpacePrefixLengthIPv4: 20, MaxSpacePrefixLengthIPv6: 48,
+		MaxHostnames: 64,
+	}
+}
+
+// Categories an admin may allow, in the order the flag lists them.
+var Categories = []guard.Category{
+	guard.CategoryPrivate, guard.CategoryLoopback, guard.CategoryLinkLocal,
+	guard.CategoryMulticast, guard.CategoryCluster, guard.CategoryReserved,
+}
+
+// ParseCategories reads the value of --tenant-allow-ranges: a comma-separated list.
+func ParseCategories(s string) ([]guard.Category, error) {
+	var out []guard.Category
+	for _, f := range strings.Split(s, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		c := guard.Category(f)
+		if !slices.Contains(Categories, c) {
+			return nil, fmt.Errorf("unknown range %q: want a comma-separated list of %s", f, joinCategories(Categories))
+		}
+		if !slices.Contains(out, c) {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+func joinCategories(cs []guard.Category) string {
+	s := make([]string, len(cs))
+	for i, c := range cs {
+		s[i] = string(c)
+	}
+	return strings.Join(s, ", ")
+}
+
+// Allows reports whether the limits let an allowlist name addresses of category c.
+func (l Limits) Allows(c guard.Category) bool {
+	return c == guard.CategoryPublic || slices.Contains(l.AllowRanges, c)
+}
+
+// CheckCIDR says why an allowlist may not name p, or "" when it may.
+func (l Limits) CheckCIDR(g guard.Guard, p netip.Prefix) string {
+	minBits, flag := l.MinPrefixLengthIPv4, "--tenant-min-prefix-length-ipv4"
+	if p.Addr().Is6() {
+		minBits, flag = l.MinPrefixLengthIPv6, "--tenant-min-prefix-length-ipv6"
+	}
+	if p.Bits() < minBits {
+		return fmt.Sprintf("a /%d is broader than the /%d an allowlist may name (%s); list narrower networks, or ask an admin to add the range to a Vendor", p.Bits(), minBits, flag)
+	}
+	var refused []guard.Category
+	for _, c := range g.PrefixCategories(p) {
+		if !l.Allows(c) {
+			refused = append(refused, c)
+		}
+	}
+	if len(refused) > 0 {
+		return fmt.Sprintf("covers %s addresses, which an allowlist may not name (--tenant-allow-ranges); list public networks only, or ask an admin", joinCategories(refused))
+	}
+	return ""
+}
+
+// CheckSpace says why networks, merged, cover more than an allowlist may, or "" when
+// they do not.
+func (l Limits) CheckSpace(prefixes []netip.Prefix) string {
+	var v4, v6 netipx.IPSetBuilder
+	for _, p := range prefixes {
+		if p.Addr().Is4() {
+			v4.AddPrefix(p)
+		} else {
+			v6.AddPrefix(p)
+		}
+	}
+	for _, fam := range []struct {
+		b    *netipx.IPSetBuilder
+		bits int
+		max  int
+		flag string
+	}{
+		{&v4, 32, l.MaxSpacePrefixLengthIPv4, "--tenant-max-space-prefix-ipv4"},
+		{&v6, 128, l.MaxSpacePrefixLengthIPv6, "--tenant-max-space-prefix-ipv6"},
+	} {
+		set, _ := fam.b.IPSet()
+		total := new(big.Int)
+		for _, p := range set.Prefixes() {
+			total.Add(total, new(big.Int).Lsh(big.NewInt(1), uint(fam.bits-p.Bits())))
+		}
+		limit := new(big.Int).Lsh(big.NewInt(1), uint(fam.bits-fam.max))
+		if total.Cmp(limit) > 0 {
+			return fmt.Sprintf("the allowlist's networks cover %s addresses, merged, more than the %s of one /%d (%s)", total, limit, fam.max, fam.flag)
+		}
+	}
+	return ""
+}
