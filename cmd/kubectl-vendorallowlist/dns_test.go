@@ -1,6 +1,7 @@
 package main
 
 import (
+	"net/netip"
 	"slices"
 	"testing"
 
@@ -21,7 +22,7 @@ func TestRenderDNSOutSystemsFrontEnds(t *testing.T) {
 	// An internal address in the answer is not rendered, and the user is told.
 	srv.SetHost(frontend2, "198.51.100.22", "2001:db8:fe::2", "10.1.2.3")
 
-	got, r := mustRender(t, "", "render", "--dns-server", srv.Addr(), "-f", sample("outsystems.yaml"))
+	got, r := mustRender(t, "", "render", "--dns-server", srv.Addr(), "--guard-allow-cidr", "198.51.100.0/24", "--guard-allow-cidr", "2001:db8::/32", "-f", sample("outsystems.yaml"))
 	internet := policy(t, got, "outsystems-internet-ingress")
 	rule := ruleWith(t, internet, "198.51.100.21/32")
 	if want := []string{"198.51.100.21/32", "198.51.100.22/32", "2001:db8:fe::2/128"}; !slices.Equal(rule.cidrs, want) {
@@ -52,7 +53,7 @@ func TestRenderDNSWorkatoGateways(t *testing.T) {
 		testdns.WithHost("sg2.workato.com", "34.204.129.29"),
 		testdns.WithHost("sg.workato.com", "34.192.94.13"),
 	)
-	got, _ := mustRender(t, "", "render", "--dns-server", srv.Addr(), "-f", sample("workato.yaml"))
+	got, _ := mustRender(t, "", "render", "--dns-server", srv.Addr(), "--guard-allow-cidr", "198.51.100.0/24", "-f", sample("workato.yaml"))
 	rule := ruleWith(t, policy(t, got, "workato-opa-egress"), "198.51.100.50/32")
 	if len(rule.cidrs) != 10 || !slices.Contains(rule.cidrs, "54.84.241.116/32") {
 		t.Errorf("gateway rule %v, want the 9 published addresses and 198.51.100.50/32 from DNS", rule.cidrs)
@@ -85,4 +86,24 @@ func TestRenderDNSFailures(t *testing.T) {
 		t.Errorf("exit %d with output %q, want 1 and none", r.code, r.stdout)
 	}
 	wantContains(t, "stderr", r.stderr, "hostname "+frontend1+": ", "temporary DNS failure", addr)
+}
+
+// The plugin keeps what the manager keeps: at most 256 addresses per hostname, the
+// same ones, and says how many it left out.
+func TestRenderDNSAppliesTheManagersCap(t *testing.T) {
+	var many []string
+	for i := range 300 {
+		many = append(many, netip.AddrFrom4([4]byte{198, 51, byte(100 + i/256), byte(i % 256)}).String())
+	}
+	srv := testdns.Start(t, testdns.WithHost(frontend1, many...), testdns.WithHost(frontend2, "198.51.101.200"))
+	got, r := mustRender(t, "", "render", "--dns-server", srv.Addr(), "--guard-allow-cidr", "198.51.100.0/23", "-f", sample("outsystems.yaml"))
+	rule := ruleWith(t, policy(t, got, "outsystems-internet-ingress"), "198.51.101.43/32")
+	// The rule holds both front-ends: frontend2's one address, and frontend1's.
+	if !slices.Contains(rule.cidrs, "198.51.101.200/32") || len(rule.cidrs)-1 != 256 {
+		t.Fatalf("rendered %d addresses for a hostname with 300, want the manager's cap of 256", len(rule.cidrs)-1)
+	}
+	if slices.Contains(rule.cidrs, "198.51.100.0/32") {
+		t.Error("kept 198.51.100.0, which the manager drops first (lowest address among equally old)")
+	}
+	wantContains(t, "stderr", r.stderr, "hostname "+frontend1+": DNS returned 300 addresses; the operator keeps 256 per hostname, so 44 are not rendered")
 }

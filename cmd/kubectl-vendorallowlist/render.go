@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/netip"
 	"slices"
@@ -19,6 +20,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
@@ -63,6 +65,11 @@ Flags:
                            address (port 53); repeatable, tried in order. Default: the
                            nameservers of /etc/resolv.conf.
       --dns-timeout DUR    Timeout of one DNS query (default 2s).
+      --guard-allow-cidr CIDR
+                           Render DNS answers in CIDR even though the guard would
+                           refuse them (a range the IANA registries call not
+                           globally reachable, such as a documentation range), as the
+                           manager's flag of the same name does; repeatable.
   -n, --namespace NS       Namespace of allowlists that do not name one (default
                            "default").
   -h, --help               Show this help.
@@ -88,6 +95,7 @@ type renderOptions struct {
 	dnsServers         []string
 	dnsTimeout         time.Duration
 	namespace          string
+	guard              guard.Guard
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -98,6 +106,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&vendorFiles, "vendors", "")
 	offline := fs.Bool("offline", false, "")
 	fs.Var(&servers, "dns-server", "")
+	var guardAllow stringList
+	fs.Var(&guardAllow, "guard-allow-cidr", "")
 	timeout := fs.Duration("dns-timeout", resolver.DefaultTimeout, "")
 	var namespace string
 	fs.StringVar(&namespace, "namespace", "default", "")
@@ -125,6 +135,13 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := renderOptions{
 		files: files, vendorFiles: vendorFiles, offline: *offline,
 		dnsTimeout: *timeout, namespace: namespace,
+	}
+	for _, c := range guardAllow {
+		p, err := netip.ParsePrefix(c)
+		if err != nil {
+			return usageError(stderr, renderUsage, "--guard-allow-cidr %q: %v: write a network such as 203.0.113.0/24", c, err)
+		}
+		opts.guard.Allow = append(opts.guard.Allow, p.Masked())
 	}
 	for _, s := range servers {
 		addr, err := normalizeServer(s)
@@ -170,7 +187,7 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 	names := readInputs(opts.files, stdin, &stdinUsed, probs, fileDecoder.decodeInput)
 
 	cat := buildCatalog(in.vendors, probs)
-	plans := compileAllowlists(&in, cat, probs)
+	plans := compileAllowlists(&in, cat, render.Options{Guard: opts.guard}, probs)
 	if probs.empty() && len(plans) == 0 {
 		probs.order++
 		probs.add("", "nothing to render", fmt.Sprintf("no VendorAllowlist (apiVersion: %s, kind: %s) in %s", v1alpha1.GroupVersion, kindVendorAllowlist, strings.Join(names, ", ")))
@@ -184,7 +201,7 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 	if opts.offline {
 		noteOffline(plans, stderr)
 	} else {
-		resolved = lookupAll(newLookuper(opts.dnsServers, opts.dnsTimeout), plans)
+		resolved = lookupAll(newLookuper(opts.dnsServers, opts.dnsTimeout), opts.guard, plans)
 	}
 
 	type output struct {
@@ -210,6 +227,9 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 			}
 			if len(res.blocked) > 0 {
 				fmt.Fprintf(stderr, "note: %s: %s: hostname %s: not rendering the internal addresses DNS returned: %s\n", c.src.file, c.src.ref, h, joinAddrs(res.blocked))
+			}
+			if res.dropped > 0 {
+				fmt.Fprintf(stderr, "warning: %s: %s: hostname %s: DNS returned %d addresses; the operator keeps %d per hostname, so %d are not rendered\n", c.src.file, c.src.ref, h, len(res.addrs)+res.dropped, len(res.addrs), res.dropped)
 			}
 			known[h] = res.addrs
 		}
@@ -270,7 +290,7 @@ func buildCatalog(vendors []sourced[v1alpha1.Vendor], probs *problems) *catalog.
 
 // compileAllowlists checks each allowlist with the CRD's rules and against the catalog,
 // and returns the plans of the good ones.
-func compileAllowlists(in *decoded, cat *catalog.Catalog, probs *problems) []compiled {
+func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, probs *problems) []compiled {
 	var out []compiled
 	seen := map[string]string{} // namespace/name -> file
 	for _, a := range in.allowlists {
@@ -288,7 +308,7 @@ func compileAllowlists(in *decoded, cat *catalog.Catalog, probs *problems) []com
 			probs.add(a.file, a.ref, msg)
 			bad = true
 		}
-		plan, err := render.Compile(a.obj, cat)
+		plan, err := render.Compile(a.obj, cat, ropts)
 		var rerr *render.Error
 		switch {
 		case errors.As(err, &rerr):
@@ -387,6 +407,7 @@ func objectYAML(obj any) ([]byte, error) {
 type lookupResult struct {
 	addrs   []netip.Addr // rendered
 	blocked []netip.Addr // internal, not rendered
+	dropped int          // beyond the manager's cap, not rendered
 	err     error
 }
 
@@ -411,7 +432,7 @@ func countStdin(paths []string) int {
 }
 
 // lookupAll resolves every hostname of the plans once, a few at a time.
-func lookupAll(r lookuper, plans []compiled) map[string]lookupResult {
+func lookupAll(r lookuper, g guard.Guard, plans []compiled) map[string]lookupResult {
 	var hosts []string
 	allowPrivate := map[string]bool{}
 	for _, c := range plans {
@@ -438,7 +459,8 @@ func lookupAll(r lookuper, plans []compiled) map[string]lookupResult {
 			if err != nil {
 				res.err = err
 			} else {
-				res.addrs, res.blocked = guard.Guard{}.Filter(ans.Addrs(), allowPrivate[h])
+				res.addrs, res.blocked = g.Filter(ans.Addrs(), allowPrivate[h])
+				res.addrs, res.dropped = capped(res.addrs)
 			}
 			mu.Lock()
 			out[h] = res
@@ -447,6 +469,19 @@ func lookupAll(r lookuper, plans []compiled) map[string]lookupResult {
 	}
 	wg.Wait()
 	return out
+}
+
+// capped keeps what the manager keeps of one answer: at most its default number of
+// addresses per hostname, dropped the way it drops them.
+func capped(addrs []netip.Addr) ([]netip.Addr, int) {
+	seen := make(map[netip.Addr]time.Time, len(addrs))
+	for _, a := range addrs {
+		seen[a] = time.Time{}
+	}
+	dropped := addresses.Cap(seen, addresses.DefaultMaxAddresses)
+	kept := slices.Collect(maps.Keys(seen))
+	slices.SortFunc(kept, netip.Addr.Compare)
+	return kept, dropped
 }
 
 func joinAddrs(addrs []netip.Addr) string {

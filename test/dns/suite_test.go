@@ -46,6 +46,7 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
@@ -134,6 +135,8 @@ type managerOptions struct {
 	Namespaces []string
 	DNS        dnscache.Options
 	Workers    int
+	// Limits: nil, the manager's defaults.
+	Limits *tenancy.Limits
 }
 
 // startManager builds the manager with manager.New, pointed at srv as its only DNS
@@ -155,6 +158,8 @@ func startManager(t *testing.T, srv *testdns.Server, o managerOptions) *runningM
 		DNSTimeout:      500 * time.Millisecond,
 		DNS:             o.DNS,
 		ClusterCIDRs:    clusterCIDRs,
+		GuardAllow:      testenv.DocumentationRanges,
+		Limits:          o.Limits,
 		Workers:         workers,
 		MetricsRegistry: reg,
 		// Each test builds its own manager; they never run at the same time.

@@ -26,6 +26,7 @@ import (
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
 // The operator under test runs as a child process: the test binary started again with
@@ -103,6 +104,7 @@ func childMain(raw string) int {
 		DNSServers:              c.DNSServers,
 		DNSTimeout:              c.DNSTimeout,
 		DNS:                     c.DNS,
+		GuardAllow:              testenv.DocumentationRanges,
 		QPS:                     c.QPS,
 		Burst:                   c.Burst,
 		Workers:                 c.Workers,

@@ -23,7 +23,9 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
 const poll = 200 * time.Millisecond
@@ -85,7 +87,7 @@ func expectedPolicies(t testing.TB, a *v1alpha1.VendorAllowlist, dns map[string]
 }
 
 func renderExpected(a *v1alpha1.VendorAllowlist, dns map[string][]string) (map[string]networkingv1.NetworkPolicySpec, error) {
-	plan, err := render.Compile(a, catalog.Builtin())
+	plan, err := render.Compile(a, catalog.Builtin(), render.Options{Guard: guard.Guard{Allow: testenv.DocumentationRanges}})
 	if err != nil {
 		return nil, fmt.Errorf("expected policies of %s/%s: %w", a.Namespace, a.Name, err)
 	}
