@@ -78,6 +78,7 @@ fuzz: ## A short run of every fuzz target (FUZZTIME each); their seed corpora ru
 	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
 	go test -run '^$$' -fuzz '^FuzzCIDR$$' -fuzztime $(FUZZTIME) ./internal/validation/
 	go test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./internal/validation/
+	go test -run '^$$' -fuzz '^FuzzGuard$$' -fuzztime $(FUZZTIME) ./internal/guard/
 
 ##@ Install
 

@@ -530,3 +530,21 @@ func BenchmarkCategory(b *testing.B) {
 		})
 	}
 }
+
+func BenchmarkPrefixCategories(b *testing.B) {
+	g := Guard{Cluster: []netip.Prefix{pfx("10.96.0.0/12"), pfx("10.244.0.0/16"), pfx("fd10:96::/108")}}
+	for _, c := range []struct{ name, prefix string }{
+		{"ipv4-24", "52.5.142.0/24"},
+		{"ipv6-48", "2600:1f18:1::/48"},
+		{"ipv4-1", "0.0.0.0/1"},
+		{"nat64-96", "64:ff9b::/96"},
+	} {
+		p := pfx(c.prefix)
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				g.PrefixCategories(p)
+			}
+		})
+	}
+}

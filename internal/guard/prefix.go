@@ -43,6 +43,12 @@ func (g Guard) prefixWitnesses(p netip.Prefix) (w witnesses) {
 		return w
 	}
 	p = p.Masked()
+	// The common case, a tenant's CIDR inside one span and apart from the guard's
+	// ranges, needs no set arithmetic.
+	if sp, ok := singleSpan(p); ok && sp.kind != kindEmbedded && !overlaps(g.Cluster, p) && !overlaps(g.Allow, p) {
+		w.note(sp.kind, p.Addr())
+		return w
+	}
 	s := sets{cluster: setOf(g.Cluster), allow: setOf(g.Allow)}
 	spans := tables.spans6
 	if p.Addr().Is4() {
@@ -177,4 +183,24 @@ func (s sets) carried(q netip.Prefix, f form, allowAll bool, w *witnesses) {
 			}
 		}
 	}
+}
+
+// singleSpan is the span holding all of p, if one does.
+func singleSpan(p netip.Prefix) (span, bool) {
+	last := netipx.PrefixLastIP(p)
+	if p.Addr().Is4() {
+		i := tables.index4(u32(p.Addr()))
+		return tables.spans4[i], i == tables.index4(u32(last))
+	}
+	i := tables.index6(u128(p.Addr()))
+	return tables.spans6[i], i == tables.index6(u128(last))
+}
+
+func overlaps(prefixes []netip.Prefix, p netip.Prefix) bool {
+	for _, q := range prefixes {
+		if q.IsValid() && q.Overlaps(p) {
+			return true
+		}
+	}
+	return false
 }

@@ -30,7 +30,6 @@ type row struct {
 	prefix netip.Prefix
 	name   string // Name (or the address space registry's Designation)
 	source string // RFC (or Reference)
-	global string // Globally Reachable, "" where the file has no such column or the cell is blank
 	guard  string // a Category, or guardEmbedded
 	file   string
 }
@@ -128,7 +127,7 @@ func parseRegistryFile(name string, data []byte) ([]row, error) {
 			if p != p.Masked() {
 				return nil, fmt.Errorf("%s record %d: %s has host bits set", name, i+1, p)
 			}
-			rows = append(rows, row{prefix: p, name: rec[nameCol], source: rec[rfcCol], global: global, guard: guard, file: name})
+			rows = append(rows, row{prefix: p, name: rec[nameCol], source: rec[rfcCol], guard: guard, file: name})
 		}
 	}
 	return rows, nil
@@ -153,7 +152,7 @@ type addressTables struct {
 	starts6 []uint128
 	kinds6  []kind
 	forms6  []form
-	// cluster-free category of every IPv4 range (for the images of embedded forms).
+	// registry is what Registry returns.
 	registry []Range
 }
 
