@@ -59,9 +59,37 @@ const (
 	CustomerInputCIDRs CustomerInput = "CIDRs"
 )
 
+// CustomerCIDRPolicy is what an allowlist may supply as networks for one endpoint group.
+type CustomerCIDRPolicy struct {
+	// allowRanges are ranges besides public ones the networks may cover, as the
+	// manager's --tenant-allow-ranges names them.
+	// +optional
+	// +listType=set
+	// +kubebuilder:validation:MaxItems=6
+	AllowRanges []AddressRange `json:"allowRanges,omitempty"`
+
+	// minPrefixLengthIPv4: an IPv4 network may be as broad as this prefix length.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=32
+	MinPrefixLengthIPv4 *int32 `json:"minPrefixLengthIPv4,omitempty"`
+
+	// minPrefixLengthIPv6: an IPv6 network may be as broad as this prefix length.
+	// +optional
+	// +kubebuilder:validation:Minimum=1
+	// +kubebuilder:validation:Maximum=128
+	MinPrefixLengthIPv6 *int32 `json:"minPrefixLengthIPv6,omitempty"`
+}
+
+// AddressRange is a kind of address that is not globally reachable, as the guard
+// classifies it from the IANA special-purpose registries.
+// +kubebuilder:validation:Enum=private;loopback;link-local;multicast;cluster;reserved
+type AddressRange string
+
 // EndpointGroup is a set of vendor addresses with one direction and purpose.
 // +kubebuilder:validation:XValidation:rule="self.direction != 'Egress' || (has(self.ports) && size(self.ports) > 0)",message="an Egress endpoint group must list the ports the pods connect to, for example ports: [{port: 443}]"
 // +kubebuilder:validation:XValidation:rule="self.direction != 'Ingress' || !has(self.ports) || size(self.ports) == 0",message="an Ingress endpoint group takes no ports, because each allowlist names the pod ports that receive the vendor's traffic: remove ports"
+// +kubebuilder:validation:XValidation:rule="!has(self.customerCIDRs) || (has(self.customerInput) && self.customerInput == 'CIDRs')",message="customerCIDRs applies only to a group with customerInput: CIDRs; remove it or set customerInput: CIDRs"
 // +kubebuilder:validation:XValidation:rule="(has(self.customerInput) && self.customerInput != 'None') || (has(self.addresses) && size(self.addresses) > 0) || (has(self.hostnames) && size(self.hostnames) > 0)",message="an endpoint group needs addresses (for example addresses: [{cidr: 52.1.37.96/32}]), hostnames (for example hostnames: [{name: api.example.com}]), or customerInput: Hostnames or CIDRs when each customer supplies their own"
 type EndpointGroup struct {
 	// name of the group, for example opa-gateways.
@@ -102,6 +130,13 @@ type EndpointGroup struct {
 	// +optional
 	// +kubebuilder:default=None
 	CustomerInput CustomerInput `json:"customerInput,omitempty"`
+
+	// customerCIDRs widens, for this group only, what an allowlist may supply in its
+	// cidrs beyond the manager's tenant limits: for example the private /16 of an
+	// OutSystems VPN. A Vendor is the admin's, so this is how an admin opens a
+	// special range on purpose, for the one group that needs it.
+	// +optional
+	CustomerCIDRs *CustomerCIDRPolicy `json:"customerCIDRs,omitempty"`
 
 	// notes carries the vendor's caveats.
 	// +optional

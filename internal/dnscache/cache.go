@@ -469,6 +469,7 @@ func (c *Cache) refresh(ctx context.Context, name string) {
 			return nil, nil // shutting down: an aborted lookup says nothing about DNS
 		}
 		users := c.record(ctx, name, answer, err)
+		c.poke() // the loop may be asleep on a wait computed before this entry had a next refresh
 		for _, u := range users {
 			c.notify(ctx, u)
 		}

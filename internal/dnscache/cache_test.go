@@ -66,7 +66,17 @@ var (
 	owner = addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: "al"}}
 )
 
+// documentationRanges hold the tests' DNS answers; the guard refuses them unless an
+// admin allows them, as the tests do.
+var documentationRanges = []netip.Prefix{
+	netip.MustParsePrefix("192.0.2.0/24"), netip.MustParsePrefix("198.51.100.0/23"),
+	netip.MustParsePrefix("203.0.113.0/24"), netip.MustParsePrefix("2001:db8::/32"),
+}
+
 func newTestCache(opts Options) (*Cache, *fakeResolver, *clocktesting.FakeClock) {
+	if opts.Guard.Allow == nil {
+		opts.Guard.Allow = documentationRanges
+	}
 	clk := clocktesting.NewFakeClock(t0)
 	r := &fakeResolver{answers: map[string][]string{}, ttl: time.Minute}
 	opts.Jitter = 0
@@ -245,7 +255,7 @@ func TestCapDropsLongestUnseen(t *testing.T) {
 }
 
 func TestGuardBlocksInternalAddresses(t *testing.T) {
-	c, r, _ := newTestCache(Options{Guard: guard.Guard{Cluster: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}}})
+	c, r, _ := newTestCache(Options{Guard: guard.Guard{Cluster: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}, Allow: documentationRanges}})
 	r.set("rebind.example.com", "127.0.0.1", "10.0.0.5", "169.254.169.254", "fd00::1", "10.244.1.2", "192.0.2.7")
 	got := lookup(c, "rebind.example.com", false)
 	if !slices.Equal(strs(got.Addresses), []string{"192.0.2.7"}) || got.Blocked != 5 {
@@ -498,7 +508,7 @@ func (b *blockingResolver) Lookup(ctx context.Context, host string) (resolver.An
 func TestSilentHostnamesDoNotHoldOtherNamespaces(t *testing.T) {
 	clk := clocktesting.NewFakeClock(t0)
 	res := &blockingResolver{answer: map[string]string{"ok.example.com": "198.51.100.9"}}
-	c := New(res, clk, Options{ReconcileWait: 2 * time.Second, LookupsPerNamespace: 4, LookupTimeout: time.Hour}, nil)
+	c := New(res, clk, Options{ReconcileWait: 2 * time.Second, LookupsPerNamespace: 4, LookupTimeout: time.Hour, Guard: guard.Guard{Allow: documentationRanges}}, nil)
 	defer c.stop()
 
 	hostile := addresses.Owner{Key: types.NamespacedName{Namespace: "hostile", Name: "al"}}
@@ -541,7 +551,7 @@ func TestSilentHostnamesDoNotHoldOtherNamespaces(t *testing.T) {
 func TestOwnerThatStoppedWaitingIsToldOfFirstAnswer(t *testing.T) {
 	clk := clocktesting.NewFakeClock(t0)
 	r := &fakeResolver{answers: map[string][]string{"slow.example.com": {"198.51.100.1"}}, ttl: time.Minute, gate: make(chan struct{})}
-	c := New(r, clk, Options{ReconcileWait: time.Second}, nil)
+	c := New(r, clk, Options{ReconcileWait: time.Second, Guard: guard.Guard{Allow: documentationRanges}}, nil)
 	done := make(chan addresses.Host)
 	go func() { done <- lookup(c, "slow.example.com", false) }()
 	for !clk.HasWaiters() {
@@ -577,5 +587,30 @@ func TestCapReportsDroppedAddresses(t *testing.T) {
 	got := lookup(c, "big.example.com", false)
 	if len(got.Addresses) != 256 || got.Dropped != 44 {
 		t.Fatalf("kept %d, dropped %d; want 256 kept and 44 dropped", len(got.Addresses), got.Dropped)
+	}
+}
+
+// The refresh loop must come back for a hostname that Lookup resolved first, at its
+// TTL, not at MaxRefresh: the loop computed its wait before that entry had a time.
+func TestLoopRefreshesWhatLookupResolvedFirst(t *testing.T) {
+	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: time.Hour})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	loopDone := make(chan struct{})
+	go func() { defer close(loopDone); _ = c.Start(ctx) }()
+	defer func() { cancel(); <-loopDone }()
+
+	r.set("gw.example.com", "192.0.2.1")
+	lookup(c, "gw.example.com", false)
+	deadline := time.Now().Add(10 * time.Second)
+	for r.calls.Load() < 2 && time.Now().Before(deadline) {
+		// Step only as far as the TTL plus jitter-free slack, never to MaxRefresh.
+		if clk.Since(t0) < 2*time.Minute {
+			clk.Step(time.Second)
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if n := r.calls.Load(); n < 2 {
+		t.Fatalf("%d queries after %v of fake time: the loop never refreshed at the 1m TTL", n, clk.Since(t0))
 	}
 }

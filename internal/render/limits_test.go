@@ -123,11 +123,15 @@ spec:
     privateAddresses: Allow
     ports: [{port: 443}]
 `)
+	// The catalog opens private networks as broad as a /16 for OutSystems' VPN group
+	// (and for it alone); broader, or loopback, stays refused.
+	a.Spec.Vendors[0].CIDRs = append(a.Spec.Vendors[0].CIDRs, "172.16.0.0/12", "127.0.0.0/16")
 	plan, refused := limited(t, a)
 	want := []string{
 		"spec.clusterDNS: Forbidden: clusterDNS: the cluster DNS is where the admin says (pods k8s-app=kube-dns in namespace kube-system)",
 		"spec.custom[0].privateAddresses: Forbidden: Allow: private addresses are not among the ranges",
-		"spec.vendors[0].cidrs[0]: Forbidden: 10.20.0.0/16: a /16 is broader than the /24",
+		"spec.vendors[0].cidrs[1]: Forbidden: 172.16.0.0/12: a /12 is broader than the /16",
+		"spec.vendors[0].cidrs[2]: Forbidden: 127.0.0.0/16: covers loopback addresses",
 	}
 	slices.Sort(refused)
 	if len(refused) != len(want) {
@@ -139,8 +143,8 @@ spec:
 		}
 	}
 	resolved := render.Resolved{"api.partner.example": {netip.MustParseAddr("10.1.2.3"), netip.MustParseAddr("52.1.37.96")}}
-	if got := allCIDRs(plan, resolved); !slices.Equal(got, []string{"52.1.37.96/32"}) {
-		t.Errorf("rendered %v: the private answer must stay blocked, the VPN range left out", got)
+	if got := allCIDRs(plan, resolved); !slices.Equal(got, []string{"10.20.0.0/16", "52.1.37.96/32"}) {
+		t.Errorf("rendered %v: want the VPN's /16 and the public answer; the private answer must stay blocked", got)
 	}
 	egress := plan.Render(resolved)[1]
 	if ns := egress.Spec.Egress[0].To[0].NamespaceSelector.MatchLabels["kubernetes.io/metadata.name"]; ns != "kube-system" {
@@ -148,6 +152,7 @@ spec:
 	}
 
 	// The admin widens: private ranges and the allowlist's own cluster DNS.
+	a.Spec.Vendors[0].CIDRs = a.Spec.Vendors[0].CIDRs[:1]
 	plan, refused = limited(t, a, func(l *tenancy.Limits) {
 		l.AllowRanges = []guard.Category{guard.CategoryPrivate}
 		l.MinPrefixLengthIPv4, l.MaxSpacePrefixLengthIPv4 = 16, 16

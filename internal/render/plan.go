@@ -124,17 +124,24 @@ type compiler struct {
 // limit and the fix; empty when none.
 func (p *Plan) Refused() field.ErrorList { return p.refused }
 
-// refuse leaves an entry out, and says why.
+// refuse leaves an entry out, and says why (once, however many groups it was for).
 func (c *compiler) refuse(path *field.Path, value any, why string) {
-	c.refused = append(c.refused, field.Forbidden(path, fmt.Sprintf("%v: %s", value, why)))
+	e := field.Forbidden(path, fmt.Sprintf("%v: %s", value, why))
+	for _, seen := range c.refused {
+		if seen.Error() == e.Error() {
+			return
+		}
+	}
+	c.refused = append(c.refused, e)
 }
 
-// own parses the networks an allowlist wrote, leaving out those beyond the limits.
-func (c *compiler) own(path *field.Path, cidrs []v1alpha1.CIDR) []netip.Prefix {
+// own parses the networks an allowlist wrote, leaving out those beyond the limits,
+// as a catalog group may widen them for its own customer networks.
+func (c *compiler) own(path *field.Path, cidrs []v1alpha1.CIDR, widen *v1alpha1.CustomerCIDRPolicy) []netip.Prefix {
 	var out []netip.Prefix
 	for i, p := range c.prefixes(path, cidrs...) {
 		if c.opts.Limits != nil {
-			if why := c.opts.Limits.CheckCIDR(c.opts.Guard, p); why != "" {
+			if why := c.opts.Limits.Widened(widen).CheckCIDR(c.opts.Guard, p); why != "" {
 				c.refuse(path.Index(i), cidrs[i], why)
 				continue
 			}
@@ -261,7 +268,6 @@ func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
 	allowPrivate := c.allowPrivate(path.Child("privateAddresses"), sel.PrivateAddresses)
 	ingress := false
 	var usedHostnames, usedCIDRs bool
-	var customerCIDRs []netip.Prefix
 	for _, g := range groups {
 		r := rule{direction: g.Direction, origin: name + "/" + string(g.Name)}
 		for _, a := range g.Addresses {
@@ -284,11 +290,13 @@ func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
 				r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate, own: true})
 			}
 		case v1alpha1.CustomerInputCIDRs:
-			if !usedCIDRs {
-				customerCIDRs = c.own(path.Child("cidrs"), sel.CIDRs)
-			}
 			usedCIDRs = true
-			r.own = append(r.own, customerCIDRs...)
+			cidrs := c.own(path.Child("cidrs"), sel.CIDRs, g.CustomerCIDRs)
+			if g.CustomerCIDRs != nil {
+				r.prefixes = append(r.prefixes, cidrs...) // within what the catalog opened for the group
+			} else {
+				r.own = append(r.own, cidrs...)
+			}
 		}
 		if g.Direction == v1alpha1.DirectionIngress {
 			ingress = true
@@ -448,7 +456,7 @@ func (c *compiler) custom(path *field.Path, e *v1alpha1.CustomEntry) {
 	r := rule{
 		direction: e.Direction,
 		origin:    "custom/" + string(e.Name),
-		own:       c.own(path.Child("cidrs"), e.CIDRs),
+		own:       c.own(path.Child("cidrs"), e.CIDRs, nil),
 		ports:     e.Ports,
 		allPorts:  e.AllPorts,
 	}

@@ -20,6 +20,7 @@ import (
 
 	"go4.org/netipx"
 
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 )
 
@@ -84,6 +85,28 @@ func joinCategories(cs []guard.Category) string {
 		s[i] = string(c)
 	}
 	return strings.Join(s, ", ")
+}
+
+// Widened is l with what a catalog group opens for its own customer networks: its
+// ranges, and broader prefixes. nil widens nothing.
+func (l Limits) Widened(p *v1alpha1.CustomerCIDRPolicy) Limits {
+	if p == nil {
+		return l
+	}
+	w := l
+	w.AllowRanges = slices.Clone(l.AllowRanges)
+	for _, r := range p.AllowRanges {
+		if c := guard.Category(r); !slices.Contains(w.AllowRanges, c) {
+			w.AllowRanges = append(w.AllowRanges, c)
+		}
+	}
+	if p.MinPrefixLengthIPv4 != nil {
+		w.MinPrefixLengthIPv4 = min(w.MinPrefixLengthIPv4, int(*p.MinPrefixLengthIPv4))
+	}
+	if p.MinPrefixLengthIPv6 != nil {
+		w.MinPrefixLengthIPv6 = min(w.MinPrefixLengthIPv6, int(*p.MinPrefixLengthIPv6))
+	}
+	return w
 }
 
 // Allows reports whether the limits let an allowlist name addresses of category c.

@@ -47,6 +47,7 @@ const (
 	MsgEgressGroupNoPorts  = "an Egress endpoint group must list the ports the pods connect to, for example ports: [{port: 443}]"
 	MsgIngressGroupPorts   = "an Ingress endpoint group takes no ports, because each allowlist names the pod ports that receive the vendor's traffic: remove ports"
 	MsgGroupNoAddresses    = "an endpoint group needs addresses (for example addresses: [{cidr: 52.1.37.96/32}]), hostnames (for example hostnames: [{name: api.example.com}]), or customerInput: Hostnames or CIDRs when each customer supplies their own"
+	MsgCustomerCIDRsInput  = "customerCIDRs applies only to a group with customerInput: CIDRs; remove it or set customerInput: CIDRs"
 	MsgRefreshOrder        = "minInterval must not be longer than maxInterval, for example minInterval: 30s, maxInterval: 1h"
 	MsgMinIntervalRange    = "minInterval must be between 1s and 24h, for example 30s"
 	MsgMaxIntervalRange    = "maxInterval must be between 1s and 24h, for example 1h"
@@ -62,6 +63,6 @@ var ruleMessages = []string{
 	MsgObjectName, MsgRegion, MsgNamespace, MsgDate,
 	MsgPortRange, MsgEndPortRange, MsgEndPortOrder,
 	MsgAllowlistName, MsgAllowlistEmpty, MsgPortsAndAllPorts, MsgCustomNoAddresses, MsgCustomNoPorts,
-	MsgVendorName, MsgVendorNoEndpoints, MsgVendorDocument, MsgEgressGroupNoPorts, MsgIngressGroupPorts, MsgGroupNoAddresses,
+	MsgVendorName, MsgVendorNoEndpoints, MsgVendorDocument, MsgEgressGroupNoPorts, MsgIngressGroupPorts, MsgGroupNoAddresses, MsgCustomerCIDRsInput,
 	MsgRefreshOrder, MsgMinIntervalRange, MsgMaxIntervalRange,
 }

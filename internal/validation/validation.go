@@ -597,4 +597,7 @@ func (c *checker) endpointGroup(path *field.Path, g *v1alpha1.EndpointGroup) {
 	if !customerInput && len(g.Addresses) == 0 && len(g.Hostnames) == 0 {
 		c.rule(path, omit, MsgGroupNoAddresses)
 	}
+	if g.CustomerCIDRs != nil && g.CustomerInput != v1alpha1.CustomerInputCIDRs {
+		c.rule(path, omit, MsgCustomerCIDRsInput)
+	}
 }

@@ -15,6 +15,8 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
 )
 
@@ -405,7 +407,10 @@ func TestInternalAddressesAreNeverRendered(t *testing.T) {
 	all := append(append(append([]string{}, forbidden...), private...), public...)
 	srv := testdns.Start(t, testdns.WithLocalTTL(time.Second), testdns.WithHost(host, all...))
 	ns := newNamespace(t, "rebind")
-	m := startManager(t, srv, managerOptions{Namespaces: []string{ns}, DNS: dnscache.Options{
+	// The admin lets allowlists open private ranges, so privateAddresses: Allow holds.
+	limits := tenancy.Defaults()
+	limits.AllowRanges = []guard.Category{guard.CategoryPrivate}
+	m := startManager(t, srv, managerOptions{Namespaces: []string{ns}, Limits: &limits, DNS: dnscache.Options{
 		MinRefresh: time.Second, MaxRefresh: 10 * time.Second, Retention: time.Hour, Jitter: 0.05,
 	}})
 	blockKey := create(t, customAllowlist(ns, "block", v1alpha1.DirectionEgress, "", host))

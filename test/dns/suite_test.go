@@ -23,7 +23,6 @@ import (
 	"net/netip"
 	"os"
 	"sort"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -49,6 +48,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
 )
 
 const (
@@ -120,16 +120,6 @@ func newNamespace(t *testing.T, prefix string) string {
 	return name
 }
 
-// runningManager is a manager built by manager.New and started in a goroutine.
-type runningManager struct {
-	Registry *prometheus.Registry
-	stop     func()
-}
-
-// Stop cancels the manager's context and waits for Start to return. It is also
-// registered with t.Cleanup; a second call does nothing.
-func (r *runningManager) Stop() { r.stop() }
-
 // managerOptions are what a test varies; everything else is as the binary sets it.
 type managerOptions struct {
 	Namespaces []string
@@ -143,16 +133,13 @@ type managerOptions struct {
 // server and watching only the test's namespaces, and starts it. It is stopped (and
 // waited for) when the test ends, before the DNS server, whose cleanup was registered
 // earlier.
-func startManager(t *testing.T, srv *testdns.Server, o managerOptions) *runningManager {
+func startManager(t *testing.T, srv *testdns.Server, o managerOptions) *testmanager.Running {
 	t.Helper()
-	reg := prometheus.NewRegistry()
 	workers := o.Workers
 	if workers == 0 {
 		workers = 2
 	}
-	mgr, err := manager.New(env.Config, manager.Options{
-		MetricsAddr:     "0",
-		ProbeAddr:       "0",
+	return testmanager.Start(t, env.Config, manager.Options{
 		WatchNamespaces: o.Namespaces,
 		DNSServers:      []string{srv.Addr()},
 		DNSTimeout:      500 * time.Millisecond,
@@ -161,32 +148,7 @@ func startManager(t *testing.T, srv *testdns.Server, o managerOptions) *runningM
 		GuardAllow:      testenv.DocumentationRanges,
 		Limits:          o.Limits,
 		Workers:         workers,
-		MetricsRegistry: reg,
-		// Each test builds its own manager; they never run at the same time.
-		SkipControllerNameValidation: true,
 	})
-	if err != nil {
-		t.Fatalf("manager.New: %v", err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- mgr.Start(ctx) }()
-	var once sync.Once
-	stop := func() {
-		once.Do(func() {
-			cancel()
-			select {
-			case err := <-done:
-				if err != nil {
-					t.Errorf("manager stopped with an error: %v", err)
-				}
-			case <-time.After(45 * time.Second):
-				t.Errorf("manager did not stop within 45s of its context ending")
-			}
-		})
-	}
-	t.Cleanup(stop)
-	return &runningManager{Registry: reg, stop: stop}
 }
 
 // customAllowlist opens the given direction to hostnames on port 443 for pods app=web.

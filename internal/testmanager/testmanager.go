@@ -1,0 +1,62 @@
+// Package testmanager runs the operator's manager inside a test, built by manager.New
+// exactly as the binary builds it, and stops it (waiting for it) when the test ends.
+package testmanager
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"k8s.io/client-go/rest"
+	_ "sigs.k8s.io/controller-runtime/pkg/controller" // holds usedControllerNames
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+)
+
+// Running is a manager started in a goroutine.
+type Running struct {
+	// Registry holds the manager's metrics.
+	Registry *prometheus.Registry
+	stop     func()
+}
+
+// Stop cancels the manager's context and waits for Start to return. It is also
+// registered with t.Cleanup; a second call does nothing.
+func (r *Running) Stop() { r.stop() }
+
+// Start builds the manager with manager.New and starts it. Metrics and probes are
+// off, metrics go to a registry of the manager's own, and controller names may repeat
+// (tests build one manager after another in one process). It is stopped when the
+// test ends, before whatever the test registered for cleanup earlier (its DNS server).
+func Start(t *testing.T, cfg *rest.Config, o manager.Options) *Running {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	o.MetricsAddr, o.ProbeAddr = "0", "0"
+	o.MetricsRegistry = reg
+	o.SkipControllerNameValidation = true
+	mgr, err := manager.New(cfg, o)
+	if err != nil {
+		t.Fatalf("manager.New: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			select {
+			case err := <-done:
+				if err != nil {
+					t.Errorf("manager stopped with an error: %v", err)
+				}
+			case <-time.After(45 * time.Second):
+				t.Errorf("manager did not stop within 45s of its context ending")
+			}
+		})
+	}
+	t.Cleanup(stop)
+	return &Running{Registry: reg, stop: stop}
+}
