@@ -4,7 +4,11 @@ import (
 	"net/netip"
 )
 
-// form is an IPv6 address format that carries an IPv4 address.
+// form is an IPv6 address format that carries an IPv4 address at a place its prefix
+// fixes. The local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) is not one: a translator
+// may use it or any longer prefix inside it, each with its own layout (RFC 6052), so
+// where the IPv4 lies, and so which IPv4 an address reaches, depends on the translator's
+// configuration, which the guard does not see; the registry makes it reserved instead.
 type form uint8
 
 const (
@@ -13,7 +17,6 @@ const (
 	formMapped          // ::ffff:0:0/96, IPv4-mapped (RFC 4291)
 	formTranslated      // ::ffff:0:0:0/96, IPv4-translated (RFC 2765)
 	formNAT64           // 64:ff9b::/96, well-known NAT64 prefix (RFC 6052)
-	formNAT64Local      // 64:ff9b:1::/48, local-use NAT64 prefix (RFC 8215), RFC 6052's /48 layout
 	form6to4            // 2002::/16 (RFC 3056)
 	formTeredo          // 2001::/32 (RFC 4380): server, then the client inverted
 )
@@ -23,7 +26,6 @@ var formPrefixes = map[netip.Prefix]form{
 	netip.MustParsePrefix("::ffff:0:0/96"):   formMapped,
 	netip.MustParsePrefix("::ffff:0:0:0/96"): formTranslated,
 	netip.MustParsePrefix("64:ff9b::/96"):    formNAT64,
-	netip.MustParsePrefix("64:ff9b:1::/48"):  formNAT64Local,
 	netip.MustParsePrefix("2002::/16"):       form6to4,
 	netip.MustParsePrefix("2001::/32"):       formTeredo,
 }
@@ -31,10 +33,10 @@ var formPrefixes = map[netip.Prefix]form{
 // formOf is the form a registry row's prefix names, or formNone.
 func formOf(p netip.Prefix) form { return formPrefixes[p] }
 
-// ipv4Field is where a form keeps one IPv4 address: its first 16 bits at bit offset hi,
-// its last 16 at lo (hi+16 when the field is contiguous), inverted or not.
+// ipv4Field is where a form keeps one IPv4 address: the 32 bits from bit offset at, all
+// in one half of the address, inverted or not.
 type ipv4Field struct {
-	hi, lo   int
+	at       int
 	inverted bool
 }
 
@@ -43,10 +45,6 @@ func (f form) fields() []ipv4Field {
 	switch f {
 	case formCompatible, formMapped, formTranslated, formNAT64:
 		return fieldsLast32
-	case formNAT64Local:
-		// RFC 6052, Section 2.2, /48 prefix: bits 48-63 hold the first 16 bits, bits
-		// 64-71 are the u-octet, bits 72-87 the last 16 bits, the rest the suffix.
-		return fieldsNAT64Local
 	case form6to4:
 		return fields6to4
 	case formTeredo:
@@ -56,10 +54,9 @@ func (f form) fields() []ipv4Field {
 }
 
 var (
-	fieldsLast32     = []ipv4Field{{hi: 96, lo: 112}}
-	fieldsNAT64Local = []ipv4Field{{hi: 48, lo: 72}}
-	fields6to4       = []ipv4Field{{hi: 16, lo: 32}}
-	fieldsTeredo     = []ipv4Field{{hi: 32, lo: 48}, {hi: 96, lo: 112, inverted: true}}
+	fieldsLast32 = []ipv4Field{{at: 96}}
+	fields6to4   = []ipv4Field{{at: 16}}
+	fieldsTeredo = []ipv4Field{{at: 32}, {at: 96, inverted: true}}
 )
 
 // uint128 is an IPv6 address as two big-endian halves.
@@ -86,22 +83,20 @@ func (u uint128) addr() netip.Addr {
 
 func (u uint128) less(v uint128) bool { return u.hi < v.hi || u.hi == v.hi && u.lo < v.lo }
 
-// get16 reads the 16 bits at bit offset off (a multiple of 16 or 8 not crossing a half).
-func (u uint128) get16(off int) uint16 {
+// get32 reads the 32 bits at bit offset off, which lie in one half.
+func (u uint128) get32(off int) uint32 {
 	if off < 64 {
-		return uint16(u.hi >> (48 - off))
+		return uint32(u.hi >> (32 - off))
 	}
-	return uint16(u.lo >> (112 - off))
+	return uint32(u.lo >> (96 - off))
 }
 
-func (u *uint128) set16(off int, v uint16) {
-	if off < 64 {
-		shift := 48 - off
-		u.hi = u.hi&^(0xffff<<shift) | uint64(v)<<shift
-		return
+func (u *uint128) set32(off int, v uint32) {
+	half, shift := &u.hi, 32-off
+	if off >= 64 {
+		half, shift = &u.lo, 96-off
 	}
-	shift := 112 - off
-	u.lo = u.lo&^(0xffff<<shift) | uint64(v)<<shift
+	*half = *half&^(0xffffffff<<shift) | uint64(v)<<shift
 }
 
 func u32(a netip.Addr) uint32 {
@@ -114,7 +109,7 @@ func addr4(v uint32) netip.Addr {
 }
 
 func (fd ipv4Field) get(u uint128) uint32 {
-	v := uint32(u.get16(fd.hi))<<16 | uint32(u.get16(fd.lo))
+	v := u.get32(fd.at)
 	if fd.inverted {
 		v = ^v
 	}
@@ -125,13 +120,12 @@ func (fd ipv4Field) set(u *uint128, v uint32) {
 	if fd.inverted {
 		v = ^v
 	}
-	u.set16(fd.hi, uint16(v>>16))
-	u.set16(fd.lo, uint16(v))
+	u.set32(fd.at, v)
 }
 
 // bitsIn is how many of the field's bits lie in the first n bits of an address.
 func (fd ipv4Field) bitsIn(n int) int {
-	return clamp(n-fd.hi, 0, 16) + clamp(n-fd.lo, 0, 16)
+	return clamp(n-fd.at, 0, 32)
 }
 
 func clamp(v, lo, hi int) int { return max(lo, min(v, hi)) }
@@ -166,12 +160,11 @@ type image struct {
 	exact  bool // every address of prefix carries such an IPv4 address; else prefix covers them
 }
 
-// images are prefixes covering the addresses of form f that carry an IPv4 address of p:
-// exact where the field is contiguous, else the smallest prefix that covers them
-// (Teredo's client comes after the server and the port, so its images cover the whole
-// form; the local-use NAT64 layout splits the address at the u-octet).
-func (f form) images(p netip.Prefix) []image {
-	var out []image
+// image is the prefix of addresses of form f that carry an IPv4 address of p: exact for
+// the forms of one field, which follows the prefix directly; for Teredo the whole form
+// covers them, since any address of it may carry a client of any category after the
+// server and the port.
+func (f form) image(p netip.Prefix) image {
 	var formPrefix netip.Prefix
 	for fp, ff := range formPrefixes {
 		if ff == f {
@@ -180,28 +173,18 @@ func (f form) images(p netip.Prefix) []image {
 	}
 	fields := f.fields()
 	if len(fields) > 1 {
-		// Teredo: any address of the form may carry a client of any category, so the
-		// form itself covers the server's images too.
-		return []image{{prefix: formPrefix}}
+		return image{prefix: formPrefix}
 	}
-	for _, fd := range fields {
-		u := u128(formPrefix.Addr())
-		fd.set(&u, u32(p.Addr()))
-		bits, exact := fd.hi+p.Bits(), true
-		if p.Bits() > 16 && fd.lo != fd.hi+16 {
-			bits, exact = fd.hi+16, false // the gap between the halves is free: cover it
-		} else if p.Bits() > 16 {
-			bits = fd.lo + p.Bits() - 16
-		}
-		out = append(out, image{prefix: netip.PrefixFrom(u.addr(), bits).Masked(), exact: exact})
-	}
-	return out
+	u := u128(formPrefix.Addr())
+	fields[0].set(&u, u32(p.Addr()))
+	return image{prefix: netip.PrefixFrom(u.addr(), fields[0].at+p.Bits()).Masked(), exact: true}
 }
 
-// EmbeddedIPv4 is the IPv4 address an IPv6 address carries: NAT64 64:ff9b::/96 and
-// 64:ff9b:1::/48 (RFC 6052), 6to4 2002::/16, Teredo 2001::/32 (the server, then the
-// client), IPv4-compatible ::/96 (but not :: and ::1), IPv4-mapped ::ffff:0:0/96 and
-// IPv4-translated ::ffff:0:0:0/96. Nil for any other address.
+// EmbeddedIPv4 is the IPv4 address an IPv6 address carries: NAT64 64:ff9b::/96
+// (RFC 6052), 6to4 2002::/16, Teredo 2001::/32 (the server, then the client),
+// IPv4-compatible ::/96 (but not :: and ::1), IPv4-mapped ::ffff:0:0/96 and
+// IPv4-translated ::ffff:0:0:0/96. Nil for any other address, the local-use NAT64 prefix
+// 64:ff9b:1::/48 included: which IPv4 its addresses reach depends on the translator.
 func EmbeddedIPv4(a netip.Addr) []netip.Addr {
 	if !a.Is6() {
 		return nil

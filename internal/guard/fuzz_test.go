@@ -14,7 +14,9 @@ import (
 
 // The reference below shares nothing with the implementation but the registry files:
 // it reads them itself, classifies by a linear scan for the longest matching row, and
-// decodes the embedded IPv4 byte by byte from the RFCs' layouts.
+// decodes the embedded IPv4 byte by byte from the RFCs' layouts. The local-use NAT64
+// prefix 64:ff9b:1::/48 is a reserved row like any other, not a form: no layout says
+// where its IPv4 lies, so the reference decodes nothing there.
 
 type refRow struct {
 	prefix netip.Prefix
@@ -118,8 +120,6 @@ func (r refGuard) refEmbedded(a netip.Addr) []netip.Addr {
 	switch row.prefix {
 	case pfx("::/96"), pfx("::ffff:0:0/96"), pfx("::ffff:0:0:0/96"), pfx("64:ff9b::/96"):
 		return []netip.Addr{v4(b[12], b[13], b[14], b[15])}
-	case pfx("64:ff9b:1::/48"): // RFC 6052 /48: octets 6-7, u-octet 8, octets 9-10
-		return []netip.Addr{v4(b[6], b[7], b[9], b[10])}
 	case pfx("2002::/16"):
 		return []netip.Addr{v4(b[2], b[3], b[4], b[5])}
 	case pfx("2001::/32"): // RFC 4380: server, then the client with every bit inverted
@@ -233,8 +233,6 @@ func (r refGuard) refWitnesses(p netip.Prefix, rng *rand.Rand) []netip.Addr {
 		var positions [][]int
 		invert := []bool{false, false}
 		switch row.prefix {
-		case pfx("64:ff9b:1::/48"):
-			positions = [][]int{{6, 7, 9, 10}}
 		case pfx("2002::/16"):
 			positions = [][]int{{2, 3, 4, 5}}
 		case pfx("2001::/32"):
@@ -274,8 +272,9 @@ func (r refGuard) refWitnesses(p netip.Prefix, rng *rand.Rand) []netip.Addr {
 func FuzzGuard(f *testing.F) {
 	ref := refGuard{rows: refLoadRows(f)}
 	// Seeds: (address, prefix length, shape, cluster, cluster length, allow, allow length).
-	// Shape 0 uses the address as given (4 bytes: IPv4); shapes 1 to 7 write its first 4
-	// bytes as the IPv4 of an embedded form; shape 8 puts it inside a registry row.
+	// Shape 0 uses the address as given (4 bytes: IPv4); shapes 1 to 6 write its first 4
+	// bytes as the IPv4 of an embedded form; shape 7 puts it inside the local-use NAT64
+	// prefix; shape 8 inside a registry row.
 	seed := func(a string, bits, shape uint8, cluster string, clusterBits uint8, allow string, allowBits uint8) {
 		bs := func(s string) []byte {
 			if s == "" {
@@ -308,15 +307,18 @@ func FuzzGuard(f *testing.F) {
 	seed("::ffff:0:a00:1", 128, 0, "", 0, "", 0)
 	seed("::a00:1", 100, 0, "", 0, "", 0)
 	seed("fd10:96::a", 128, 0, "fd10:96::", 108, "", 0)
+	seed("64:ff9b:1:808::a00:1", 128, 0, "", 0, "", 0) // 8.8.0.0 in the /48 layout, 10.0.0.1 in a /96
+	seed("64:ff9b:1:808::a60:1", 100, 0, "64:ff9b:1:808::a60:0", 108, "64:ff9b:1:808::", 96)
 	seed("10.96.0.1", 120, 1, "10.96.0.0", 12, "", 0) // NAT64 of the cluster
-	seed("127.0.0.1", 128, 7, "", 0, "", 0)           // Teredo client
-	seed("10.0.0.1", 64, 5, "", 0, "64:ff9b::", 96)
+	seed("127.0.0.1", 128, 6, "", 0, "", 0)           // Teredo client
+	seed("10.0.0.1", 64, 4, "", 0, "64:ff9b::", 96)
 	seed("10.96.0.1", 128, 1, "10.96.0.0", 12, "64:ff9b::", 96) // allowed NAT64, cluster inside
-	seed("192.0.2.2", 88, 2, "", 0, "", 0)
+	seed("192.0.2.2", 88, 7, "", 0, "", 0)
 	seed("8.8.8.8", 20, 8, "", 0, "", 0)
-	seed("1.2.3.4", 40, 6, "1.2.0.0", 16, "1.2.3.0", 24)
+	seed("1.2.3.4", 40, 5, "1.2.0.0", 16, "1.2.3.0", 24)
 
 	registry := Registry()
+	localUse := pfx("64:ff9b:1::/48")
 	f.Fuzz(func(t *testing.T, raw []byte, bits, shape uint8, clusterRaw []byte, clusterBits uint8, allowRaw []byte, allowBits uint8) {
 		a, ok := shapeAddr(ref.rows, raw, shape)
 		if !ok {
@@ -336,6 +338,19 @@ func FuzzGuard(f *testing.F) {
 		}
 		if got, want := EmbeddedIPv4(a), r.refEmbedded(a); !slices.Equal(got, want) {
 			t.Fatalf("EmbeddedIPv4(%s) = %v, reference says %v", a, got, want)
+		}
+		// The local-use NAT64 prefix is reserved outright, whatever the files say.
+		if localUse.Contains(a) {
+			want := CategoryReserved
+			switch {
+			case refIn(g.Cluster, a):
+				want = CategoryCluster
+			case refIn(g.Allow, a):
+				want = CategoryPublic
+			}
+			if got := g.Category(a); got != want || EmbeddedIPv4(a) != nil {
+				t.Fatalf("%+v.Category(%s) = %s, EmbeddedIPv4 = %v; want %s and none", g, a, got, EmbeddedIPv4(a), want)
+			}
 		}
 		// An address the registry does not call public lies in a Range of its category.
 		if c := (refGuard{rows: ref.rows}).category(a); c != CategoryPublic {
@@ -402,7 +417,6 @@ func shapeAddr(rows []refRow, raw []byte, shape uint8) (netip.Addr, bool) {
 		pos  []int
 	}{
 		{"64:ff9b::", []int{12, 13, 14, 15}},
-		{"64:ff9b:1::", []int{6, 7, 9, 10}},
 		{"2002::", []int{2, 3, 4, 5}},
 		{"::ffff:0:0", []int{12, 13, 14, 15}},
 		{"::ffff:0:0:0", []int{12, 13, 14, 15}},
@@ -412,6 +426,13 @@ func shapeAddr(rows []refRow, raw []byte, shape uint8) (netip.Addr, bool) {
 	switch s := int(shape % 9); {
 	case s == 0:
 		return netip.AddrFromSlice(raw)
+	case s == 7:
+		// Inside the local-use NAT64 prefix, the IPv4 where a /96 translator reads it
+		// and the rest from raw.
+		out := netip.MustParseAddr("64:ff9b:1::").As16()
+		copy(out[6:12], b[6:12])
+		copy(out[12:], v4[:])
+		return netip.AddrFrom16(out), true
 	case s <= len(forms):
 		fm := forms[s-1]
 		out := netip.MustParseAddr(fm.base).As16()
@@ -424,9 +445,6 @@ func shapeAddr(rows []refRow, raw []byte, shape uint8) (netip.Addr, bool) {
 			}
 			copy(out[4:8], b[4:8])
 			copy(out[8:12], b[8:12])
-		} else if fm.base == "64:ff9b:1::" {
-			out[8] = b[4] // the u-octet
-			copy(out[11:], b[11:])
 		}
 		return netip.AddrFrom16(out), true
 	default:

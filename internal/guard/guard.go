@@ -6,6 +6,12 @@
 //
 // What is not globally reachable comes from the IANA special-purpose address registries,
 // kept as data in registry/*.csv with their source and version.
+//
+// The local-use NAT64 prefix 64:ff9b:1::/48 (RFC 8215) is reserved as a whole and not
+// decoded: a cluster's translator may use any longer prefix inside it, with that length's
+// layout, so 64:ff9b:1:808::a00:1 may reach 8.8.0.0 or 10.0.0.1 depending on a
+// configuration the guard does not see. An admin whose local-use NAT64 reaches public
+// addresses lists those ranges in Guard.Allow.
 package guard
 
 import (
@@ -78,7 +84,11 @@ type Guard struct {
 	// Cluster lists the cluster's pod and service ranges: CategoryCluster.
 	Cluster []netip.Prefix
 	// Allow lists the admin's deliberate exceptions (--guard-allow-cidr): treated as
-	// public, except the cluster's ranges, which stay cluster.
+	// public, except the cluster's ranges, which stay cluster, and, for the forms
+	// EmbeddedIPv4 decodes, addresses carrying an IPv4 address of the cluster's ranges.
+	// Addresses of 64:ff9b:1::/48 are not decoded: the guard cannot tell which IPv4 an
+	// allowed one reaches, so the admin lists only ranges the translator sends to
+	// public addresses.
 	Allow []netip.Prefix
 }
 

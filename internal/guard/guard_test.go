@@ -53,7 +53,7 @@ var registryCases = []struct {
 	{"::", CategoryReserved},
 	{"::ffff:8.8.8.8", CategoryPublic},            // IPv4-mapped: as 8.8.8.8
 	{"64:ff9b::808:808", CategoryPublic},          // NAT64: as 8.8.8.8
-	{"64:ff9b:1:808:8:800::", CategoryPublic},     // local-use NAT64, /48 layout: as 8.8.8.8
+	{"64:ff9b:1:808:8:800::", CategoryReserved},   // local-use NAT64: not decoded (8.8.8.8 in the /48 layout)
 	{"100::1", CategoryReserved},                  // Discard-Only
 	{"100:0:0:1::1", CategoryReserved},            // Dummy IPv6 Prefix
 	{"2001:100::1", CategoryReserved},             // 2001::/23 IETF Protocol Assignments
@@ -145,21 +145,26 @@ func TestCategoryOfEmbeddedIPv4(t *testing.T) {
 		addr netip.Addr
 		want Category
 	}{
-		{addr("64:ff9b::a00:1"), CategoryPrivate},                   // NAT64 of 10.0.0.1
-		{addr("64:ff9b::7f00:1"), CategoryLoopback},                 // NAT64 of 127.0.0.1
-		{addr("64:ff9b::a9fe:a9fe"), CategoryLinkLocal},             // NAT64 of 169.254.169.254
-		{addr("64:ff9b::a60:1"), CategoryCluster},                   // NAT64 of 10.96.0.1, a service address
-		{addr("64:ff9b::c612:1"), CategoryReserved},                 // NAT64 of 198.18.0.1
-		{addr("64:ff9b:1:a00:0:100::"), CategoryPrivate},            // local-use NAT64 of 10.0.0.1
-		{addr("64:ff9b:1:a00:ff00:1ff:ffff:ffff"), CategoryPrivate}, // u-octet and suffix ignored
-		{addr("64:ff9b:1:a60:0:100::"), CategoryCluster},            // local-use NAT64 of 10.96.0.1
-		{addr("2002:a00:1::"), CategoryPrivate},                     // 6to4 of 10.0.0.1
-		{addr("2002:a60:1::1"), CategoryCluster},                    // 6to4 of 10.96.0.1
-		{addr("2002:7f00:1::"), CategoryLoopback},                   // 6to4 of 127.0.0.1
-		{teredo("8.8.8.8", "127.0.0.1"), CategoryLoopback},          // obfuscated client
-		{teredo("8.8.8.8", "10.0.0.1"), CategoryPrivate},            // obfuscated client
-		{teredo("10.0.0.1", "8.8.8.8"), CategoryPrivate},            // server
-		{teredo("10.0.0.1", "127.0.0.1"), CategoryLoopback},         // the more restrictive of two
+		{addr("64:ff9b::a00:1"), CategoryPrivate},       // NAT64 of 10.0.0.1
+		{addr("64:ff9b::7f00:1"), CategoryLoopback},     // NAT64 of 127.0.0.1
+		{addr("64:ff9b::a9fe:a9fe"), CategoryLinkLocal}, // NAT64 of 169.254.169.254
+		{addr("64:ff9b::a60:1"), CategoryCluster},       // NAT64 of 10.96.0.1, a service address
+		{addr("64:ff9b::c612:1"), CategoryReserved},     // NAT64 of 198.18.0.1
+		// Local-use NAT64 is reserved whatever IPv4 any layout reads in it.
+		{addr("64:ff9b:1:808::a00:1"), CategoryReserved},  // 8.8.0.0 in the /48 layout, 10.0.0.1 in a /96
+		{addr("64:ff9b:1:808:8:800::"), CategoryReserved}, // 8.8.8.8 in the /48 layout
+		{addr("64:ff9b:1:a00:0:100::"), CategoryReserved}, // 10.0.0.1 in the /48 layout
+		{addr("64:ff9b:1:a60:0:100::"), CategoryReserved}, // 10.96.0.1 in the /48 layout: not looked for
+		{addr("64:ff9b:1::808:808"), CategoryReserved},    // 8.8.8.8 in a /96
+		{addr("64:ff9b:1:ffff:ffff:ffff:ffff:ffff"), CategoryReserved},
+		{addr("64:ff9b:2::808:808"), CategoryReserved},      // past the /48: IETF-reserved ::/8
+		{addr("2002:a00:1::"), CategoryPrivate},             // 6to4 of 10.0.0.1
+		{addr("2002:a60:1::1"), CategoryCluster},            // 6to4 of 10.96.0.1
+		{addr("2002:7f00:1::"), CategoryLoopback},           // 6to4 of 127.0.0.1
+		{teredo("8.8.8.8", "127.0.0.1"), CategoryLoopback},  // obfuscated client
+		{teredo("8.8.8.8", "10.0.0.1"), CategoryPrivate},    // obfuscated client
+		{teredo("10.0.0.1", "8.8.8.8"), CategoryPrivate},    // server
+		{teredo("10.0.0.1", "127.0.0.1"), CategoryLoopback}, // the more restrictive of two
 		{teredo("169.254.0.1", "10.0.0.1"), CategoryLinkLocal},
 		{teredo("8.8.8.8", "10.96.0.10"), CategoryCluster},
 		{teredo("8.8.8.8", "1.1.1.1"), CategoryPublic},
@@ -230,14 +235,58 @@ func TestAllowNeverOpensTheCluster(t *testing.T) {
 	}
 }
 
+// TestAllowLocalUseNAT64: an admin opens the part of 64:ff9b:1::/48 a translator sends
+// to public addresses; what the admin lists as the cluster's stays cluster.
+func TestAllowLocalUseNAT64(t *testing.T) {
+	g := Guard{
+		// 64:ff9b:1:808::a60:0/108 is where this translator puts the service range.
+		Cluster: []netip.Prefix{pfx("10.96.0.0/12"), pfx("64:ff9b:1:808::a60:0/108")},
+		Allow:   []netip.Prefix{pfx("64:ff9b:1:808::/96")},
+	}
+	cases := []struct {
+		addr netip.Addr
+		want Category
+	}{
+		{addr("64:ff9b:1:808::808:808"), CategoryPublic},   // allowed
+		{addr("64:ff9b:1:808::a60:1"), CategoryCluster},    // allowed, but the cluster's
+		{addr("64:ff9b:1:808::a00:1"), CategoryPublic},     // allowed and not decoded: the admin's call
+		{addr("64:ff9b:1:809::808:808"), CategoryReserved}, // not allowed
+		{addr("64:ff9b:1::808:808"), CategoryReserved},     // not allowed
+	}
+	for _, c := range cases {
+		if got := g.Category(c.addr); got != c.want {
+			t.Errorf("Category(%s) = %s, want %s", c.addr, got, c.want)
+		}
+	}
+	prefixes := []struct {
+		p    string
+		want []Category
+	}{
+		{"64:ff9b:1::/48", []Category{CategoryCluster, CategoryPublic, CategoryReserved}},
+		{"64:ff9b:1:808::/96", []Category{CategoryCluster, CategoryPublic}},
+		{"64:ff9b:1:808::a60:0/108", []Category{CategoryCluster}},
+		{"64:ff9b:1:808::808:800/120", []Category{CategoryPublic}},
+	}
+	for _, c := range prefixes {
+		if got := g.PrefixCategories(pfx(c.p)); !slices.Equal(got, c.want) {
+			t.Errorf("PrefixCategories(%s) = %v, want %v", c.p, got, c.want)
+		}
+	}
+	everything := Guard{Cluster: g.Cluster, Allow: []netip.Prefix{pfx("::/0")}}
+	if got := everything.Category(addr("64:ff9b:1:808::a60:1")); got != CategoryCluster {
+		t.Errorf("with everything allowed, Category(64:ff9b:1:808::a60:1) = %s, want cluster", got)
+	}
+	if got := everything.Classify(addr("64:ff9b:1:808::a60:1")); got != Forbidden {
+		t.Errorf("with everything allowed, Classify(64:ff9b:1:808::a60:1) = %s, want forbidden", got)
+	}
+}
+
 func TestEmbeddedIPv4(t *testing.T) {
 	cases := []struct {
 		addr netip.Addr
 		want []string
 	}{
 		{addr("64:ff9b::a00:1"), []string{"10.0.0.1"}},
-		{addr("64:ff9b:1:a00:0:100::"), []string{"10.0.0.1"}},
-		{addr("64:ff9b:1:c0a8:ab01:2ff:ffff:ffff"), []string{"192.168.1.2"}},
 		{addr("2002:a00:1::"), []string{"10.0.0.1"}},
 		{teredo("8.8.8.8", "127.0.0.1"), []string{"8.8.8.8", "127.0.0.1"}},
 		{addr("2001:0:4136:e378:8000:63bf:3fff:fdd2"), []string{"65.54.227.120", "192.0.2.45"}}, // RFC 4380's example
@@ -249,7 +298,10 @@ func TestEmbeddedIPv4(t *testing.T) {
 		{addr("::1"), nil},
 		{addr("10.0.0.1"), nil},
 		{addr("2600::1"), nil},
-		{addr("64:ff9b::1:0:0"), nil}, // outside the /96
+		{addr("64:ff9b::1:0:0"), nil},        // outside the /96
+		{addr("64:ff9b:1:a00:0:100::"), nil}, // local-use NAT64: 10.0.0.1 in the /48 layout
+		{addr("64:ff9b:1:808::a00:1"), nil},  // 8.8.0.0 in the /48 layout, 10.0.0.1 in a /96
+		{addr("64:ff9b:1::808:808"), nil},    // 8.8.8.8 in a /96
 		{netip.Addr{}, nil},
 	}
 	for _, c := range cases {
@@ -286,10 +338,11 @@ func TestPrefixCategories(t *testing.T) {
 		{cluster, "64:ff9b::a00:0/104", []Category{CategoryCluster, CategoryPrivate}},
 		{cluster, "64:ff9b::a60:0/108", []Category{CategoryCluster}},
 		{Guard{}, "64:ff9b::808:800/120", []Category{CategoryPublic}},
-		{Guard{}, "64:ff9b:1::/48", all},
-		{Guard{}, "64:ff9b:1:a00::/56", []Category{CategoryPrivate}},
-		{Guard{}, "64:ff9b:1:c000::/64", []Category{CategoryPublic, CategoryReserved}}, // 192.0.0.0/16
-		{Guard{}, "64:ff9b:1:c000:2:200::/88", []Category{CategoryReserved}},           // 192.0.2.2 whatever the u-octet
+		{Guard{}, "64:ff9b:1::/48", []Category{CategoryReserved}},     // local-use NAT64: not decoded
+		{Guard{}, "64:ff9b:1:a00::/56", []Category{CategoryReserved}}, // 10.0.0.0/8 in the /48 layout
+		{Guard{}, "64:ff9b:1:808::/96", []Category{CategoryReserved}}, // a translator's /96
+		{cluster, "64:ff9b:1::/48", []Category{CategoryReserved}},     // the cluster's IPv4 is not looked for
+		{Guard{}, "64:ff9b::/47", all},                                // the well-known /96 still decoded
 		{Guard{}, "2002::/16", all},
 		{cluster, "2002:a60::/32", []Category{CategoryCluster}},
 		{Guard{}, "2001::/32", all},
@@ -376,6 +429,18 @@ func TestRegistry(t *testing.T) {
 	for p, w := range want {
 		t.Errorf("Registry() lacks %s %s", p, w.Category)
 	}
+	// The local-use NAT64 prefix is one reserved Range, not pieces per IPv4 range.
+	localUse := pfx("64:ff9b:1::/48")
+	var inLocalUse []Range
+	for _, r := range reg {
+		if r.Prefix.Overlaps(localUse) {
+			inLocalUse = append(inLocalUse, r)
+		}
+	}
+	wantLocalUse := []Range{{Prefix: localUse, Category: CategoryReserved, Name: "IPv4-IPv6 Translat.", Source: "[RFC8215]"}}
+	if !slices.Equal(inLocalUse, wantLocalUse) {
+		t.Errorf("Registry() ranges overlapping %s = %v, want %v", localUse, inLocalUse, wantLocalUse)
+	}
 	reg[0].Name = "changed"
 	if Registry()[0].Name == "changed" {
 		t.Error("Registry() shares its slice with callers")
@@ -383,12 +448,12 @@ func TestRegistry(t *testing.T) {
 }
 
 // TestRegistryRangesHoldTheirCategory: a Range's addresses all have its category, but for
-// the two covers Registry documents, which hold it among others.
+// the Teredo cover Registry documents, which holds it among others.
 func TestRegistryRangesHoldTheirCategory(t *testing.T) {
 	var g Guard
 	for _, r := range Registry() {
 		got := g.PrefixCategories(r.Prefix)
-		cover := pfx("2001::/32").Contains(r.Prefix.Addr()) || pfx("64:ff9b:1::/48").Contains(r.Prefix.Addr()) && r.Prefix.Bits() == 64
+		cover := pfx("2001::/32").Contains(r.Prefix.Addr())
 		switch {
 		case cover && !slices.Contains(got, r.Category):
 			t.Errorf("cover %s (%s): PrefixCategories = %v", r.Prefix, r.Category, got)

@@ -9,10 +9,10 @@ import (
 
 // PrefixCategories is the category of every address a prefix covers, sorted and
 // de-duplicated: for the CIDRs a tenant writes. It is exact: a category is listed if and
-// only if some address of the prefix has it (Category), the IPv4 carried by NAT64, 6to4,
-// Teredo and the other forms included; 0.0.0.0/1 gives loopback, private, public and
-// reserved, and 64:ff9b::/96 every category an IPv4 address can have. Nil for an
-// invalid prefix.
+// only if some address of the prefix has it (Category), the IPv4 carried by the forms
+// EmbeddedIPv4 decodes included; 0.0.0.0/1 gives loopback, private, public and reserved,
+// 64:ff9b::/96 every category an IPv4 address can have, and 64:ff9b:1::/48, which is not
+// decoded, reserved only. Nil for an invalid prefix.
 func (g Guard) PrefixCategories(p netip.Prefix) []Category {
 	w := g.prefixWitnesses(p)
 	var out []Category

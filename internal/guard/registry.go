@@ -48,13 +48,12 @@ type Range struct {
 // specific row overrides a less specific one, the less specific row's ranges leave it
 // out, so every address of a Range has the Range's category.
 //
-// Addresses carrying IPv4 (NAT64, 6to4, Teredo, IPv4-mapped, -compatible, -translated)
-// are listed as the images of the non-public IPv4 ranges. Two forms cannot be written
-// exactly as prefixes, and are listed by a covering prefix, under each category they may
-// hold: Teredo's client address (2001::/32, under every category), and IPv4 ranges longer
-// than /16 in 64:ff9b:1::/48 (the /64 of their first 16 bits, since the u-octet splits the
-// address). A prefix overlapping a Range of category C may therefore contain no address
-// of category C only in those two places; Guard.PrefixCategories is exact everywhere.
+// Addresses carrying IPv4 (NAT64 64:ff9b::/96, 6to4, Teredo, IPv4-mapped, -compatible,
+// -translated) are listed as the images of the non-public IPv4 ranges. Teredo's client
+// address cannot be written exactly as prefixes, so 2001::/32 is listed whole under every
+// category it may hold: a prefix overlapping a Range of category C may contain no address
+// of category C only there; Guard.PrefixCategories is exact everywhere. The local-use
+// NAT64 prefix 64:ff9b:1::/48 is not decoded and is one reserved Range.
 func Registry() []Range {
 	return slices.Clone(tables.registry)
 }
@@ -301,16 +300,21 @@ func fillGaps(spans []span, first, last netip.Addr) []span {
 
 // registryRanges lists the non-public ranges (see Registry).
 func registryRanges(rows []row, listed []*netipx.IPSet) ([]Range, error) {
-	var direct, out []Range
+	var direct []Range
+	// own marks the Ranges whose prefix is their row's own block: where a less specific
+	// row of the same category yields the same prefix (::/8 around 64:ff9b:1::/48), the
+	// row that names the block names the Range.
+	var out []listedRange
 	for i, rw := range rows {
 		if rw.guard == guardEmbedded || rw.guard == string(CategoryPublic) {
 			continue
 		}
 		for _, p := range listed[i].Prefixes() {
-			direct = append(direct, Range{Prefix: p, Category: Category(rw.guard), Name: rw.name, Source: rw.source})
+			r := Range{Prefix: p, Category: Category(rw.guard), Name: rw.name, Source: rw.source}
+			direct = append(direct, r)
+			out = append(out, listedRange{Range: r, own: p == rw.prefix})
 		}
 	}
-	out = append(out, direct...)
 	for i, rw := range rows {
 		if rw.guard != guardEmbedded {
 			continue
@@ -320,35 +324,56 @@ func registryRanges(rows []row, listed []*netipx.IPSet) ([]Range, error) {
 			if !v4.Prefix.Addr().Is4() {
 				continue
 			}
-			for _, img := range f.images(v4.Prefix) {
-				var b netipx.IPSetBuilder
-				b.AddPrefix(img.prefix)
-				b.Intersect(listed[i])
-				s, err := b.IPSet()
-				if err != nil {
-					return nil, fmt.Errorf("image of %s in %s: %w", v4.Prefix, rw.prefix, err)
-				}
-				r := Range{Category: v4.Category, Name: rw.name + " of " + v4.Name, Source: rw.source + " " + v4.Source}
-				if !img.exact {
-					// A cover is the image of several IPv4 ranges: name the category.
-					r.Name = fmt.Sprintf("%s carrying %s IPv4 addresses", rw.name, v4.Category)
-					r.Source = rw.source
-				}
-				for _, p := range s.Prefixes() {
-					r.Prefix = p
-					out = append(out, r)
-				}
+			img := f.image(v4.Prefix)
+			var b netipx.IPSetBuilder
+			b.AddPrefix(img.prefix)
+			b.Intersect(listed[i])
+			s, err := b.IPSet()
+			if err != nil {
+				return nil, fmt.Errorf("image of %s in %s: %w", v4.Prefix, rw.prefix, err)
+			}
+			r := Range{Category: v4.Category, Name: rw.name + " of " + v4.Name, Source: rw.source + " " + v4.Source}
+			if !img.exact {
+				// A cover is the image of several IPv4 ranges: name the category.
+				r.Name = fmt.Sprintf("%s carrying %s IPv4 addresses", rw.name, v4.Category)
+				r.Source = rw.source
+			}
+			for _, p := range s.Prefixes() {
+				r.Prefix = p
+				out = append(out, listedRange{Range: r})
 			}
 		}
 	}
-	slices.SortFunc(out, func(a, b Range) int {
+	slices.SortFunc(out, func(a, b listedRange) int {
 		return cmp.Or(a.Prefix.Addr().Compare(b.Prefix.Addr()), cmp.Compare(a.Prefix.Bits(), b.Prefix.Bits()),
-			cmp.Compare(a.Category, b.Category), cmp.Compare(a.Name, b.Name))
+			cmp.Compare(a.Category, b.Category), compareBool(b.own, a.own), cmp.Compare(a.Name, b.Name))
 	})
-	// Covers repeat: keep one Range per prefix and category.
-	merged := slices.CompactFunc(out, func(a, b Range) bool { return a.Prefix == b.Prefix && a.Category == b.Category })
+	// Covers repeat, and a row's block may also be a piece of a less specific row of its
+	// category: keep one Range per prefix and category, the first after sorting.
+	merged := slices.CompactFunc(out, func(a, b listedRange) bool { return a.Prefix == b.Prefix && a.Category == b.Category })
 	if len(merged) == 0 {
 		return nil, errors.New("no non-public ranges")
 	}
-	return merged, nil
+	ranges := make([]Range, len(merged))
+	for i, r := range merged {
+		ranges[i] = r.Range
+	}
+	return ranges, nil
+}
+
+// listedRange is a Range being listed, and whether its prefix is its row's own block.
+type listedRange struct {
+	Range
+	own bool
+}
+
+// compareBool orders false before true.
+func compareBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
 }
