@@ -137,8 +137,8 @@ func (r *VendorAllowlistReconciler) setResolved(allowlist *v1alpha1.VendorAllowl
 	meta.SetStatusCondition(&allowlist.Status.Conditions, cond)
 	switch {
 	case changed && len(failing) > 0:
-		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonResolutionFailed, "Resolve", "%s", cond.Message)
+		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonResolutionFailed, "Resolve", "%s", truncate(cond.Message, maxEventNote))
 	case changed && previous != nil:
-		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonResolved, "Resolve", "%s", cond.Message)
+		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonResolved, "Resolve", "%s", truncate(cond.Message, maxEventNote))
 	}
 }

@@ -183,7 +183,9 @@ func refusedMessage(policies []networkingv1.NetworkPolicy, refused field.ErrorLi
 	for _, p := range policies {
 		names = append(names, p.Name)
 	}
-	return fmt.Sprintf("Left out of the policies (%s in place), beyond what the admin lets an allowlist open: %s", strings.Join(names, ", "), strings.Join(msgs, "; "))
+	return fmt.Sprintf("Left out of the policies (%s in place), beyond what the admin lets an allowlist open: %s. "+
+		"To fix: list narrower, public networks and fewer hostnames, drop clusterDNS and privateAddresses: Allow, or ask an admin to widen the limit named (a manager flag), or to open the range in a Vendor",
+		strings.Join(names, ", "), strings.Join(msgs, "; "))
 }
 
 func renderedPolicies(policies []networkingv1.NetworkPolicy) []v1alpha1.RenderedPolicy {
@@ -290,6 +292,10 @@ func prefixString(p netip.Prefix) string {
 	}
 	return p.String()
 }
+
+// maxEventNote is the most an events.k8s.io/v1 Event's note may hold; the API server
+// refuses a longer one, and the event is lost.
+const maxEventNote = 1024
 
 func truncate(s string, n int) string {
 	if len(s) <= n {

@@ -146,7 +146,7 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	// thousand allowlists, a thousand such events would cost the API server more
 	// than the policies themselves.)
 	if msg := outcome.message(); msg != "" && (hadPolicies || len(outcome.updated)+len(outcome.deleted) > 0) {
-		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonPoliciesApplied, "Apply", "%s", msg)
+		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonPoliciesApplied, "Apply", "%s", truncate(msg, maxEventNote))
 	}
 	return ctrl.Result{}, nil
 }
@@ -170,7 +170,7 @@ func (r *VendorAllowlistReconciler) notReady(allowlist *v1alpha1.VendorAllowlist
 	setReady(allowlist, false, reason, msg)
 	current := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionReady)
 	if warn && (previous == nil || previous.Reason != current.Reason || previous.Message != current.Message) {
-		r.Recorder.Eventf(allowlist, nil, "Warning", reason, "Reconcile", "%s", current.Message)
+		r.Recorder.Eventf(allowlist, nil, "Warning", reason, "Reconcile", "%s", truncate(current.Message, maxEventNote))
 	}
 }
 

@@ -157,7 +157,7 @@ func (c *compiler) allowPrivate(path *field.Path, pa v1alpha1.PrivateAddresses) 
 		return false
 	}
 	if c.opts.Limits != nil && !c.opts.Limits.Allows(guard.CategoryPrivate) {
-		c.refuse(path, pa, "private addresses are not among the ranges an allowlist may open (--tenant-allow-ranges); they stay blocked: ask an admin, or remove privateAddresses")
+		c.refuse(path, pa, "private addresses are not among the ranges an allowlist may open (--tenant-allow-ranges), so they stay blocked")
 		return false
 	}
 	return true
@@ -177,7 +177,7 @@ func (c *compiler) clusterDNS(spec *field.Path, own *v1alpha1.ClusterDNS) Cluste
 		return dns
 	}
 	if c.opts.Limits != nil && !c.opts.Limits.AllowClusterDNS {
-		c.refuse(spec.Child("clusterDNS"), "clusterDNS", fmt.Sprintf("the cluster DNS is where the admin says (pods %s in namespace %s); an allowlist may not choose it (--tenant-allow-cluster-dns): remove clusterDNS",
+		c.refuse(spec.Child("clusterDNS"), "clusterDNS", fmt.Sprintf("the cluster DNS is where the admin says (pods %s in namespace %s); an allowlist may not choose it (--tenant-allow-cluster-dns)",
 			metav1.FormatLabelSelector(dns.Pods), dns.Namespace))
 		return dns
 	}
@@ -201,7 +201,7 @@ func (c *compiler) limitSpace(spec *field.Path) {
 		own = append(own, r.own...)
 	}
 	if why := c.opts.Limits.CheckSpace(own); why != "" {
-		c.refuse(spec, "networks", why+": every network the allowlist lists itself is left out; list fewer or narrower ones, or ask an admin to put them in a Vendor")
+		c.refuse(spec, "networks", why+": every network the allowlist lists itself is left out")
 		for i := range c.rules {
 			c.rules[i].own = nil
 		}
@@ -223,7 +223,7 @@ func (c *compiler) limitHostnames(spec *field.Path) {
 	if len(names) <= c.opts.Limits.MaxHostnames {
 		return
 	}
-	c.refuse(spec, "hostnames", fmt.Sprintf("the allowlist names %d hostnames, more than the %d an allowlist may (--max-hostnames-per-allowlist): the hostnames it lists itself are left out; split it into several allowlists",
+	c.refuse(spec, "hostnames", fmt.Sprintf("the allowlist names %d hostnames, more than the %d an allowlist may (--max-hostnames-per-allowlist): the hostnames it lists itself are left out",
 		len(names), c.opts.Limits.MaxHostnames))
 	for i := range c.rules {
 		c.rules[i].hostnames = slices.DeleteFunc(c.rules[i].hostnames, func(h hostname) bool { return h.own })

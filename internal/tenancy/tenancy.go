@@ -121,7 +121,7 @@ func (l Limits) CheckCIDR(g guard.Guard, p netip.Prefix) string {
 		minBits, flag = l.MinPrefixLengthIPv6, "--tenant-min-prefix-length-ipv6"
 	}
 	if p.Bits() < minBits {
-		return fmt.Sprintf("a /%d is broader than the /%d an allowlist may name (%s); list narrower networks, or ask an admin to add the range to a Vendor", p.Bits(), minBits, flag)
+		return fmt.Sprintf("a /%d is broader than the /%d an allowlist may name (%s)", p.Bits(), minBits, flag)
 	}
 	var refused []guard.Category
 	for _, c := range g.PrefixCategories(p) {
@@ -130,7 +130,7 @@ func (l Limits) CheckCIDR(g guard.Guard, p netip.Prefix) string {
 		}
 	}
 	if len(refused) > 0 {
-		return fmt.Sprintf("covers %s addresses, which an allowlist may not name (--tenant-allow-ranges); list public networks only, or ask an admin", joinCategories(refused))
+		return fmt.Sprintf("covers %s addresses, which an allowlist may not name (--tenant-allow-ranges)", joinCategories(refused))
 	}
 	return ""
 }

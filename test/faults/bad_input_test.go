@@ -202,14 +202,16 @@ func badInputs() []badInput {
 			reason: v1alpha1.ReasonPortsRequired,
 			says:   []string{"spec.vendors[0].ports", "spec.vendors[1].endpoints[1]", `"opa"`},
 		},
+		// A Vendor change that removes or turns around a group is held for an admin
+		// before it can break the allowlists that use it.
 		{
 			name: "a Vendor override removes a group the allowlist uses", vendor: acme,
 			good: `vendors: [{name: VENDOR, endpoints: [api, admin]}]`,
 			badVendor: updateVendor(func(v *v1alpha1.Vendor) {
 				v.Spec.Endpoints = v.Spec.Endpoints[:1]
 			}),
-			reason: v1alpha1.ReasonUnknownEndpoint,
-			says:   []string{"spec.vendors[0].endpoints[1]", `"admin"`, `supported values: "api"`},
+			reason: v1alpha1.ReasonVendorChangeHeld,
+			says:   []string{"Vendor VENDOR is held: group admin was removed (it had 1 entries)", "approve-generation=2"},
 		},
 		{
 			name: "a Vendor override turns an egress group the allowlist uses into ingress", vendor: acme,
@@ -218,8 +220,8 @@ func badInputs() []badInput {
 				v.Spec.Endpoints[0].Direction = v1alpha1.DirectionIngress
 				v.Spec.Endpoints[0].Ports = nil
 			}),
-			reason: v1alpha1.ReasonPortsRequired,
-			says:   []string{"spec.vendors[0].ports", "VENDOR sends Ingress traffic"},
+			reason: v1alpha1.ReasonVendorChangeHeld,
+			says:   []string{"Vendor VENDOR is held: group api was removed (it had 1 entries)"},
 		},
 		{
 			name: "the Vendor the allowlist uses is deleted", vendor: acme,
