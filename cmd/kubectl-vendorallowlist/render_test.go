@@ -137,7 +137,7 @@ func TestRenderSamplesOffline(t *testing.T) {
 		{"custom.yaml", func(t *testing.T, got map[string]networkingv1.NetworkPolicy, _ result) {
 			np := policy(t, got, "payments-partner-egress")
 			r := ruleWith(t, np, "203.0.113.0/24")
-			if want := []string{"203.0.113.0/24", "2001:db8:4e::/48"}; !slices.Equal(r.cidrs, want) {
+			if want := []string{"203.0.113.0/24", "2001:db8:4e::/56"}; !slices.Equal(r.cidrs, want) {
 				t.Errorf("custom rule to %v, want %v", r.cidrs, want)
 			}
 			if want := []string{"TCP/443", "TCP/22"}; !slices.Equal(r.ports, want) {
