@@ -34,7 +34,7 @@ func TestRenderDNSOutSystemsFrontEnds(t *testing.T) {
 	if c := allCIDRs(internet); slices.Contains(c, "10.1.2.3/32") {
 		t.Errorf("the internal address 10.1.2.3 is rendered: %v", c)
 	}
-	wantContains(t, "stderr", r.stderr, "hostname "+frontend2+": not rendering the internal addresses DNS returned: 10.1.2.3")
+	wantContains(t, "stderr", r.stderr, "hostname "+frontend2+": not rendering 1 private addresses DNS returned: no entry naming it has privateAddresses: Allow")
 	wantNotContains(t, "stderr", r.stderr, "warning:", "--offline")
 	// The VPN allowlist needs no DNS and renders as offline.
 	ruleWith(t, policy(t, got, "outsystems-vpn-ingress"), "10.20.0.0/16")
@@ -69,14 +69,15 @@ func TestRenderDNSWorkatoGateways(t *testing.T) {
 func TestRenderDNSFailures(t *testing.T) {
 	srv := testdns.Start(t, testdns.WithHost(frontend1, "198.51.100.21"))
 
-	// frontend2 does not exist: an error naming the allowlist, the hostname and the way out.
-	r := runPlugin(t, "", "render", "--dns-server", srv.Addr(), "-f", sample("outsystems.yaml"))
-	if r.code != 1 || r.stdout != "" {
-		t.Errorf("exit %d with output %q, want 1 and none", r.code, r.stdout)
+	// frontend2 does not exist (NXDOMAIN): as the manager does, it renders nothing of
+	// its own (the vendor publishes nothing for it), with a note; frontend1 renders.
+	got, r := mustRender(t, "", "render", "--dns-server", srv.Addr(), "--guard-allow-cidr", "198.51.100.0/24", "-f", sample("outsystems.yaml"))
+	if c := allCIDRs(policy(t, got, "outsystems-internet-ingress")); !slices.Equal(c, []string{"198.51.100.21/32"}) {
+		t.Errorf("front-end rule from %v, want only frontend1's address", c)
 	}
 	wantContains(t, "stderr", r.stderr,
 		sample("outsystems.yaml")+": VendorAllowlist default/outsystems-internet: hostname "+frontend2+": ",
-		"NXDOMAIN", "--offline", "nothing was rendered")
+		"NXDOMAIN", "rendered as the manager renders it")
 
 	// A server that does not answer.
 	addr := srv.Addr()

@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -22,8 +21,8 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 	allowlistvalidation "github.com/vendorallowlist/vendor-allowlist-operator/internal/validation"
 )
@@ -43,9 +42,13 @@ of every file is reported on stderr, naming the file, the object and the field, 
 nothing is printed unless all allowlists are good. Unknown fields are errors.
 
 Vendor hostnames are resolved through DNS, and their addresses rendered together with
-the addresses the vendor publishes. DNS answers that are internal addresses (loopback,
-link-local, private, multicast) are not rendered, with a note: a vendor's public
-hostname has no business resolving to one.
+the addresses the vendor publishes, the way the manager renders them: answers the
+guard forbids (loopback, link-local, the cluster's ranges, anything not globally
+reachable) are never rendered, private ones only for entries with
+privateAddresses: Allow, at most --dns-max-addresses per hostname, and a name that
+does not exist (NXDOMAIN) renders only what the vendor publishes for it; each with a
+note. A DNS failure (a timeout, SERVFAIL) is an error: the output would lack what the
+manager, which keeps the last answer, still renders.
 
 Usage:
   %[1]s render -f FILE [-f FILE ...] [flags]
@@ -65,11 +68,24 @@ Flags:
                            address (port 53); repeatable, tried in order. Default: the
                            nameservers of /etc/resolv.conf.
       --dns-timeout DUR    Timeout of one DNS query (default 2s).
+
+The admin's settings, with the same names, meanings and defaults as the manager's
+flags: give the plugin the flags the manager runs with, and it renders what the
+manager would apply (kubectl -n vendor-allowlist-system get deploy -o yaml shows them):
+      --cluster-cidr CIDR  The cluster's pod or service range; repeatable.
       --guard-allow-cidr CIDR
-                           Render DNS answers in CIDR even though the guard would
-                           refuse them (a range the IANA registries call not
-                           globally reachable, such as a documentation range), as the
-                           manager's flag of the same name does; repeatable.
+                           A range the guard treats as public (a documentation
+                           range in a lab, say); repeatable.
+      --tenant-min-prefix-length-ipv4 N, --tenant-min-prefix-length-ipv6 N
+      --tenant-max-space-prefix-ipv4 N, --tenant-max-space-prefix-ipv6 N
+      --tenant-allow-ranges LIST, --tenant-allow-cluster-dns
+      --max-hostnames-per-allowlist N
+                           What an allowlist may open by itself (docs/security.md);
+                           what goes beyond is left out, with a warning.
+      --cluster-dns-namespace NS, --cluster-dns-selector SELECTOR
+                           Where the cluster DNS runs (kube-system, k8s-app=kube-dns).
+      --dns-max-addresses N
+                           Most addresses kept per hostname (256).
   -n, --namespace NS       Namespace of allowlists that do not name one (default
                            "default").
   -h, --help               Show this help.
@@ -95,7 +111,7 @@ type renderOptions struct {
 	dnsServers         []string
 	dnsTimeout         time.Duration
 	namespace          string
-	guard              guard.Guard
+	settings           renderflags.Settings
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -106,8 +122,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&vendorFiles, "vendors", "")
 	offline := fs.Bool("offline", false, "")
 	fs.Var(&servers, "dns-server", "")
-	var guardAllow stringList
-	fs.Var(&guardAllow, "guard-allow-cidr", "")
+	rendering := renderflags.Bind(fs)
 	timeout := fs.Duration("dns-timeout", resolver.DefaultTimeout, "")
 	var namespace string
 	fs.StringVar(&namespace, "namespace", "default", "")
@@ -132,16 +147,13 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if msgs := validation.IsDNS1123Label(namespace); len(msgs) > 0 {
 		return usageError(stderr, renderUsage, "--namespace %q is not a namespace name: %s", namespace, strings.Join(msgs, "; "))
 	}
+	settings, problems := rendering()
+	if len(problems) > 0 {
+		return usageError(stderr, renderUsage, "%s", strings.Join(problems, "; "))
+	}
 	opts := renderOptions{
 		files: files, vendorFiles: vendorFiles, offline: *offline,
-		dnsTimeout: *timeout, namespace: namespace,
-	}
-	for _, c := range guardAllow {
-		p, err := netip.ParsePrefix(c)
-		if err != nil {
-			return usageError(stderr, renderUsage, "--guard-allow-cidr %q: %v: write a network such as 203.0.113.0/24", c, err)
-		}
-		opts.guard.Allow = append(opts.guard.Allow, p.Masked())
+		dnsTimeout: *timeout, namespace: namespace, settings: settings,
 	}
 	for _, s := range servers {
 		addr, err := normalizeServer(s)
@@ -187,7 +199,7 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 	names := readInputs(opts.files, stdin, &stdinUsed, probs, fileDecoder.decodeInput)
 
 	cat := buildCatalog(in.vendors, probs)
-	plans := compileAllowlists(&in, cat, render.Options{Guard: opts.guard}, probs)
+	plans := compileAllowlists(&in, cat, opts.settings.Options(), probs)
 	if probs.empty() && len(plans) == 0 {
 		probs.order++
 		probs.add("", "nothing to render", fmt.Sprintf("no VendorAllowlist (apiVersion: %s, kind: %s) in %s", v1alpha1.GroupVersion, kindVendorAllowlist, strings.Join(names, ", ")))
@@ -198,15 +210,13 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 	}
 
 	var resolved map[string]lookupResult
-	if opts.offline {
-		noteOffline(plans, stderr)
-	} else {
-		resolved = lookupAll(newLookuper(opts.dnsServers, opts.dnsTimeout), opts.guard, plans)
+	if !opts.offline {
+		resolved = lookupAll(newLookuper(opts.dnsServers, opts.dnsTimeout), opts.settings, plans)
 	}
 
 	type output struct {
-		src      sourced[v1alpha1.VendorAllowlist]
-		policies []networkingv1.NetworkPolicy
+		src    sourced[v1alpha1.VendorAllowlist]
+		result render.Result
 	}
 	var outputs []output
 	for _, c := range plans {
@@ -217,23 +227,18 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 			if !ok {
 				continue // offline
 			}
-			switch {
-			case res.err != nil:
+			if res.err != nil {
 				probs.add(c.src.file, c.src.ref, fmt.Sprintf("hostname %s: %v: fix the name or the DNS server (--dns-server), or render the published addresses only with --offline", h, res.err))
 				continue
-			case len(res.addrs) == 0 && len(c.plan.Published(h)) == 0:
-				probs.add(c.src.file, c.src.ref, fmt.Sprintf("hostname %s: DNS returned only internal addresses (%s), which are not rendered, and the vendor publishes none for it", h, joinAddrs(res.blocked)))
-				continue
-			}
-			if len(res.blocked) > 0 {
-				fmt.Fprintf(stderr, "note: %s: %s: hostname %s: not rendering the internal addresses DNS returned: %s\n", c.src.file, c.src.ref, h, joinAddrs(res.blocked))
-			}
-			if res.dropped > 0 {
-				fmt.Fprintf(stderr, "warning: %s: %s: hostname %s: DNS returned %d addresses; the operator keeps %d per hostname, so %d are not rendered\n", c.src.file, c.src.ref, h, len(res.addrs)+res.dropped, len(res.addrs), res.dropped)
 			}
 			known[h] = res.addrs
 		}
-		outputs = append(outputs, output{src: c.src, policies: c.plan.Render(known)})
+		result := c.plan.Build(known)
+		noteAddresses(stderr, c, result, resolved, opts.offline)
+		for _, e := range c.plan.Refused() {
+			fmt.Fprintf(stderr, "warning: %s: %s: left out, beyond the tenant limits: %s\n", c.src.file, c.src.ref, e.Error())
+		}
+		outputs = append(outputs, output{src: c.src, result: result})
 	}
 	if !probs.empty() {
 		probs.write(stderr, "nothing was rendered")
@@ -242,9 +247,9 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 
 	var b strings.Builder
 	for _, o := range outputs {
-		for i := range o.policies {
-			np := &o.policies[i]
-			noteEmptyPolicy(stderr, o.src, np)
+		noteEmpty(stderr, o.src, o.result)
+		for i := range o.result.Policies {
+			np := &o.result.Policies[i]
 			y, err := objectYAML(np)
 			if err != nil {
 				fmt.Fprintf(stderr, "error: %s: %s: encoding NetworkPolicy %s: %v\n", o.src.file, o.src.ref, np.Name, err)
@@ -343,20 +348,38 @@ func coveredBy(e *field.Error, verrs field.ErrorList) bool {
 	return false
 }
 
-// noteOffline says which hostnames render nothing because --offline resolves none and
-// the vendor publishes no address for them.
-func noteOffline(plans []compiled, stderr io.Writer) {
-	for _, c := range plans {
-		var none []string
-		for _, h := range c.plan.Hostnames() {
-			if len(c.plan.Published(h)) == 0 {
-				none = append(none, h)
-			}
+// noteAddresses says, per hostname, what the render left out and why: nothing known
+// (--offline, or NXDOMAIN) and nothing published, answers the guard forbids, private
+// answers no entry keeps, and answers beyond the cap.
+func noteAddresses(stderr io.Writer, c compiled, result render.Result, resolved map[string]lookupResult, offline bool) {
+	note := func(level, format string, args ...any) {
+		fmt.Fprintf(stderr, "%s: %s: %s: %s\n", level, c.src.file, c.src.ref, fmt.Sprintf(format, args...))
+	}
+	var none []string
+	for _, h := range result.Hostnames {
+		res := resolved[h.Name]
+		if len(h.Addresses) == 0 {
+			none = append(none, h.Name)
 		}
-		if len(none) > 0 {
-			fmt.Fprintf(stderr, "note: %s: %s: --offline: no address for %s (DNS is not asked, and the vendor publishes none), so the rule for %s is left out\n",
-				c.src.file, c.src.ref, strings.Join(none, ", "), pronoun(len(none)))
+		if res.notFound != nil {
+			note("note", "hostname %s: %v; rendered as the manager renders it, with only what the vendor publishes for it", h.Name, res.notFound)
 		}
+		if len(res.forbidden) > 0 {
+			note("note", "hostname %s: not rendering the internal addresses DNS returned: %s", h.Name, joinAddrs(res.forbidden))
+		}
+		if h.Private > 0 {
+			note("note", "hostname %s: not rendering %d private addresses DNS returned: no entry naming it has privateAddresses: Allow", h.Name, h.Private)
+		}
+		if res.dropped > 0 {
+			note("warning", "hostname %s: DNS returned %d addresses; the operator keeps %d per hostname, so %d are not rendered", h.Name, len(res.addrs)+res.dropped, len(res.addrs), res.dropped)
+		}
+	}
+	if len(none) > 0 {
+		why := "DNS gave no address it may render"
+		if offline {
+			why = "--offline: DNS is not asked"
+		}
+		note("note", "no address for %s (%s, and the vendor publishes none), so the rule for %s is left out", strings.Join(none, ", "), why, pronoun(len(none)))
 	}
 }
 
@@ -367,22 +390,20 @@ func pronoun(n int) string {
 	return "them"
 }
 
-// noteEmptyPolicy warns about a policy that opens no vendor traffic: applied, it
-// only isolates the selected pods in its direction.
-func noteEmptyPolicy(stderr io.Writer, src sourced[v1alpha1.VendorAllowlist], np *networkingv1.NetworkPolicy) {
-	switch {
-	case slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeIngress) && len(np.Spec.Ingress) == 0:
-		fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no ingress rule (no vendor address is known yet): applied as it is, it denies all ingress to the selected pods\n", src.file, src.ref, np.Name)
-	case slices.Contains(np.Spec.PolicyTypes, networkingv1.PolicyTypeEgress) && len(np.Spec.Egress) <= dnsRules(src.obj):
-		fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no egress rule to a vendor (no vendor address is known yet): applied as it is, it denies the selected pods all egress but DNS\n", src.file, src.ref, np.Name)
+// noteEmpty warns about a policy that opens no vendor traffic: applied, it only
+// isolates the selected pods in its direction (the manager does not apply one).
+func noteEmpty(stderr io.Writer, src sourced[v1alpha1.VendorAllowlist], result render.Result) {
+	for _, d := range result.Empty {
+		name := render.PolicyName(src.obj.Name, d)
+		switch {
+		case d == v1alpha1.DirectionIngress:
+			fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no ingress rule (no vendor address is known): applied as it is, it denies all ingress to the selected pods\n", src.file, src.ref, name)
+		case src.obj.Spec.DNSAllowed():
+			fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no egress rule to a vendor (no vendor address is known): applied as it is, it denies the selected pods all egress but DNS\n", src.file, src.ref, name)
+		default:
+			fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no egress rule (no vendor address is known, and allowDNS is false): applied as it is, it denies the selected pods all egress, DNS included\n", src.file, src.ref, name)
+		}
 	}
-}
-
-func dnsRules(a *v1alpha1.VendorAllowlist) int {
-	if a.Spec.DNSAllowed() {
-		return 1
-	}
-	return 0
 }
 
 // objectYAML encodes an object as YAML, without the empty fields of an object that
@@ -403,12 +424,13 @@ func objectYAML(obj any) ([]byte, error) {
 	return sigsyaml.Marshal(m)
 }
 
-// lookupResult is what DNS said of one hostname.
+// lookupResult is what DNS said of one hostname, decided as the manager decides it.
 type lookupResult struct {
-	addrs   []netip.Addr // rendered
-	blocked []netip.Addr // internal, not rendered
-	dropped int          // beyond the manager's cap, not rendered
-	err     error
+	addrs     []netip.Addr // kept: private ones included, for the render to keep or not
+	forbidden []netip.Addr // what the guard forbids
+	dropped   int          // beyond the cap
+	notFound  error        // NXDOMAIN or NODATA: no address, and not an error
+	err       error        // no authoritative answer
 }
 
 type lookuper interface {
@@ -432,20 +454,17 @@ func countStdin(paths []string) int {
 }
 
 // lookupAll resolves every hostname of the plans once, a few at a time.
-func lookupAll(r lookuper, g guard.Guard, plans []compiled) map[string]lookupResult {
+func lookupAll(r lookuper, settings renderflags.Settings, plans []compiled) map[string]lookupResult {
 	var hosts []string
-	allowPrivate := map[string]bool{}
 	for _, c := range plans {
-		for _, h := range c.plan.HostnameRequests() {
-			hosts = append(hosts, h.Name)
-			allowPrivate[h.Name] = allowPrivate[h.Name] || h.AllowPrivate
-		}
+		hosts = append(hosts, c.plan.Hostnames()...)
 	}
 	slices.Sort(hosts)
 	hosts = slices.Compact(hosts)
 
 	ctx, cancel := context.WithTimeout(context.Background(), dnsDeadline)
 	defer cancel()
+	g := settings.Guard()
 	out := make(map[string]lookupResult, len(hosts))
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -456,11 +475,14 @@ func lookupAll(r lookuper, g guard.Guard, plans []compiled) map[string]lookupRes
 			defer func() { <-sem }()
 			ans, err := r.Lookup(ctx, h)
 			var res lookupResult
-			if err != nil {
+			switch {
+			case !addresses.Authoritative(err):
 				res.err = err
-			} else {
-				res.addrs, res.blocked = g.Filter(ans.Addrs(), allowPrivate[h])
-				res.addrs, res.dropped = capped(res.addrs)
+			case err != nil:
+				res.notFound = err
+			default:
+				res.addrs, res.forbidden = addresses.Keep(ans.Addrs(), g)
+				res.addrs, res.dropped = capped(res.addrs, settings.MaxAddresses)
 			}
 			mu.Lock()
 			out[h] = res
@@ -471,14 +493,14 @@ func lookupAll(r lookuper, g guard.Guard, plans []compiled) map[string]lookupRes
 	return out
 }
 
-// capped keeps what the manager keeps of one answer: at most its default number of
-// addresses per hostname, dropped the way it drops them.
-func capped(addrs []netip.Addr) ([]netip.Addr, int) {
+// capped keeps what the manager keeps of one answer: at most max addresses, dropped
+// the way it drops them.
+func capped(addrs []netip.Addr, max int) ([]netip.Addr, int) {
 	seen := make(map[netip.Addr]time.Time, len(addrs))
 	for _, a := range addrs {
 		seen[a] = time.Time{}
 	}
-	dropped := addresses.Cap(seen, addresses.DefaultMaxAddresses)
+	dropped := addresses.Cap(seen, max)
 	kept := slices.Collect(maps.Keys(seen))
 	slices.SortFunc(kept, netip.Addr.Compare)
 	return kept, dropped

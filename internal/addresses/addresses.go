@@ -6,16 +6,23 @@ package addresses
 
 import (
 	"context"
+	"errors"
 	"net/netip"
 	"slices"
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 )
 
 // Host is what is known of one hostname.
 type Host struct {
-	// Addresses are the addresses to render for the hostname, sorted.
+	// Addresses are the addresses DNS returned for the hostname that the guard lets
+	// an allowlist render, sorted: never loopback, link-local, the cluster's ranges and
+	// the like; private ones are there, for the renderer to keep where an entry allows
+	// them.
 	Addresses []netip.Addr
 	// LastSeen is when DNS last returned each address.
 	LastSeen map[netip.Addr]time.Time
@@ -23,7 +30,7 @@ type Host struct {
 	ResolvedAt time.Time
 	// Err is the last resolution error; Addresses are then the last known good ones.
 	Err error
-	// Blocked counts returned addresses that were not rendered because they are internal.
+	// Blocked counts the addresses of the last answer that the guard forbids.
 	Blocked int
 	// Dropped counts returned addresses that were not kept because the hostname has
 	// more than the cap (Cap).
@@ -33,8 +40,6 @@ type Host struct {
 // Request asks for one hostname.
 type Request struct {
 	Hostname string
-	// AllowPrivate lets private ranges (RFC 1918, 100.64.0.0/10, IPv6 ULA) through.
-	AllowPrivate bool
 	// Seed is what an earlier run of the operator saw (from the allowlist's status),
 	// used only when nothing is known of the hostname yet, so a restart drops nothing.
 	Seed map[netip.Addr]time.Time
@@ -52,6 +57,29 @@ type Source interface {
 	Lookup(ctx context.Context, owner Owner, requests []Request) map[string]Host
 	// Forget drops the owner's interest in every hostname.
 	Forget(owner types.NamespacedName)
+}
+
+// Keep splits a DNS answer into the addresses an allowlist may render (private ones
+// included: each entry keeps them or not) and those the guard forbids, which none
+// may. The manager's cache and the kubectl plugin decide with this one function.
+func Keep(answer []netip.Addr, g guard.Guard) (kept, forbidden []netip.Addr) {
+	for _, a := range answer {
+		a = a.Unmap().WithZone("")
+		if g.Classify(a) == guard.Forbidden {
+			forbidden = append(forbidden, a)
+			continue
+		}
+		kept = append(kept, a)
+	}
+	return kept, forbidden
+}
+
+// Authoritative reports whether a lookup's error is DNS's word that the name has no
+// addresses (NXDOMAIN, NODATA): the name's addresses then age out, and before any
+// answer only what the vendor publishes for it is rendered. Any other error leaves
+// the last known addresses in place.
+func Authoritative(err error) bool {
+	return err == nil || errors.Is(err, resolver.ErrNotFound) || errors.Is(err, resolver.ErrNoAddresses)
 }
 
 // Cap keeps at most max addresses in seen, dropping those unseen the longest (the

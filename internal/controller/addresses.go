@@ -55,8 +55,8 @@ func addressRequests(plan *render.Plan, recorded []v1alpha1.HostnameStatus, rend
 		}
 	}
 	var reqs []addresses.Request
-	for _, h := range plan.HostnameRequests() {
-		reqs = append(reqs, addresses.Request{Hostname: h.Name, AllowPrivate: h.AllowPrivate, Seed: seeds[h.Name]})
+	for _, h := range plan.Hostnames() {
+		reqs = append(reqs, addresses.Request{Hostname: h, Seed: seeds[h]})
 	}
 	return reqs
 }

@@ -22,7 +22,7 @@ import (
 
 // applyOutcome is what applying the desired policies did.
 type applyOutcome struct {
-	created, updated, deleted []string
+	created, adopted, updated, deleted []string
 	conflicts                 []string // policies of the desired name that belong to someone else
 }
 
@@ -32,7 +32,7 @@ func (o applyOutcome) message() string {
 	for _, c := range []struct {
 		verb  string
 		names []string
-	}{{"created", o.created}, {"updated", o.updated}, {"deleted", o.deleted}} {
+	}{{"created", o.created}, {"adopted", o.adopted}, {"updated", o.updated}, {"deleted", o.deleted}} {
 		if len(c.names) > 0 {
 			parts = append(parts, c.verb+" "+strings.Join(c.names, ", "))
 		}
@@ -50,6 +50,7 @@ const (
 	upToDate action = iota
 	create          // no policy of that name exists
 	update          // the allowlist's policy differs from the desired one
+	adopt           // a policy the allowlist would render, applied by hand (kubectl vendorallowlist render | kubectl apply)
 	conflict        // a policy of that name exists and belongs to someone else
 )
 
@@ -63,7 +64,11 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 	for i := range desired {
 		np := &desired[i]
 		wanted[np.Name] = true
-		act, err := r.needs(ctx, allowlist, np)
+		ac, err := applyConfiguration(allowlist, np)
+		if err != nil {
+			return out, err
+		}
+		act, err := r.needs(ctx, allowlist, ac)
 		if err != nil {
 			return out, err
 		}
@@ -74,20 +79,19 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 			out.conflicts = append(out.conflicts, fmt.Sprintf("NetworkPolicy %s exists and is not managed by this VendorAllowlist; rename the allowlist or remove that policy", np.Name))
 			continue
 		}
-		ac, err := applyConfiguration(allowlist, np)
-		if err != nil {
-			return out, err
-		}
 		// A creation is not forced: should someone create a policy of that name after
 		// the cache last looked, the apply fails on their fields instead of taking
 		// the policy over, and the retry reports the conflict.
-		if err := r.apply(ctx, ac, act == update); err != nil {
+		if err := r.apply(ctx, ac, act != create); err != nil {
 			return out, fmt.Errorf("applying NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 		}
-		logf.FromContext(ctx).Info("Applied NetworkPolicy", "NetworkPolicy", np.Name)
-		if act == create {
+		logf.FromContext(ctx).Info("Applied NetworkPolicy", "NetworkPolicy", np.Name, "action", act.String())
+		switch act {
+		case create:
 			out.created = append(out.created, np.Name)
-		} else {
+		case adopt:
+			out.adopted = append(out.adopted, np.Name)
+		default:
 			out.updated = append(out.updated, np.Name)
 		}
 	}
@@ -128,10 +132,14 @@ func (r *VendorAllowlistReconciler) apply(ctx context.Context, ac *networkingv1a
 	return r.Patch(ctx, target, client.RawPatch(types.ApplyPatchType, body), opts...)
 }
 
-// needs says what np needs, from the caches alone: the managed policies' full
-// objects, and the other policies' metadata.
-func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (action, error) {
-	key := client.ObjectKeyFromObject(np)
+func (a action) String() string {
+	return [...]string{"none", "create", "update", "adopt", "conflict"}[a]
+}
+
+// needs says what the desired policy needs, from the caches alone: the managed
+// policies' full objects, and the other policies' metadata.
+func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, error) {
+	key := client.ObjectKey{Namespace: *desired.Namespace, Name: *desired.Name}
 	var existing networkingv1.NetworkPolicy
 	err := r.Get(ctx, key, &existing)
 	if apierrors.IsNotFound(err) {
@@ -140,7 +148,7 @@ func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alph
 		if err := r.PolicyNames.Get(ctx, key, meta); apierrors.IsNotFound(err) {
 			return create, nil
 		} else if err != nil {
-			return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+			return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
 		}
 		if !metav1.IsControlledBy(meta, allowlist) {
 			return conflict, nil
@@ -148,29 +156,38 @@ func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alph
 		return update, nil // the allowlist's, with its label removed: put it back
 	}
 	if err != nil {
-		return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+		return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
 	}
 	if !metav1.IsControlledBy(&existing, allowlist) {
+		if adoptable(&existing, allowlist) {
+			return adopt, nil
+		}
 		return conflict, nil
 	}
-	equal, err := managedContentEqual(&existing, allowlist, np)
+	equal, err := managedContentEqual(&existing, desired)
 	if err != nil || equal {
 		return upToDate, err
 	}
 	return update, nil
 }
 
+// adoptable reports whether a policy that no controller owns is the allowlist's own
+// rendering applied by hand (kubectl vendorallowlist render | kubectl apply): it
+// carries the operator's labels naming this allowlist. Taking it over changes nothing
+// anyone relied on: its content becomes what the allowlist renders, as it was.
+func adoptable(np *networkingv1.NetworkPolicy, allowlist *v1alpha1.VendorAllowlist) bool {
+	return metav1.GetControllerOf(np) == nil &&
+		np.Labels[v1alpha1.ManagedByLabel] == v1alpha1.ManagedByValue &&
+		np.Labels[v1alpha1.AllowlistLabel] == allowlist.Name
+}
+
 // managedContentEqual compares what the operator's field manager owns in existing
 // with what it would apply now. A field someone else changed is no longer owned by
 // the operator, so an edit shows up here as a difference and is put back.
-func managedContentEqual(existing *networkingv1.NetworkPolicy, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1.NetworkPolicy) (bool, error) {
+func managedContentEqual(existing *networkingv1.NetworkPolicy, want *networkingv1ac.NetworkPolicyApplyConfiguration) (bool, error) {
 	owned, err := networkingv1ac.ExtractNetworkPolicy(existing, v1alpha1.FieldOwner)
 	if err != nil {
 		return false, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", existing.Namespace, existing.Name, err)
-	}
-	want, err := applyConfiguration(allowlist, desired)
-	if err != nil {
-		return false, err
 	}
 	return equality.Semantic.DeepEqual(owned.Labels, want.Labels) &&
 		equality.Semantic.DeepEqual(owned.OwnerReferences, want.OwnerReferences) &&

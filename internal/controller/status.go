@@ -188,29 +188,13 @@ func refusedMessage(policies []networkingv1.NetworkPolicy, refused field.ErrorLi
 		strings.Join(names, ", "), strings.Join(msgs, "; "))
 }
 
-func renderedPolicies(policies []networkingv1.NetworkPolicy) []v1alpha1.RenderedPolicy {
-	out := make([]v1alpha1.RenderedPolicy, 0, len(policies))
-	for _, p := range policies {
-		rp := v1alpha1.RenderedPolicy{Name: p.Name, Direction: v1alpha1.Direction(p.Spec.PolicyTypes[0])}
-		for _, rule := range p.Spec.Ingress {
-			rp.Peers += countIPBlocks(rule.From)
-		}
-		for _, rule := range p.Spec.Egress {
-			rp.Peers += countIPBlocks(rule.To)
-		}
-		out = append(out, rp)
+// renderedPolicies is status.policies: what the render made of each policy.
+func renderedPolicies(result render.Result) []v1alpha1.RenderedPolicy {
+	out := make([]v1alpha1.RenderedPolicy, 0, len(result.Policies))
+	for _, p := range result.Policies {
+		out = append(out, v1alpha1.RenderedPolicy{Name: p.Name, Direction: v1alpha1.Direction(p.Spec.PolicyTypes[0]), Peers: result.Peers[p.Name]})
 	}
 	return out
-}
-
-func countIPBlocks(peers []networkingv1.NetworkPolicyPeer) int32 {
-	var n int32
-	for _, p := range peers {
-		if p.IPBlock != nil {
-			n++
-		}
-	}
-	return n
 }
 
 func resolvedAddresses(known map[string]addresses.Host) render.Resolved {
@@ -225,21 +209,21 @@ func resolvedAddresses(known map[string]addresses.Host) render.Resolved {
 // and the published ones) and when DNS last answered. A time that moved by less than
 // resolution keeps the recorded value, so that a reconcile after a refresh, which
 // changed nothing else, writes no status.
-func hostnameStatuses(plan *render.Plan, known map[string]addresses.Host, hostnames []string, recorded []v1alpha1.HostnameStatus, resolution time.Duration) []v1alpha1.HostnameStatus {
+func hostnameStatuses(rendered []render.RenderedHostname, known map[string]addresses.Host, recorded []v1alpha1.HostnameStatus, resolution time.Duration) []v1alpha1.HostnameStatus {
 	before := recordedTimes(recorded)
-	out := make([]v1alpha1.HostnameStatus, 0, len(hostnames))
-	resolved := resolvedAddresses(known)
-	for _, name := range hostnames {
+	out := make([]v1alpha1.HostnameStatus, 0, len(rendered))
+	for _, r := range rendered {
+		name := r.Name
 		h := known[name]
 		was := before[name]
-		st := v1alpha1.HostnameStatus{Hostname: v1alpha1.Hostname(name), BlockedAddresses: int32(h.Blocked), DroppedAddresses: int32(h.Dropped)}
+		st := v1alpha1.HostnameStatus{Hostname: v1alpha1.Hostname(name), BlockedAddresses: int32(h.Blocked + r.Private), DroppedAddresses: int32(h.Dropped)}
 		if !h.ResolvedAt.IsZero() {
 			st.LastResolved = carryOver(was.lastResolved, h.ResolvedAt, resolution)
 		}
 		if h.Err != nil {
 			st.Error = truncate(h.Err.Error(), 1024)
 		}
-		for _, p := range plan.Addresses(name, resolved) {
+		for _, p := range r.Addresses {
 			ra := v1alpha1.ResolvedAddress{Address: prefixString(p)}
 			if seen, ok := h.LastSeen[p.Addr()]; ok && p.IsSingleIP() {
 				ra.LastSeen = carryOver(was.lastSeen[ra.Address], seen, resolution)

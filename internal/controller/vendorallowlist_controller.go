@@ -119,17 +119,16 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	resolved := resolvedAddresses(known)
-	policies := plan.Render(resolved)
-	allowlist.Status.Hostnames = hostnameStatuses(plan, known, plan.Hostnames(), allowlist.Status.Hostnames, r.StatusTimeResolution)
-	if msg := nothingToRender(plan, resolved, known); msg != "" {
+	result := plan.Build(resolvedAddresses(known))
+	allowlist.Status.Hostnames = hostnameStatuses(result.Hostnames, known, allowlist.Status.Hostnames, r.StatusTimeResolution)
+	if msg := nothingToRender(plan, result, known); msg != "" {
 		r.notReady(allowlist, v1alpha1.ReasonNothingToRender, msg, true)
 		return ctrl.Result{}, nil
 	}
 
 	hadPolicies := len(allowlist.Status.Policies) > 0
-	outcome, err := r.applyPolicies(ctx, allowlist, policies)
-	allowlist.Status.Policies = renderedPolicies(policies)
+	outcome, err := r.applyPolicies(ctx, allowlist, result.Policies)
+	allowlist.Status.Policies = renderedPolicies(result)
 	switch {
 	case err != nil:
 		r.notReady(allowlist, v1alpha1.ReasonApplyFailed, err.Error(), true)
@@ -137,9 +136,9 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	case len(outcome.conflicts) > 0:
 		r.notReady(allowlist, v1alpha1.ReasonPolicyConflict, conflictMessage(outcome.conflicts), true)
 	case len(plan.Refused()) > 0:
-		r.notReady(allowlist, v1alpha1.ReasonTenantLimitExceeded, refusedMessage(policies, plan.Refused()), true)
+		r.notReady(allowlist, v1alpha1.ReasonTenantLimitExceeded, refusedMessage(result.Policies, plan.Refused()), true)
 	default:
-		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(policies, allowlist.Status.Hostnames))
+		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(result.Policies, allowlist.Status.Hostnames))
 	}
 	// A change to policies already in place is worth an event; an allowlist's first
 	// policies are not news: its Ready condition names them. (At a GitOps sync of a
@@ -179,8 +178,8 @@ func (r *VendorAllowlistReconciler) notReady(allowlist *v1alpha1.VendorAllowlist
 // policy then isolates the pods meanwhile, and Ready says what it waits for). Entries
 // left out by the tenant limits must go from the policies in place, so they are
 // applied, not kept.
-func nothingToRender(plan *render.Plan, resolved render.Resolved, known map[string]addresses.Host) string {
-	empty := plan.Empty(resolved)
+func nothingToRender(plan *render.Plan, result render.Result, known map[string]addresses.Host) string {
+	empty := result.Empty
 	if len(empty) == 0 || len(plan.Refused()) > 0 {
 		return ""
 	}

@@ -7,13 +7,13 @@
 // unseen for a retention window (round-robin DNS returns different subsets, and
 // clients cache answers past the TTL); a failed lookup keeps the last known good
 // addresses and stops their ageing; answer order never matters. And it is built not to
-// open internal targets: loopback, link-local, multicast and the cluster's own ranges
-// are never returned, private ranges only to entries that allow them.
+// open internal targets: what the guard forbids (loopback, link-local, multicast, the
+// cluster's own ranges, every range not globally reachable) is never kept; private
+// addresses are, and the renderer keeps them only for entries that allow them.
 package dnscache
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -250,7 +250,7 @@ func (c *Cache) Lookup(ctx context.Context, owner addresses.Owner, requests []ad
 	defer c.mu.Unlock()
 	out := make(map[string]addresses.Host, len(requests))
 	for _, r := range requests {
-		out[r.Hostname] = c.view(c.hosts[r.Hostname], owner.Key, r.AllowPrivate)
+		out[r.Hostname] = c.view(c.hosts[r.Hostname], owner.Key)
 	}
 	return out
 }
@@ -360,7 +360,7 @@ func (c *Cache) seed(e *entry, owner types.NamespacedName, seed map[netip.Addr]t
 
 // view is what one owner sees of an entry: what DNS returned, and the owner's own
 // seeds. Called with c.mu held.
-func (c *Cache) view(e *entry, owner types.NamespacedName, allowPrivate bool) addresses.Host {
+func (c *Cache) view(e *entry, owner types.NamespacedName) addresses.Host {
 	h := addresses.Host{ResolvedAt: e.answeredAt, Err: e.err, Blocked: e.forbidden, Dropped: e.dropped, LastSeen: map[netip.Addr]time.Time{}}
 	for a, t := range e.seen {
 		h.LastSeen[a] = t
@@ -375,11 +375,6 @@ func (c *Cache) view(e *entry, owner types.NamespacedName, allowPrivate bool) ad
 	}
 	h.Dropped += c.capped(h.LastSeen)
 	for a := range h.LastSeen {
-		if !allowPrivate && c.opts.Guard.Classify(a) == guard.Private {
-			h.Blocked++
-			delete(h.LastSeen, a)
-			continue
-		}
 		h.Addresses = append(h.Addresses, a)
 	}
 	slices.SortFunc(h.Addresses, netip.Addr.Compare)
@@ -500,8 +495,7 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 	}
 	minRefresh, maxRefresh := c.bounds(e)
 
-	authoritative := err == nil || errors.Is(err, resolver.ErrNotFound) || errors.Is(err, resolver.ErrNoAddresses)
-	if !authoritative {
+	if !addresses.Authoritative(err) {
 		// Fail static: keep every address, and do not age them while DNS is down.
 		if e.err == nil {
 			logf.FromContext(ctx).Info("DNS lookup failed; keeping the last known addresses", "hostname", name, "error", err.Error())
@@ -537,14 +531,11 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 		}
 		e.failingSince = time.Time{}
 	}
-	e.err, e.failures, e.forbidden = nil, 0, 0
+	kept, forbidden := addresses.Keep(answer.Addrs(), c.opts.Guard)
+	e.err, e.failures, e.forbidden = nil, 0, len(forbidden)
 	e.answeredAt = now
-	for _, r := range answer.Addresses {
-		if c.opts.Guard.Classify(r.Addr) == guard.Forbidden {
-			e.forbidden++
-			continue
-		}
-		e.seen[r.Addr.Unmap()] = now
+	for _, a := range kept {
+		e.seen[a] = now
 	}
 	if e.forbidden > 0 {
 		logf.FromContext(ctx).Info("DNS returned internal addresses; not rendering them", "hostname", name, "blocked", e.forbidden)

@@ -83,8 +83,8 @@ func newTestCache(opts Options) (*Cache, *fakeResolver, *clocktesting.FakeClock)
 	return New(r, clk, opts, nil), r, clk
 }
 
-func lookup(c *Cache, host string, allowPrivate bool) addresses.Host {
-	return c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: host, AllowPrivate: allowPrivate}})[host]
+func lookup(c *Cache, host string) addresses.Host {
+	return c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: host}})[host]
 }
 
 func strs(addrs []netip.Addr) []string {
@@ -117,14 +117,14 @@ func advance(c *Cache, clk *clocktesting.FakeClock, d time.Duration) {
 func TestRoundRobinSubsetsAccumulateAndOrderNeverNotifies(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: time.Hour})
 	r.set("gw.example.com", "192.0.2.1", "192.0.2.2")
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
+	if got := strs(lookup(c, "gw.example.com").Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
 		t.Fatalf("first answer: %v", got)
 	}
 	drain(c)
 
 	r.set("gw.example.com", "192.0.2.4", "192.0.2.3") // another subset, another order
 	advance(c, clk, time.Minute)
-	got := strs(lookup(c, "gw.example.com", false).Addresses)
+	got := strs(lookup(c, "gw.example.com").Addresses)
 	if !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4"}) {
 		t.Fatalf("subsets did not accumulate: %v", got)
 	}
@@ -142,11 +142,11 @@ func TestRoundRobinSubsetsAccumulateAndOrderNeverNotifies(t *testing.T) {
 
 	// 192.0.2.3 and .4 go unseen past retention: only then do they leave.
 	advance(c, clk, 50*time.Minute)
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); len(got) != 4 {
+	if got := strs(lookup(c, "gw.example.com").Addresses); len(got) != 4 {
 		t.Fatalf("addresses dropped within retention: %v", got)
 	}
 	advance(c, clk, 10*time.Minute)
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
+	if got := strs(lookup(c, "gw.example.com").Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
 		t.Fatalf("after retention: %v", got)
 	}
 	if n := drain(c); len(n) == 0 {
@@ -157,7 +157,7 @@ func TestRoundRobinSubsetsAccumulateAndOrderNeverNotifies(t *testing.T) {
 func TestFailStaticKeepsAddressesAndStopsAgeing(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: 10 * time.Minute, Retention: time.Hour})
 	r.set("gw.example.com", "192.0.2.1")
-	first := lookup(c, "gw.example.com", false)
+	first := lookup(c, "gw.example.com")
 	drain(c)
 
 	r.fail(fmt.Errorf("read udp: i/o timeout: %w", resolver.ErrTemporary))
@@ -169,7 +169,7 @@ func TestFailStaticKeepsAddressesAndStopsAgeing(t *testing.T) {
 	for range 24 {
 		advance(c, clk, 5*time.Minute)
 	}
-	got := lookup(c, "gw.example.com", false)
+	got := lookup(c, "gw.example.com")
 	if !slices.Equal(strs(got.Addresses), []string{"192.0.2.1"}) {
 		t.Fatalf("addresses dropped while DNS failed: %v", got.Addresses)
 	}
@@ -189,7 +189,7 @@ func TestFailStaticKeepsAddressesAndStopsAgeing(t *testing.T) {
 	if n := drain(c); len(n) != 1 {
 		t.Fatalf("recovery notified %v, want once", n)
 	}
-	if got := lookup(c, "gw.example.com", false); got.Err != nil {
+	if got := lookup(c, "gw.example.com"); got.Err != nil {
 		t.Fatalf("error not cleared: %v", got.Err)
 	}
 }
@@ -197,7 +197,7 @@ func TestFailStaticKeepsAddressesAndStopsAgeing(t *testing.T) {
 func TestOutageDoesNotCountTowardsRetention(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: 5 * time.Minute, Retention: 30 * time.Minute})
 	r.set("gw.example.com", "192.0.2.1", "192.0.2.2")
-	lookup(c, "gw.example.com", false)
+	lookup(c, "gw.example.com")
 	advance(c, clk, 10*time.Minute) // seen at +10m
 	r.fail(fmt.Errorf("SERVFAIL: %w", resolver.ErrTemporary))
 	for range 12 { // an hour of failures, twice the retention
@@ -206,16 +206,16 @@ func TestOutageDoesNotCountTowardsRetention(t *testing.T) {
 	r.fail(nil)
 	r.set("gw.example.com", "192.0.2.1") // .2 is no longer returned
 	advance(c, clk, 5*time.Minute)
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
+	if got := strs(lookup(c, "gw.example.com").Addresses); !slices.Equal(got, []string{"192.0.2.1", "192.0.2.2"}) {
 		t.Fatalf("recovery from an outage dropped an address at once: %v", got)
 	}
 	// .2 was last seen 5 minutes before the outage; it leaves 25 minutes after it.
 	advance(c, clk, 20*time.Minute)
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); len(got) != 2 {
+	if got := strs(lookup(c, "gw.example.com").Addresses); len(got) != 2 {
 		t.Fatalf("dropped before its remaining retention ran out: %v", got)
 	}
 	advance(c, clk, 10*time.Minute)
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"192.0.2.1"}) {
+	if got := strs(lookup(c, "gw.example.com").Addresses); !slices.Equal(got, []string{"192.0.2.1"}) {
 		t.Fatalf("kept past its remaining retention: %v", got)
 	}
 }
@@ -223,14 +223,14 @@ func TestOutageDoesNotCountTowardsRetention(t *testing.T) {
 func TestNXDOMAINAgesOutByRetentionOnly(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: 30 * time.Minute})
 	r.set("gone.example.com", "192.0.2.9")
-	lookup(c, "gone.example.com", false)
+	lookup(c, "gone.example.com")
 	r.set("gone.example.com") // NXDOMAIN from now on
 	advance(c, clk, 20*time.Minute)
-	if got := lookup(c, "gone.example.com", false); len(got.Addresses) != 1 || got.Err != nil {
+	if got := lookup(c, "gone.example.com"); len(got.Addresses) != 1 || got.Err != nil {
 		t.Fatalf("NXDOMAIN within retention: addresses=%v err=%v", got.Addresses, got.Err)
 	}
 	advance(c, clk, 11*time.Minute)
-	if got := lookup(c, "gone.example.com", false); len(got.Addresses) != 0 {
+	if got := lookup(c, "gone.example.com"); len(got.Addresses) != 0 {
 		t.Fatalf("NXDOMAIN past retention kept %v", got.Addresses)
 	}
 }
@@ -242,10 +242,10 @@ func TestCapDropsLongestUnseen(t *testing.T) {
 		first = append(first, fmt.Sprintf("198.51.100.%d", i+1))
 	}
 	r.set("big.example.com", first...)
-	lookup(c, "big.example.com", false)
+	lookup(c, "big.example.com")
 	r.set("big.example.com", "203.0.113.1", "203.0.113.2")
 	advance(c, clk, time.Minute)
-	got := lookup(c, "big.example.com", false).Addresses
+	got := lookup(c, "big.example.com").Addresses
 	if len(got) != 100 {
 		t.Fatalf("kept %d addresses, want the cap of 100", len(got))
 	}
@@ -257,13 +257,11 @@ func TestCapDropsLongestUnseen(t *testing.T) {
 func TestGuardBlocksInternalAddresses(t *testing.T) {
 	c, r, _ := newTestCache(Options{Guard: guard.Guard{Cluster: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}, Allow: documentationRanges}})
 	r.set("rebind.example.com", "127.0.0.1", "10.0.0.5", "169.254.169.254", "fd00::1", "10.244.1.2", "192.0.2.7")
-	got := lookup(c, "rebind.example.com", false)
-	if !slices.Equal(strs(got.Addresses), []string{"192.0.2.7"}) || got.Blocked != 5 {
-		t.Fatalf("addresses=%v blocked=%d, want only 192.0.2.7 and 5 blocked", got.Addresses, got.Blocked)
-	}
-	private := lookup(c, "rebind.example.com", true)
-	if !slices.Equal(strs(private.Addresses), []string{"10.0.0.5", "192.0.2.7", "fd00::1"}) || private.Blocked != 3 {
-		t.Fatalf("allowPrivate: addresses=%v blocked=%d; loopback, link-local and the pod range must stay blocked", private.Addresses, private.Blocked)
+	// Private addresses are kept, for the renderer to keep or leave out per entry;
+	// loopback, link-local and the pod range never are.
+	got := lookup(c, "rebind.example.com")
+	if !slices.Equal(strs(got.Addresses), []string{"10.0.0.5", "192.0.2.7", "fd00::1"}) || got.Blocked != 3 {
+		t.Fatalf("addresses=%v blocked=%d; loopback, link-local and the pod range must be blocked, and only they", got.Addresses, got.Blocked)
 	}
 }
 
@@ -292,7 +290,7 @@ func TestRefreshFollowsClampedTTL(t *testing.T) {
 	r.ttl = 2 * time.Second
 	r.set("short.example.com", "192.0.2.1")
 	r.set("long.example.com", "192.0.2.2")
-	lookup(c, "short.example.com", false)
+	lookup(c, "short.example.com")
 	r.ttl = 24 * time.Hour
 	other := addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: "other"}}
 	c.Lookup(context.Background(), other, []addresses.Request{{Hostname: "long.example.com"}})
@@ -378,7 +376,7 @@ func TestOwnerRefreshBoundsTightenSharedHostname(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: time.Hour})
 	r.ttl = time.Hour
 	r.set("a.example.com", "192.0.2.1")
-	lookup(c, "a.example.com", false) // refreshes hourly: the TTL, within the manager's bounds
+	lookup(c, "a.example.com") // refreshes hourly: the TTL, within the manager's bounds
 	eager := addresses.Owner{Key: types.NamespacedName{Namespace: "ns", Name: "eager"}, MaxRefresh: 5 * time.Minute}
 	c.Lookup(context.Background(), eager, []addresses.Request{{Hostname: "a.example.com"}})
 	advance(c, clk, time.Hour) // the refresh scheduled before the eager allowlist came
@@ -402,7 +400,7 @@ func TestOwnerRefreshBoundsTightenSharedHostname(t *testing.T) {
 func TestUnchangedAnswersNotifyOncePerStatusResolution(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, Retention: time.Hour})
 	r.set("gw.example.com", "192.0.2.1")
-	lookup(c, "gw.example.com", false)
+	lookup(c, "gw.example.com")
 	if got := c.StatusResolution(); got != 15*time.Minute {
 		t.Fatalf("StatusResolution = %v, want a quarter of the 1h retention", got)
 	}
@@ -473,7 +471,7 @@ func TestSeedAgesOutAndTellsItsOwner(t *testing.T) {
 	for range 9 {
 		advance(c, clk, time.Minute)
 	}
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2"}) {
+	if got := strs(lookup(c, "gw.example.com").Addresses); !slices.Equal(got, []string{"198.51.100.1", "198.51.100.2"}) {
 		t.Fatalf("within retention: %v, want the seed kept", got)
 	}
 	drain(c)
@@ -481,7 +479,7 @@ func TestSeedAgesOutAndTellsItsOwner(t *testing.T) {
 	if n := drain(c); !slices.Equal(n, []string{"ns/al"}) {
 		t.Fatalf("the seed expired and notified %v, want its owner", n)
 	}
-	if got := strs(lookup(c, "gw.example.com", false).Addresses); !slices.Equal(got, []string{"198.51.100.1"}) {
+	if got := strs(lookup(c, "gw.example.com").Addresses); !slices.Equal(got, []string{"198.51.100.1"}) {
 		t.Fatalf("after retention: %v", got)
 	}
 }
@@ -553,7 +551,7 @@ func TestOwnerThatStoppedWaitingIsToldOfFirstAnswer(t *testing.T) {
 	r := &fakeResolver{answers: map[string][]string{"slow.example.com": {"198.51.100.1"}}, ttl: time.Minute, gate: make(chan struct{})}
 	c := New(r, clk, Options{ReconcileWait: time.Second, Guard: guard.Guard{Allow: documentationRanges}}, nil)
 	done := make(chan addresses.Host)
-	go func() { done <- lookup(c, "slow.example.com", false) }()
+	go func() { done <- lookup(c, "slow.example.com") }()
 	for !clk.HasWaiters() {
 		time.Sleep(time.Millisecond)
 	}
@@ -571,7 +569,7 @@ func TestOwnerThatStoppedWaitingIsToldOfFirstAnswer(t *testing.T) {
 	if !slices.Equal(told, []string{"ns/al"}) {
 		t.Fatalf("told %v of the first answer, want the owner that stopped waiting", told)
 	}
-	if got := strs(lookup(c, "slow.example.com", false).Addresses); !slices.Equal(got, []string{"198.51.100.1"}) {
+	if got := strs(lookup(c, "slow.example.com").Addresses); !slices.Equal(got, []string{"198.51.100.1"}) {
 		t.Fatalf("after the answer: %v", got)
 	}
 }
@@ -584,7 +582,7 @@ func TestCapReportsDroppedAddresses(t *testing.T) {
 		many = append(many, netip.AddrFrom4([4]byte{198, 51, byte(100 + i/256), byte(i % 256)}).String())
 	}
 	r.set("big.example.com", many...)
-	got := lookup(c, "big.example.com", false)
+	got := lookup(c, "big.example.com")
 	if len(got.Addresses) != 256 || got.Dropped != 44 {
 		t.Fatalf("kept %d, dropped %d; want 256 kept and 44 dropped", len(got.Addresses), got.Dropped)
 	}
@@ -601,7 +599,7 @@ func TestLoopRefreshesWhatLookupResolvedFirst(t *testing.T) {
 	defer func() { cancel(); <-loopDone }()
 
 	r.set("gw.example.com", "192.0.2.1")
-	lookup(c, "gw.example.com", false)
+	lookup(c, "gw.example.com")
 	deadline := time.Now().Add(10 * time.Second)
 	for r.calls.Load() < 2 && time.Now().Before(deadline) {
 		// Step only as far as the TTL plus jitter-free slack, never to MaxRefresh.

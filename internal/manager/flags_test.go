@@ -43,7 +43,16 @@ func TestInvalidFlagsAreRefusedByName(t *testing.T) {
 		{[]string{"--dns-retention=-1s"}, "--dns-retention=-1s: must be above 0"},
 		{[]string{"--dns-max-addresses=0"}, "--dns-max-addresses=0: must be at least 1"},
 		{[]string{"--leader-elect-renew-deadline=20s"}, "--leader-elect-lease-duration=15s: must exceed --leader-elect-renew-deadline"},
-		{[]string{"--cluster-cidr=10.0.0.0/33"}, `--cluster-cidr "10.0.0.0/33"`},
+		{[]string{"--cluster-cidr=10.0.0.0/33"}, `--cluster-cidr=10.0.0.0/33: netip.ParsePrefix("10.0.0.0/33"): prefix length out of range: write a network such as 10.96.0.0/12`},
+		{[]string{"--tenant-min-prefix-length-ipv4=0"}, "--tenant-min-prefix-length-ipv4=0: must be a prefix length between 1 and 32"},
+		{[]string{"--tenant-max-space-prefix-ipv4=25"}, "--tenant-max-space-prefix-ipv4=25: must be a prefix length between 1 and --tenant-min-prefix-length-ipv4"},
+		{[]string{"--tenant-allow-ranges=public"}, `--tenant-allow-ranges=public: unknown range "public"`},
+		{[]string{"--cluster-dns-selector=k8s app"}, "--cluster-dns-selector=k8s app: "},
+		{[]string{"--guard-allow-cidr=nonsense"}, "--guard-allow-cidr=nonsense: "},
+		{[]string{"--max-hostnames-per-allowlist=0"}, "--max-hostnames-per-allowlist=0: must be at least 1"},
+		{[]string{"--dns-lookups-per-namespace=0"}, "--dns-lookups-per-namespace=0: must be at least 1"},
+		{[]string{"--dns-reconcile-wait=0s"}, "--dns-reconcile-wait=0s: must be above 0"},
+		{[]string{"--vendor-change-max-removed-percent=101"}, "--vendor-change-max-removed-percent=101: must be between 0 and 100"},
 	} {
 		_, err := parse(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {

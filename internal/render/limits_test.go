@@ -223,10 +223,10 @@ spec:
     endpoints: [opa-gateways]
 `)
 	plan := compile(t, a)
-	if got := plan.Empty(nil); !slices.Equal(got, []v1alpha1.Direction{v1alpha1.DirectionIngress}) {
+	if got := plan.Build(nil).Empty; !slices.Equal(got, []v1alpha1.Direction{v1alpha1.DirectionIngress}) {
 		t.Fatalf("Empty(no answers) = %v, want Ingress only (the gateways are published)", got)
 	}
-	if got := plan.Empty(render.Resolved{"fe1.customer.example": {netip.MustParseAddr("52.1.37.96")}}); len(got) != 0 {
+	if got := plan.Build(render.Resolved{"fe1.customer.example": {netip.MustParseAddr("52.1.37.96")}}).Empty; len(got) != 0 {
 		t.Fatalf("Empty(answered) = %v", got)
 	}
 }

@@ -480,20 +480,6 @@ func (p *Plan) Hostnames() []string {
 	return slices.Compact(names)
 }
 
-// Published returns the addresses the catalog publishes for a hostname in this plan.
-// They are rendered with what DNS returns, and alone before DNS has answered.
-func (p *Plan) Published(name string) []netip.Prefix {
-	var out []netip.Prefix
-	for _, r := range p.rules {
-		for _, h := range r.hostnames {
-			if h.name == name {
-				out = append(out, h.published...)
-			}
-		}
-	}
-	return canonical(out)
-}
-
 func inRegion(r v1alpha1.Region, wanted map[v1alpha1.Region]bool) bool {
 	return r == "" || len(wanted) == 0 || wanted[r]
 }
@@ -559,27 +545,4 @@ func firstSentence(s string) string {
 		return s[:i]
 	}
 	return strings.TrimSuffix(s, ".")
-}
-
-// HostnameRequest is a hostname to resolve and whether private addresses may be
-// rendered for it.
-type HostnameRequest struct {
-	Name         string
-	AllowPrivate bool
-}
-
-// HostnameRequests returns every hostname the plan renders, sorted, with whether any
-// entry that names it allows private addresses.
-func (p *Plan) HostnameRequests() []HostnameRequest {
-	allow := map[string]bool{}
-	for _, r := range p.rules {
-		for _, h := range r.hostnames {
-			allow[h.name] = allow[h.name] || h.allowPrivate
-		}
-	}
-	out := make([]HostnameRequest, 0, len(allow))
-	for _, name := range p.Hostnames() {
-		out = append(out, HostnameRequest{Name: name, AllowPrivate: allow[name]})
-	}
-	return out
 }

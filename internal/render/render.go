@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 )
 
 // PolicyName is the name of the NetworkPolicy rendered for an allowlist and direction.
@@ -21,54 +22,121 @@ func PolicyName(allowlist string, d v1alpha1.Direction) string {
 	return allowlist + "-egress"
 }
 
-// Resolved maps a hostname to the addresses DNS returned for it.
+// Resolved maps a hostname to the addresses DNS returned for it, as the address source
+// keeps them: the guard has left out what no allowlist may render (loopback,
+// link-local, the cluster's ranges, ...); private addresses are still there, and each
+// rule keeps them or not as its entry says.
 type Resolved map[string][]netip.Addr
 
-// Render returns the allowlist's NetworkPolicies, ingress first, then egress: one per
-// direction the allowlist opens. A hostname renders the addresses resolved for it
-// plus those the vendor publishes for it. A rule that has no address yet is left out,
-// because a NetworkPolicy rule with no peers would allow every address.
+// Result is an allowlist rendered.
+type Result struct {
+	// Policies are the NetworkPolicies, ingress first, then egress: one per direction
+	// the allowlist opens.
+	Policies []networkingv1.NetworkPolicy
+	// Peers counts the address blocks of each policy, by name.
+	Peers map[string]int32
+	// Hostnames says, for each hostname the plan names (sorted), what it rendered.
+	Hostnames []RenderedHostname
+	// Empty are the directions the allowlist opens that render no address at all:
+	// their policy would only isolate the pods.
+	Empty []v1alpha1.Direction
+}
+
+// RenderedHostname is what one hostname rendered, in all the rules that name it.
+type RenderedHostname struct {
+	Name string
+	// Addresses are those the vendor publishes for it and those DNS returned that a
+	// rule kept, canonical.
+	Addresses []netip.Prefix
+	// Private counts the private addresses DNS returned that no rule naming it keeps.
+	Private int
+}
+
+// Build renders the allowlist with what DNS returned. A hostname renders the
+// addresses resolved for it plus those the vendor publishes for it. A rule that has no
+// address yet is left out, because a NetworkPolicy rule with no peers would allow
+// every address.
+func (p *Plan) Build(resolved Resolved) Result {
+	b := builder{plan: p, resolved: resolved, hostnames: map[string]*hostnameAccount{}}
+	res := Result{Peers: map[string]int32{}}
+	for _, d := range []v1alpha1.Direction{v1alpha1.DirectionIngress, v1alpha1.DirectionEgress} {
+		np, peers, ok := b.direction(d)
+		if !ok {
+			continue
+		}
+		res.Policies = append(res.Policies, np)
+		res.Peers[np.Name] = peers
+		if peers == 0 {
+			res.Empty = append(res.Empty, d)
+		}
+	}
+	for _, name := range p.Hostnames() {
+		acc := b.hostnames[name]
+		rh := RenderedHostname{Name: name}
+		if acc != nil {
+			rh.Addresses = canonical(acc.rendered)
+			for a := range acc.private {
+				if !acc.kept[a] {
+					rh.Private++
+				}
+			}
+		}
+		res.Hostnames = append(res.Hostnames, rh)
+	}
+	return res
+}
+
+// Render returns Build's policies.
 func (p *Plan) Render(resolved Resolved) []networkingv1.NetworkPolicy {
-	var out []networkingv1.NetworkPolicy
-	for _, d := range []v1alpha1.Direction{v1alpha1.DirectionIngress, v1alpha1.DirectionEgress} {
-		if np, ok := p.renderDirection(d, resolved); ok {
-			out = append(out, np)
-		}
+	return p.Build(resolved).Policies
+}
+
+// builder renders one plan, accounting what each hostname rendered.
+type builder struct {
+	plan      *Plan
+	resolved  Resolved
+	hostnames map[string]*hostnameAccount
+}
+
+type hostnameAccount struct {
+	rendered []netip.Prefix
+	private  map[netip.Addr]bool // private answers seen
+	kept     map[netip.Addr]bool // private answers some rule kept
+}
+
+// addresses are what a hostname renders in a rule: the published addresses, and the
+// answers, private ones only where the rule's entry allows them. This is the one place
+// private addresses are kept or left out.
+func (b *builder) addresses(h hostname) []netip.Prefix {
+	acc := b.hostnames[h.name]
+	if acc == nil {
+		acc = &hostnameAccount{private: map[netip.Addr]bool{}, kept: map[netip.Addr]bool{}}
+		b.hostnames[h.name] = acc
 	}
+	out := slices.Clone(h.published)
+	for _, a := range b.resolved[h.name] {
+		if !a.IsValid() {
+			continue
+		}
+		a = a.Unmap().WithZone("")
+		switch b.plan.opts.Guard.Classify(a) {
+		case guard.Forbidden:
+			continue // the source keeps none; nor does any caller's mistake get through
+		case guard.Private:
+			acc.private[a] = true
+			if !h.allowPrivate {
+				continue
+			}
+			acc.kept[a] = true
+		}
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	acc.rendered = append(acc.rendered, out...)
 	return out
 }
 
-// Addresses returns what a hostname renders: DNS's addresses plus the published ones.
-func (p *Plan) Addresses(name string, resolved Resolved) []netip.Prefix {
-	allowPrivate := false
-	for _, r := range p.rules {
-		for _, h := range r.hostnames {
-			allowPrivate = allowPrivate || (h.name == name && h.allowPrivate)
-		}
-	}
-	return canonical(append(p.Published(name), hostPrefixes(p.renderable(resolved[name], allowPrivate))...))
-}
-
-// Empty returns the directions the allowlist opens in which it would render no
-// address at all with these answers: their policy would only isolate the pods.
-func (p *Plan) Empty(resolved Resolved) []v1alpha1.Direction {
-	var out []v1alpha1.Direction
-	for _, d := range []v1alpha1.Direction{v1alpha1.DirectionIngress, v1alpha1.DirectionEgress} {
-		if np, ok := p.renderDirection(d, resolved); ok && len(np.Spec.Ingress) == 0 && len(np.Spec.Egress) == len(p.dnsRules(d)) {
-			out = append(out, d)
-		}
-	}
-	return out
-}
-
-func (p *Plan) dnsRules(d v1alpha1.Direction) []networkingv1.NetworkPolicyEgressRule {
-	if d != v1alpha1.DirectionEgress || !p.allowlist.Spec.DNSAllowed() {
-		return nil
-	}
-	return []networkingv1.NetworkPolicyEgressRule{clusterDNSRule(p.clusterDNS)}
-}
-
-func (p *Plan) renderDirection(d v1alpha1.Direction, resolved Resolved) (networkingv1.NetworkPolicy, bool) {
+func (b *builder) direction(d v1alpha1.Direction) (networkingv1.NetworkPolicy, int32, bool) {
+	p := b.plan
 	a := p.allowlist
 	np := networkingv1.NetworkPolicy{
 		TypeMeta: metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "NetworkPolicy"},
@@ -86,6 +154,7 @@ func (p *Plan) renderDirection(d v1alpha1.Direction, resolved Resolved) (network
 		},
 	}
 	selected := false
+	var peerCount int32
 	for _, r := range p.rules {
 		if r.direction != d {
 			continue
@@ -93,13 +162,13 @@ func (p *Plan) renderDirection(d v1alpha1.Direction, resolved Resolved) (network
 		selected = true
 		addrs := slices.Concat(r.prefixes, r.own)
 		for _, h := range r.hostnames {
-			addrs = append(addrs, h.published...)
-			addrs = append(addrs, hostPrefixes(p.renderable(resolved[h.name], h.allowPrivate))...)
+			addrs = append(addrs, b.addresses(h)...)
 		}
 		peers := ipBlockPeers(canonical(addrs))
 		if len(peers) == 0 {
 			continue
 		}
+		peerCount += int32(len(peers))
 		ports := networkPolicyPorts(r.ports, r.allPorts)
 		if d == v1alpha1.DirectionIngress {
 			np.Spec.Ingress = append(np.Spec.Ingress, networkingv1.NetworkPolicyIngressRule{From: peers, Ports: ports})
@@ -108,10 +177,17 @@ func (p *Plan) renderDirection(d v1alpha1.Direction, resolved Resolved) (network
 		}
 	}
 	if !selected {
-		return np, false
+		return np, 0, false
 	}
 	np.Spec.Egress = append(p.dnsRules(d), np.Spec.Egress...)
-	return np, true
+	return np, peerCount, true
+}
+
+func (p *Plan) dnsRules(d v1alpha1.Direction) []networkingv1.NetworkPolicyEgressRule {
+	if d != v1alpha1.DirectionEgress || !p.allowlist.Spec.DNSAllowed() {
+		return nil
+	}
+	return []networkingv1.NetworkPolicyEgressRule{clusterDNSRule(p.clusterDNS)}
 }
 
 func clusterDNSRule(dns ClusterDNS) networkingv1.NetworkPolicyEgressRule {
@@ -154,14 +230,6 @@ func ipBlockPeers(prefixes []netip.Prefix) []networkingv1.NetworkPolicyPeer {
 		peers = append(peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: p.String()}})
 	}
 	return peers
-}
-
-// renderable keeps the DNS answers that may be rendered: never internal targets, and
-// private ranges only where the entry allows them. The manager's DNS cache filters
-// already with the same guard; this holds for every caller.
-func (p *Plan) renderable(addrs []netip.Addr, allowPrivate bool) []netip.Addr {
-	allowed, _ := p.opts.Guard.Filter(addrs, allowPrivate)
-	return allowed
 }
 
 func hostPrefixes(addrs []netip.Addr) []netip.Prefix {

@@ -467,9 +467,10 @@ spec:
 	}
 }
 
-// TestPublishedAndAddresses: what a hostname renders is DNS's answer plus what the
-// catalog publishes for it.
-func TestPublishedAndAddresses(t *testing.T) {
+// TestRenderedHostnames: what a hostname renders is DNS's answer plus what the
+// catalog publishes for it; a private answer counts as left out unless a rule naming
+// the hostname keeps it.
+func TestRenderedHostnames(t *testing.T) {
 	plan := compile(t, loadAllowlist(t, "workato-opa-gateways.yaml"))
 	str := func(ps []netip.Prefix) []string {
 		var out []string
@@ -478,15 +479,27 @@ func TestPublishedAndAddresses(t *testing.T) {
 		}
 		return out
 	}
-	if diff := cmp.Diff([]string{"34.237.50.149/32", "50.16.101.13/32", "54.84.241.116/32"}, str(plan.Published("sg1.workato.com"))); diff != "" {
-		t.Errorf("Published (-want +got):\n%s", diff)
+	byName := func(r render.Result) map[string]render.RenderedHostname {
+		out := map[string]render.RenderedHostname{}
+		for _, h := range r.Hostnames {
+			out[h.Name] = h
+		}
+		return out
 	}
-	if got := plan.Published("www.workato.com"); len(got) != 0 {
-		t.Errorf("Published of a hostname the plan does not render: %v", got)
+	hosts := byName(plan.Build(nil))
+	if diff := cmp.Diff([]string{"34.237.50.149/32", "50.16.101.13/32", "54.84.241.116/32"}, str(hosts["sg1.workato.com"].Addresses)); diff != "" {
+		t.Errorf("published only (-want +got):\n%s", diff)
 	}
-	resolved := resolvedOf(t, map[string][]string{"sg1.workato.com": {"50.16.101.13", "3.3.3.3"}})
-	if diff := cmp.Diff([]string{"3.3.3.3/32", "34.237.50.149/32", "50.16.101.13/32", "54.84.241.116/32"}, str(plan.Addresses("sg1.workato.com", resolved))); diff != "" {
-		t.Errorf("Addresses (-want +got):\n%s", diff)
+	if _, ok := hosts["www.workato.com"]; ok {
+		t.Errorf("a hostname the plan does not render is reported: %v", hosts["www.workato.com"])
+	}
+	resolved := resolvedOf(t, map[string][]string{"sg1.workato.com": {"50.16.101.13", "3.3.3.3", "10.1.2.3"}})
+	hosts = byName(plan.Build(resolved))
+	if diff := cmp.Diff([]string{"3.3.3.3/32", "34.237.50.149/32", "50.16.101.13/32", "54.84.241.116/32"}, str(hosts["sg1.workato.com"].Addresses)); diff != "" {
+		t.Errorf("with DNS (-want +got):\n%s", diff)
+	}
+	if got := hosts["sg1.workato.com"].Private; got != 1 {
+		t.Errorf("Private = %d, want 1 (10.1.2.3: the selection blocks private addresses)", got)
 	}
 }
 
