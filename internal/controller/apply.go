@@ -23,7 +23,7 @@ import (
 // applyOutcome is what applying the desired policies did.
 type applyOutcome struct {
 	created, adopted, updated, deleted []string
-	conflicts                 []string // policies of the desired name that belong to someone else
+	conflicts                          []string // policies of the desired name that belong to someone else
 }
 
 // message says what changed, for an event: "Created NetworkPolicies a; deleted b".
