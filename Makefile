@@ -110,6 +110,10 @@ build-installer: generate $(KUSTOMIZE) ## Write dist/install.yaml (CRDs, RBAC, m
 	  $(KUSTOMIZE) build "$$tmp/config/default" > dist/install.yaml
 	@echo "wrote dist/install.yaml (image $(IMG))"
 
+.PHONY: chart-package
+chart-package: $(HELM) ## Package the chart for a release into dist/chart: VERSION=vX.Y.Z IMAGE_DIGEST=sha256:... (the pushed image).
+	HELM=$(HELM) hack/chart-package.sh $(VERSION) $(IMAGE_DIGEST) dist/chart
+
 .PHONY: set-image
 set-image: $(KUSTOMIZE) ## Make IMG the default image of the chart (values.yaml, appVersion) and of config/manager.
 	@repo='$(IMG)'; repo=$${repo%:*}; tag='$(IMG)'; tag=$${tag##*:}; \
