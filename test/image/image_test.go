@@ -258,6 +258,20 @@ func checkVersion(t *testing.T, bin []byte) {
 	if !strings.HasPrefix(string(out), want) || !strings.HasSuffix(string(out), runtime.GOOS+"/"+runtime.GOARCH+")\n") {
 		t.Errorf("/manager --version printed %q, want %q...%s/%s)", out, want, runtime.GOOS, runtime.GOARCH)
 	}
+
+	// Started without a cluster to talk to, it names its build first, then stops.
+	cmd := exec.Command(path, "--zap-encoder=json")
+	cmd.Env = []string{"HOME=" + t.TempDir(), "KUBECONFIG=" + filepath.Join(t.TempDir(), "missing")}
+	logOut, err := cmd.CombinedOutput()
+	if err == nil {
+		t.Fatalf("/manager without a kubeconfig exited 0:\n%s", logOut)
+	}
+	first, _, _ := strings.Cut(string(logOut), "\n")
+	for _, field := range []string{`"msg":"Starting vendor-allowlist-operator"`, `"version":"` + testVersion + `"`, `"commit":"` + testCommit + `"`, `"buildDate":"` + testCreated + `"`} {
+		if !strings.Contains(first, field) {
+			t.Errorf("the manager's first log line lacks %s:\n%s", field, logOut)
+		}
+	}
 }
 
 // checkSBOM checks that the image lists a CycloneDX SBOM among its referrers, and that
