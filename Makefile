@@ -11,12 +11,24 @@ CONTROLLER_GEN ?= $(CACHE_DIR)/tools/controller-gen-$(CONTROLLER_GEN_VERSION)/co
 # needs a newer Go than the project's).
 HELM_VERSION ?= v3.22.0
 KUSTOMIZE_VERSION ?= v5.8.2
+ACTIONLINT_VERSION ?= v1.7.12
 HELM ?= $(CACHE_DIR)/tools/helm-$(HELM_VERSION)/helm
 KUSTOMIZE ?= $(CACHE_DIR)/tools/kustomize-$(KUSTOMIZE_VERSION)/kustomize
+ACTIONLINT ?= $(CACHE_DIR)/tools/actionlint-$(ACTIONLINT_VERSION)/actionlint
 # kubectl for `make install`/`uninstall`: yours (the tests use the one envtest runs).
 KUBECTL ?= kubectl
-# Builds and pushes the image (docker, or podman).
+# Builds and pushes the image with the Dockerfile (docker, or podman); `make image`
+# needs neither.
 CONTAINER_TOOL ?= docker
+# What the binaries and the image say they are (--version, OCI labels), from git: the
+# version, the commit, and the commit's time as the source date (reproducible builds).
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo v0.0.0-devel)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+SOURCE_DATE_EPOCH ?= $(shell git log -1 --format=%ct 2>/dev/null || echo 0)
+CREATED = $(shell date -u -d @$(SOURCE_DATE_EPOCH) +%Y-%m-%dT%H:%M:%SZ)
+LDFLAGS = -X github.com/vendorallowlist/vendor-allowlist-operator/internal/version.version=$(VERSION) -X github.com/vendorallowlist/vendor-allowlist-operator/internal/version.commit=$(COMMIT) -X github.com/vendorallowlist/vendor-allowlist-operator/internal/version.date=$(CREATED)
+# Where `make image` writes the image (OCI layout, archives, SBOMs, build.json).
+IMAGE_DIR ?= dist/image
 
 CHART_DIR := charts/vendor-allowlist-operator
 # Arguments of `make run`, e.g. make run RUN_ARGS="--dns-server=127.0.0.1:53 --zap-devel".
@@ -58,12 +70,12 @@ test-deps: ## Install what the tests need (dnsmasq-base) and build envtest's con
 	hack/envtest-binaries.sh >/dev/null
 
 .PHONY: tools
-tools: $(HELM) $(KUSTOMIZE) ## Install helm and kustomize (go install, cached by version).
+tools: $(HELM) $(KUSTOMIZE) $(ACTIONLINT) ## Install helm, kustomize and actionlint (go install, cached by version).
 
 .PHONY: test
 test: test-deps generate vet tools chart-crds build-installer ## Run every test against a real kube-apiserver, etcd and dnsmasq.
 	assets="$$(hack/envtest-binaries.sh)" && \
-	KUBEBUILDER_ASSETS="$$assets" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" IMG="$(IMG)" \
+	KUBEBUILDER_ASSETS="$$assets" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" ACTIONLINT="$(ACTIONLINT)" IMG="$(IMG)" \
 	  go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: bench
@@ -99,6 +111,10 @@ build-installer: generate $(KUSTOMIZE) ## Write dist/install.yaml (CRDs, RBAC, m
 	  $(KUSTOMIZE) build "$$tmp/config/default" > dist/install.yaml
 	@echo "wrote dist/install.yaml (image $(IMG))"
 
+.PHONY: chart-package
+chart-package: $(HELM) ## Package the chart for a release into dist/chart: VERSION=vX.Y.Z IMAGE_DIGEST=sha256:... (the pushed image).
+	HELM=$(HELM) hack/chart-package.sh $(VERSION) $(IMAGE_DIGEST) dist/chart
+
 .PHONY: set-image
 set-image: $(KUSTOMIZE) ## Make IMG the default image of the chart (values.yaml, appVersion) and of config/manager.
 	@repo='$(IMG)'; repo=$${repo%:*}; tag='$(IMG)'; tag=$${tag##*:}; \
@@ -122,13 +138,22 @@ run: generate ## Run the manager against the current kubeconfig (make install fi
 ##@ Build
 
 .PHONY: build
-build: generate ## Build the manager and the kubectl plugin into bin/.
-	go build -o bin/manager ./cmd
-	go build -o bin/kubectl-vendorallowlist ./cmd/kubectl-vendorallowlist
+build: generate ## Build the manager and the kubectl plugin into bin/ (--version from git).
+	go build -ldflags "$(LDFLAGS)" -o bin/manager ./cmd
+	go build -ldflags "$(LDFLAGS)" -o bin/kubectl-vendorallowlist ./cmd/kubectl-vendorallowlist
+
+.PHONY: image
+image: ## Build the manager's image (linux/amd64, linux/arm64) without Docker into IMAGE_DIR: OCI layout, archives tagged IMG, SBOMs.
+	go run ./hack/image build --out $(IMAGE_DIR) --tag $(IMG) --version $(VERSION) --commit $(COMMIT) --source-date-epoch $(SOURCE_DATE_EPOCH)
+
+.PHONY: image-push
+image-push: ## Push the image `make image` wrote to IMG (docker login first), with its SBOMs; prints REPO@DIGEST.
+	go run ./hack/image push --dir $(IMAGE_DIR) --image $(IMG)
 
 .PHONY: docker-build
 docker-build: ## Build the manager's image IMG with the Dockerfile (needs docker or CONTAINER_TOOL=podman).
-	$(CONTAINER_TOOL) build -t $(IMG) .
+	$(CONTAINER_TOOL) build -t $(IMG) --build-arg VERSION=$(VERSION) --build-arg REVISION=$(COMMIT) \
+	  --build-arg CREATED=$(CREATED) --build-arg SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) .
 
 .PHONY: docker-push
 docker-push: ## Push the image IMG.
@@ -146,3 +171,6 @@ $(HELM):
 
 $(KUSTOMIZE):
 	KUSTOMIZE_VERSION=$(KUSTOMIZE_VERSION) hack/tools.sh path kustomize >/dev/null
+
+$(ACTIONLINT):
+	ACTIONLINT_VERSION=$(ACTIONLINT_VERSION) hack/tools.sh path actionlint >/dev/null

@@ -11,14 +11,24 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/version"
 )
 
 func main() {
 	options := manager.BindFlags(flag.CommandLine)
+	showVersion := flag.Bool("version", false, "Print the version, Git commit and build date, and exit.")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
+	build := version.Get()
+	if *showVersion {
+		fmt.Println("manager " + build.String())
+		return
+	}
 	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	// First line of every start, so that a log names the build that wrote it.
+	ctrl.Log.Info("Starting vendor-allowlist-operator", "version", build.Version, "commit", build.Commit,
+		"buildDate", build.Date, "go", build.GoVersion, "platform", build.Platform)
 
 	o, err := options()
 	if err != nil {

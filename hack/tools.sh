@@ -6,13 +6,15 @@
 #
 #   helm       v3.22.0  helm.sh/helm/v3/cmd/helm
 #   kustomize  v5.8.2   sigs.k8s.io/kustomize/kustomize/v5   (v5.8.3 needs a newer Go)
+#   actionlint v1.7.12  github.com/rhysd/actionlint/cmd/actionlint  (lints .github/workflows)
 #
-# Usage: hack/tools.sh              installs both, prints nothing on success
+# Usage: hack/tools.sh              installs all, prints nothing on success
 #        hack/tools.sh path NAME    installs NAME if needed, prints its path
 set -euo pipefail
 
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-v5.8.2}
+ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
 CACHE_ROOT=${VAO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vendor-allowlist-operator}
 
 log() { echo "tools: $*" >&2; }
@@ -22,7 +24,8 @@ spec() {
   case $1 in
     helm) echo "$HELM_VERSION helm.sh/helm/v3/cmd/helm" ;;
     kustomize) echo "$KUSTOMIZE_VERSION sigs.k8s.io/kustomize/kustomize/v5" ;;
-    *) log "unknown tool $1 (known: helm, kustomize)"; return 1 ;;
+    actionlint) echo "$ACTIONLINT_VERSION github.com/rhysd/actionlint/cmd/actionlint" ;;
+    *) log "unknown tool $1 (known: helm, kustomize, actionlint)"; return 1 ;;
   esac
 }
 
@@ -54,7 +57,7 @@ install() {
 }
 
 case ${1:-all} in
-  all) install helm; install kustomize ;;
+  all) install helm; install kustomize; install actionlint ;;
   path) install "$2"; path_of "$2" ;;
-  *) log "usage: $0 [all | path helm|kustomize]"; exit 2 ;;
+  *) log "usage: $0 [all | path helm|kustomize|actionlint]"; exit 2 ;;
 esac

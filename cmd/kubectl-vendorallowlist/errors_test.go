@@ -1,9 +1,12 @@
 package main
 
 import (
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/version"
 )
 
 const header = "apiVersion: networking.vendorallowlist.io/v1alpha1\nkind: VendorAllowlist\n"
@@ -318,4 +321,23 @@ func TestVersion(t *testing.T) {
 		}
 		wantContains(t, "version", r.stdout, "kubectl-vendorallowlist ", "API: networking.vendorallowlist.io/v1alpha1", "Go: go")
 	}
+}
+
+// TestVersionFromLinker builds the plugin the way a release does, with the version,
+// commit and date set by -ldflags, and checks that `version` prints them.
+func TestVersionFromLinker(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "kubectl-vendorallowlist")
+	ldflags := version.LDFlags("v9.8.7-test", "0123456789abcdef0123456789abcdef01234567", "2026-01-31T12:00:00Z")
+	build := exec.Command("go", "build", "-ldflags", ldflags, "-o", bin, ".")
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	out, err := exec.Command(bin, "--version").CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s --version: %v\n%s", bin, err, out)
+	}
+	wantContains(t, "version", string(out),
+		"kubectl-vendorallowlist v9.8.7-test\n",
+		"Commit: 0123456789abcdef0123456789abcdef01234567\n",
+		"Built: 2026-01-31T12:00:00Z\n")
 }

@@ -14,16 +14,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"runtime"
-	"runtime/debug"
 	"strings"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/version"
 )
-
-// version is set at build time with -ldflags "-X main.version=v0.1.0"; without it
-// the module version or VCS revision from the build information is shown.
-var version = ""
 
 const (
 	exitOK    = 0
@@ -157,50 +152,22 @@ func runVersion(args []string, _ io.Reader, stdout, stderr io.Writer) int {
 	if len(rest) > 0 {
 		return usageError(stderr, versionUsage, "version takes no arguments, got %q", strings.Join(rest, " "))
 	}
-	fmt.Fprintf(stdout, "kubectl-vendorallowlist %s\n", versionString())
+	build := version.Get()
+	fmt.Fprintf(stdout, "kubectl-vendorallowlist %s\n", build.Version)
+	fmt.Fprintf(stdout, "Commit: %s\n", build.Commit)
+	fmt.Fprintf(stdout, "Built: %s\n", build.Date)
 	fmt.Fprintf(stdout, "API: %s (VendorAllowlist, Vendor)\n", v1alpha1.GroupVersion)
-	fmt.Fprintf(stdout, "Go: %s %s/%s\n", runtime.Version(), runtime.GOOS, runtime.GOARCH)
+	fmt.Fprintf(stdout, "Go: %s %s\n", build.GoVersion, build.Platform)
 	return exitOK
 }
 
 func versionUsage(w io.Writer) {
-	fmt.Fprintf(w, `Print the plugin's version, the API version it reads and the Go it was built with.
+	fmt.Fprintf(w, `Print the plugin's version, Git commit and build date, the API version it reads
+and the Go it was built with.
 
 Usage:
   %[1]s version
 `, commandName)
-}
-
-func versionString() string {
-	if version != "" {
-		return version
-	}
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return "(unknown)"
-	}
-	v := info.Main.Version
-	if v != "" && v != "(devel)" {
-		return v
-	}
-	var rev, modified string
-	for _, s := range info.Settings {
-		switch s.Key {
-		case "vcs.revision":
-			rev = s.Value
-		case "vcs.modified":
-			if s.Value == "true" {
-				modified = "-dirty"
-			}
-		}
-	}
-	if rev != "" {
-		if len(rev) > 12 {
-			rev = rev[:12]
-		}
-		return "(devel) " + rev + modified
-	}
-	return "(devel)"
 }
 
 // newFlagSet returns a flag set that reports errors itself, so that run decides the

@@ -58,6 +58,7 @@ var notInChart = map[string]string{
 	"kubeconfig": "in a pod the manager uses its ServiceAccount, never a kubeconfig",
 	"leader-election-namespace": "the lease lives in the release namespace, where the chart's Role allows it, " +
 		"and the manager's default (the pod's own namespace) is that",
+	"version": "it prints the build's version and exits; the manager logs the same at start",
 }
 
 // argsOf returns the manager container's args as flag name -> values, in order.

@@ -1,0 +1,127 @@
+package install
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+)
+
+// releaseWorkflow is what the tests read of .github/workflows/release.yaml.
+type releaseWorkflow struct {
+	Env struct {
+		ImageRepository string `json:"IMAGE_REPOSITORY"`
+		ChartRepository string `json:"CHART_REPOSITORY"`
+	}
+	Jobs map[string]struct {
+		Steps []struct {
+			Run string
+		}
+	}
+}
+
+func readReleaseWorkflow(t *testing.T) (releaseWorkflow, string) {
+	t.Helper()
+	path := filepath.Join(repoRoot, ".github", "workflows", "release.yaml")
+	var wf releaseWorkflow
+	readYAML(t, path, &wf)
+	if wf.Env.ImageRepository == "" || wf.Env.ChartRepository == "" {
+		t.Fatalf("%s sets no IMAGE_REPOSITORY or CHART_REPOSITORY in its env", rel(path))
+	}
+	var runs []string
+	for _, j := range wf.Jobs {
+		for _, s := range j.Steps {
+			runs = append(runs, s.Run)
+		}
+	}
+	return wf, strings.Join(runs, "\n")
+}
+
+// TestChartDefaultImageIsWhatReleasePublishes: the image the chart (and the Makefile's
+// IMG, and so dist/install.yaml) runs by default is the repository the release workflow
+// pushes to, and the README installs the chart from where the release pushes it.
+func TestChartDefaultImageIsWhatReleasePublishes(t *testing.T) {
+	wf, runs := readReleaseWorkflow(t)
+	var values struct {
+		Image struct{ Repository string }
+	}
+	readYAML(t, filepath.Join(chartDir, "values.yaml"), &values)
+	if values.Image.Repository != wf.Env.ImageRepository {
+		t.Errorf("the chart's default image.repository is %s, the release pushes to %s", values.Image.Repository, wf.Env.ImageRepository)
+	}
+	rendered := helmTemplate(t, "vao-release").deployment(t).Spec.Template.Spec.Containers[0].Image
+	if !strings.HasPrefix(rendered, wf.Env.ImageRepository+":") {
+		t.Errorf("the chart renders image %s, not from %s", rendered, wf.Env.ImageRepository)
+	}
+	for _, want := range []string{
+		`make image IMG="$IMAGE_REPOSITORY:$GITHUB_REF_NAME"`,
+		`--image "$IMAGE_REPOSITORY:$GITHUB_REF_NAME"`,
+		`make chart-package VERSION="$GITHUB_REF_NAME" IMAGE_DIGEST=`,
+		`"$CHART_REPOSITORY"`,
+	} {
+		if !strings.Contains(runs, want) {
+			t.Errorf("release.yaml does not run %s", want)
+		}
+	}
+
+	chartRef := wf.Env.ChartRepository + "/vendor-allowlist-operator"
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(readme), "helm install vendor-allowlist-operator "+chartRef) {
+		t.Errorf("README.md does not install the released chart %s with helm install", chartRef)
+	}
+}
+
+// TestReleaseChartPinsTheReleasedImage: the chart the release packages (make
+// chart-package) has the tag's version and appVersion and runs the pushed image by
+// digest; a tag or digest that is not a release's is refused with the fix.
+func TestReleaseChartPinsTheReleasedImage(t *testing.T) {
+	wf, _ := readReleaseWorkflow(t)
+	script := filepath.Join(repoRoot, "hack", "chart-package.sh")
+	digest := "sha256:" + strings.Repeat("0123456789abcdef", 4)
+	out := t.TempDir()
+	env := []string{"HELM=" + helmBin(t)}
+	stdout, err := runIn(repoRoot, env, script, "v1.2.3-rc.1", digest, out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pkg := filepath.Join(out, "vendor-allowlist-operator-1.2.3-rc.1.tgz")
+	if got := strings.TrimSpace(string(stdout)); got != pkg {
+		t.Errorf("chart-package printed %q, want %q", got, pkg)
+	}
+
+	meta, err := helm(t, "show", "chart", pkg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chart struct{ Version, AppVersion string }
+	if err := yaml.Unmarshal(meta, &chart); err != nil {
+		t.Fatalf("helm show chart: %v", err)
+	}
+	if chart.Version != "1.2.3-rc.1" || chart.AppVersion != "v1.2.3-rc.1" {
+		t.Errorf("packaged chart version %q appVersion %q, want 1.2.3-rc.1 and v1.2.3-rc.1", chart.Version, chart.AppVersion)
+	}
+	manifest, err := helm(t, "template", "vao", pkg, "--namespace", "vao-release")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rendering{name: "released chart", namespace: "vao-release", manifest: manifest, objects: parseManifest(t, manifest)}
+	if got, want := r.deployment(t).Spec.Template.Spec.Containers[0].Image, wf.Env.ImageRepository+"@"+digest; got != want {
+		t.Errorf("the released chart runs %s, want the pushed image %s", got, want)
+	}
+
+	for _, bad := range []struct{ tag, digest, want string }{
+		{"1.2.3", digest, "give vX.Y.Z"},
+		{"v1.2", digest, "give vX.Y.Z"},
+		{"v1.2.3", "sha256:abc", "give the digest make image-push printed"},
+	} {
+		_, err := runIn(repoRoot, env, script, bad.tag, bad.digest, t.TempDir())
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("chart-package %s %s: error %v, want one saying %q", bad.tag, bad.digest, err, bad.want)
+		}
+	}
+}
