@@ -24,7 +24,7 @@ const dnsRefresh = time.Second
 // address is logged (make bench measures it many times: bench_test.go).
 func TestDNSChange(t *testing.T) {
 	requireDataplane(t)
-	const retention = 10 * time.Second
+	const retention = 12 * time.Second
 	ns := newNamespace(t, "dnschange")
 	opa := dp.NewPod(t, ns, "opa", map[string]string{"app": "opa"})
 	dp.NewHost(t, "dnschange-gateway", []netip.Addr{gatewayPublished, gatewayDNS, gatewayMoved}, 443)
@@ -45,9 +45,10 @@ func TestDNSChange(t *testing.T) {
 	}
 	t.Logf("DNS change to the first packet through to the new address: %v", first.Sub(changed).Round(time.Millisecond))
 
-	// The manager last saw the old address at its last refresh before the change, at
-	// most a refresh (with jitter) before it; it stays until retention after that.
-	oldStays := retention - 2*dnsRefresh
+	// The manager last saw the old address at its last refresh before the change, a
+	// refresh period (with jitter) before it or, on a busy machine, a little more; it
+	// stays until retention after that.
+	oldStays := retention - 4*dnsRefresh
 	dataplanetest.HoldReach(t, time.Until(changed.Add(oldStays)), 500*time.Millisecond,
 		"the old address within the retention window",
 		allowed(opa.Endpoint, gatewayDNS, 443),
