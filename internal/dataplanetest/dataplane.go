@@ -114,6 +114,9 @@ func Start(ctx context.Context, cfg Config) (dp *Dataplane, err error) {
 }
 
 func (d *Dataplane) takeLock() error {
+	if err := os.MkdirAll(filepath.Dir(lockPath), 0o755); err != nil {
+		return fmt.Errorf("creating the directory of the dataplane lock: %w", err)
+	}
 	f, err := os.OpenFile(lockPath, os.O_CREATE|os.O_RDWR, 0o600)
 	if err != nil {
 		return fmt.Errorf("opening the dataplane lock %s: %w", lockPath, err)
@@ -272,6 +275,9 @@ func (d *Dataplane) startProcess(name string, ns *Netns, args ...string) (*Proce
 	d.procs = append(d.procs, p)
 	return p, nil
 }
+
+// LogDir is where the programs' logs and the kubeconfig files are.
+func (d *Dataplane) LogDir() string { return d.cfg.LogDir }
 
 // Processes are the programs the dataplane runs, for their logs.
 func (d *Dataplane) Processes() []*Process { return d.procs }

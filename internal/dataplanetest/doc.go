@@ -41,7 +41,9 @@
 // # Primitives
 //
 // AddPod / NewPod, AddHost / NewHost, Endpoint.Serve (a TCP server that greets each
-// client with the address it sees it as, then echoes), Endpoint.Connect and Probe
+// client with the address it sees it as, then echoes), Endpoint.Listen (a listener for
+// a server of one's own), NewProcess (a program such as an ingress controller inside a
+// pod's namespace), Endpoint.Connect and Probe
 // (allowed or denied), AwaitReach, HoldReach and FirstAllowed (when a connection first
 // got through), Endpoint.Open (an established connection), Endpoint.HTTPClient,
 // Endpoint.QueryDNS and DNSProbe, CreateService, WriteEndpointSlice,

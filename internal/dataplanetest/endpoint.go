@@ -72,21 +72,31 @@ const greetingPrefix = "vao-dp "
 // until the client closes. It stops when the endpoint is removed.
 func (e *Endpoint) Serve(ports ...uint16) error {
 	for _, port := range ports {
-		var l net.Listener
-		err := e.ns.Do(func() error {
-			var err error
-			l, err = net.Listen("tcp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(int(port))))
-			return err
-		})
+		l, err := e.Listen(port)
 		if err != nil {
-			return fmt.Errorf("%s %s: listening on port %d: %w", e.Kind, e.Name, port, err)
+			return err
 		}
-		e.mu.Lock()
-		e.closers = append(e.closers, l)
-		e.mu.Unlock()
 		go e.accept(l)
 	}
 	return nil
+}
+
+// Listen opens a TCP listener on every address of the endpoint at port, for a server
+// of the caller's own (http.Serve, for one). It is closed when the endpoint is removed.
+func (e *Endpoint) Listen(port uint16) (net.Listener, error) {
+	var l net.Listener
+	err := e.ns.Do(func() error {
+		var err error
+		l, err = net.Listen("tcp4", net.JoinHostPort("0.0.0.0", strconv.Itoa(int(port))))
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: listening on port %d: %w", e.Kind, e.Name, port, err)
+	}
+	e.mu.Lock()
+	e.closers = append(e.closers, l)
+	e.mu.Unlock()
+	return l, nil
 }
 
 func (e *Endpoint) accept(l net.Listener) {

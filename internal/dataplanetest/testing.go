@@ -59,3 +59,21 @@ func (d *Dataplane) NewManager(t testing.TB, name, bin string, cfg ManagerConfig
 	})
 	return p
 }
+
+// NewProcess runs a program inside an endpoint's namespace (a pod's, for an ingress
+// controller such as Traefik) for a test: it fails the test on error, stops the
+// program when the test ends and, if the test failed, prints the end of its log.
+func (d *Dataplane) NewProcess(t testing.TB, in *Endpoint, name, bin string, args ...string) *Process {
+	t.Helper()
+	p, err := StartProcess(name, in.Netns(), d.cfg.LogDir, nil, bin, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		p.Stop(15 * time.Second)
+		if t.Failed() {
+			t.Logf("end of %s's log (%s):\n%s", name, p.LogPath, p.Tail(80))
+		}
+	})
+	return p
+}
