@@ -45,6 +45,7 @@ func TestManagerArgs(t *testing.T) {
 	for _, want := range []string{
 		"--dns-server=127.0.0.1:5353", "--watch-namespaces=a,b", "--dns-min-refresh=1s", "--dns-retention=10s",
 		"--cluster-cidr=10.244.0.0/16", "--cluster-cidr=10.96.0.0/12", "--metrics-bind-address=0", "--health-probe-bind-address=0",
+		"--guard-allow-cidr=198.51.100.0/24", "--guard-allow-cidr=203.0.113.0/24",
 	} {
 		if !slices.Contains(got, want) {
 			t.Errorf("Args() = %v, missing %s", got, want)

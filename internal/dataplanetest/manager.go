@@ -34,10 +34,10 @@ type ManagerConfig struct {
 // Args is the manager's command line in the dataplane suites: the one place to add a
 // flag that every dataplane run needs.
 //
-// When the manager refuses documentation ranges in DNS answers unless allowed (the
-// DNS guard's reserved ranges), the suites' outside hosts need
-// --guard-allow-cidr=203.0.113.0/24 and --guard-allow-cidr=198.51.100.0/24: add them
-// here.
+// The outside hosts live in documentation ranges, which the manager's guard refuses in
+// DNS answers unless the admin allows them: --guard-allow-cidr for each, as an admin
+// running a lab would. The pod and service ranges go to --cluster-cidr, which the
+// guard never renders from DNS.
 func (c ManagerConfig) Args() []string {
 	args := []string{
 		"--leader-elect=false",
@@ -46,6 +46,9 @@ func (c ManagerConfig) Args() []string {
 		"--dns-server=" + c.DNSServer,
 		"--cluster-cidr=" + PodCIDR.String(),
 		"--cluster-cidr=" + ServiceCIDR.String(),
+	}
+	for _, p := range OutsideCIDRs {
+		args = append(args, "--guard-allow-cidr="+p.String())
 	}
 	if len(c.WatchNamespaces) > 0 {
 		args = append(args, "--watch-namespaces="+strings.Join(c.WatchNamespaces, ","))
