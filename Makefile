@@ -36,6 +36,11 @@ RUN_ARGS ?= --leader-elect=false --zap-devel
 
 GO_TEST_FLAGS ?= -count=1 -timeout=20m
 
+# The dataplane suite (test/dataplane) needs root: its programs (kube-proxy, kube-router,
+# kube-controller-manager) are built only where it can run, as root or in CI, where a
+# missing part must fail it. Elsewhere it skips, saying why.
+DATAPLANE_ASSETS = $$(if [ "$$(id -u)" = 0 ] || [ -n "$$CI" ]; then hack/dataplane-binaries.sh; fi)
+
 .DEFAULT_GOAL := help
 
 ##@ General
@@ -65,7 +70,7 @@ vet: ## go vet.
 	go vet ./...
 
 .PHONY: test-deps
-test-deps: ## Install what the tests need (dnsmasq-base) and build envtest's control plane.
+test-deps: ## Install what the tests need (dnsmasq-base; as root, the dataplane suite's tools) and build envtest's control plane.
 	hack/install-test-deps.sh
 	hack/envtest-binaries.sh >/dev/null
 
@@ -73,14 +78,21 @@ test-deps: ## Install what the tests need (dnsmasq-base) and build envtest's con
 tools: $(HELM) $(KUSTOMIZE) $(ACTIONLINT) ## Install helm, kustomize and actionlint (go install, cached by version).
 
 .PHONY: test
-test: test-deps generate vet tools chart-crds build-installer ## Run every test against a real kube-apiserver, etcd and dnsmasq.
-	assets="$$(hack/envtest-binaries.sh)" && \
-	KUBEBUILDER_ASSETS="$$assets" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" ACTIONLINT="$(ACTIONLINT)" IMG="$(IMG)" \
+test: test-deps generate vet tools chart-crds build-installer ## Run every test against a real kube-apiserver, etcd and dnsmasq, and the dataplane suite (root).
+	assets="$$(hack/envtest-binaries.sh)" && dataplane="$(DATAPLANE_ASSETS)" && \
+	KUBEBUILDER_ASSETS="$$assets" VAO_DATAPLANE_ASSETS="$$dataplane" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" ACTIONLINT="$(ACTIONLINT)" IMG="$(IMG)" \
 	  go test $(GO_TEST_FLAGS) ./...
 
+.PHONY: e2e
+e2e: test-deps generate ## The dataplane suite alone: real packets through kube-router and kube-proxy in network namespaces (root).
+	assets="$$(hack/envtest-binaries.sh)" && dataplane="$(DATAPLANE_ASSETS)" && \
+	KUBEBUILDER_ASSETS="$$assets" VAO_DATAPLANE_ASSETS="$$dataplane" go test $(GO_TEST_FLAGS) -v ./test/dataplane/
+
 .PHONY: bench
-bench: test-deps ## The scale benchmark (~15 min, not part of make test): prints a table, writes bench/results.json.
+bench: test-deps ## The scale benchmark (~15 min, not part of make test), then DNS change to first packet on the dataplane: bench/results.json, bench/dataplane.json.
 	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test -tags bench -run TestBench -v -count=1 -timeout 45m ./test/bench/
+	assets="$$(hack/envtest-binaries.sh)" && dataplane="$(DATAPLANE_ASSETS)" && \
+	KUBEBUILDER_ASSETS="$$assets" VAO_DATAPLANE_ASSETS="$$dataplane" go test -tags bench -run TestBench -v -count=1 -timeout 15m ./test/dataplane/
 
 FUZZTIME ?= 15s
 

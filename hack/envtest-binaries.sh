@@ -8,6 +8,9 @@
 # Usage: hack/envtest-binaries.sh        prints the directory to use as KUBEBUILDER_ASSETS
 set -euo pipefail
 
+# shellcheck source=hack/lib/k8s-build.sh
+source "$(dirname "$0")/lib/k8s-build.sh"
+
 K8S_VERSION=${K8S_VERSION:-v1.37.2}
 ETCD_VERSION=${ETCD_VERSION:-v3.7.0}
 CACHE_ROOT=${VAO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vendor-allowlist-operator}
@@ -26,31 +29,15 @@ if have_all; then echo "$ASSETS"; exit 0; fi
 log() { echo "envtest-binaries: $*" >&2; }
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-staging_version="v0${K8S_VERSION#v1}"   # v1.37.2 -> v0.37.2
 
 export GOFLAGS=-mod=mod CGO_ENABLED=0 GOTOOLCHAIN=local
 mkdir -p "$work/k8s" "$work/etcd" "$ASSETS.partial"
 
 log "building kube-apiserver and kubectl ${K8S_VERSION} (first run only, ~5 min)"
+k8s_module "$work/k8s" "$K8S_VERSION"
+ldflags=$(k8s_ldflags "$K8S_VERSION")
 (
   cd "$work/k8s"
-  go mod init vao.local/k8s-build >/dev/null 2>&1
-  go mod edit -require="k8s.io/kubernetes@${K8S_VERSION}"
-  k8s_mod=$(go mod download -json "k8s.io/kubernetes@${K8S_VERSION}" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')
-  # k8s.io/kubernetes points its staging modules at ./staging; the proxy serves them
-  # as separate modules at v0.x. The sample modules are not published, so skip them.
-  for m in $(sed -n 's#^\s*\(k8s.io/[a-z0-9-]*\) => ./staging/.*#\1#p' "$k8s_mod" | grep -v -e sample-cli-plugin -e sample-controller); do
-    go mod edit -replace="${m}=${m}@${staging_version}"
-  done
-  go mod tidy >/dev/null 2>&1 || true
-  major=${K8S_VERSION#v}; major=${major%%.*}
-  minor=${K8S_VERSION#v*.}; minor=${minor%%.*}
-  ldflags="-s -w"
-  for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
-    ldflags+=" -X ${pkg}.gitVersion=${K8S_VERSION} -X ${pkg}.gitMajor=${major} -X ${pkg}.gitMinor=${minor}"
-    ldflags+=" -X ${pkg}.gitTreeState=clean -X ${pkg}.buildDate=1970-01-01T00:00:00Z"
-  done
-  go get "k8s.io/kubernetes/cmd/kube-apiserver@${K8S_VERSION}" >/dev/null 2>&1 || true
   go build -trimpath -ldflags "$ldflags" -o "$ASSETS.partial/kube-apiserver" k8s.io/kubernetes/cmd/kube-apiserver
   go build -trimpath -ldflags "$ldflags" -o "$ASSETS.partial/kubectl" k8s.io/kubernetes/cmd/kubectl
 )

@@ -50,8 +50,19 @@ type Env struct {
 	Config *rest.Config
 }
 
+// Option changes how the control plane is started.
+type Option func(*envtest.Environment)
+
+// WithAPIServerArg sets a kube-apiserver flag, e.g. WithAPIServerArg(
+// "service-cluster-ip-range", "10.96.0.0/12"), replacing envtest's value if it has one.
+func WithAPIServerArg(name, value string) Option {
+	return func(env *envtest.Environment) {
+		env.ControlPlane.GetAPIServer().Configure().Set(name, value)
+	}
+}
+
 // Start starts etcd and kube-apiserver with the CRDs from config/crd/bases.
-func Start() (*Env, error) {
+func Start(opts ...Option) (*Env, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")
 	if assets == "" {
 		return nil, fmt.Errorf("KUBEBUILDER_ASSETS is not set: run `make test`, or export KUBEBUILDER_ASSETS=$(hack/envtest-binaries.sh)")
@@ -65,6 +76,9 @@ func Start() (*Env, error) {
 		CRDDirectoryPaths:     []string{filepath.Join(RepoRoot(), "config", "crd", "bases")},
 		ErrorIfCRDPathMissing: true,
 		BinaryAssetsDirectory: assets,
+	}
+	for _, o := range opts {
+		o(env)
 	}
 	cfg, err := env.Start()
 	if err != nil {
