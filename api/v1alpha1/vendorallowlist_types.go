@@ -7,6 +7,7 @@ import (
 // VendorAllowlistSpec says which vendors the selected pods may talk to, and in which
 // directions.
 // +kubebuilder:validation:XValidation:rule="(has(self.vendors) && size(self.vendors) > 0) || (has(self.custom) && size(self.custom) > 0)",message="name at least one vendor in spec.vendors or one entry in spec.custom, for example vendors: [{name: workato}]"
+// +kubebuilder:validation:XValidation:rule="!has(self.ingressNetworkPolicy) || self.ingressNetworkPolicy != 'Disabled' || (has(self.ingressTargets) && size(self.ingressTargets) > 0)",fieldPath=".ingressNetworkPolicy",message="ingressNetworkPolicy: Disabled leaves the ingress addresses to the ingress targets, and none is listed: add one to ingressTargets (for example {service: {name: web}}), or remove ingressNetworkPolicy"
 type VendorAllowlistSpec struct {
 	// podSelector selects the pods the rendered NetworkPolicies apply to, in the
 	// allowlist's namespace. An empty selector ({}) selects every pod in the namespace.
@@ -46,6 +47,21 @@ type VendorAllowlistSpec struct {
 	// k8s-app=kube-dns in kube-system.
 	// +optional
 	ClusterDNS *ClusterDNS `json:"clusterDNS,omitempty"`
+
+	// ingressTargets are where else the allowlist's ingress addresses are enforced: a
+	// LoadBalancer Service, an Ingress, an Envoy Gateway, an Istio gateway or Traefik,
+	// in the allowlist's namespace (docs/ingress-targets.md). Each gets every address
+	// the ingress NetworkPolicy's rules get, whatever their ports.
+	// +optional
+	// +listType=atomic
+	// +kubebuilder:validation:MaxItems=8
+	IngressTargets []IngressTarget `json:"ingressTargets,omitempty"`
+
+	// ingressNetworkPolicy: Enabled (the default) renders the ingress NetworkPolicy;
+	// Disabled renders none, and the ingress targets alone enforce the addresses: for
+	// pods behind a proxy, which the NetworkPolicy would cut off from it.
+	// +optional
+	IngressNetworkPolicy IngressNetworkPolicy `json:"ingressNetworkPolicy,omitempty"`
 }
 
 // VendorSelection picks a catalog vendor and the parts of it to open.
@@ -220,6 +236,15 @@ type VendorAllowlistStatus struct {
 	// +listMapKey=hostname
 	// +kubebuilder:validation:MaxItems=512
 	Hostnames []HostnameStatus `json:"hostnames,omitempty"`
+
+	// ingressTargets are the objects written for spec.ingressTargets, with what became
+	// of each.
+	// +optional
+	// +listType=map
+	// +listMapKey=kind
+	// +listMapKey=name
+	// +kubebuilder:validation:MaxItems=16
+	IngressTargets []IngressTargetStatus `json:"ingressTargets,omitempty"`
 }
 
 // RenderedPolicy names one NetworkPolicy the operator manages for an allowlist.

@@ -70,6 +70,20 @@ var goldenCases = []goldenCase{
 		"sg.workato.com":           {"34.192.94.13", "3.90.0.7"},
 		"acme.zendesk.example.com": {"216.198.0.10"},
 	}},
+	// Ingress targets, one file per kind: the policies, then what each target writes.
+	{name: "targets-service", input: "targets-service.yaml"},
+	{name: "targets-ingress-nginx", input: "targets-ingress-nginx.yaml"},
+	{name: "targets-envoy-gateway", input: "targets-envoy-gateway.yaml"},
+	{name: "targets-istio", input: "targets-istio.yaml"},
+	{name: "targets-traefik", input: "targets-traefik.yaml", resolved: map[string][]string{
+		"hooks.partner.example.com": {"198.51.100.7", "203.0.113.5"},
+	}},
+	// Hostnames only and no answer yet: no address, so nothing is written.
+	{name: "targets-outsystems-unresolved", input: "targets-outsystems.yaml"},
+	{name: "targets-outsystems", input: "targets-outsystems.yaml", resolved: map[string][]string{
+		"fe1.acme.example.com": {"198.51.100.23"},
+		"fe2.acme.example.com": {"198.51.100.24", "2001:db8::24"},
+	}},
 }
 
 // TestRenderGolden renders every case and compares it with its golden file. Run
@@ -84,7 +98,9 @@ func TestRenderGolden(t *testing.T) {
 			}
 			seen[tc.name] = true
 			plan := compile(t, loadAllowlist(t, tc.input))
-			got := append(goldenHeader(tc), marshalStream(t, plan.Render(resolvedOf(t, tc.resolved)))...)
+			result := plan.Build(resolvedOf(t, tc.resolved))
+			got := append(goldenHeader(tc), marshalStream(t, result.Policies)...)
+			got = append(got, marshalTargets(t, result.Targets)...)
 
 			path := filepath.Join("testdata", tc.name+".golden")
 			if *update {

@@ -2,6 +2,7 @@ package render_test
 
 import (
 	"bytes"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -76,6 +77,33 @@ func marshalStream(t testing.TB, policies []networkingv1.NetworkPolicy) []byte {
 		}
 		buf.WriteString("---\n")
 		buf.Write(out)
+	}
+	return buf.Bytes()
+}
+
+// marshalTargets writes what each ingress target writes as a YAML stream, one
+// document per object, each after a comment naming the target; a target with no
+// address yet is a comment alone.
+func marshalTargets(t testing.TB, targets []render.RenderedTarget) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	for _, rt := range targets {
+		for _, o := range rt.Objects {
+			if rt.Addresses == 0 {
+				fmt.Fprintf(&buf, "---\n# %s (%s): no ingress address yet: %s %s is not written\n", rt.Path(), rt.Kind, o.Object.GetKind(), o.Object.GetName())
+				continue
+			}
+			what := "the field the operator owns of the user's object"
+			if o.Owned {
+				what = "an object the operator owns"
+			}
+			out, err := yaml.Marshal(o.Object.Object)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fmt.Fprintf(&buf, "---\n# %s (%s): %s\n", rt.Path(), rt.Kind, what)
+			buf.Write(out)
+		}
 	}
 	return buf.Bytes()
 }

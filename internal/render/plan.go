@@ -55,6 +55,8 @@ type Plan struct {
 	clusterDNS ClusterDNS
 	// refused are the entries left out because they go beyond the limits.
 	refused field.ErrorList
+	// targets are spec.ingressTargets, checked (targets.go).
+	targets []compiledTarget
 }
 
 // rule is one NetworkPolicy rule: one endpoint group of one vendor, or one custom entry.
@@ -103,13 +105,14 @@ func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog, opts Options) (*P
 	for i := range allowlist.Spec.Custom {
 		c.custom(spec.Child("custom").Index(i), &allowlist.Spec.Custom[i])
 	}
+	targets := c.targets(spec, allowlist)
 	if c.err != nil {
 		return nil, c.err
 	}
 	c.limitSpace(spec)
 	c.limitHostnames(spec)
 	slices.SortStableFunc(c.rules, func(a, b rule) int { return strings.Compare(a.origin, b.origin) })
-	return &Plan{allowlist: allowlist, rules: c.rules, opts: opts, clusterDNS: clusterDNS, refused: c.refused}, nil
+	return &Plan{allowlist: allowlist, rules: c.rules, opts: opts, clusterDNS: clusterDNS, refused: c.refused, targets: targets}, nil
 }
 
 type compiler struct {

@@ -40,6 +40,11 @@ type Result struct {
 	// Empty are the directions the allowlist opens that render no address at all:
 	// their policy would only isolate the pods.
 	Empty []v1alpha1.Direction
+	// IngressAddresses are every address block of the ingress policy's rules, merged:
+	// what the ingress targets enforce. Empty when nothing opens ingress.
+	IngressAddresses []netip.Prefix
+	// Targets are spec.ingressTargets rendered with IngressAddresses (targets.go).
+	Targets []RenderedTarget
 }
 
 // RenderedHostname is what one hostname rendered, in all the rules that name it.
@@ -64,12 +69,19 @@ func (p *Plan) Build(resolved Resolved) Result {
 		if !ok {
 			continue
 		}
-		res.Policies = append(res.Policies, np)
-		res.Peers[np.Name] = peers
 		if peers == 0 {
 			res.Empty = append(res.Empty, d)
 		}
+		if d == v1alpha1.DirectionIngress {
+			res.IngressAddresses = b.ingress
+			if !p.allowlist.Spec.IngressNetworkPolicyEnabled() {
+				continue // the targets alone enforce the ingress addresses
+			}
+		}
+		res.Policies = append(res.Policies, np)
+		res.Peers[np.Name] = peers
 	}
+	res.Targets = p.buildTargets(res.IngressAddresses)
 	for _, name := range p.Hostnames() {
 		acc := b.hostnames[name]
 		rh := RenderedHostname{Name: name}
@@ -96,6 +108,8 @@ type builder struct {
 	plan      *Plan
 	resolved  Resolved
 	hostnames map[string]*hostnameAccount
+	// ingress are the ingress rules' address blocks, merged, for the targets.
+	ingress []netip.Prefix
 }
 
 type hostnameAccount struct {
@@ -164,9 +178,13 @@ func (b *builder) direction(d v1alpha1.Direction) (networkingv1.NetworkPolicy, i
 		for _, h := range r.hostnames {
 			addrs = append(addrs, b.addresses(h)...)
 		}
-		peers := ipBlockPeers(canonical(addrs))
+		blocks := canonical(addrs)
+		peers := ipBlockPeers(blocks)
 		if len(peers) == 0 {
 			continue
+		}
+		if d == v1alpha1.DirectionIngress {
+			b.ingress = canonical(append(b.ingress, blocks...))
 		}
 		peerCount += int32(len(peers))
 		ports := networkPolicyPorts(r.ports, r.allPorts)

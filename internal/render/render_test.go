@@ -208,6 +208,20 @@ func TestRenderRules(t *testing.T) {
 			"  to 216.198.0.10/32 ports TCP/443", // custom zendesk
 			"  to 3.90.0.7/32 " + opaPublished + " ports TCP/443", // workato opa-gateways
 		},
+		"targets-service": {
+			"workato-webhooks-ingress Ingress",
+			"  from 34.226.132.221/32 52.5.142.59/32 52.54.43.157/32 ports TCP/8443",
+		},
+		// ingressNetworkPolicy: Disabled: the targets alone.
+		"targets-ingress-nginx":         nil,
+		"targets-envoy-gateway":         nil,
+		"targets-istio":                 nil,
+		"targets-outsystems-unresolved": nil,
+		"targets-outsystems":            nil,
+		"targets-traefik": {
+			"partner-api-ingress Ingress",
+			"  from 203.0.113.0/28 198.51.100.7/32 ports TCP/8080",
+		},
 	}
 	for _, tc := range goldenCases {
 		t.Run(tc.name, func(t *testing.T) {
