@@ -224,14 +224,14 @@ type IngressTargetStatus struct {
 
 // Reasons of an ingress target's status.
 const (
-	TargetReasonApplied            = "Applied"
-	TargetReasonNoAddresses        = "NoAddresses"
-	TargetReasonConflict           = "Conflict"
-	TargetReasonNotFound           = "NotFound"
-	TargetReasonKindNotInstalled   = "KindNotInstalled"
-	TargetReasonKindNotEnabled     = "KindNotEnabled"
-	TargetReasonApplyFailed        = "ApplyFailed"
-	TargetReasonNotLoadBalancer    = "NotLoadBalancer"
+	TargetReasonApplied              = "Applied"
+	TargetReasonNoAddresses          = "NoAddresses"
+	TargetReasonConflict             = "Conflict"
+	TargetReasonNotFound             = "NotFound"
+	TargetReasonKindNotInstalled     = "KindNotInstalled"
+	TargetReasonKindNotEnabled       = "KindNotEnabled"
+	TargetReasonApplyFailed          = "ApplyFailed"
+	TargetReasonNotLoadBalancer      = "NotLoadBalancer"
 	TargetReasonTrafficPolicyCluster = "ExternalTrafficPolicyCluster"
 )
 

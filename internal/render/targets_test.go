@@ -118,7 +118,7 @@ spec:
 	const ingress = `  vendors: [{name: workato, endpoints: [inbound], ports: [{port: 443}]}]
 `
 	cases := []struct {
-		name, spec string
+		name, spec  string
 		field, want string
 	}{
 		{"targets of an egress-only allowlist", "  vendors: [{name: workato, endpoints: [opa-gateways]}]\n  ingressTargets: [{service: {name: web}}]\n",
