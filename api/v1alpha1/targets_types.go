@@ -114,7 +114,6 @@ type IstioWorkloadSelector struct {
 	// +kubebuilder:validation:MinProperties=1
 	// +kubebuilder:validation:MaxProperties=16
 	// +kubebuilder:validation:XValidation:rule="self.all(k, size(k) > 0 && size(k) <= 317 && !k.contains('*'))",message="label keys must be non-empty, at most 317 characters and without wildcards, for example istio"
-	// +kubebuilder:validation:XValidation:rule="self.all(k, size(self[k]) <= 63 && !self[k].contains('*'))",message="label values must be at most 63 characters and without wildcards, for example ingressgateway"
 	MatchLabels map[string]string `json:"matchLabels"`
 }
 

@@ -60,6 +60,14 @@ type VendorAllowlistReconciler struct {
 	// lastSeen may move before the status records the new time
 	// (dnscache.Cache.StatusResolution); zero records every move.
 	StatusTimeResolution time.Duration
+	// Targets are the kinds of ingress target the manager handles (targets_kinds.go).
+	Targets TargetKinds
+	// TargetObjects reads the objects the targets create (custom resources, read as
+	// unstructured): the manager's cache, which the client would bypass for them.
+	TargetObjects client.Reader
+	// APIReader reads from the API server, to see whether a target object of a name
+	// the cache does not hold is in the way before creating it.
+	APIReader client.Reader
 
 	written writtenStatuses
 }
@@ -77,6 +85,11 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		if apierrors.IsNotFound(err) {
 			r.Addresses.Forget(req.NamespacedName)
 			r.written.forget(req.NamespacedName)
+			// The garbage collector removes the objects it owned; the fields it set
+			// on Services and Ingresses are the operator's to release.
+			if _, err := r.releaseTargetFields(ctx, req.NamespacedName, nil); err != nil {
+				return ctrl.Result{}, err
+			}
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
@@ -129,6 +142,9 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	hadPolicies := len(allowlist.Status.Policies) > 0
 	outcome, err := r.applyPolicies(ctx, allowlist, result.Policies)
 	allowlist.Status.Policies = renderedPolicies(result)
+	if err == nil {
+		err = r.reconcileTargets(ctx, allowlist, result) // targets.go
+	}
 	switch {
 	case err != nil:
 		r.notReady(allowlist, v1alpha1.ReasonApplyFailed, err.Error(), true)
@@ -137,8 +153,10 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		r.notReady(allowlist, v1alpha1.ReasonPolicyConflict, conflictMessage(outcome.conflicts), true)
 	case len(plan.Refused()) > 0:
 		r.notReady(allowlist, v1alpha1.ReasonTenantLimitExceeded, refusedMessage(result.Policies, plan.Refused()), true)
+	case failedTargets(allowlist.Status.IngressTargets) != "":
+		r.notReady(allowlist, v1alpha1.ReasonIngressTargetFailed, failedTargets(allowlist.Status.IngressTargets), false)
 	default:
-		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(result.Policies, allowlist.Status.Hostnames))
+		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(result.Policies, allowlist.Status.Hostnames)+targetNotes(allowlist.Status.IngressTargets))
 	}
 	// A change to policies already in place is worth an event; an allowlist's first
 	// policies are not news: its Ready condition names them. (At a GitOps sync of a
@@ -255,6 +273,10 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.AddressChanges != nil {
 		b = b.WatchesRawSource(source.Channel(r.AddressChanges, enqueueAddressChange()))
+	}
+	b, err := r.watchTargets(mgr, b) // targets_watch.go
+	if err != nil {
+		return err
 	}
 	return b.
 		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
@@ -24,6 +25,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	var watchNamespaces string
 	var qps float64
 	var vendorAddedV4, vendorAddedV6 int
+	var ingressTargets string
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader, so that several replicas can run and only one acts.")
@@ -44,12 +46,17 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.IntVar(&vendorAddedV4, "vendor-change-max-added-space-prefix-ipv4", 24, "A Vendor change that adds more IPv4 space to an endpoint group than one prefix of this length is held until an admin approves it.")
 	fs.IntVar(&vendorAddedV6, "vendor-change-max-added-space-prefix-ipv6", 48, "A Vendor change that adds more IPv6 space to an endpoint group than one prefix of this length is held until an admin approves it.")
 	rendering := renderflags.Bind(fs)
+	fs.StringVar(&ingressTargets, "ingress-targets", "all", "Kinds of ingress target allowlists may name, comma-separated: service (a Service's loadBalancerSourceRanges), ingress-nginx, envoy-gateway, istio, traefik; all or none. Give the operator RBAC for each (the chart's ingressTargets values do both). A kind whose CRD is not installed when the manager starts is not watched.")
 	fs.Float64Var(&qps, "kube-api-qps", 50, "Queries per second to the Kubernetes API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 100, "Burst of queries to the Kubernetes API server.")
 	fs.IntVar(&o.Workers, "workers", 4, "Allowlists reconciled concurrently.")
 
 	return func() (Options, error) {
 		settings, problems := rendering()
+		var err error
+		if o.IngressTargets, err = controller.ParseTargetKinds(ingressTargets); err != nil {
+			problems = append(problems, fmt.Sprintf("--ingress-targets=%s: %v", ingressTargets, err))
+		}
 		if err := validate(fs, qps, o, vendorAddedV4, vendorAddedV6, problems); err != nil {
 			return Options{}, err
 		}

@@ -50,9 +50,13 @@ type Options struct {
 	ClusterDNS render.ClusterDNS
 	// VendorChanges bounds the Vendor changes that reach allowlists without an admin.
 	VendorChanges vendorchange.Bounds
-	QPS           float32
-	Burst         int
-	Workers       int
+	// IngressTargets are the kinds of ingress target the admin enables
+	// (--ingress-targets); nil: none. Those whose CRD is not installed at start are
+	// not watched.
+	IngressTargets []render.TargetKind
+	QPS            float32
+	Burst          int
+	Workers        int
 	// MetricsRegistry defaults to controller-runtime's registry; tests that run
 	// several managers in one process give each its own.
 	MetricsRegistry prometheus.Registerer
@@ -67,9 +71,15 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.QPS > 0 {
 		cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	}
+	targets, err := controller.DiscoverTargetKinds(cfg, o.IngressTargets)
+	if err != nil {
+		return nil, err
+	}
+	cacheOpts := controller.CacheOptions(o.WatchNamespaces)
+	targets.AddToCache(&cacheOpts)
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme.New(),
-		Cache:                   controller.CacheOptions(o.WatchNamespaces),
+		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		LeaderElection:          o.LeaderElect,
@@ -134,6 +144,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		AddressChanges:       addresses.Events(),
 		Workers:              o.Workers,
 		StatusTimeResolution: addresses.StatusResolution(),
+		Targets:              targets,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, err
@@ -154,6 +165,6 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster,
-		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", *o.Limits))
+		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", *o.Limits), "ingressTargets", targets.String())
 	return mgr, nil
 }

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 
+	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/rest"
@@ -58,6 +59,14 @@ type Option func(*envtest.Environment)
 func WithAPIServerArg(name, value string) Option {
 	return func(env *envtest.Environment) {
 		env.ControlPlane.GetAPIServer().Configure().Set(name, value)
+	}
+}
+
+// WithCRDs installs these CRDs too, such as another project's
+// (internal/thirdpartycrds), before Start returns.
+func WithCRDs(crds ...*apiextensionsv1.CustomResourceDefinition) Option {
+	return func(env *envtest.Environment) {
+		env.CRDs = append(env.CRDs, crds...)
 	}
 }
 

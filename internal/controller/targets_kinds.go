@@ -1,0 +1,172 @@
+package controller
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+)
+
+// TargetKinds says which kinds of ingress target the manager handles: those the admin
+// enabled (--ingress-targets, which the chart's RBAC follows) and, for the custom
+// resources of Envoy Gateway, Istio and Traefik, whose CRD was installed when the
+// manager started. It watches only those; a CRD installed later is used after a
+// restart of the manager, and until then an allowlist naming the kind says so.
+type TargetKinds struct {
+	// Enabled are the kinds the admin enabled.
+	Enabled []render.TargetKind
+	// Installed are the enabled kinds whose objects the API server serves.
+	Installed []render.TargetKind
+}
+
+// ParseTargetKinds reads --ingress-targets: a comma-separated list of kinds, "all" or
+// "none".
+func ParseTargetKinds(s string) ([]render.TargetKind, error) {
+	switch strings.TrimSpace(s) {
+	case "all":
+		return slices.Clone(render.TargetKinds), nil
+	case "none", "":
+		return nil, nil
+	}
+	var out []render.TargetKind
+	for _, f := range strings.Split(s, ",") {
+		k := render.TargetKind(strings.TrimSpace(f))
+		if !slices.Contains(render.TargetKinds, k) {
+			return nil, fmt.Errorf("unknown ingress target kind %q: want all, none, or a comma-separated list of %s", f, joinKinds(render.TargetKinds))
+		}
+		if !slices.Contains(out, k) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+func joinKinds(kinds []render.TargetKind) string {
+	s := make([]string, len(kinds))
+	for i, k := range kinds {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ", ")
+}
+
+// DiscoverTargetKinds asks the API server which of the enabled kinds it serves.
+// Services and Ingresses always are; a custom resource is when its group and
+// version list its resource. An API server that cannot be asked is an error: the
+// manager could not run anyway.
+func DiscoverTargetKinds(cfg *rest.Config, enabled []render.TargetKind) (TargetKinds, error) {
+	kinds := TargetKinds{Enabled: enabled}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return kinds, fmt.Errorf("creating a discovery client: %w", err)
+	}
+	for _, k := range enabled {
+		gvk, custom := k.OwnedKind()
+		if !custom {
+			kinds.Installed = append(kinds.Installed, k)
+			continue
+		}
+		list, err := dc.ServerResourcesForGroupVersion(gvk.GroupVersion().String())
+		switch {
+		case apierrors.IsNotFound(err):
+			continue
+		case err != nil:
+			return kinds, fmt.Errorf("asking the API server whether it serves %s: %w", gvk.GroupVersion(), err)
+		}
+		for _, r := range list.APIResources {
+			if r.Kind == gvk.Kind && !strings.Contains(r.Name, "/") {
+				kinds.Installed = append(kinds.Installed, k)
+			}
+		}
+	}
+	return kinds, nil
+}
+
+// String says what the manager handles, for its start-up log.
+func (k TargetKinds) String() string {
+	var missing []render.TargetKind
+	for _, e := range k.Enabled {
+		if !k.installed(e) {
+			missing = append(missing, e)
+		}
+	}
+	s := "watching [" + joinKinds(k.Installed) + "]"
+	if len(missing) > 0 {
+		s += ", enabled but not installed [" + joinKinds(missing) + "]"
+	}
+	return s
+}
+
+func (k TargetKinds) installed(kind render.TargetKind) bool {
+	return slices.Contains(k.Installed, kind)
+}
+
+// usable says whether targets of kind can be written, and if not, why, as a target
+// status reason and message.
+func (k TargetKinds) usable(kind render.TargetKind) (reason, msg string, ok bool) {
+	if !slices.Contains(k.Enabled, kind) {
+		return v1alpha1.TargetReasonKindNotEnabled, fmt.Sprintf("The operator does not handle %s targets: the admin has not enabled them (chart value ingressTargets.%s, manager flag --ingress-targets)", kind, chartValue(kind)), false
+	}
+	if !k.installed(kind) {
+		gvk, _ := kind.OwnedKind()
+		return v1alpha1.TargetReasonKindNotInstalled, fmt.Sprintf("%s (%s) was not installed in the cluster when the operator started: install its CRDs, then restart the operator (kubectl rollout restart deployment of vendor-allowlist-operator); what was written before stays", gvk.Kind, gvk.GroupVersion()), false
+	}
+	return "", "", true
+}
+
+// chartValue is the chart value that enables a kind.
+func chartValue(k render.TargetKind) string {
+	return map[render.TargetKind]string{
+		render.TargetService: "service", render.TargetIngressNginx: "ingressNginx", render.TargetEnvoyGateway: "envoyGateway",
+		render.TargetIstio: "istio", render.TargetTraefik: "traefik",
+	}[k]
+}
+
+// watchesServices and watchesIngresses: whether the manager watches Services and
+// Ingresses, the objects whose one field targets set.
+func (k TargetKinds) watchesServices() bool { return k.installed(render.TargetService) }
+
+func (k TargetKinds) watchesIngresses() bool {
+	return k.installed(render.TargetIngressNginx) || k.installed(render.TargetTraefik)
+}
+
+// ownedKinds are the installed kinds whose objects the operator creates.
+func (k TargetKinds) ownedKinds() []render.TargetKind {
+	var out []render.TargetKind
+	for _, kind := range k.Installed {
+		if _, owned := kind.OwnedKind(); owned {
+			out = append(out, kind)
+		}
+	}
+	return out
+}
+
+// ownedObject is an empty object of the custom resource a kind creates.
+func ownedObject(kind render.TargetKind) *unstructured.Unstructured {
+	gvk, _ := kind.OwnedKind()
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(gvk)
+	return u
+}
+
+// AddToCache makes the cache hold, of the custom resources the targets create, only
+// those the operator manages (label-selected, as its NetworkPolicies). Services and
+// Ingresses are cached whole: they are the user's, and the operator must see the
+// one it is named before it sets a field of it.
+func (k TargetKinds) AddToCache(opts *cache.Options) {
+	if opts.ByObject == nil {
+		opts.ByObject = map[client.Object]cache.ByObject{}
+	}
+	for _, kind := range k.ownedKinds() {
+		opts.ByObject[ownedObject(kind)] = cache.ByObject{Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})}
+	}
+}
