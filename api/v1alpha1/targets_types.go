@@ -177,14 +177,15 @@ type IngressTargetState string
 const (
 	// IngressTargetApplied: the object carries the allowlist's ingress addresses.
 	IngressTargetApplied IngressTargetState = "Applied"
-	// IngressTargetWarning: it does, but they may not be enforced as meant (a Service
-	// that is not a LoadBalancer, or whose externalTrafficPolicy is not Local).
+	// IngressTargetWarning: it does, but they may not be enforced as meant (a
+	// LoadBalancer Service whose externalTrafficPolicy is not Local).
 	IngressTargetWarning IngressTargetState = "Warning"
 	// IngressTargetPending: nothing was written yet, for a reason that passes (no
 	// address is known yet); what was written before stays.
 	IngressTargetPending IngressTargetState = "Pending"
-	// IngressTargetFailed: it could not be written (conflict, missing object, kind not
-	// installed or not enabled); what was written before stays.
+	// IngressTargetFailed: it could not be written (conflict, missing object, a
+	// Service that is not a LoadBalancer, kind not installed or not enabled); what was
+	// written before stays.
 	IngressTargetFailed IngressTargetState = "Failed"
 )
 

@@ -339,6 +339,12 @@ func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowl
 		st.Message = fmt.Sprintf("%s %s does not exist in namespace %s: create it, or fix the name in spec.ingressTargets[%d]; the operator never creates it, only sets %s of it", kind, key.Name, key.Namespace, rt.Index, fieldName(desired))
 		return "", nil
 	}
+	if svc, ok := existing.(*corev1.Service); ok && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
+		// The API server takes loadBalancerSourceRanges on a LoadBalancer alone.
+		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonNotLoadBalancer
+		st.Message = fmt.Sprintf("Service %s is of type %s: only a LoadBalancer Service has source ranges (enforced by kube-proxy or the cloud's load balancer), so nothing would check the addresses; make it type: LoadBalancer, or name the proxy in front of it as the target", key.Name, serviceType(svc))
+		return "", nil
+	}
 	manager := v1alpha1.TargetFieldManager(allowlist.Name)
 	did := ""
 	if !fieldUpToDate(existing, desired, manager) {
@@ -369,14 +375,10 @@ func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowl
 	return did, nil
 }
 
-// serviceWarning warns of a Service on which loadBalancerSourceRanges may not do what
-// the allowlist means.
+// serviceWarning warns of a LoadBalancer Service whose traffic policy hides the
+// vendor's address behind the node's.
 func serviceWarning(svc *corev1.Service, st *v1alpha1.IngressTargetStatus) {
-	switch {
-	case svc.Spec.Type != corev1.ServiceTypeLoadBalancer:
-		st.State, st.Reason = v1alpha1.IngressTargetWarning, v1alpha1.TargetReasonNotLoadBalancer
-		st.Message += fmt.Sprintf(", but the Service is of type %s: only a LoadBalancer's source ranges are enforced (by kube-proxy or the cloud's load balancer), so nothing checks the addresses; make it type: LoadBalancer, or name another target", serviceType(svc))
-	case svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal:
+	if svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
 		st.State, st.Reason = v1alpha1.IngressTargetWarning, v1alpha1.TargetReasonTrafficPolicyCluster
 		st.Message += ", but its externalTrafficPolicy is Cluster: traffic that reaches a node without a ready pod is forwarded with the node's address as source, so the pods (and an ingress NetworkPolicy) no longer see the vendor's address, and a load balancer that checks the ranges only at the node does not see it either; set externalTrafficPolicy: Local"
 	}
