@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
+	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -377,6 +380,11 @@ func TestAdmissionPolicyHoldsTenantsToLimits(t *testing.T) {
 				"update vendors.networking.vendorallowlist.io":                               false,
 			})
 			checkCases(t, alice, defaultLimitCases(cmRef))
+			// docs/security.md's dry run, as the tenant, is refused with the message.
+			out, err := kubectl(t, "apply", "--dry-run=server", "--as", alice.user, "-n", alice.namespace, "-f", writeFile(t, t.TempDir(), "probe.yaml", docProbe(t)))
+			if err == nil || !strings.Contains(err.Error(), "169.254.169.254/32 overlaps 169.254.0.0/16, a link-local range") {
+				t.Errorf("docs/security.md's dry run: %v\n%s", err, out)
+			}
 
 			inst.widen(t)
 			eventually(t, "the wider limits admitting 10.1.0.0/16", func() string { return alice.create(t, "probe", vendorCIDRs("10.1.0.0/16")) })
@@ -389,6 +397,8 @@ func TestAdmissionPolicyHoldsTenantsToLimits(t *testing.T) {
 				{"custom private entry", customCIDRs("10.1.0.0/24"), nil},
 				{"custom loopback entry", customCIDRs("127.0.0.1/32"), []string{"spec.custom[0].cidrs[0]: 127.0.0.1/32 overlaps 127.0.0.0/8, a loopback range"}},
 			})
+			// docs/install.md's commands for alice, who now has both roles, answer as it says.
+			checkDocCanI(t, alice, inst)
 		})
 	}
 }
@@ -599,4 +609,46 @@ func lastAddress(p netip.Prefix) netip.Addr {
 	}
 	a, _ := netip.AddrFromSlice(b)
 	return a
+}
+
+// docProbe is the allowlist of docs/security.md's dry run.
+func docProbe(t *testing.T) []byte {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "docs", "security.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := string(data)
+	start := strings.Index(doc, "<<'YAML'\n")
+	end := strings.Index(doc, "\nYAML\n")
+	if start < 0 || end < start {
+		t.Fatal("docs/security.md has no dry run (<<'YAML' ... YAML)")
+	}
+	return []byte(doc[start+len("<<'YAML'\n") : end])
+}
+
+// checkDocCanI runs docs/install.md's `kubectl auth can-i ... --as alice  # yes|no`
+// lines for the tenant, and compares each answer with the line's comment.
+func checkDocCanI(t *testing.T, tn tenant, inst tenancyInstall) {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "docs", "install.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := regexp.MustCompile(`(?m)^kubectl auth can-i (.+?)( -n integrations)? --as alice\s+# (yes|no)$`)
+	matches := line.FindAllStringSubmatch(string(data), -1)
+	if len(matches) < 5 {
+		t.Fatalf("docs/install.md has %d `kubectl auth can-i ... --as alice  # yes|no` lines, want 5 or more", len(matches))
+	}
+	for _, m := range matches {
+		args := append([]string{"auth", "can-i"}, strings.Fields(m[1])...)
+		if m[2] != "" {
+			args = append(args, "-n", tn.namespace)
+		}
+		args = append(args, "--as", tn.user)
+		out, _ := kubectl(t, args...)
+		if got := strings.TrimSpace(string(out)); got != m[3] {
+			t.Errorf("%s: docs/install.md says `kubectl auth can-i %s` answers %s, it answers %q", inst.name, m[1], m[3], got)
+		}
+	}
 }
