@@ -496,7 +496,7 @@ func TestDocsCoverCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, link := range []string{"docs/quick-start.md", "docs/install.md", "docs/caveats.md", "docs/vendors/"} {
+	for _, link := range []string{"docs/quick-start.md", "docs/install.md", "docs/caveats.md", "docs/security.md", "docs/vendors/"} {
 		if !strings.Contains(string(readme), link) {
 			t.Errorf("README.md does not link %s", link)
 		}
