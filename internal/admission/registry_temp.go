@@ -9,7 +9,8 @@ import "net/netip"
 // not globally reachable, plus multicast and the IPv6 space outside global unicast.
 //
 // TODO(issue 10): once internal/guard has Registry(), delete this file and the build
-// constraint of registry_guard.go, and run `make generate` (go run ./hack/admission).
+// constraints of registry_guard.go and guard_test.go, run `make generate` (go run
+// ./hack/admission) and `make build-installer`, and commit what they write.
 func registry() []guardRange {
 	r := func(p, category, name, source string) guardRange {
 		return guardRange{netip.MustParsePrefix(p), category, name, source}
