@@ -652,3 +652,82 @@ func checkDocCanI(t *testing.T, tn tenant, inst tenancyInstall) {
 		}
 	}
 }
+
+// TestAdmissionPolicyOnUpdate: an update is checked when it writes the spec. An
+// allowlist written before the policy (beyond the limits) can still be labelled, but
+// not edited without fixing it; spec.custom needs the custom role only to add or change
+// an entry, not to edit the rest of an allowlist that has one, nor to remove entries.
+func TestAdmissionPolicyOnUpdate(t *testing.T) {
+	env, _ := controlPlane(t)
+	inst := chartTenancy(t)
+	const ns = "tenancy-update"
+	ensureNamespace(t, ns)
+	admin, err := client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	// Written by the admin before the policy is installed.
+	old := &v1alpha1.VendorAllowlist{ObjectMeta: metav1.ObjectMeta{Name: "before-the-policy", Namespace: ns}, Spec: vendorCIDRs("10.0.0.0/8")}
+	old.Spec.PodSelector = metav1.LabelSelector{MatchLabels: map[string]string{"app": "vpn"}}
+	shared := &v1alpha1.VendorAllowlist{ObjectMeta: metav1.ObjectMeta{Name: "with-custom", Namespace: ns}, Spec: customCIDRs("52.1.37.96/32")}
+	shared.Spec.PodSelector = metav1.LabelSelector{MatchLabels: map[string]string{"app": "api"}}
+	shared.Spec.Vendors = []v1alpha1.VendorSelection{{Name: "workato", Endpoints: []v1alpha1.ObjectName{"opa-gateways"}}}
+	for _, al := range []*v1alpha1.VendorAllowlist{old, shared} {
+		if err := admin.Create(ctx, al); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = admin.Delete(ctx, al) })
+	}
+
+	applyObjects(t, inst.objects...)
+	t.Cleanup(func() { deleteObjects(t, inst.objects...) })
+	alice := newTenant(t, inst, "tenant-erin", ns)
+	eventually(t, "the policy refusing 10.0.0.0/8", func() string {
+		if msg := alice.create(t, "probe", vendorCIDRs("10.0.0.0/8")); strings.Contains(msg, "ValidatingAdmissionPolicy") {
+			return ""
+		}
+		return "admitted"
+	})
+
+	update := func(name string, edit func(*v1alpha1.VendorAllowlist)) string {
+		var al v1alpha1.VendorAllowlist
+		if err := alice.c.Get(ctx, client.ObjectKey{Namespace: ns, Name: name}, &al); err != nil {
+			t.Fatal(err)
+		}
+		edit(&al)
+		if err := alice.c.Update(ctx, &al, client.DryRunAll); err != nil {
+			return err.Error()
+		}
+		return ""
+	}
+	cases := []struct {
+		name, allowlist string
+		edit            func(*v1alpha1.VendorAllowlist)
+		refused         string
+	}{
+		{"label an allowlist beyond the limits", old.Name, func(al *v1alpha1.VendorAllowlist) { al.Labels = map[string]string{"team": "payments"} }, ""},
+		{"edit its spec", old.Name, func(al *v1alpha1.VendorAllowlist) { al.Spec.PodSelector.MatchLabels["app"] = "vpn-2" },
+			"spec.vendors[0].cidrs[0]: 10.0.0.0/8 is broader than /24"},
+		{"fix it", old.Name, func(al *v1alpha1.VendorAllowlist) { al.Spec.Vendors[0].CIDRs = toCIDRs([]string{"52.1.38.0/24"}) }, ""},
+		{"edit the vendors beside a custom entry", shared.Name, func(al *v1alpha1.VendorAllowlist) {
+			al.Spec.Vendors = append(al.Spec.Vendors, v1alpha1.VendorSelection{Name: "freshchat", Regions: []v1alpha1.Region{"EU"}})
+		}, ""},
+		{"change the custom entry", shared.Name, func(al *v1alpha1.VendorAllowlist) { al.Spec.Custom[0].Ports[0].Port = 8443 },
+			"spec.custom: adding or changing a custom entry needs the permission create on vendorallowlists/custom in namespace " + ns + ", which tenant-erin does not have"},
+		{"add a custom entry", shared.Name, func(al *v1alpha1.VendorAllowlist) {
+			al.Spec.Custom = append(al.Spec.Custom, customCIDRs("52.1.39.0/24").Custom[0])
+			al.Spec.Custom[1].Name = "more"
+		}, "spec.custom: adding or changing a custom entry"},
+		{"remove the custom entry", shared.Name, func(al *v1alpha1.VendorAllowlist) { al.Spec.Custom = nil }, ""},
+	}
+	for _, c := range cases {
+		got := update(c.allowlist, c.edit)
+		switch {
+		case c.refused == "" && got != "":
+			t.Errorf("%s: refused, want admitted: %s", c.name, got)
+		case c.refused != "" && !strings.Contains(got, c.refused):
+			t.Errorf("%s: %q, want refused saying %q", c.name, got, c.refused)
+		}
+	}
+}
