@@ -133,6 +133,48 @@ func applyObjects(t *testing.T, objs ...*unstructured.Unstructured) {
 	}
 }
 
+// installTenancy applies an install's tenancy objects, waits until its policy checks
+// allowlists, and, when the test ends, removes them and waits until no policy does, so
+// that the next test starts without one.
+func installTenancy(t *testing.T, inst tenancyInstall) {
+	t.Helper()
+	env, _ := controlPlane(t)
+	admin, err := client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := tenant{user: "admin", namespace: "default", c: admin}
+	var policy string
+	for _, o := range inst.objects {
+		if o.GetKind() == "ValidatingAdmissionPolicy" {
+			policy = o.GetName()
+		}
+	}
+	applyObjects(t, inst.objects...)
+	t.Cleanup(func() {
+		// The binding first: without its ConfigMap, a bound policy refuses everything.
+		order := slices.Clone(inst.objects)
+		slices.SortStableFunc(order, func(a, b *unstructured.Unstructured) int {
+			return boolInt(b.GetKind() == "ValidatingAdmissionPolicyBinding") - boolInt(a.GetKind() == "ValidatingAdmissionPolicyBinding")
+		})
+		deleteObjects(t, order...)
+		eventually(t, "no admission policy after removing "+policy, func() string { return probe.create(t, "probe", vendorCIDRs("10.0.0.0/8")) })
+	})
+	eventually(t, "policy "+policy+" refusing 10.0.0.0/8", func() string {
+		if msg := probe.create(t, "probe", vendorCIDRs("10.0.0.0/8")); !strings.Contains(msg, "'"+policy+"'") || !strings.Contains(msg, "10.0.0.0/8 is broader than") {
+			return fmt.Sprintf("%q", msg)
+		}
+		return ""
+	})
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 func deleteObjects(t *testing.T, objs ...*unstructured.Unstructured) {
 	t.Helper()
 	for _, o := range objs {
@@ -358,16 +400,9 @@ func TestAdmissionPolicyHoldsTenantsToLimits(t *testing.T) {
 	for i, inst := range []func(*testing.T) tenancyInstall{chartTenancy, kustomizeTenancy} {
 		inst := inst(t)
 		t.Run(inst.name, func(t *testing.T) {
-			applyObjects(t, inst.objects...)
-			t.Cleanup(func() { deleteObjects(t, inst.objects...) })
+			installTenancy(t, inst)
 			cmRef := "ConfigMap " + inst.configMap.GetNamespace() + "/" + inst.configMap.GetName()
 			alice := newTenant(t, inst, "tenant-alice", fmt.Sprintf("tenancy-%d", i))
-			eventually(t, "the policy refusing 10.0.0.0/8", func() string {
-				if msg := alice.create(t, "probe", vendorCIDRs("10.0.0.0/8")); strings.Contains(msg, "ValidatingAdmissionPolicy") {
-					return ""
-				}
-				return "admitted"
-			})
 
 			checkCanI(t, alice, inst, map[string]bool{
 				"create vendorallowlists.networking.vendorallowlist.io":                      true,
@@ -451,8 +486,7 @@ func largest(addr func(i int) string) v1alpha1.VendorAllowlistSpec {
 func TestAdmissionPolicyCostOfTheLargestAllowlist(t *testing.T) {
 	controlPlane(t)
 	inst := chartTenancy(t)
-	applyObjects(t, inst.objects...)
-	t.Cleanup(func() { deleteObjects(t, inst.objects...) })
+	installTenancy(t, inst)
 	carol := newTenant(t, inst, "tenant-carol", "tenancy-cost")
 	bind(t, carol.namespace, "tenant-carol-custom", inst.rolePrefix+"vendorallowlist-custom", carol.user)
 
@@ -491,15 +525,8 @@ func TestAdmissionPolicyCostOfTheLargestAllowlist(t *testing.T) {
 func TestAdmissionPolicyAgreesWithReference(t *testing.T) {
 	controlPlane(t)
 	inst := chartTenancy(t)
-	applyObjects(t, inst.objects...)
-	t.Cleanup(func() { deleteObjects(t, inst.objects...) })
+	installTenancy(t, inst)
 	dave := newTenant(t, inst, "tenant-dave", "tenancy-reference")
-	eventually(t, "the policy refusing 10.0.0.0/8", func() string {
-		if msg := dave.create(t, "probe", vendorCIDRs("10.0.0.0/8")); strings.Contains(msg, "ValidatingAdmissionPolicy") {
-			return ""
-		}
-		return "admitted"
-	})
 	entries, err := admission.Entries()
 	if err != nil {
 		t.Fatal(err)
@@ -680,15 +707,8 @@ func TestAdmissionPolicyOnUpdate(t *testing.T) {
 		t.Cleanup(func() { _ = admin.Delete(ctx, al) })
 	}
 
-	applyObjects(t, inst.objects...)
-	t.Cleanup(func() { deleteObjects(t, inst.objects...) })
+	installTenancy(t, inst)
 	alice := newTenant(t, inst, "tenant-erin", ns)
-	eventually(t, "the policy refusing 10.0.0.0/8", func() string {
-		if msg := alice.create(t, "probe", vendorCIDRs("10.0.0.0/8")); strings.Contains(msg, "ValidatingAdmissionPolicy") {
-			return ""
-		}
-		return "admitted"
-	})
 
 	update := func(name string, edit func(*v1alpha1.VendorAllowlist)) string {
 		var al v1alpha1.VendorAllowlist
