@@ -1,9 +1,3 @@
-//go:build guardregistry
-
-// These tests need internal/guard's Registry, EmbeddedIPv4 and PrefixCategories:
-// `go test -tags guardregistry ./internal/admission/` until the build constraint goes
-// (see registry_temp.go).
-
 package admission
 
 import (

@@ -44,7 +44,10 @@ func embedAt(form netip.Prefix, at int) func(netip.Prefix) netip.Prefix {
 }
 
 // Embeddings are the forms of internal/guard's EmbeddedIPv4 whose IPv4 address sits in
-// fixed bits, so that an IPv4 range maps to one IPv6 range. Two are left out:
+// fixed bits, so that an IPv4 range maps to one IPv6 range. (The local-use NAT64
+// prefix 64:ff9b:1::/48 is not one: the guard takes all of it as reserved, since a
+// translator there may put the IPv4 address anywhere, and so does the registry this
+// policy is made from.) Two are left out:
 //   - IPv4-mapped ::ffff:0:0/96: the CRD refuses such CIDRs, and CEL's cidr() cannot
 //     parse them;
 //   - Teredo's client address (2001::/32, bits 96-127, inverted) does not follow the
@@ -52,7 +55,6 @@ func embedAt(form netip.Prefix, at int) func(netip.Prefix) netip.Prefix {
 //     (see Teredo below).
 var Embeddings = []Embedding{
 	{netip.MustParsePrefix("64:ff9b::/96"), "IPv4-IPv6 Translat. (NAT64)", "RFC 6052", embedAt(netip.MustParsePrefix("64:ff9b::/96"), 96)},
-	{netip.MustParsePrefix("64:ff9b:1::/48"), "IPv4-IPv6 Translat. (local-use NAT64)", "RFC 8215", embedNAT64Local},
 	{netip.MustParsePrefix("2002::/16"), "6to4", "RFC 3056", embedAt(netip.MustParsePrefix("2002::/16"), 16)},
 	{netip.MustParsePrefix("2001::/32"), "TEREDO (server)", "RFC 4380", embedAt(netip.MustParsePrefix("2001::/32"), 32)},
 	{netip.MustParsePrefix("::/96"), "IPv4-compatible (deprecated)", "RFC 4291", embedAt(netip.MustParsePrefix("::/96"), 96)},
@@ -62,19 +64,6 @@ var Embeddings = []Embedding{
 // Teredo is listed whole under every category an IPv4 range has: its client address
 // can be any IPv4 address.
 var Teredo = netip.MustParsePrefix("2001::/32")
-
-// embedNAT64Local embeds v4 in the /48 format of RFC 6052 section 2.2: bits 48-63 hold
-// the first 16 bits, bits 64-71 (the u octet) are zero, bits 72-87 the last 16.
-func embedNAT64Local(v4 netip.Prefix) netip.Prefix {
-	b := netip.MustParseAddr("64:ff9b:1::").As16()
-	a := v4.Addr().As4()
-	b[6], b[7], b[9], b[10] = a[0], a[1], a[2], a[3]
-	bits := 48 + v4.Bits()
-	if v4.Bits() > 16 {
-		bits += 8 // past the u octet
-	}
-	return netip.PrefixFrom(netip.AddrFrom16(b), bits).Masked()
-}
 
 // An Entry is a range the admission policy refuses a tenant network to overlap,
 // unless the admin allowed its category.

@@ -1,5 +1,3 @@
-//go:build guardregistry
-
 package admission
 
 import "github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
