@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -28,6 +29,7 @@ import (
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 	"sigs.k8s.io/cli-utils/pkg/kstatus/status"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsyaml "sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
@@ -347,4 +349,53 @@ func kubectl(kubeconfig string, args ...string) ([]byte, error) {
 		bin = filepath.Join(os.Getenv("KUBEBUILDER_ASSETS"), "kubectl")
 	}
 	return exec.Command(bin, append([]string{"--kubeconfig", kubeconfig}, args...)...).CombinedOutput()
+}
+
+// The health checks in docs/gitops.md (for the argo-cd Helm chart) are the files the
+// tests run, word for word, and the kustomize component merges those files into
+// argocd-cm under the keys Argo CD reads.
+func TestArgoCDHealthChecksAreShippedAsTested(t *testing.T) {
+	g := NewWithT(t)
+	root := testenv.RepoRoot()
+	doc, err := os.ReadFile(filepath.Join(root, "docs", "gitops.md"))
+	g.Expect(err).NotTo(HaveOccurred())
+	keys := map[string]string{
+		"resource.customizations.health.networking.vendorallowlist.io_VendorAllowlist": "vendorallowlist-health.lua",
+		"resource.customizations.health.networking.vendorallowlist.io_Vendor":          "vendor-health.lua",
+	}
+	scripts := map[string]string{}
+	for key, file := range keys {
+		src, err := os.ReadFile(filepath.Join(root, "config", "argocd", file))
+		g.Expect(err).NotTo(HaveOccurred())
+		scripts[key] = string(src)
+		var indented strings.Builder
+		for _, line := range strings.SplitAfter(string(src), "\n") {
+			if strings.TrimSpace(line) != "" {
+				indented.WriteString("      ")
+			}
+			indented.WriteString(line)
+		}
+		g.Expect(string(doc)).To(ContainSubstring("    "+key+": |\n"+indented.String()), "docs/gitops.md's %s differs from config/argocd/%s", key, file)
+	}
+
+	kustomize := os.Getenv("KUSTOMIZE")
+	if kustomize == "" {
+		t.Fatal("KUSTOMIZE is not set: run `make test` (it installs kustomize with hack/tools.sh)")
+	}
+	dir := t.TempDir()
+	// As Argo CD's install.yaml has it (no namespace), in a kustomization that sets one.
+	g.Expect(os.WriteFile(filepath.Join(dir, "argocd-cm.yaml"), []byte("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: argocd-cm\ndata:\n  url: https://argocd.example.com\n"), 0o600)).To(Succeed())
+	component, err := filepath.Rel(dir, filepath.Join(root, "config", "argocd"))
+	g.Expect(err).NotTo(HaveOccurred())
+	g.Expect(os.WriteFile(filepath.Join(dir, "kustomization.yaml"), []byte("namespace: argocd\nresources: [argocd-cm.yaml]\ncomponents: ["+component+"]\n"), 0o600)).To(Succeed())
+	out, err := exec.Command(kustomize, "build", dir).CombinedOutput()
+	g.Expect(err).NotTo(HaveOccurred(), "%s", out)
+	var cm corev1.ConfigMap
+	g.Expect(sigsyaml.UnmarshalStrict(out, &cm)).To(Succeed())
+	g.Expect(cm.Name).To(Equal("argocd-cm"), "the component must merge into argocd-cm, not make another")
+	g.Expect(cm.Namespace).To(Equal("argocd"))
+	g.Expect(cm.Data).To(HaveKeyWithValue("url", "https://argocd.example.com"))
+	for key, src := range scripts {
+		g.Expect(cm.Data).To(HaveKeyWithValue(key, src))
+	}
 }
