@@ -314,8 +314,9 @@ type typeMeta struct {
 
 type nameMeta struct {
 	Metadata struct {
-		Name      string `json:"name"`
-		Namespace string `json:"namespace"`
+		Name         string `json:"name"`
+		GenerateName string `json:"generateName"`
+		Namespace    string `json:"namespace"`
 	} `json:"metadata"`
 }
 
@@ -468,6 +469,11 @@ func decodeObject[T any](d *decoder, file, where string, j []byte, kind string) 
 	if res.RulesSkipped() {
 		d.probs.note(file, src.ref, "the CRD's rules (x-kubernetes-validations) were not checked, because of a missing field, or a value of the wrong type or over its limit: fix those and run again to see the rest")
 	}
+	if msg := nameRequired(kind, j); msg != "" {
+		d.probs.add(file, src.ref, msg)
+		src.refused = append(src.refused, "metadata.name")
+		src.bad = true
+	}
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(res.Object.Object, src.obj); err != nil {
 		if !src.bad {
 			d.probs.add(file, src.ref, err.Error())
@@ -475,4 +481,19 @@ func decodeObject[T any](d *decoder, file, where string, j []byte, kind string) 
 		return src, false
 	}
 	return src, true
+}
+
+// nameRequired explains why an object with generateName and no name cannot be
+// rendered offline: the API server would make up a name when it creates the object,
+// and what the plugin prints must carry the real one.
+func nameRequired(kind string, j []byte) string {
+	var m nameMeta
+	if err := json.Unmarshal(j, &m); err != nil || m.Metadata.Name != "" || m.Metadata.GenerateName == "" {
+		return ""
+	}
+	why := fmt.Sprintf("the NetworkPolicies are named after the allowlist (NAME-egress, NAME-ingress), and the name the API server would make from generateName %q is not known until it creates the allowlist", m.Metadata.GenerateName)
+	if kind == kindVendor {
+		why = fmt.Sprintf("allowlists name a Vendor in spec.vendors[].name, and the name the API server would make from generateName %q is not known until it creates the Vendor", m.Metadata.GenerateName)
+	}
+	return "metadata.name: Required value: " + why + ": set metadata.name"
 }

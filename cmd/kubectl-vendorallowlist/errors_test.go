@@ -113,6 +113,20 @@ spec:
 				"FILE: VendorAllowlist default/big: spec.vendors[0].ports[0]: Invalid value: port must be between 1 and 65535, for example 443"},
 		},
 		{
+			// It rendered a policy named -egress and exited 0.
+			name:    "generateName instead of a name",
+			content: header + "metadata: {generateName: acme-}\nspec: {podSelector: {}, vendors: [{name: workato, endpoints: [opa-gateways]}]}\n",
+			want: []string{"FILE: document 1 (line 1) (VendorAllowlist): metadata.name: Required value: the NetworkPolicies are named after the allowlist (NAME-egress, NAME-ingress)",
+				`the name the API server would make from generateName "acme-" is not known until it creates the allowlist: set metadata.name`,
+				"error: 1 problem in FILE"},
+		},
+		{
+			name:    "generateName on a Vendor",
+			content: header + "metadata: {name: uses-acme}\nspec: {podSelector: {}, vendors: [{name: threobuilder, ports: [{port: 443}]}]}\n",
+			vendors: "apiVersion: networking.vendorallowlist.io/v1alpha1\nkind: Vendor\nmetadata: {generateName: acme-}\nspec: {endpoints: [{name: api, direction: Egress, ports: [{port: 443}], customerInput: CIDRs}]}\n",
+			want:    []string{`VENDORS: document 1 (line 1) (Vendor): metadata.name: Required value: allowlists name a Vendor in spec.vendors[].name, and the name the API server would make from generateName "acme-" is not known until it creates the Vendor: set metadata.name`},
+		},
+		{
 			// The Go copy of the CRD's rules accepted it; the API server does not.
 			name: "clusterDNS namespace empty",
 			content: header + `metadata: {name: dns}
