@@ -179,6 +179,18 @@ func agree(t *testing.T, server answer, res *crdvalidation.Result) {
 	}
 }
 
+// judge asks the offline validator and the server about one case of the table. u is
+// what the server would store, when it accepted the case.
+func judge(t *testing.T, tc validationtest.Case) (a answer, res *crdvalidation.Result, u *unstructured.Unstructured) {
+	t.Helper()
+	u, err := tc.Object()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = offline(t, u)
+	return create(t, u), res, u
+}
+
 // TestServerRefusesInvalidManifests sends every invalid manifest of the table and
 // requires a refusal carrying each expected fragment, the expected unknown fields,
 // and the same answer from the offline validator.
@@ -189,12 +201,7 @@ func TestServerRefusesInvalidManifests(t *testing.T) {
 	}
 	for _, tc := range table.Invalid {
 		t.Run(tc.Name, func(t *testing.T) {
-			u, err := tc.Object()
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := offline(t, u)
-			a := create(t, u)
+			a, res, u := judge(t, tc)
 			if a.err == nil && len(a.unknown) == 0 {
 				t.Fatalf("the server accepted an invalid %s:\n%s", u.GetKind(), tc.Rendered)
 			}
@@ -219,12 +226,7 @@ func TestServerAcceptsValidManifests(t *testing.T) {
 	table := loadTable(t)
 	for _, tc := range table.Valid {
 		t.Run(tc.Name, func(t *testing.T) {
-			u, err := tc.Object()
-			if err != nil {
-				t.Fatal(err)
-			}
-			res := offline(t, u)
-			a := create(t, u)
+			a, res, u := judge(t, tc)
 			if a.err != nil || len(a.unknown) > 0 {
 				t.Fatalf("the server refused a valid manifest: %v %v", a.unknown, a.err)
 			}
