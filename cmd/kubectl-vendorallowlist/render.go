@@ -37,9 +37,12 @@ func renderUsage(w io.Writer) {
 	fmt.Fprintf(w, `Print the NetworkPolicies that the vendor-allowlist-operator renders for the
 VendorAllowlists in FILE, as a YAML stream ready for 'kubectl apply -f -'.
 
-Each allowlist is checked as the API server and the operator check it; every problem
-of every file is reported on stderr, naming the file, the object and the field, and
-nothing is printed unless all allowlists are good. Unknown fields are errors.
+Each allowlist is checked as the API server checks it (the plugin carries the CRDs
+and runs the server's validation code on them) and as the operator checks it against
+the catalog; every problem of every file is reported on stderr, naming the file, the
+object and the field, and nothing is printed unless all allowlists are good. Unknown
+fields are errors, and an allowlist needs metadata.name, which its policies are named
+after.
 
 Vendor hostnames are resolved through DNS, and their addresses rendered together with
 the addresses the vendor publishes. DNS answers that are internal addresses (loopback,
