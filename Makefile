@@ -101,8 +101,8 @@ FUZZTIME ?= 15s
 fuzz: ## A short run of every fuzz target (FUZZTIME each); their seed corpora run in make test.
 	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/catalog/
 	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
-	go test -run '^$$' -fuzz '^FuzzCIDR$$' -fuzztime $(FUZZTIME) ./internal/validation/
-	go test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./internal/validation/
+	go test -run '^$$' -fuzz '^FuzzCIDR$$' -fuzztime $(FUZZTIME) ./internal/crdvalidation/
+	go test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./internal/crdvalidation/
 	go test -run '^$$' -fuzz '^FuzzGuard$$' -fuzztime $(FUZZTIME) ./internal/guard/
 
 ##@ Install
