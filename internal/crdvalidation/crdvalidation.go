@@ -240,6 +240,9 @@ func (v *Validator) Validate(obj map[string]any, namespace string) (*Result, err
 	// object has no namespace, and a name is generated from generateName.
 	if k.hasStatus {
 		delete(u.Object, "status")
+		// Reading it back, the server defaults again: the status' own defaults
+		// (observedGeneration: -1 until the operator writes one) appear.
+		structuraldefaulting.Default(u.Object, k.structural)
 	}
 	switch {
 	case !k.namespaced:
