@@ -46,18 +46,12 @@ var (
 
 func TestMain(m *testing.M) {
 	var err error
-	env, err = testenv.Start()
+	env, k8s, err = testenv.StartSuite()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		os.Exit(1)
 	}
-	k8s, err = client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
-	code := 1
-	if err == nil {
-		code = m.Run()
-	} else {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-	}
+	code := m.Run()
 	_ = env.Stop()
 	os.Exit(code)
 }
