@@ -56,10 +56,11 @@ generate: $(CONTROLLER_GEN) ## Regenerate deep-copy code, CRDs and RBAC from the
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
 	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+	go run ./hack/admission
 
 .PHONY: verify-gen
 verify-gen: generate ## Fail when generated files are out of date.
-	@git diff --exit-code -- api config || (echo "generated files are stale: run 'make generate' and commit" >&2; exit 1)
+	@git diff --exit-code -- api config charts || (echo "generated files are stale: run 'make generate' and commit" >&2; exit 1)
 
 .PHONY: fmt
 fmt: ## gofmt the tree.
@@ -100,8 +101,8 @@ FUZZTIME ?= 15s
 fuzz: ## A short run of every fuzz target (FUZZTIME each); their seed corpora run in make test.
 	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/catalog/
 	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
-	go test -run '^$$' -fuzz '^FuzzCIDR$$' -fuzztime $(FUZZTIME) ./internal/validation/
-	go test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./internal/validation/
+	go test -run '^$$' -fuzz '^FuzzCIDR$$' -fuzztime $(FUZZTIME) ./internal/crdvalidation/
+	go test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./internal/crdvalidation/
 	go test -run '^$$' -fuzz '^FuzzGuard$$' -fuzztime $(FUZZTIME) ./internal/guard/
 
 ##@ Install

@@ -8,6 +8,15 @@ const (
 	// ConditionResolved is False while DNS fails for any of the allowlist's
 	// hostnames; their last known addresses stay in the policies meanwhile.
 	ConditionResolved = "Resolved"
+	// ConditionReconciling is True while the operator is still at work on the
+	// current generation and will get there by itself: a first DNS answer awaited, an
+	// apply retried, a Vendor change being compared. Absent otherwise. (The kstatus
+	// convention, which Flux, kpt and cli-utils read.)
+	ConditionReconciling = "Reconciling"
+	// ConditionStalled is True when the operator cannot go on until a person changes
+	// something: the allowlist, a Vendor, a policy in the way, the admin's limits.
+	// Absent otherwise.
+	ConditionStalled = "Stalled"
 )
 
 // Reasons for the Ready condition.
@@ -30,7 +39,33 @@ const (
 	// ReasonVendorChangeHeld: a Vendor the allowlist uses changed beyond the bounds an
 	// admin must confirm; the policies in place stay as they are until then.
 	ReasonVendorChangeHeld = "VendorChangeHeld"
+	// ReasonVendorChangePending: a Vendor the allowlist uses changed, and the change is
+	// being compared with the one in use (a moment); the policies stay meanwhile.
+	ReasonVendorChangePending = "VendorChangePending"
+	// ReasonAwaitingDNS: some hostname has no address yet, and DNS has not answered
+	// for it (or is failing): the policies in place leave its rules out, and the
+	// message says whether the selected pods are isolated meanwhile.
+	ReasonAwaitingDNS = "AwaitingDNS"
+	// ReasonReconcileError: the reconcile failed before it could say more, and is
+	// retried.
+	ReasonReconcileError = "ReconcileError"
 )
+
+// StalledReasons are the Ready reasons only a person can fix: with them, Stalled is
+// True. Every other reason of Ready=False is work the operator retries by itself, and
+// Reconciling is True.
+var StalledReasons = map[string]bool{
+	ReasonUnknownVendor:       true,
+	ReasonUnknownEndpoint:     true,
+	ReasonUnknownRegion:       true,
+	ReasonMissingInput:        true,
+	ReasonPortsRequired:       true,
+	ReasonNothingToRender:     true,
+	ReasonInvalidSpec:         true,
+	ReasonPolicyConflict:      true,
+	ReasonTenantLimitExceeded: true,
+	ReasonVendorChangeHeld:    true,
+}
 
 // Reasons for the Resolved condition.
 const (

@@ -1,11 +1,11 @@
 package v1alpha1_test
 
-// These tests apply manifests to a real kube-apiserver (envtest) with the generated
+// These tests send manifests to a real kube-apiserver (envtest) with the generated
 // CRDs installed, so they check what the server really enforces: the OpenAPI schema
-// and the CEL rules as the server compiles, costs and runs them. The same table
-// (internal/validation/validationtest/cases.yaml) runs through the Go mirror in
-// internal/validation, and here every server answer is also compared, cause for
-// cause, with the mirror's.
+// and the CEL rules as the server compiles, costs and runs them. Every manifest also
+// goes through the offline validator (internal/crdvalidation), which must give the
+// same answer: the same unknown fields, the same errors cause for cause, and for a
+// valid manifest the same stored object.
 
 import (
 	"context"
@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,13 +26,12 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/crdvalidation"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/crdvalidation/validationtest"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/validation"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/validation/validationtest"
 )
 
 const namespace = "validation"
@@ -79,97 +79,159 @@ func loadTable(t *testing.T) *validationtest.Table {
 	return table
 }
 
-// create sends obj to the server and returns the server's error causes as Keys, or
-// nil when the server accepted it.
-func create(t *testing.T, u *unstructured.Unstructured) ([]string, error) {
+// answer is what the server said to a dry-run create.
+type answer struct {
+	// unknown are the fields it refused under strict field validation.
+	unknown []string
+	// causes are the causes of its 422 Invalid, as Keys; nil when it accepted.
+	causes []string
+	err    error
+	// stored is the object it would store, when it accepted.
+	stored *unstructured.Unstructured
+}
+
+var unknownField = regexp.MustCompile(`unknown field "([^"]+)"`)
+
+// create asks the server to create u, dry run: first with strict field validation,
+// which refuses unknown fields before anything else, then, if there were any, with
+// them ignored, to see what validation says of the rest.
+func create(t *testing.T, u *unstructured.Unstructured) answer {
 	t.Helper()
-	if u.GetKind() == "VendorAllowlist" {
-		u.SetNamespace(namespace)
+	var a answer
+	err := dryRun(u, client.FieldValidation(metav1.FieldValidationStrict))
+	if err != nil && apierrors.IsBadRequest(err) {
+		for _, m := range unknownField.FindAllStringSubmatch(err.Error(), -1) {
+			a.unknown = append(a.unknown, m[1])
+		}
+		if len(a.unknown) == 0 {
+			t.Fatalf("create %s: want unknown fields or a 422 Invalid, got %v", u.GetName(), err)
+		}
+		slices.Sort(a.unknown)
+		err = dryRun(u, client.FieldValidation(metav1.FieldValidationIgnore))
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	err := k8s.Create(ctx, u)
 	if err == nil {
-		return nil, nil
+		a.stored = u
+		return a
 	}
 	var status *apierrors.StatusError
 	if !errors.As(err, &status) || !apierrors.IsInvalid(err) {
 		t.Fatalf("create %s: want a 422 Invalid error from validation, got %v", u.GetName(), err)
 	}
-	var keys []string
+	a.err = err
 	if d := status.ErrStatus.Details; d != nil {
 		for _, c := range d.Causes {
-			keys = append(keys, validationtest.Key(c.Field, string(c.Type), c.Message))
+			a.causes = append(a.causes, validationtest.Key(c.Field, string(c.Type), c.Message))
 		}
 	}
-	return keys, err
+	return a
 }
 
-func sameKeys(t *testing.T, server, mirror []string) {
+// dryRun creates a copy of u, dry run, and on success copies what the server would
+// store back into u.
+func dryRun(u *unstructured.Unstructured, opts ...client.CreateOption) error {
+	obj := u.DeepCopy()
+	if obj.GetKind() == "VendorAllowlist" && obj.GetNamespace() == "" {
+		obj.SetNamespace(namespace)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if err := k8s.Create(ctx, obj, append(opts, client.DryRunAll)...); err != nil {
+		return err
+	}
+	u.Object = obj.Object
+	return nil
+}
+
+// offline runs the offline validator on a copy of u.
+func offline(t *testing.T, u *unstructured.Unstructured) *crdvalidation.Result {
 	t.Helper()
-	server, mirror = slices.Sorted(slices.Values(server)), slices.Sorted(slices.Values(mirror))
-	if !slices.Equal(server, mirror) {
-		t.Errorf("the Go mirror disagrees with the server\nserver:\n  %s\nmirror:\n  %s",
-			strings.Join(server, "\n  "), strings.Join(mirror, "\n  "))
+	res, err := crdvalidation.Default().Validate(u.DeepCopy().Object, namespace)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+// agree requires the server and the offline validator to have said the same.
+func agree(t *testing.T, server answer, res *crdvalidation.Result) {
+	t.Helper()
+	var unknown []string
+	for _, f := range res.Unknown {
+		unknown = append(unknown, f.Path)
+	}
+	slices.Sort(unknown)
+	if !slices.Equal(server.unknown, unknown) {
+		t.Errorf("unknown fields: the server found %q, the offline validator %q", server.unknown, unknown)
+	}
+	causes, keys := slices.Sorted(slices.Values(server.causes)), slices.Sorted(slices.Values(validationtest.Keys(res.Errors)))
+	if !slices.Equal(causes, keys) {
+		t.Errorf("the offline validator disagrees with the server\nserver:\n  %s\noffline:\n  %s",
+			strings.Join(causes, "\n  "), strings.Join(keys, "\n  "))
+	}
+	if server.stored != nil && len(res.Errors) == 0 {
+		// The same object stored: pruned and defaulted alike (metadata aside, which
+		// the server fills in).
+		for _, part := range []string{"spec", "status"} {
+			if got, want := res.Object.Object[part], server.stored.Object[part]; !reflect.DeepEqual(got, want) {
+				t.Errorf("%s: the server would store\n  %#v\nthe offline validator\n  %#v", part, want, got)
+			}
+		}
 	}
 }
 
-// TestServerRefusesInvalidManifests applies every invalid manifest of the table and
-// requires a refusal carrying each expected fragment, and the same causes as the
-// Go mirror's errors.
+// judge asks the offline validator and the server about one case of the table. u is
+// what the server would store, when it accepted the case.
+func judge(t *testing.T, tc validationtest.Case) (a answer, res *crdvalidation.Result, u *unstructured.Unstructured) {
+	t.Helper()
+	u, err := tc.Object()
+	if err != nil {
+		t.Fatal(err)
+	}
+	res = offline(t, u)
+	return create(t, u), res, u
+}
+
+// TestServerRefusesInvalidManifests sends every invalid manifest of the table and
+// requires a refusal carrying each expected fragment, the expected unknown fields,
+// and the same answer from the offline validator.
 func TestServerRefusesInvalidManifests(t *testing.T) {
 	table := loadTable(t)
-	if n := len(table.Invalid); n < 30 {
-		t.Fatalf("the table has %d invalid manifests, want at least 30", n)
+	if n := len(table.Invalid); n < 80 {
+		t.Fatalf("the table has %d invalid manifests, want at least 80", n)
 	}
 	for _, tc := range table.Invalid {
 		t.Run(tc.Name, func(t *testing.T) {
-			u, err := tc.Object()
-			if err != nil {
-				t.Fatal(err)
-			}
-			keys, err := create(t, u)
-			if err == nil {
+			a, res, u := judge(t, tc)
+			if a.err == nil && len(a.unknown) == 0 {
 				t.Fatalf("the server accepted an invalid %s:\n%s", u.GetKind(), tc.Rendered)
 			}
 			for _, want := range tc.Want {
-				if !strings.Contains(err.Error(), want) {
-					t.Errorf("server error lacks %q:\n%v", want, err)
+				if a.err == nil || !strings.Contains(a.err.Error(), want) {
+					t.Errorf("server error lacks %q:\n%v", want, a.err)
 				}
 			}
-			obj, err := tc.Typed()
-			if err != nil {
-				t.Fatal(err)
+			if want := slices.Sorted(slices.Values(tc.Unknown)); !slices.Equal(a.unknown, want) {
+				t.Errorf("the server found the unknown fields %q, want %q", a.unknown, want)
 			}
-			mirror := validationtest.Validate(obj)
-			if tc.Mirror != "" {
-				t.Logf("mirror differs on purpose: %s", tc.Mirror)
-				if len(mirror) == 0 {
-					t.Errorf("the Go mirror accepted it")
-				}
-				return
-			}
-			sameKeys(t, keys, validationtest.GoKeys(mirror))
+			agree(t, a, res)
 		})
 	}
 }
 
-// TestServerAcceptsValidManifests applies every valid manifest, requires it to be
-// created, and checks the defaults the server filled in (allowDNS, protocol,
-// customerInput, clusterDNS.namespace).
+// TestServerAcceptsValidManifests sends every valid manifest, requires it to be
+// accepted, checks the defaults the server fills in (allowDNS, protocol,
+// customerInput, clusterDNS.namespace), and requires the offline validator to accept
+// it and store the same.
 func TestServerAcceptsValidManifests(t *testing.T) {
 	table := loadTable(t)
 	for _, tc := range table.Valid {
 		t.Run(tc.Name, func(t *testing.T) {
-			u, err := tc.Object()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if _, err := create(t, u); err != nil {
-				t.Fatalf("the server refused a valid manifest: %v", err)
+			a, res, u := judge(t, tc)
+			if a.err != nil || len(a.unknown) > 0 {
+				t.Fatalf("the server refused a valid manifest: %v %v", a.unknown, a.err)
 			}
 			for path, want := range tc.Expect {
-				got, ok := validationtest.Lookup(u.Object, path)
+				got, ok := crdvalidation.ValueAt(u.Object, path)
 				if !ok {
 					t.Errorf("created object has no %s", path)
 					continue
@@ -178,13 +240,7 @@ func TestServerAcceptsValidManifests(t *testing.T) {
 					t.Errorf("created object: %s = %#v, want %#v", path, got, want)
 				}
 			}
-			obj, err := tc.Typed()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if errs := validationtest.Validate(obj); len(errs) > 0 {
-				t.Errorf("the Go mirror refused what the server accepted: %v", errs.ToAggregate())
-			}
+			agree(t, a, res)
 		})
 	}
 }
@@ -192,7 +248,7 @@ func TestServerAcceptsValidManifests(t *testing.T) {
 // readSeeds reads the string seeds of a fuzz target's committed corpus.
 func readSeeds(t *testing.T, target string) map[string]string {
 	t.Helper()
-	dir := filepath.Join(testenv.RepoRoot(), "internal", "validation", "testdata", "fuzz", target)
+	dir := filepath.Join(testenv.RepoRoot(), "internal", "crdvalidation", "testdata", "fuzz", target)
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -219,48 +275,32 @@ func readSeeds(t *testing.T, target string) map[string]string {
 	return seeds
 }
 
-// TestServerAgreesWithMirrorOnFuzzSeeds puts every seed of FuzzCIDR in a custom
-// entry's cidrs, and every seed of FuzzHostname in its hostnames, and requires the
-// server and validation.CIDR / validation.Hostname to agree on each: both accept it,
-// or both refuse it with the same messages.
-func TestServerAgreesWithMirrorOnFuzzSeeds(t *testing.T) {
+// TestServerAgreesOnFuzzSeeds puts every seed of FuzzCIDR in a custom entry's cidrs,
+// and every seed of FuzzHostname in its hostnames, and requires the server and the
+// offline validator to agree on each: both accept it, or both refuse it with the
+// same errors.
+func TestServerAgreesOnFuzzSeeds(t *testing.T) {
 	for _, target := range []string{"FuzzCIDR", "FuzzHostname"} {
 		for name, s := range readSeeds(t, target) {
 			t.Run(target+"/"+name, func(t *testing.T) {
 				entry := v1alpha1.CustomEntry{Name: "x", Direction: v1alpha1.DirectionEgress, AllPorts: true}
-				var path *field.Path
 				if target == "FuzzCIDR" {
 					entry.CIDRs = []v1alpha1.CIDR{v1alpha1.CIDR(s)}
-					path = field.NewPath("spec", "custom").Index(0).Child("cidrs").Index(0)
 				} else {
 					entry.Hostnames = []v1alpha1.Hostname{v1alpha1.Hostname(s)}
-					path = field.NewPath("spec", "custom").Index(0).Child("hostnames").Index(0)
 				}
 				a := &v1alpha1.VendorAllowlist{
 					TypeMeta:   metav1.TypeMeta{APIVersion: v1alpha1.GroupVersion.String(), Kind: "VendorAllowlist"},
-					ObjectMeta: metav1.ObjectMeta{Name: "seed", GenerateName: "seed-"},
+					ObjectMeta: metav1.ObjectMeta{Name: "seed"},
 					Spec:       v1alpha1.VendorAllowlistSpec{Custom: []v1alpha1.CustomEntry{entry}},
 				}
-				mirror := validation.VendorAllowlist(a)
-				a.Name = ""
 				u := &unstructured.Unstructured{}
 				var err error
 				if u.Object, err = runtimeToUnstructured(a); err != nil {
 					t.Fatal(err)
 				}
-				keys, _ := create(t, u)
-				sameKeys(t, keys, validationtest.GoKeys(mirror))
-
-				// The single-value helpers agree with the whole-object mirror.
-				var single *field.Error
-				if target == "FuzzCIDR" {
-					single = validation.CIDR(path, s)
-				} else {
-					single = validation.Hostname(path, s)
-				}
-				if (single == nil) != (len(mirror) == 0) {
-					t.Errorf("helper says %v, VendorAllowlist says %v", single, mirror)
-				}
+				res := offline(t, u)
+				agree(t, create(t, u), res)
 			})
 		}
 	}
@@ -327,16 +367,16 @@ func TestLargestObjectsFitRuntimeBudget(t *testing.T) {
 	}
 
 	for _, obj := range []client.Object{a, v} {
-		if errs := validationtest.Validate(obj); len(errs) > 0 {
-			t.Fatalf("the Go mirror refuses the generated %T: %v", obj, errs.ToAggregate())
-		}
 		u := &unstructured.Unstructured{}
 		var err error
 		if u.Object, err = runtimeToUnstructured(obj); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := create(t, u); err != nil {
-			t.Errorf("the server refused the largest %s: %v", u.GetKind(), err)
+		if res := offline(t, u); !res.OK() {
+			t.Errorf("the offline validator refuses the largest %s: %v %v", u.GetKind(), res.Unknown, res.Errors.ToAggregate())
+		}
+		if a := create(t, u); a.err != nil {
+			t.Errorf("the server refused the largest %s: %v", u.GetKind(), a.err)
 		}
 	}
 }

@@ -204,8 +204,10 @@ type PublishedHostname struct {
 
 // VendorStatus is the operator's account of the Vendor's changes.
 type VendorStatus struct {
-	// observedGeneration is the generation this status describes.
+	// observedGeneration is the generation this status describes; -1 until the
+	// operator first compares the Vendor.
 	// +optional
+	// +kubebuilder:default=-1
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
 	// acceptedGeneration is the generation that the allowlists using this vendor
@@ -276,6 +278,7 @@ type Vendor struct {
 
 	// status is what the operator made of the Vendor's changes.
 	// +optional
+	// +kubebuilder:default={}
 	Status VendorStatus `json:"status,omitempty"`
 }
 

@@ -212,11 +212,17 @@ type ClusterDNS struct {
 
 // VendorAllowlistStatus is what the operator observed and did.
 type VendorAllowlistStatus struct {
-	// observedGeneration is the generation of the spec this status describes.
+	// observedGeneration is the generation of the spec this status describes; -1
+	// until the operator first writes status, so that a tool reading the allowlist
+	// right after it is created (kstatus, Argo CD, kubectl wait) waits for it instead
+	// of taking it for done.
 	// +optional
+	// +kubebuilder:default=-1
 	ObservedGeneration int64 `json:"observedGeneration,omitempty"`
 
-	// conditions: Ready says whether every rendered policy is in place and current.
+	// conditions: Ready says whether every rendered policy is in place and current;
+	// Reconciling and Stalled, present only when True, say whether the operator is
+	// still at work or needs a person (the kstatus convention).
 	// +optional
 	// +listType=map
 	// +listMapKey=type
@@ -330,6 +336,7 @@ type VendorAllowlist struct {
 
 	// status is what the operator observed and did.
 	// +optional
+	// +kubebuilder:default={}
 	Status VendorAllowlistStatus `json:"status,omitempty"`
 }
 

@@ -9,18 +9,17 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/validation/field"
-	sigsjson "sigs.k8s.io/json"
 	sigsyaml "sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/crdvalidation"
 )
 
 const (
@@ -32,13 +31,12 @@ const (
 // problems collects what is wrong with the input, one line per problem, each naming
 // the file, the object or document, and the field.
 //
-// Problems are found in several passes (decoding, then validation, then the catalog);
+// Problems are found in several passes (decoding and validation, then the catalog);
 // they are written in the order of the objects they concern, which add takes from
 // order: set it to the object's sourced.order before adding.
 type problems struct {
 	order int
 	lines []problem
-	files []string // files with at least one problem, in order
 }
 
 // newlines are what add folds, so that each problem is one line.
@@ -46,32 +44,52 @@ var newlines = regexp.MustCompile(`\s*\n\s*`)
 
 type problem struct {
 	order int
+	file  string
 	text  string
+	note  bool // said with the problems, and not counted as one
 }
 
 func (p *problems) add(file, where, msg string) {
+	p.lines = append(p.lines, p.line(file, where, msg))
+}
+
+// note adds a remark about an object's problems, written with them.
+func (p *problems) note(file, where, msg string) {
+	l := p.line(file, where, "note: "+msg)
+	l.note = true
+	p.lines = append(p.lines, l)
+}
+
+func (p *problems) line(file, where, msg string) problem {
 	line := where + ": " + newlines.ReplaceAllString(strings.TrimSpace(msg), " ")
 	if file != "" {
 		line = file + ": " + line
-		if !slices.Contains(p.files, file) {
-			p.files = append(p.files, file)
-		}
 	}
-	p.lines = append(p.lines, problem{order: p.order, text: line})
+	return problem{order: p.order, file: file, text: line}
 }
 
-func (p *problems) empty() bool { return len(p.lines) == 0 }
+func (p *problems) empty() bool {
+	return !slices.ContainsFunc(p.lines, func(l problem) bool { return !l.note })
+}
 
 // write prints every problem and a closing summary to w.
 func (p *problems) write(w io.Writer, consequence string) {
 	slices.SortStableFunc(p.lines, func(a, b problem) int { return cmp.Compare(a.order, b.order) })
+	n := 0
+	var files []string // with at least one problem, in order
 	for _, l := range p.lines {
 		fmt.Fprintln(w, l.text)
+		if l.note {
+			continue
+		}
+		n++
+		if l.file != "" && !slices.Contains(files, l.file) {
+			files = append(files, l.file)
+		}
 	}
-	n := len(p.lines)
 	summary := fmt.Sprintf("error: %d problem%s", n, plural(n))
-	if len(p.files) > 0 {
-		summary += " in " + strings.Join(p.files, ", ")
+	if len(files) > 0 {
+		summary += " in " + strings.Join(files, ", ")
 	}
 	if consequence != "" {
 		summary += "; " + consequence
@@ -243,7 +261,10 @@ type sourced[T any] struct {
 	file  string
 	ref   string // "VendorAllowlist default/acme", "Vendor acme"
 	obj   *T
-	bad   bool // a problem was found decoding it
+	bad   bool // a problem was found decoding or validating it
+	// refused are the paths of the fields that decoding and validation found wrong,
+	// so that the renderer's checks do not report them again.
+	refused []string
 }
 
 // decoded is what the input files hold.
@@ -252,7 +273,8 @@ type decoded struct {
 	vendors    []sourced[v1alpha1.Vendor]
 }
 
-// decoder reads documents into objects strictly, recording problems.
+// decoder reads documents into objects, checked as the API server checks them on
+// create (internal/crdvalidation), recording problems.
 type decoder struct {
 	namespace   string // for allowlists without one
 	vendorsOnly bool   // a --vendors file: anything but a Vendor is a problem
@@ -292,8 +314,9 @@ type typeMeta struct {
 
 type nameMeta struct {
 	Metadata struct {
-		Name      string `json:"name"`
-		Namespace string `json:"namespace"`
+		Name         string `json:"name"`
+		GenerateName string `json:"generateName"`
+		Namespace    string `json:"namespace"`
 	} `json:"metadata"`
 }
 
@@ -338,9 +361,13 @@ func (d *decoder) decodeDocument(file, where string, j []byte, itemGVK schema.Gr
 			d.probs.add(file, refOr(tm.Kind, j, "", where), "a --vendors file holds only Vendor objects: pass this file to -f instead")
 			return
 		}
-		d.decodeAllowlist(file, where, j)
+		if a, ok := decodeObject[v1alpha1.VendorAllowlist](d, file, where, j, tm.Kind); ok {
+			d.out.allowlists = append(d.out.allowlists, a)
+		}
 	case kindVendor:
-		d.decodeVendor(file, where, j)
+		if v, ok := decodeObject[v1alpha1.Vendor](d, file, where, j, tm.Kind); ok {
+			d.out.vendors = append(d.out.vendors, v)
+		}
 	default:
 		d.probs.add(file, where, fmt.Sprintf("kind: Unsupported value: %q: the kinds of %s are %s and %s", tm.Kind, v1alpha1.GroupVersion.Group, kindVendorAllowlist, kindVendor))
 	}
@@ -415,307 +442,58 @@ func refOr(kind string, j []byte, defaultNamespace, where string) string {
 	return describeRef(kind, j, defaultNamespace)
 }
 
-func (d *decoder) decodeAllowlist(file, where string, j []byte) {
-	a := &v1alpha1.VendorAllowlist{}
-	strict, err := sigsjson.UnmarshalStrict(j, a)
-	ref := refOr(kindVendorAllowlist, j, d.namespace, where)
+// decodeObject checks one object with the CRD of its kind, records its problems, and
+// decodes it as the API server would store it (defaults filled in). It returns false
+// when the object cannot be decoded into a T at all.
+func decodeObject[T any](d *decoder, file, where string, j []byte, kind string) (sourced[T], bool) {
+	namespace := ""
+	if kind == kindVendorAllowlist {
+		namespace = d.namespace
+	}
+	src := sourced[T]{order: d.probs.order, file: file, ref: refOr(kind, j, namespace, where), obj: new(T)}
+	res, err := crdvalidation.Default().ValidateJSON(j, namespace)
 	if err != nil {
-		d.probs.add(file, ref, describeDecodeError(err, j))
-		return
+		d.probs.add(file, src.ref, err.Error())
+		return src, false
 	}
-	if a.Namespace == "" {
-		a.Namespace = d.namespace
+	for _, u := range res.Unknown {
+		src.refused = append(src.refused, u.Path)
 	}
-	bad := false
-	for _, e := range strict {
-		d.probs.add(file, ref, describeStrictError(e, reflect.TypeFor[v1alpha1.VendorAllowlist]()))
-		bad = true
+	for _, e := range res.Errors {
+		src.refused = append(src.refused, e.Field)
 	}
-	d.out.allowlists = append(d.out.allowlists, sourced[v1alpha1.VendorAllowlist]{order: d.probs.order, file: file, ref: ref, obj: a, bad: bad})
+	for _, p := range res.Problems() {
+		d.probs.add(file, src.ref, p)
+		src.bad = true
+	}
+	if res.RulesSkipped() {
+		d.probs.note(file, src.ref, "the CRD's rules (x-kubernetes-validations) were not checked, because of a missing field, or a value of the wrong type or over its limit: fix those and run again to see the rest")
+	}
+	if msg := nameRequired(kind, j); msg != "" {
+		d.probs.add(file, src.ref, msg)
+		src.refused = append(src.refused, "metadata.name")
+		src.bad = true
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(res.Object.Object, src.obj); err != nil {
+		if !src.bad {
+			d.probs.add(file, src.ref, err.Error())
+		}
+		return src, false
+	}
+	return src, true
 }
 
-func (d *decoder) decodeVendor(file, where string, j []byte) {
-	v := &v1alpha1.Vendor{}
-	strict, err := sigsjson.UnmarshalStrict(j, v)
-	ref := refOr(kindVendor, j, "", where)
-	if err != nil {
-		d.probs.add(file, ref, describeDecodeError(err, j))
-		return
+// nameRequired explains why an object with generateName and no name cannot be
+// rendered offline: the API server would make up a name when it creates the object,
+// and what the plugin prints must carry the real one.
+func nameRequired(kind string, j []byte) string {
+	var m nameMeta
+	if err := json.Unmarshal(j, &m); err != nil || m.Metadata.Name != "" || m.Metadata.GenerateName == "" {
+		return ""
 	}
-	bad := false
-	for _, e := range strict {
-		d.probs.add(file, ref, describeStrictError(e, reflect.TypeFor[v1alpha1.Vendor]()))
-		bad = true
+	why := fmt.Sprintf("the NetworkPolicies are named after the allowlist (NAME-egress, NAME-ingress), and the name the API server would make from generateName %q is not known until it creates the allowlist", m.Metadata.GenerateName)
+	if kind == kindVendor {
+		why = fmt.Sprintf("allowlists name a Vendor in spec.vendors[].name, and the name the API server would make from generateName %q is not known until it creates the Vendor", m.Metadata.GenerateName)
 	}
-	d.out.vendors = append(d.out.vendors, sourced[v1alpha1.Vendor]{order: d.probs.order, file: file, ref: ref, obj: v, bad: bad})
-}
-
-// describeDecodeError explains an error of decoding the JSON document j into a typed
-// object, such as a string where a number belongs.
-func describeDecodeError(err error, j []byte) string {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		path := te.Field // without list indexes: spec.vendors.ports.port
-		if p := jsonPathAt(j, te.Offset); p != "" && indexSuffix.ReplaceAllString(p, "") == path {
-			path = p
-		}
-		if path == "" {
-			path = "(document)"
-		}
-		want := te.Type.Kind().String()
-		switch te.Type.Kind() {
-		case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-			reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-			want = "a whole number"
-		case reflect.String:
-			want = "a string"
-		case reflect.Bool:
-			want = "true or false"
-		case reflect.Slice, reflect.Array:
-			want = "a list"
-		case reflect.Struct, reflect.Map:
-			want = "a mapping"
-		}
-		got := te.Value
-		if i := strings.IndexByte(got, ' '); i > 0 { // "number -5"
-			got = got[:i]
-		}
-		return fmt.Sprintf("%s: Invalid value: must be %s, not a %s (check the quoting and the indentation)", path, want, jsonTypeName(got))
-	}
-	if ok, off := sigsjson.SyntaxErrorOffset(err); ok {
-		return fmt.Sprintf("not valid JSON at byte %d: %v", off, err)
-	}
-	return strings.TrimPrefix(err.Error(), "json: ")
-}
-
-func jsonTypeName(v string) string {
-	switch v {
-	case "object":
-		return "mapping"
-	case "array":
-		return "list"
-	}
-	return v
-}
-
-// describeStrictError explains an unknown or duplicate field, suggesting the field
-// that was probably meant.
-func describeStrictError(err error, root reflect.Type) string {
-	var fe sigsjson.FieldError
-	if !errors.As(err, &fe) {
-		return err.Error()
-	}
-	path := fe.FieldPath()
-	msg := err.Error()
-	switch {
-	case strings.HasPrefix(msg, "duplicate field"):
-		return fmt.Sprintf("%s: Duplicate value: the field is given twice in one mapping: keep one", path)
-	case strings.HasPrefix(msg, "unknown field"):
-		return fmt.Sprintf("%s: Unknown field: %s", path, unknownFieldHint(root, path))
-	}
-	return fmt.Sprintf("%s: %s", path, msg)
-}
-
-var indexSuffix = regexp.MustCompile(`\[[^\]]*\]`)
-
-// unknownFieldHint says what field was probably meant by the last element of path.
-func unknownFieldHint(root reflect.Type, path string) string {
-	segs := strings.Split(indexSuffix.ReplaceAllString(path, ""), ".")
-	t := root
-	for _, s := range segs[:len(segs)-1] {
-		t = fieldType(t, s)
-		if t == nil {
-			return "not a field here: check the spelling and the indentation"
-		}
-	}
-	parent := "the object"
-	if i := strings.LastIndex(path, "."); i > 0 {
-		parent = path[:i]
-	}
-	bad := segs[len(segs)-1]
-	known := jsonFields(t)
-	if len(known) == 0 {
-		return "not a field here: check the spelling and the indentation"
-	}
-	for _, k := range known {
-		if strings.EqualFold(k, bad) {
-			return fmt.Sprintf("field names are case-sensitive: write %s", k)
-		}
-	}
-	best, bestDist := "", 3
-	for _, k := range known {
-		if d := editDistance(strings.ToLower(bad), strings.ToLower(k)); d < bestDist {
-			best, bestDist = k, d
-		}
-	}
-	if best != "" {
-		return fmt.Sprintf("did you mean %s? (the fields of %s are %s)", best, parent, strings.Join(known, ", "))
-	}
-	return fmt.Sprintf("%s has no such field, check the spelling and the indentation: its fields are %s", parent, strings.Join(known, ", "))
-}
-
-func deref(t reflect.Type) reflect.Type {
-	for t != nil && (t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice || t.Kind() == reflect.Array) {
-		t = t.Elem()
-	}
-	return t
-}
-
-// fieldType is the type of the field of struct t whose JSON name is name.
-func fieldType(t reflect.Type, name string) reflect.Type {
-	t = deref(t)
-	if t == nil || t.Kind() != reflect.Struct {
-		if t != nil && t.Kind() == reflect.Map {
-			return deref(t.Elem())
-		}
-		return nil
-	}
-	for i := range t.NumField() {
-		f := t.Field(i)
-		jn, inline := jsonName(f)
-		if inline {
-			if ft := fieldType(f.Type, name); ft != nil {
-				return ft
-			}
-			continue
-		}
-		if jn == name {
-			return deref(f.Type)
-		}
-	}
-	return nil
-}
-
-// jsonFields lists the JSON field names of struct t, sorted.
-func jsonFields(t reflect.Type) []string {
-	t = deref(t)
-	if t == nil || t.Kind() != reflect.Struct {
-		return nil
-	}
-	var out []string
-	for i := range t.NumField() {
-		f := t.Field(i)
-		jn, inline := jsonName(f)
-		switch {
-		case inline:
-			out = append(out, jsonFields(f.Type)...)
-		case jn != "":
-			out = append(out, jn)
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
-}
-
-func jsonName(f reflect.StructField) (name string, inline bool) {
-	if !f.IsExported() {
-		return "", false
-	}
-	tag := f.Tag.Get("json")
-	if tag == "-" {
-		return "", false
-	}
-	name, opts, _ := strings.Cut(tag, ",")
-	if f.Anonymous && (name == "" || strings.Contains(","+opts+",", ",inline,")) {
-		return "", true
-	}
-	if name == "" {
-		name = f.Name
-	}
-	return name, false
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// fieldErrors formats field errors, one message each.
-func fieldErrors(errs field.ErrorList) []string {
-	out := make([]string, 0, len(errs))
-	for _, e := range errs {
-		out = append(out, e.Error())
-	}
-	return out
-}
-
-// jsonPathAt returns the path (spec.vendors[0].ports[1].port) of the value of the JSON
-// document data that ends at byte offset off, or "" when there is none.
-func jsonPathAt(data []byte, off int64) string {
-	type frame struct {
-		array   bool
-		index   int
-		key     string
-		wantKey bool
-	}
-	var stack []*frame
-	path := func() string {
-		var b strings.Builder
-		for _, f := range stack {
-			if f.array {
-				fmt.Fprintf(&b, "[%d]", f.index)
-				continue
-			}
-			if b.Len() > 0 {
-				b.WriteByte('.')
-			}
-			b.WriteString(f.key)
-		}
-		return b.String()
-	}
-	valueDone := func() {
-		if n := len(stack); n > 0 && !stack[n-1].array {
-			stack[n-1].wantKey = true
-		}
-	}
-	dec := json.NewDecoder(bytes.NewReader(data))
-	for {
-		tok, err := dec.Token()
-		if err != nil {
-			return ""
-		}
-		var top *frame
-		if n := len(stack); n > 0 {
-			top = stack[n-1]
-		}
-		if delim, ok := tok.(json.Delim); ok && (delim == '}' || delim == ']') {
-			if dec.InputOffset() >= off {
-				return path()
-			}
-			stack = stack[:len(stack)-1]
-			valueDone()
-			continue
-		}
-		if top != nil && !top.array && top.wantKey {
-			top.key, _ = tok.(string)
-			top.wantKey = false
-			continue
-		}
-		if top != nil && top.array {
-			top.index++
-		}
-		if delim, ok := tok.(json.Delim); ok {
-			stack = append(stack, &frame{array: delim == '[', index: -1, wantKey: delim == '{'})
-			continue
-		}
-		if dec.InputOffset() >= off {
-			return path()
-		}
-		valueDone()
-	}
+	return "metadata.name: Required value: " + why + ": set metadata.name"
 }

@@ -100,7 +100,69 @@ spec:
   podSelector: {}
   vendors: [{name: threobuilder, ports: [{port: 443}, {port: https}]}]
 `,
-			want: []string{"FILE: VendorAllowlist default/typed: spec.vendors[0].ports[1].port: Invalid value: must be a whole number, not a string"},
+			want: []string{`FILE: VendorAllowlist default/typed: spec.vendors[0].ports[1].port: Invalid value: "string": spec.vendors[0].ports[1].port in body must be of type integer: "string" (the value is "https": check the quoting and the indentation)`,
+				"FILE: VendorAllowlist default/typed: note: the CRD's rules (x-kubernetes-validations) were not checked",
+				"error: 1 problem in FILE"},
+		},
+		{
+			// It was told it "must be a whole number, not a number".
+			name: "port beyond int32",
+			content: header + `metadata: {name: big}
+spec:
+  podSelector: {}
+  vendors: [{name: threobuilder, ports: [{port: 4294967739}]}]
+`,
+			want: []string{"FILE: VendorAllowlist default/big: spec.vendors[0].ports[0].port: Invalid value: 4294967739: out of range for an int32, which holds whole numbers from -2147483648 to 2147483647",
+				"FILE: VendorAllowlist default/big: spec.vendors[0].ports[0]: Invalid value: port must be between 1 and 65535, for example 443"},
+		},
+		{
+			// It rendered a policy named -egress and exited 0.
+			name:    "generateName instead of a name",
+			content: header + "metadata: {generateName: acme-}\nspec: {podSelector: {}, vendors: [{name: workato, endpoints: [opa-gateways]}]}\n",
+			want: []string{"FILE: document 1 (line 1) (VendorAllowlist): metadata.name: Required value: the NetworkPolicies are named after the allowlist (NAME-egress, NAME-ingress)",
+				`the name the API server would make from generateName "acme-" is not known until it creates the allowlist: set metadata.name`,
+				"error: 1 problem in FILE"},
+		},
+		{
+			name:    "generateName on a Vendor",
+			content: header + "metadata: {name: uses-acme}\nspec: {podSelector: {}, vendors: [{name: threobuilder, ports: [{port: 443}]}]}\n",
+			vendors: "apiVersion: networking.vendorallowlist.io/v1alpha1\nkind: Vendor\nmetadata: {generateName: acme-}\nspec: {endpoints: [{name: api, direction: Egress, ports: [{port: 443}], customerInput: CIDRs}]}\n",
+			want:    []string{`VENDORS: document 1 (line 1) (Vendor): metadata.name: Required value: allowlists name a Vendor in spec.vendors[].name, and the name the API server would make from generateName "acme-" is not known until it creates the Vendor: set metadata.name`},
+		},
+		{
+			// The Go copy of the CRD's rules accepted it; the API server does not.
+			name: "clusterDNS namespace empty",
+			content: header + `metadata: {name: dns}
+spec:
+  podSelector: {}
+  vendors: [{name: workato, endpoints: [opa-gateways]}]
+  clusterDNS: {namespace: ""}
+`,
+			want: []string{`FILE: VendorAllowlist default/dns: spec.clusterDNS.namespace: Invalid value: "": must be a namespace name such as kube-system`},
+		},
+		{
+			name: "selector expression without operator",
+			content: header + `metadata: {name: sel}
+spec:
+  podSelector: {matchExpressions: [{key: app, values: [x]}]}
+  vendors: [{name: workato, endpoints: [opa-gateways]}]
+`,
+			want: []string{"FILE: VendorAllowlist default/sel: spec.podSelector.matchExpressions[0].operator: Required value", "error: 1 problem in FILE"},
+		},
+		{
+			name:    "Vendor address with an empty region",
+			content: header + "metadata: {name: uses-acme}\nspec: {podSelector: {}, vendors: [{name: acme, ports: [{port: 443}]}]}\n",
+			vendors: "apiVersion: networking.vendorallowlist.io/v1alpha1\nkind: Vendor\nmetadata: {name: acme}\nspec: {endpoints: [{name: hooks, direction: Ingress, addresses: [{cidr: 203.0.113.0/28, region: \"\"}]}]}\n",
+			want:    []string{`VENDORS: Vendor acme: spec.endpoints[0].addresses[0].region: Invalid value: "": must be a region code such as US or EU`, "error: 1 problem in VENDORS"},
+		},
+		{
+			name: "unknown field in metadata",
+			content: header + `metadata: {name: meta, lables: {app: x}}
+spec:
+  podSelector: {}
+  vendors: [{name: workato, endpoints: [opa-gateways]}]
+`,
+			want: []string{"FILE: VendorAllowlist default/meta: metadata.lables: Unknown field: did you mean labels?"},
 		},
 		{
 			name:    "malformed YAML",

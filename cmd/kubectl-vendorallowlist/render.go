@@ -24,7 +24,6 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
-	allowlistvalidation "github.com/vendorallowlist/vendor-allowlist-operator/internal/validation"
 )
 
 // dnsDeadline bounds all the DNS lookups of one render.
@@ -37,9 +36,12 @@ func renderUsage(w io.Writer) {
 	fmt.Fprintf(w, `Print the NetworkPolicies that the vendor-allowlist-operator renders for the
 VendorAllowlists in FILE, as a YAML stream ready for 'kubectl apply -f -'.
 
-Each allowlist is checked as the API server and the operator check it; every problem
-of every file is reported on stderr, naming the file, the object and the field, and
-nothing is printed unless all allowlists are good. Unknown fields are errors.
+Each allowlist is checked as the API server checks it (the plugin carries the CRDs
+and runs the server's validation code on them) and as the operator checks it against
+the catalog; every problem of every file is reported on stderr, naming the file, the
+object and the field, and nothing is printed unless all allowlists are good. Unknown
+fields are errors, and an allowlist needs metadata.name, which its policies are named
+after.
 
 Vendor hostnames are resolved through DNS, and their addresses rendered together with
 the addresses the vendor publishes, the way the manager renders them: answers the
@@ -265,8 +267,8 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 	return exitOK
 }
 
-// buildCatalog validates the Vendors of the input and lays them over the built-in
-// catalog. A vendor defined twice in the input is a problem.
+// buildCatalog lays the Vendors of the input, checked when they were decoded, over
+// the built-in catalog. A vendor defined twice in the input is a problem.
 func buildCatalog(vendors []sourced[v1alpha1.Vendor], probs *problems) *catalog.Catalog {
 	seen := map[string]sourced[v1alpha1.Vendor]{}
 	var layer []v1alpha1.Vendor
@@ -277,24 +279,15 @@ func buildCatalog(vendors []sourced[v1alpha1.Vendor], probs *problems) *catalog.
 			continue
 		}
 		seen[v.obj.Name] = v
-		// The API server's rules, then the catalog's stricter ones on the fields the
-		// server's left alone.
-		verrs := allowlistvalidation.Vendor(v.obj)
-		for _, msg := range fieldErrors(verrs) {
-			probs.add(v.file, v.ref, msg)
-		}
-		for _, e := range catalog.Validate(v.obj) {
-			if !coveredBy(e, verrs) {
-				probs.add(v.file, v.ref, e.Error())
-			}
-		}
+		// A Vendor with problems (reported already) still names its groups, so that
+		// the allowlists using it are not also told it does not exist.
 		layer = append(layer, *v.obj)
 	}
 	return catalog.Builtin().WithOverrides(layer)
 }
 
-// compileAllowlists checks each allowlist with the CRD's rules and against the catalog,
-// and returns the plans of the good ones.
+// compileAllowlists checks each allowlist against the catalog (the CRD's rules were
+// checked when it was decoded), and returns the plans of the good ones.
 func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, probs *problems) []compiled {
 	var out []compiled
 	seen := map[string]string{} // namespace/name -> file
@@ -308,17 +301,12 @@ func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, 
 		}
 		seen[key] = a.file
 
-		verrs := allowlistvalidation.VendorAllowlist(a.obj)
-		for _, msg := range fieldErrors(verrs) {
-			probs.add(a.file, a.ref, msg)
-			bad = true
-		}
 		plan, err := render.Compile(a.obj, cat, ropts)
 		var rerr *render.Error
 		switch {
 		case errors.As(err, &rerr):
 			for _, e := range rerr.Errors {
-				if coveredBy(e, verrs) {
+				if coveredBy(e, a.refused) {
 					continue
 				}
 				probs.add(a.file, a.ref, e.Error())
@@ -335,13 +323,12 @@ func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, 
 	return out
 }
 
-// coveredBy reports whether a validation error already speaks of e's field, of a
-// field that contains it, or of an item of e's list, so that e would say the same
-// thing again.
-func coveredBy(e *field.Error, verrs field.ErrorList) bool {
-	for _, v := range verrs {
-		if e.Field == v.Field || strings.HasPrefix(e.Field, v.Field+".") || strings.HasPrefix(e.Field, v.Field+"[") ||
-			strings.HasPrefix(v.Field, e.Field+"[") {
+// coveredBy reports whether validation already spoke of e's field, of a field that
+// contains it, or of an item of e's list, so that e would say the same thing again.
+func coveredBy(e *field.Error, refused []string) bool {
+	for _, f := range refused {
+		if e.Field == f || strings.HasPrefix(e.Field, f+".") || strings.HasPrefix(e.Field, f+"[") ||
+			strings.HasPrefix(f, e.Field+"[") {
 			return true
 		}
 	}

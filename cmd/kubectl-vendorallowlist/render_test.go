@@ -342,3 +342,30 @@ func TestRenderOfflineSendsNoDNS(t *testing.T) {
 	// workato-opa names hostnames: offline renders their published addresses only.
 	mustRender(t, "", "render", "--offline", "-f", sample("workato.yaml"), "-f", sample("outsystems.yaml"))
 }
+
+// An egress policy with no vendor address left isolates the pods: the warning says
+// what it still allows, DNS or not, as allowDNS says.
+func TestRenderWarnsWhatAnEmptyEgressPolicyAllows(t *testing.T) {
+	const doc = `apiVersion: networking.vendorallowlist.io/v1alpha1
+kind: VendorAllowlist
+metadata: {name: api, namespace: team-a}
+spec:
+  podSelector: {}
+  allowDNS: ALLOW
+  custom:
+  - name: api
+    direction: Egress
+    hostnames: [api.partner.example.com]
+    ports: [{port: 443}]
+`
+	for _, tc := range []struct {
+		allow, want, not string
+	}{
+		{"true", "it denies the selected pods all egress but DNS", "DNS included"},
+		{"false", "it denies the selected pods all egress, DNS included", "all egress but DNS"},
+	} {
+		_, r := mustRender(t, strings.Replace(doc, "ALLOW", tc.allow, 1), "render", "--offline", "-f", "-")
+		wantContains(t, "stderr", r.stderr, "NetworkPolicy api-egress has no egress rule", tc.want)
+		wantNotContains(t, "stderr", r.stderr, tc.not)
+	}
+}

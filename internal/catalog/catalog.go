@@ -6,8 +6,11 @@
 // are layered on top of it with WithOverrides: one named like a built-in vendor
 // replaces it, any other adds a vendor.
 //
-// Load reads a multi-document YAML or JSON stream of Vendors strictly and validates
-// each with Validate, which mirrors the validation rules of the Vendor CRD.
+// Load reads a multi-document YAML or JSON stream of Vendors strictly. Validating
+// them is not this package's work: a Vendor from the cluster has passed the API
+// server, the built-in vendors.yaml is checked against the Vendor CRD by the tests
+// (with internal/crdvalidation, which the manager does not link), and the kubectl
+// plugin checks the Vendors it reads the same way.
 package catalog
 
 import (
@@ -46,24 +49,21 @@ var builtin = sync.OnceValue(func() *Catalog {
 })
 
 // Builtin returns the built-in catalog, parsed from the embedded vendors.yaml on the
-// first call. It panics only if the embedded data is invalid, which the package's
-// tests rule out.
+// first call. It panics only if the embedded data does not decode or names a vendor
+// twice, which the package's tests rule out, as they rule out a vendor the Vendor
+// CRD would refuse.
 func Builtin() *Catalog {
 	return builtin()
 }
 
-// New returns a Catalog of vendors. Each vendor is validated with Validate, and two
-// vendors with the same name are an error. The vendors are copied, and their
-// apiVersion and kind are set to those of a v1alpha1 Vendor.
+// New returns a Catalog of vendors, which must be valid Vendors (see the package
+// documentation); two vendors with the same name are an error. The vendors are
+// copied, and their apiVersion and kind are set to those of a v1alpha1 Vendor.
 func New(vendors []v1alpha1.Vendor) (*Catalog, error) {
 	c := &Catalog{byName: make(map[string]*v1alpha1.Vendor, len(vendors))}
 	var errs []error
 	for i := range vendors {
 		v := &vendors[i]
-		if verrs := vendorErrors(v.Name, Validate(v)); len(verrs) > 0 {
-			errs = append(errs, verrs...)
-			continue
-		}
 		if _, dup := c.byName[v.Name]; dup {
 			errs = append(errs, fmt.Errorf("Vendor %q: metadata.name: Duplicate value: %q: the catalog already has a vendor of that name", v.Name, v.Name))
 			continue
@@ -82,7 +82,8 @@ func New(vendors []v1alpha1.Vendor) (*Catalog, error) {
 // with one name, the later wins. c is not changed.
 //
 // The vendors are not validated: they are expected to come from the cluster, whose
-// API server has validated them already. Use Validate to check others first.
+// API server has validated them already, or to have been checked as the plugin
+// checks them.
 func (c *Catalog) WithOverrides(vendors []v1alpha1.Vendor) *Catalog {
 	n := &Catalog{byName: make(map[string]*v1alpha1.Vendor, c.len()+len(vendors))}
 	if c != nil {

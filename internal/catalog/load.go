@@ -22,12 +22,12 @@ const vendorKind = "Vendor"
 // objects one after another. Documents that are empty or hold only comments are
 // skipped.
 //
-// Decoding is strict, as the API server's is: unknown fields, duplicate fields and
-// field names in the wrong case are errors. A document that is not a
-// networking.vendorallowlist.io/v1alpha1 Vendor is an error naming its index (the
-// first document is document 0), and every Vendor must pass Validate. Load reports
-// every error of every document it could decode, one per line; it returns no vendors
-// when there is any error.
+// Decoding is strict, as the API server's is when asked to be: unknown fields,
+// duplicate fields and field names in the wrong case are errors. A document that is
+// not a networking.vendorallowlist.io/v1alpha1 Vendor is an error naming its index
+// (the first document is document 0). Load reports every error of every document,
+// one per line; it returns no vendors when there is any error. It does not validate
+// the vendors against the CRD's rules (see the package documentation).
 func Load(r io.Reader) ([]v1alpha1.Vendor, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
@@ -43,9 +43,6 @@ func Load(r io.Reader) ([]v1alpha1.Vendor, error) {
 	)
 	for i, doc := range docs {
 		v, derrs := decodeVendor(doc)
-		if len(derrs) == 0 {
-			derrs = vendorErrors(v.Name, Validate(v))
-		}
 		for _, err := range derrs {
 			errs = append(errs, fmt.Errorf("document %d: %w", i, err))
 		}

@@ -129,44 +129,30 @@ func setReady(allowlist *v1alpha1.VendorAllowlist, ready bool, reason, message s
 	})
 }
 
-// readyMessage names the policies in place, and the hostnames without an address
-// yet, whose rules are left out of them: until DNS answers, the selected pods get no
-// traffic to or from those hosts (an ingress policy left with no rule at all admits
-// none), and the message should say so rather than look complete.
+// readyMessage names the policies in place, the hostnames that DNS says have no
+// address (their rules are left out: the selected pods get no traffic to or from
+// those hosts, and the message should say so rather than look complete), and what the
+// per-hostname cap dropped.
 func readyMessage(policies []networkingv1.NetworkPolicy, hostnames []v1alpha1.HostnameStatus) string {
-	var waiting, dropped []string
+	var none, dropped []string
 	for _, h := range hostnames {
 		if len(h.Addresses) == 0 {
-			waiting = append(waiting, string(h.Hostname))
+			none = append(none, string(h.Hostname))
 		}
 		if h.DroppedAddresses > 0 {
 			dropped = append(dropped, fmt.Sprintf("%s (%d dropped, %d kept)", h.Hostname, h.DroppedAddresses, len(h.Addresses)))
 		}
-	}
-	pending := ""
-	if len(waiting) > 0 {
-		pending = "no address is known yet for " + strings.Join(waiting, ", ") +
-			", so the rules naming only them are left out until DNS answers (status.hostnames has the lookup errors)"
-	}
-	if len(dropped) > 0 {
-		if pending != "" {
-			pending += "; "
-		}
-		pending += "DNS returned more addresses than the operator keeps per hostname (--dns-max-addresses), so the longest unseen are not in the policies: " + strings.Join(dropped, ", ")
-	}
-	if len(policies) == 0 {
-		if pending == "" {
-			return "No NetworkPolicy to render"
-		}
-		return "No NetworkPolicy to render yet: " + pending
 	}
 	names := make([]string, 0, len(policies))
 	for _, p := range policies {
 		names = append(names, p.Name)
 	}
 	msg := "NetworkPolicies " + strings.Join(names, ", ") + " are in place"
-	if pending != "" {
-		msg += "; " + pending
+	if len(none) > 0 {
+		msg += "; DNS says " + strings.Join(none, ", ") + " has no address (NXDOMAIN or no records), so the rules naming only them are left out"
+	}
+	if len(dropped) > 0 {
+		msg += "; DNS returned more addresses than the operator keeps per hostname (--dns-max-addresses), so the longest unseen are not in the policies: " + strings.Join(dropped, ", ")
 	}
 	return msg
 }

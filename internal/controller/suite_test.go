@@ -58,11 +58,21 @@ func (m *mutableDNS) set(host string, addrs ...string) {
 	m.hosts[host] = parsed
 }
 
+// Lookup answers like DNS that has answered, for the hostnames it knows, and like
+// DNS that has not answered yet for the others.
 func (m *mutableDNS) Lookup(ctx context.Context, owner addresses.Owner, requests []addresses.Request) map[string]addresses.Host {
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	return addresses.Static(m.hosts).Lookup(ctx, owner, requests)
+	out := addresses.Static(m.hosts).Lookup(ctx, owner, requests)
+	for name, h := range out {
+		h.ResolvedAt = answeredAt
+		out[name] = h
+	}
+	return out
 }
+
+// answeredAt is when the test's DNS answers, as status records it.
+var answeredAt = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 
 func (m *mutableDNS) Forget(types.NamespacedName) {}
 

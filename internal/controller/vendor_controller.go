@@ -119,9 +119,19 @@ func heldMessage(vendor *v1alpha1.Vendor, findings []vendorchange.Finding) strin
 		vendor.Generation, vendor.Name, strings.Join(parts, "; "), vendor.Name, v1alpha1.ApproveGenerationAnnotation, vendor.Generation), 32768)
 }
 
+// setAccepted sets Accepted, and Stalled (the kstatus convention) while a change waits
+// for an admin.
 func (r *VendorReconciler) setAccepted(vendor *v1alpha1.Vendor, status metav1.ConditionStatus, reason, msg string) {
-	meta.SetStatusCondition(&vendor.Status.Conditions, metav1.Condition{
+	conds := &vendor.Status.Conditions
+	meta.SetStatusCondition(conds, metav1.Condition{
 		Type: v1alpha1.ConditionAccepted, Status: status, Reason: reason, Message: msg, ObservedGeneration: vendor.Generation,
+	})
+	if status == metav1.ConditionTrue {
+		meta.RemoveStatusCondition(conds, v1alpha1.ConditionStalled)
+		return
+	}
+	meta.SetStatusCondition(conds, metav1.Condition{
+		Type: v1alpha1.ConditionStalled, Status: metav1.ConditionTrue, Reason: reason, Message: msg, ObservedGeneration: vendor.Generation,
 	})
 }
 

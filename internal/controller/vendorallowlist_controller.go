@@ -102,6 +102,7 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	original := allowlist.DeepCopy()
 	result, reconcileErr := r.reconcile(ctx, &allowlist)
 	allowlist.Status.ObservedGeneration = allowlist.Generation
+	summarize(&allowlist, reconcileErr)
 	if err := r.patchStatus(ctx, original, &allowlist); err != nil {
 		return ctrl.Result{}, errors.Join(reconcileErr, err)
 	}
@@ -116,7 +117,11 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	}
 	if msg, held := heldVendorChanges(allowlist, vendors); msg != "" {
 		// The policies in place stay as they are until an admin approves the change.
-		r.notReady(allowlist, v1alpha1.ReasonVendorChangeHeld, msg, held)
+		reason := v1alpha1.ReasonVendorChangePending
+		if held {
+			reason = v1alpha1.ReasonVendorChangeHeld
+		}
+		r.notReady(allowlist, reason, msg, held)
 		return ctrl.Result{}, nil
 	}
 	plan, err := render.Compile(allowlist, r.Catalog.WithOverrides(vendors), r.Render)
@@ -155,6 +160,8 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		r.notReady(allowlist, v1alpha1.ReasonTenantLimitExceeded, refusedMessage(result.Policies, plan.Refused()), true)
 	case failedTargets(allowlist.Status.IngressTargets) != "":
 		r.notReady(allowlist, v1alpha1.ReasonIngressTargetFailed, failedTargets(allowlist.Status.IngressTargets), false)
+	case len(awaitingDNS(result, known)) > 0:
+		r.notReady(allowlist, v1alpha1.ReasonAwaitingDNS, awaitingMessage(allowlist, result, awaitingDNS(result, known)), false)
 	default:
 		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(result.Policies, allowlist.Status.Hostnames)+targetNotes(allowlist.Status.IngressTargets))
 	}
@@ -192,19 +199,17 @@ func (r *VendorAllowlistReconciler) notReady(allowlist *v1alpha1.VendorAllowlist
 }
 
 // nothingToRender says why a direction the allowlist opens would render no address,
-// or "" when each has one, or when it may still get one from a first DNS answer (its
-// policy then isolates the pods meanwhile, and Ready says what it waits for). Entries
-// left out by the tenant limits must go from the policies in place, so they are
-// applied, not kept.
+// or "" when each has one, or when it may still get one from DNS (a first answer
+// awaited, or a lookup failing: its policy then isolates the pods meanwhile, and Ready
+// says what it waits for). Entries left out by the tenant limits must go from the
+// policies in place, so they are applied, not kept.
 func nothingToRender(plan *render.Plan, result render.Result, known map[string]addresses.Host) string {
 	empty := result.Empty
 	if len(empty) == 0 || len(plan.Refused()) > 0 {
 		return ""
 	}
-	for _, name := range plan.Hostnames() {
-		if h := known[name]; h.ResolvedAt.IsZero() && h.Err == nil {
-			return ""
-		}
+	if len(awaitingDNS(result, known)) > 0 {
+		return ""
 	}
 	dirs := make([]string, len(empty))
 	for i, d := range empty {

@@ -462,6 +462,7 @@ func TestNoOpReconcileWritesNothing(t *testing.T) {
 	ctx := context.Background()
 	ns := newNamespace(t)
 	fakeDNS.set("www.workato.com", "192.0.2.80")
+	fakeDNS.set("apim.workato.com", "192.0.2.81")
 	al := workatoAllowlist(ns, "steady")
 	al.Spec.Vendors[0].Endpoints = append(al.Spec.Vendors[0].Endpoints, "web")
 	al.Spec.Vendors = append(al.Spec.Vendors, v1alpha1.VendorSelection{
@@ -511,10 +512,14 @@ func TestCustomerHostnamesRenderResolvedAddresses(t *testing.T) {
 	}
 	Expect(k8s.Create(ctx, al)).To(Succeed())
 	key := client.ObjectKeyFromObject(al)
-	waitReady(t, ctx, key)
-	// The hostname DNS has not answered for is named, with what it means.
-	Expect(readyCondition(Default, ctx, key).Message).To(Equal("NetworkPolicies os-ingress are in place; no address is known yet for " + pending +
-		", so the rules naming only them are left out until DNS answers (status.hostnames has the lookup errors)"))
+	// The hostname DNS has not answered for is named, with what it means, and the
+	// allowlist is still at work (Reconciling), not Ready.
+	Eventually(func(g Gomega) {
+		c := readyCondition(g, ctx, key)
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonAwaitingDNS))
+		g.Expect(c.Message).To(Equal("Waiting for DNS to give an address for " + pending +
+			"; the rules naming only them are left out of the policies meanwhile (status.hostnames has the lookup errors)"))
+	}, timeout, poll).Should(Succeed())
 	np, err := getPolicy(ctx, ns, "os-ingress")
 	Expect(err).NotTo(HaveOccurred())
 	Expect(ingressCIDRs(np)).To(Equal([]string{"198.51.100.21/32"}))

@@ -136,9 +136,12 @@ type entry struct {
 	// seed is shown to its user only: status is written by whoever may write the
 	// allowlist's status, so it must never reach another allowlist.
 	seeds map[types.NamespacedName]map[netip.Addr]time.Time
-	// resolving is set while a first lookup started by Lookup is in flight, so that
-	// the refresh loop leaves it alone.
-	resolving bool
+	// resolving names the namespaces whose Lookup started a first lookup of the
+	// hostname that has not finished; while there is one, the refresh loop leaves the
+	// entry alone. Each namespace starts its own, in its own slots, so that a hostname
+	// shared with a namespace whose slots are full is not held up behind them (the
+	// query itself is shared).
+	resolving map[string]bool
 	// waiters are the users that stopped waiting for the first answer: they are told
 	// when it comes.
 	waiters map[types.NamespacedName]struct{}
@@ -151,6 +154,7 @@ func newEntry() *entry {
 		seen:        map[netip.Addr]time.Time{},
 		users:       map[types.NamespacedName]addresses.Owner{},
 		seeds:       map[types.NamespacedName]map[netip.Addr]time.Time{},
+		resolving:   map[string]bool{},
 		waiters:     map[types.NamespacedName]struct{}{},
 		firstResult: make(chan struct{}),
 	}
@@ -230,8 +234,8 @@ func (c *Cache) Lookup(ctx context.Context, owner addresses.Owner, requests []ad
 				continue // rendered from its own seed meanwhile; the loop refreshes it soon
 			}
 			cold = append(cold, r.Hostname)
-			if !e.resolving {
-				e.resolving = true
+			if !e.resolving[owner.Key.Namespace] {
+				e.resolving[owner.Key.Namespace] = true
 				start = append(start, r.Hostname)
 			}
 		}
@@ -265,7 +269,13 @@ func (c *Cache) firstLookup(namespace, name string) {
 		return
 	}
 	defer func() { <-slot }()
-	c.refresh(c.background, name)
+	c.mu.Lock()
+	e, ok := c.hosts[name]
+	cold := ok && e.cold()
+	c.mu.Unlock()
+	if cold { // another namespace's lookup may have answered while this one waited
+		c.refresh(c.background, name)
+	}
 }
 
 func (c *Cache) slot(namespace string) chan struct{} {
@@ -288,7 +298,9 @@ func (c *Cache) awaitFirstAnswers(ctx context.Context, owner types.NamespacedNam
 	c.mu.Lock()
 	first := make([]<-chan struct{}, 0, len(names))
 	for _, name := range names {
-		first = append(first, c.hosts[name].firstResult)
+		if e, ok := c.hosts[name]; ok {
+			first = append(first, e.firstResult)
+		}
 	}
 	c.mu.Unlock()
 
@@ -421,7 +433,7 @@ func (c *Cache) refreshDue(ctx context.Context) time.Duration {
 	c.mu.Lock()
 	var due []string
 	for name, e := range c.hosts {
-		if !e.next.After(now) && !e.resolving {
+		if !e.next.After(now) && len(e.resolving) == 0 {
 			due = append(due, name)
 		}
 	}
@@ -444,7 +456,7 @@ func (c *Cache) refreshDue(ctx context.Context) time.Duration {
 	wait := c.opts.MaxRefresh
 	now = c.clock.Now()
 	for _, e := range c.hosts {
-		if !e.resolving {
+		if len(e.resolving) == 0 {
 			wait = min(wait, max(e.next.Sub(now), 0))
 		}
 	}
@@ -484,7 +496,7 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 	before := maps.Clone(e.seen)
 	hadErr := e.err != nil
 	first := e.cold()
-	e.resolving = false
+	clear(e.resolving)
 	var waiters []types.NamespacedName
 	if first {
 		// Whoever is still waiting in Lookup sees this result there; whoever stopped

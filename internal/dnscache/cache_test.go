@@ -612,3 +612,46 @@ func TestLoopRefreshesWhatLookupResolvedFirst(t *testing.T) {
 		t.Fatalf("%d queries after %v of fake time: the loop never refreshed at the 1m TTL", n, clk.Since(t0))
 	}
 }
+
+// A hostname that a namespace with its slots full also asked for is not held up
+// behind that namespace's queue when another namespace asks for it.
+func TestSharedHostnameIsNotQueuedBehindAnotherNamespace(t *testing.T) {
+	clk := clocktesting.NewFakeClock(t0)
+	res := &blockingResolver{answer: map[string]string{"shared.example.com": "198.51.100.9"}}
+	c := New(res, clk, Options{ReconcileWait: 2 * time.Second, LookupsPerNamespace: 2, LookupTimeout: time.Hour, Guard: guard.Guard{Allow: documentationRanges}}, nil)
+	defer c.stop()
+
+	// The hostile namespace fills its two slots, then asks for the shared hostname,
+	// whose first lookup waits for a slot of the hostile namespace's.
+	hostile := addresses.Owner{Key: types.NamespacedName{Namespace: "hostile", Name: "al"}}
+	go c.Lookup(context.Background(), hostile, []addresses.Request{{Hostname: "a.silent.example"}, {Hostname: "b.silent.example"}})
+	for res.inFlight.Load() < 2 {
+		time.Sleep(time.Millisecond)
+	}
+	hostile2 := addresses.Owner{Key: types.NamespacedName{Namespace: "hostile", Name: "al2"}}
+	go c.Lookup(context.Background(), hostile2, []addresses.Request{{Hostname: "shared.example.com"}})
+	for {
+		c.mu.Lock()
+		e, ok := c.hosts["shared.example.com"]
+		queued := ok && e.resolving["hostile"]
+		c.mu.Unlock()
+		if queued {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	other := addresses.Owner{Key: types.NamespacedName{Namespace: "other", Name: "al"}}
+	done := make(chan addresses.Host, 1)
+	go func() {
+		done <- c.Lookup(context.Background(), other, []addresses.Request{{Hostname: "shared.example.com"}})["shared.example.com"]
+	}()
+	var got addresses.Host
+	select {
+	case got = <-done:
+	case <-time.After(10 * time.Second): // real time: the fake clock never ends the wait
+		t.Fatal("the other namespace's lookup was held up behind the hostile namespace's full slots")
+	}
+	if !slices.Equal(strs(got.Addresses), []string{"198.51.100.9"}) {
+		t.Fatalf("the other namespace got %v for a hostname queued behind the hostile one's full slots", strs(got.Addresses))
+	}
+}

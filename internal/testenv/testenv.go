@@ -7,17 +7,26 @@
 package testenv
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 
+	"go.uber.org/zap/zapcore"
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	k8sruntime "k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer"
 	"k8s.io/client-go/rest"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
 )
@@ -96,4 +105,51 @@ func Start(opts ...Option) (*Env, error) {
 		return nil, fmt.Errorf("starting envtest control plane: %w", err)
 	}
 	return &Env{Environment: env, Config: cfg}, nil
+}
+
+// StartSuite starts the control plane for a test package's TestMain, with a client
+// that reads and writes the API server directly (so tests see the truth, not a
+// manager's label-filtered cache), the managers' logger (warnings and errors;
+// TEST_VERBOSE_MANAGER=1 shows everything) and the kube-system namespace, which the
+// rendered egress policies open for DNS.
+func StartSuite(opts ...Option) (*Env, client.Client, error) {
+	level := zapcore.Level(1)
+	if os.Getenv("TEST_VERBOSE_MANAGER") != "" {
+		level = -2
+	}
+	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(level)))
+	env, err := Start(opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := client.New(env.Config, client.Options{Scheme: Scheme()})
+	if err == nil {
+		err = client.IgnoreAlreadyExists(c.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}}))
+	}
+	if err != nil {
+		_ = env.Stop()
+		return nil, nil, fmt.Errorf("preparing the control plane: %w", err)
+	}
+	return env, c, nil
+}
+
+// PolicyCIDRs lists every ipBlock of a NetworkPolicy's rules, both directions, sorted.
+func PolicyCIDRs(np *networkingv1.NetworkPolicy) []string {
+	var out []string
+	for _, r := range np.Spec.Egress {
+		for _, p := range r.To {
+			if p.IPBlock != nil {
+				out = append(out, p.IPBlock.CIDR)
+			}
+		}
+	}
+	for _, r := range np.Spec.Ingress {
+		for _, p := range r.From {
+			if p.IPBlock != nil {
+				out = append(out, p.IPBlock.CIDR)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
 }

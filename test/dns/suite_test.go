@@ -30,17 +30,14 @@ import (
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	_ "sigs.k8s.io/controller-runtime/pkg/controller" // holds usedControllerNames
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
@@ -79,34 +76,14 @@ func TestMain(m *testing.M) {
 }
 
 func runSuite(m *testing.M) int {
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(zapcore.Level(zapLevel()))))
 	var err error
-	env, err = testenv.Start()
+	env, k8s, err = testenv.StartSuite()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
-	k8s, err = client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: creating client:", err)
-		return 1
-	}
-	// The rendered egress policies open the cluster DNS in kube-system.
-	if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}}); client.IgnoreAlreadyExists(err) != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: creating kube-system:", err)
-		return 1
-	}
 	return m.Run()
-}
-
-// zapLevel keeps the managers' logs to warnings and errors; TEST_VERBOSE_MANAGER=1
-// shows everything.
-func zapLevel() int8 {
-	if os.Getenv("TEST_VERBOSE_MANAGER") != "" {
-		return -2
-	}
-	return 1
 }
 
 // newNamespace gives each test a namespace of its own.
@@ -208,25 +185,7 @@ func getPolicy(g Gomega, ns, name string) *networkingv1.NetworkPolicy {
 }
 
 // cidrs lists every ipBlock of the policy's rules, both directions, sorted.
-func cidrs(np *networkingv1.NetworkPolicy) []string {
-	var out []string
-	for _, r := range np.Spec.Egress {
-		for _, p := range r.To {
-			if p.IPBlock != nil {
-				out = append(out, p.IPBlock.CIDR)
-			}
-		}
-	}
-	for _, r := range np.Spec.Ingress {
-		for _, p := range r.From {
-			if p.IPBlock != nil {
-				out = append(out, p.IPBlock.CIDR)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func cidrs(np *networkingv1.NetworkPolicy) []string { return testenv.PolicyCIDRs(np) }
 
 // hostCIDRs writes addresses as the single-address CIDRs a policy holds, sorted.
 func hostCIDRs(addrs ...string) []string {

@@ -249,7 +249,7 @@ func parseSpec(t testing.TB, row, s string) v1alpha1.VendorAllowlistSpec {
 }
 
 // TestBadInputThroughReconciler: each row's bad change is accepted by the API server
-// (the 88 cases the server refuses are in internal/validation/validationtest), and the
+// (the 95 cases the server refuses are in internal/crdvalidation/validationtest), and the
 // reconciler refuses it with the row's reason and message, before anything is applied:
 // the policies of the good version stay exactly as they were.
 func TestBadInputThroughReconciler(t *testing.T) {

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 )
@@ -190,6 +191,12 @@ func TestChartSchemaRejectsBadValues(t *testing.T) {
 		{"replicas without leader election", "replicaCount: 2\nleaderElection:\n  enabled: false\n", "replicaCount > 1 needs leaderElection.enabled"},
 		{"ServiceMonitor without metrics", "metrics:\n  enabled: false\n  serviceMonitor:\n    enabled: true\n", "metrics.serviceMonitor.enabled needs metrics.enabled"},
 		{"no ServiceAccount", "serviceAccount:\n  create: false\n", "serviceAccount.name is required"},
+		{"unknown tenant range category", "tenancy:\n  allowRanges: [public]\n", "value must be one of"},
+		{"prefix length beyond IPv4", "tenancy:\n  minPrefixLength: {ipv4: 33}\n", "maximum"},
+		{"guard exception not a CIDR", "guard:\n  allowCIDRs: [10.20.0.0]\n", "does not match pattern"},
+		{"misspelt admission key", "admission:\n  enable: false\n", "additional properties 'enable' not allowed"},
+		{"misspelt user roles key", "rbac:\n  userRoles: {create: true}\n", "additional properties 'create' not allowed"},
+		{"percent over 100", "vendorChanges:\n  maxRemovedPercent: 101\n", "maximum"},
 	}
 	dir := t.TempDir()
 	for i, c := range cases {
@@ -321,8 +328,9 @@ func containerPort(c corev1.Container, nameOrNumber string) int {
 
 // TestKustomizeMatchesChart: config/ (dist/install.yaml) installs the same thing as the
 // chart with its default values: the same kinds of objects, the same CRDs, the same
-// manager pod (args, ports, probes, security, resources), the same Service ports and
-// the same RBAC rules.
+// manager pod (args, ports, probes, security, resources), the same Service ports, the
+// same RBAC rules, the same roles for users, and the same admission policy, binding and
+// parameters.
 func TestKustomizeMatchesChart(t *testing.T) {
 	chart, kust := helmTemplate(t, "vendor-allowlist-system"), distRendering(t)
 	kinds := func(r rendering) []string {
@@ -379,9 +387,59 @@ func TestKustomizeMatchesChart(t *testing.T) {
 	if diff := cmp.Diff(svcPorts(chart), svcPorts(kust)); diff != "" {
 		t.Errorf("Service ports (-chart +kustomize):\n%s", diff)
 	}
-	if diff := cmp.Diff(sortedGrants(rulesToGrants(t, "chart", chart.clusterRoles(t)[0].Rules)),
-		sortedGrants(rulesToGrants(t, "kustomize", kust.clusterRoles(t)[0].Rules))); diff != "" {
+	if diff := cmp.Diff(sortedGrants(rulesToGrants(t, "chart", managerClusterRole(t, chart).Rules)),
+		sortedGrants(rulesToGrants(t, "kustomize", managerClusterRole(t, kust).Rules))); diff != "" {
 		t.Errorf("ClusterRole (-chart +kustomize):\n%s", diff)
+	}
+	// The roles for users, by what their names end in.
+	for _, suffix := range userRoleSuffixes {
+		c, k := userRole(t, chart, suffix), userRole(t, kust, suffix)
+		if diff := cmp.Diff(sortedGrants(rulesToGrants(t, "chart", c.Rules)), sortedGrants(rulesToGrants(t, "kustomize", k.Rules))); diff != "" {
+			t.Errorf("ClusterRole ...%s (-chart +kustomize):\n%s", suffix, diff)
+		}
+		if diff := cmp.Diff(aggregationLabels(c.Labels), aggregationLabels(k.Labels)); diff != "" {
+			t.Errorf("ClusterRole ...%s aggregation labels (-chart +kustomize):\n%s", suffix, diff)
+		}
+	}
+	// The admission policy: the same spec, bound the same way, with the same parameters.
+	one := func(r rendering, kind string) *unstructured.Unstructured {
+		objs := r.ofKind(kind)
+		if len(objs) != 1 {
+			t.Fatalf("%s: %d %ss, want 1", r.name, len(objs), kind)
+		}
+		return objs[0]
+	}
+	if diff := cmp.Diff(one(chart, "ValidatingAdmissionPolicy").Object["spec"], one(kust, "ValidatingAdmissionPolicy").Object["spec"]); diff != "" {
+		t.Errorf("ValidatingAdmissionPolicy spec (-chart +kustomize):\n%s", diff)
+	}
+	bindingSpec := func(r rendering) map[string]any {
+		b := one(r, "ValidatingAdmissionPolicyBinding")
+		spec, _, _ := unstructured.NestedMap(b.Object, "spec")
+		if spec["policyName"] != one(r, "ValidatingAdmissionPolicy").GetName() {
+			t.Errorf("%s: the binding names policy %v, not %s", r.name, spec["policyName"], one(r, "ValidatingAdmissionPolicy").GetName())
+		}
+		cm := one(r, "ConfigMap")
+		if ref, _, _ := unstructured.NestedStringMap(spec, "paramRef"); ref["name"] != cm.GetName() || ref["namespace"] != cm.GetNamespace() {
+			t.Errorf("%s: the binding's paramRef %v is not the ConfigMap %s/%s", r.name, ref, cm.GetNamespace(), cm.GetName())
+		}
+		delete(spec, "policyName")
+		unstructured.RemoveNestedField(spec, "paramRef", "name")
+		unstructured.RemoveNestedField(spec, "paramRef", "namespace")
+		return spec
+	}
+	if diff := cmp.Diff(bindingSpec(chart), bindingSpec(kust)); diff != "" {
+		t.Errorf("ValidatingAdmissionPolicyBinding spec (-chart +kustomize):\n%s", diff)
+	}
+	params := func(r rendering) map[string]string {
+		data, _, _ := unstructured.NestedStringMap(one(r, "ConfigMap").Object, "data")
+		if want := userRole(t, r, "vendorallowlist-custom").Name; data["custom-cluster-role"] != want {
+			t.Errorf("%s: the ConfigMap's custom-cluster-role is %q, the role is %s", r.name, data["custom-cluster-role"], want)
+		}
+		delete(data, "custom-cluster-role")
+		return data
+	}
+	if diff := cmp.Diff(params(chart), params(kust)); diff != "" {
+		t.Errorf("the admission policy's ConfigMap (-chart +kustomize):\n%s", diff)
 	}
 	if diff := cmp.Diff(sortedGrants(rulesToGrants(t, "chart", chart.roles(t)[0].Rules)),
 		sortedGrants(rulesToGrants(t, "kustomize", kust.roles(t)[0].Rules))); diff != "" {
@@ -439,7 +497,7 @@ func TestDocsCoverCatalog(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, link := range []string{"docs/quick-start.md", "docs/install.md", "docs/caveats.md", "docs/vendors/"} {
+	for _, link := range []string{"docs/quick-start.md", "docs/install.md", "docs/caveats.md", "docs/security.md", "docs/vendors/"} {
 		if !strings.Contains(string(readme), link) {
 			t.Errorf("README.md does not link %s", link)
 		}

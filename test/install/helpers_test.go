@@ -5,7 +5,9 @@
 //
 // The manifests are applied with `kubectl apply --dry-run=server` to a real
 // kube-apiserver (envtest), the RBAC they grant is checked against the least-privilege
-// list of the install issue, and the manager is run with nothing but that RBAC.
+// list of the install issue, and the manager is run with nothing but that RBAC. The
+// tenancy admission policy and the roles for users are applied for real, and checked
+// by writing allowlists as an impersonated tenant (admission_test.go).
 //
 // helm, kustomize and kubectl are found through the HELM, KUSTOMIZE and KUBECTL
 // environment variables, which `make test` sets (KUBECTL defaults to the kubectl in

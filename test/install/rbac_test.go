@@ -20,6 +20,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 	"k8s.io/client-go/util/retry"
@@ -158,7 +159,9 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 	renderings := allRenderings(t)
 	for _, r := range renderings {
 		t.Run(r.name, func(t *testing.T) {
-			crs, roles := r.clusterRoles(t), r.roles(t)
+			// The roles for users grant what TestUserRoles checks, and are bound to no one.
+			crs := slices.DeleteFunc(r.clusterRoles(t), func(cr rbacv1.ClusterRole) bool { return isUserRole(cr.Name) })
+			roles := r.roles(t)
 			if len(crs) == 0 && len(roles) == 0 && len(r.ofKind("ClusterRoleBinding")) == 0 {
 				// rbac.create: false (ci/single-replica-values.yaml): nothing to check.
 				if len(r.ofKind("RoleBinding")) > 0 {
@@ -504,4 +507,127 @@ func grepLines(s, substr string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// managerClusterRole returns the rendering's ClusterRole for the manager: the one that
+// is not a role for users or, with watchNamespaces, the one that reads Vendors.
+func managerClusterRole(t testing.TB, r rendering) rbacv1.ClusterRole {
+	t.Helper()
+	var out []rbacv1.ClusterRole
+	for _, cr := range r.clusterRoles(t) {
+		if !isUserRole(cr.Name) && !strings.HasSuffix(cr.Name, "-vendors") {
+			out = append(out, cr)
+		}
+	}
+	if len(out) != 1 {
+		t.Fatalf("%s: %d ClusterRoles for the manager, want 1", r.name, len(out))
+	}
+	return out[0]
+}
+
+// userRole returns the rendering's ClusterRole for users whose name ends in suffix.
+func userRole(t testing.TB, r rendering, suffix string) rbacv1.ClusterRole {
+	t.Helper()
+	for _, cr := range r.clusterRoles(t) {
+		if strings.HasSuffix(cr.Name, "-"+suffix) {
+			return cr
+		}
+	}
+	t.Fatalf("%s: no ClusterRole ...-%s", r.name, suffix)
+	return rbacv1.ClusterRole{}
+}
+
+// aggregationLabels are the rbac.authorization.k8s.io/aggregate-to-* labels of labels.
+func aggregationLabels(labels map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range labels {
+		if strings.HasPrefix(k, "rbac.authorization.k8s.io/aggregate-to-") {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// The roles for users, by the end of their names: exactly what each grants, and which
+// built-in roles (admin, edit, view) take its rules.
+var userRoleWants = []struct {
+	suffix     string
+	grants     map[grant]bool
+	aggregated []string
+}{
+	{"vendorallowlist-admin", grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists"},
+		"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"), []string{"admin"}},
+	{"vendorallowlist-edit", grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists"},
+		"create", "delete", "get", "list", "patch", "update", "watch"), []string{"admin", "edit"}},
+	{"vendorallowlist-view", union(
+		grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists", "vendorallowlists/status", "vendors"}, "get", "list", "watch")),
+		[]string{"admin", "edit", "view"}},
+	{"vendorallowlist-custom", grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists/custom"}, "create"), nil},
+}
+
+// TestUserRoles: every install with rbac.userRoles (the chart's default and full values,
+// and dist/install.yaml) has the four roles for users, each granting exactly its list:
+// none may write an allowlist's status (the operator's output) or a Vendor (the cluster
+// admin's), and only vendorallowlist-custom grants the pseudo-permission that spec.custom
+// needs. The built-in admin, edit and view ClusterRoles of a real API server select
+// them by their labels as intended: view's rules go into all three, edit's into edit and
+// admin, admin's into admin, and custom's into none.
+func TestUserRoles(t *testing.T) {
+	env, _ := controlPlane(t)
+	cs := kubernetes.NewForConfigOrDie(env.Config)
+	builtin := map[string]labels.Selector{}
+	for _, name := range []string{"admin", "edit", "view"} {
+		cr, err := cs.RbacV1().ClusterRoles().Get(context.Background(), name, metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cr.AggregationRule == nil || len(cr.AggregationRule.ClusterRoleSelectors) != 1 {
+			t.Fatalf("the built-in ClusterRole %s aggregates %+v, want one selector", name, cr.AggregationRule)
+		}
+		sel, err := metav1.LabelSelectorAsSelector(&cr.AggregationRule.ClusterRoleSelectors[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		builtin[name] = sel
+	}
+	for _, r := range allRenderings(t) {
+		t.Run(r.name, func(t *testing.T) {
+			var users []rbacv1.ClusterRole
+			for _, cr := range r.clusterRoles(t) {
+				if isUserRole(cr.Name) {
+					users = append(users, cr)
+				}
+			}
+			if len(users) == 0 {
+				t.Log("renders no roles for users (rbac.userRoles.enabled: false)")
+				return
+			}
+			if len(users) != len(userRoleWants) {
+				t.Fatalf("%d roles for users, want %d", len(users), len(userRoleWants))
+			}
+			for _, want := range userRoleWants {
+				cr := userRole(t, r, want.suffix)
+				got := rulesToGrants(t, "ClusterRole "+cr.Name, cr.Rules)
+				if diff := cmp.Diff(sortedGrants(want.grants), sortedGrants(got)); diff != "" {
+					t.Errorf("ClusterRole %s grants (-want +got):\n%s", cr.Name, diff)
+				}
+				for g := range got {
+					write := g.verb != "get" && g.verb != "list" && g.verb != "watch"
+					if write && (g.resource == "vendorallowlists/status" || g.resource == "vendors") {
+						t.Errorf("ClusterRole %s lets its holder %s", cr.Name, g)
+					}
+				}
+				var aggregated []string
+				for name, sel := range builtin {
+					if sel.Matches(labels.Set(cr.Labels)) {
+						aggregated = append(aggregated, name)
+					}
+				}
+				slices.Sort(aggregated)
+				if !slices.Equal(aggregated, want.aggregated) {
+					t.Errorf("ClusterRole %s is aggregated into the built-in %v, want %v (labels %v)", cr.Name, aggregated, want.aggregated, cr.Labels)
+				}
+			}
+		})
+	}
 }

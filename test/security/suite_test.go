@@ -20,7 +20,6 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -30,9 +29,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/rest"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
@@ -64,27 +61,13 @@ func TestMain(m *testing.M) {
 }
 
 func runSuite(m *testing.M) int {
-	level := zapcore.Level(1)
-	if os.Getenv("TEST_VERBOSE_MANAGER") != "" {
-		level = -2
-	}
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(level)))
 	var err error
-	env, err = testenv.Start()
+	env, k8s, err = testenv.StartSuite()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
-	k8s, err = client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: creating client:", err)
-		return 1
-	}
-	if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "kube-system"}}); client.IgnoreAlreadyExists(err) != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: creating kube-system:", err)
-		return 1
-	}
 	return m.Run()
 }
 
@@ -200,25 +183,7 @@ func policyCIDRs(g Gomega, ns string) []string {
 	return out
 }
 
-func cidrs(np *networkingv1.NetworkPolicy) []string {
-	var out []string
-	for _, r := range np.Spec.Egress {
-		for _, p := range r.To {
-			if p.IPBlock != nil {
-				out = append(out, p.IPBlock.CIDR)
-			}
-		}
-	}
-	for _, r := range np.Spec.Ingress {
-		for _, p := range r.From {
-			if p.IPBlock != nil {
-				out = append(out, p.IPBlock.CIDR)
-			}
-		}
-	}
-	sort.Strings(out)
-	return out
-}
+func cidrs(np *networkingv1.NetworkPolicy) []string { return testenv.PolicyCIDRs(np) }
 
 // warnings lists the reasons and notes of the Warning events regarding an object.
 func warnings(g Gomega, ns, kind, name string) map[string]string {

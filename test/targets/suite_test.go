@@ -21,16 +21,13 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
-	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/types"
-	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
@@ -58,27 +55,17 @@ func TestMain(m *testing.M) {
 }
 
 func runSuite(m *testing.M) int {
-	level := zapcore.Level(1)
-	if os.Getenv("TEST_VERBOSE_MANAGER") != "" {
-		level = -2
-	}
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(level)))
 	crds, err := thirdpartycrds.Load(thirdpartycrds.EnvoyGateway, thirdpartycrds.Traefik)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
-	env, err = testenv.Start(testenv.WithCRDs(crds...))
+	env, k8s, err = testenv.StartSuite(testenv.WithCRDs(crds...))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
 	defer func() { _ = env.Stop() }()
-	k8s, err = client.New(env.Config, client.Options{Scheme: testenv.Scheme()})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: creating client:", err)
-		return 1
-	}
 	return m.Run()
 }
 

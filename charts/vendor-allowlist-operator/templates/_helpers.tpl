@@ -88,6 +88,25 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 {{- range concat $v.cluster.podCIDRs $v.cluster.serviceCIDRs }}
 - {{ printf "--cluster-cidr=%s" . | quote }}
 {{- end }}
+{{- range $v.guard.allowCIDRs }}
+- {{ printf "--guard-allow-cidr=%s" . | quote }}
+{{- end }}
+- {{ printf "--tenant-min-prefix-length-ipv4=%d" (int64 $v.tenancy.minPrefixLength.ipv4) | quote }}
+- {{ printf "--tenant-min-prefix-length-ipv6=%d" (int64 $v.tenancy.minPrefixLength.ipv6) | quote }}
+- {{ printf "--tenant-max-space-prefix-ipv4=%d" (int64 $v.tenancy.maxSpacePrefixLength.ipv4) | quote }}
+- {{ printf "--tenant-max-space-prefix-ipv6=%d" (int64 $v.tenancy.maxSpacePrefixLength.ipv6) | quote }}
+{{- with $v.tenancy.allowRanges }}
+- {{ printf "--tenant-allow-ranges=%s" (join "," .) | quote }}
+{{- end }}
+- {{ printf "--tenant-allow-cluster-dns=%t" $v.tenancy.allowClusterDNS | quote }}
+- {{ printf "--max-hostnames-per-allowlist=%d" (int64 $v.tenancy.maxHostnames) | quote }}
+- {{ printf "--cluster-dns-namespace=%s" $v.clusterDNS.namespace | quote }}
+- {{ printf "--cluster-dns-selector=%s" $v.clusterDNS.selector | quote }}
+- {{ printf "--dns-lookups-per-namespace=%d" (int64 $v.dns.lookupsPerNamespace) | quote }}
+- {{ printf "--dns-reconcile-wait=%s" $v.dns.reconcileWait | quote }}
+- {{ printf "--vendor-change-max-removed-percent=%d" (int64 $v.vendorChanges.maxRemovedPercent) | quote }}
+- {{ printf "--vendor-change-max-added-space-prefix-ipv4=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv4) | quote }}
+- {{ printf "--vendor-change-max-added-space-prefix-ipv6=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv6) | quote }}
 - {{ printf "--kube-api-qps=%v" $v.kubeAPI.qps | quote }}
 - {{ printf "--kube-api-burst=%d" (int64 $v.kubeAPI.burst) | quote }}
 - {{ printf "--workers=%d" (int64 $v.workers) | quote }}
@@ -124,3 +143,22 @@ subjects:
     name: {{ include "vao.serviceAccountName" .root }}
     namespace: {{ .root.Release.Namespace }}
 {{- end }}
+
+{{/*
+The tenant limits of the admission policy's ConfigMap, under the names of the manager's
+flags that take the same values (see vao.args), and the cluster's ranges. The policy
+works out the IPv6 forms that embed the cluster's IPv4 ranges itself.
+*/}}
+{{- define "vao.tenancyData" -}}
+{{- $v := .Values -}}
+tenant-min-prefix-length-ipv4: {{ int64 $v.tenancy.minPrefixLength.ipv4 | toString | quote }}
+tenant-min-prefix-length-ipv6: {{ int64 $v.tenancy.minPrefixLength.ipv6 | toString | quote }}
+tenant-max-space-prefix-ipv4: {{ int64 $v.tenancy.maxSpacePrefixLength.ipv4 | toString | quote }}
+tenant-max-space-prefix-ipv6: {{ int64 $v.tenancy.maxSpacePrefixLength.ipv6 | toString | quote }}
+tenant-allow-ranges: {{ join "," $v.tenancy.allowRanges | quote }}
+tenant-allow-cluster-dns: {{ $v.tenancy.allowClusterDNS | toString | quote }}
+max-hostnames-per-allowlist: {{ int64 $v.tenancy.maxHostnames | toString | quote }}
+guard-allow-cidr: {{ join "," $v.guard.allowCIDRs | quote }}
+cluster-cidr: {{ join "," (concat $v.cluster.podCIDRs $v.cluster.serviceCIDRs) | quote }}
+{{- end }}
+

@@ -1,13 +1,13 @@
-// Package validationtest holds the one table of manifests that both the Go mirror
-// (internal/validation) and the real API server (api/v1alpha1's envtest test) must
-// judge the same way, so the two cannot drift apart.
+// Package validationtest holds the table of manifests that the offline validator
+// (internal/crdvalidation) and the real API server (api/v1alpha1's envtest test) must
+// judge the same way, error for error.
 //
-// cases.yaml lists invalid manifests, each with the error fragments both must report,
-// and valid manifests, each with values the server must show on the created object
-// (its defaults). Manifests are Go templates (text/template) with the functions
-// repeat, seq and printf, so that "a label of 64 characters" or "33 vendors" can be
-// written in one line; apiVersion and metadata.name (the case name) are filled in
-// when absent.
+// cases.yaml lists invalid manifests, each with the error fragments both must report
+// and the unknown fields both must find, and valid manifests, each with values both
+// must show on the object they would store (its defaults). Manifests are Go templates
+// (text/template) with the functions repeat, seq and printf, so that "a label of 64
+// characters" or "33 vendors" can be written in one line; apiVersion and
+// metadata.name (the case name) are filled in when absent.
 package validationtest
 
 import (
@@ -15,17 +15,15 @@ import (
 	_ "embed"
 	"fmt"
 	"regexp"
-	"strconv"
 	"strings"
 	"text/template"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/controller-runtime/pkg/client"
+	sigsjson "sigs.k8s.io/json"
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/validation"
 )
 
 //go:embed cases.yaml
@@ -37,15 +35,13 @@ type Case struct {
 	Name string `json:"name"`
 	// Manifest is the object, a YAML Go template.
 	Manifest string `json:"manifest"`
-	// Want are fragments that the error of the server and the errors of the Go mirror
+	// Want are fragments that the errors of the server and of the offline validator
 	// must both contain (invalid cases only).
 	Want []string `json:"want,omitempty"`
-	// Mirror, when set, says why the Go mirror cannot report what the server reports
-	// for this manifest; GoWant then replaces Want for the mirror, and the exact
-	// comparison of the two error lists is skipped.
-	Mirror string   `json:"mirror,omitempty"`
-	GoWant []string `json:"goWant,omitempty"`
-	// Expect maps paths (spec.custom[0].ports[0].protocol) to the values the created
+	// Unknown are the paths of the fields the CRD does not have, which both must
+	// report (the server when asked for strict field validation).
+	Unknown []string `json:"unknown,omitempty"`
+	// Expect maps paths (spec.custom[0].ports[0].protocol) to the values the stored
 	// object must hold (valid cases only).
 	Expect map[string]any `json:"expect,omitempty"`
 
@@ -107,10 +103,15 @@ func Load() (*Table, error) {
 }
 
 // Object is the manifest as the server gets it, with apiVersion and metadata.name
-// filled in when absent.
+// filled in when absent, and numbers decoded as JSON decodes them for the server
+// (whole numbers as int64).
 func (c *Case) Object() (*unstructured.Unstructured, error) {
+	j, err := yaml.YAMLToJSONStrict([]byte(c.Rendered))
+	if err != nil {
+		return nil, err
+	}
 	u := &unstructured.Unstructured{}
-	if err := yaml.Unmarshal([]byte(c.Rendered), &u.Object); err != nil {
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(j, &u.Object); err != nil {
 		return nil, err
 	}
 	if u.Object == nil {
@@ -128,76 +129,14 @@ func (c *Case) Object() (*unstructured.Unstructured, error) {
 	return u, nil
 }
 
-// Typed decodes the manifest strictly (an unknown field is an error, so a typo in
-// the table cannot make a case pass) into a VendorAllowlist or a Vendor.
-func (c *Case) Typed() (client.Object, error) {
-	u, err := c.Object()
-	if err != nil {
-		return nil, err
-	}
-	data, err := yaml.Marshal(u.Object)
-	if err != nil {
-		return nil, err
-	}
-	var obj client.Object = &v1alpha1.Vendor{}
-	if u.GetKind() == "VendorAllowlist" {
-		obj = &v1alpha1.VendorAllowlist{}
-	}
-	if err := yaml.UnmarshalStrict(data, obj); err != nil {
-		return nil, err
-	}
-	return obj, nil
-}
-
-// Validate runs the Go mirror on a decoded case.
-func Validate(obj client.Object) field.ErrorList {
-	switch o := obj.(type) {
-	case *v1alpha1.VendorAllowlist:
-		return validation.VendorAllowlist(o)
-	case *v1alpha1.Vendor:
-		return validation.Vendor(o)
-	}
-	panic(fmt.Sprintf("unexpected %T", obj))
-}
-
-// Lookup finds a value in an object by a path such as spec.custom[0].ports[0].protocol.
-func Lookup(obj map[string]any, path string) (any, bool) {
-	var cur any = obj
-	for _, part := range strings.Split(path, ".") {
-		name, idx := part, -1
-		if i := strings.IndexByte(part, '['); i >= 0 && strings.HasSuffix(part, "]") {
-			n, err := strconv.Atoi(part[i+1 : len(part)-1])
-			if err != nil {
-				return nil, false
-			}
-			name, idx = part[:i], n
-		}
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		if cur, ok = m[name]; !ok {
-			return nil, false
-		}
-		if idx >= 0 {
-			l, ok := cur.([]any)
-			if !ok || idx >= len(l) {
-				return nil, false
-			}
-			cur = l[idx]
-		}
-	}
-	return cur, true
-}
-
 // Key renders a field error the way the server's status causes carry it, for
-// comparing the mirror with the server: "field|type|body".
+// comparing the offline validator with the server: "field | type | body".
 func Key(fieldPath string, typ string, body string) string {
 	return fieldPath + " | " + typ + " | " + body
 }
 
-// GoKeys renders the mirror's errors as Keys, with the cause types the server uses.
-func GoKeys(errs field.ErrorList) []string {
+// Keys renders field errors as Keys, with the cause types the server uses.
+func Keys(errs field.ErrorList) []string {
 	keys := make([]string, 0, len(errs))
 	for _, e := range errs {
 		keys = append(keys, Key(e.Field, string(e.Type), e.ErrorBody()))

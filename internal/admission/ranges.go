@@ -1,0 +1,173 @@
+// Package admission holds what the tenancy ValidatingAdmissionPolicy needs besides its
+// CEL: the guard's ranges (internal/guard's registry, and the IPv6 forms that embed its
+// IPv4 ranges), indexed the way the policy looks them up, and the policy's spec.
+// `go run ./hack/admission` writes them into the Helm chart and config/admission.
+package admission
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// A guardRange is one range of the guard's registry: internal/guard's Range, as this
+// generator needs it.
+type guardRange struct {
+	Prefix   netip.Prefix
+	Category string // private, loopback, link-local, multicast, reserved
+	Name     string // the registry's name, e.g. "Benchmarking"
+	Source   string // e.g. "RFC 2544"
+}
+
+// An Embedding is an IPv6 range that carries an IPv4 address in fixed bits, which the
+// guard classifies as the IPv4 address is (internal/guard's EmbeddedIPv4).
+type Embedding struct {
+	Prefix netip.Prefix
+	Name   string
+	Source string
+	// Embed returns the IPv6 range that embeds every address of the IPv4 range v4.
+	Embed func(v4 netip.Prefix) netip.Prefix
+}
+
+// embedAt returns the IPv6 prefix of form with the IPv4 range v4 in bits at..at+31.
+func embedAt(form netip.Prefix, at int) func(netip.Prefix) netip.Prefix {
+	return func(v4 netip.Prefix) netip.Prefix {
+		b := form.Addr().As16()
+		a := v4.Addr().As4()
+		for i := range 4 {
+			b[at/8+i] = a[i]
+		}
+		return netip.PrefixFrom(netip.AddrFrom16(b), at+v4.Bits()).Masked()
+	}
+}
+
+// Embeddings are the forms of internal/guard's EmbeddedIPv4 whose IPv4 address sits in
+// fixed bits, so that an IPv4 range maps to one IPv6 range. (The local-use NAT64
+// prefix 64:ff9b:1::/48 is not one: the guard takes all of it as reserved, since a
+// translator there may put the IPv4 address anywhere, and so does the registry this
+// policy is made from.) Two are left out:
+//   - IPv4-mapped ::ffff:0:0/96: the CRD refuses such CIDRs, and CEL's cidr() cannot
+//     parse them;
+//   - Teredo's client address (2001::/32, bits 96-127, inverted) does not follow the
+//     server's bits, so 2001::/32 is listed whole under every IPv4 category instead
+//     (see Teredo below).
+var Embeddings = []Embedding{
+	{netip.MustParsePrefix("64:ff9b::/96"), "IPv4-IPv6 Translat. (NAT64)", "RFC 6052", embedAt(netip.MustParsePrefix("64:ff9b::/96"), 96)},
+	{netip.MustParsePrefix("2002::/16"), "6to4", "RFC 3056", embedAt(netip.MustParsePrefix("2002::/16"), 16)},
+	{netip.MustParsePrefix("2001::/32"), "TEREDO (server)", "RFC 4380", embedAt(netip.MustParsePrefix("2001::/32"), 32)},
+	{netip.MustParsePrefix("::/96"), "IPv4-compatible (deprecated)", "RFC 4291", embedAt(netip.MustParsePrefix("::/96"), 96)},
+	{netip.MustParsePrefix("::ffff:0:0:0/96"), "IPv4-translated", "RFC 2765", embedAt(netip.MustParsePrefix("::ffff:0:0:0/96"), 96)},
+}
+
+// Teredo is listed whole under every category an IPv4 range has: its client address
+// can be any IPv4 address.
+var Teredo = netip.MustParsePrefix("2001::/32")
+
+// An Entry is a range the admission policy refuses a tenant network to overlap,
+// unless the admin allowed its category.
+type Entry struct {
+	Prefix   netip.Prefix
+	Category string
+}
+
+func (e Entry) String() string { return e.Prefix.String() + " " + e.Category }
+
+// Entries are the guard's ranges, and the IPv6 forms of its IPv4 ranges, sorted and
+// without duplicates.
+func Entries() ([]Entry, error) { return entries(registry()) }
+
+func entries(reg []guardRange) ([]Entry, error) {
+	var out []Entry
+	categories := map[string]bool{}
+	for _, r := range reg {
+		if !r.Prefix.IsValid() || r.Prefix != r.Prefix.Masked() {
+			return nil, fmt.Errorf("registry range %v (%s) is not a masked prefix", r.Prefix, r.Name)
+		}
+		if !validCategory[r.Category] {
+			return nil, fmt.Errorf("registry range %v (%s) has category %q, want one of private, loopback, link-local, multicast, reserved", r.Prefix, r.Name, r.Category)
+		}
+		if r.Prefix.Addr().Is4In6() {
+			continue // see embeddings
+		}
+		out = append(out, Entry{r.Prefix, r.Category})
+		if r.Prefix.Addr().Is4() {
+			categories[r.Category] = true
+			for _, em := range Embeddings {
+				out = append(out, Entry{em.Embed(r.Prefix), r.Category})
+			}
+		}
+	}
+	for c := range categories {
+		out = append(out, Entry{Teredo, c})
+	}
+	slices.SortFunc(out, func(a, b Entry) int {
+		if c := a.Prefix.Addr().Compare(b.Prefix.Addr()); c != 0 {
+			return c
+		}
+		if c := a.Prefix.Bits() - b.Prefix.Bits(); c != 0 {
+			return c
+		}
+		return strings.Compare(a.Category, b.Category)
+	})
+	return slices.Compact(out), nil
+}
+
+// validCategory are the categories of the registry (the cluster's ranges are not in it).
+var validCategory = map[string]bool{"private": true, "loopback": true, "link-local": true, "multicast": true, "reserved": true}
+
+// index returns the ConfigMap keys the policy reads, each a list "CIDR category, ...":
+//   - guard.ipv4.N: the entries within or around the IPv4 /8 N (decimal, e.g. 10);
+//   - guard.ipv6.H: the IPv6 entries of /16 or longer whose first 16 bits are H (hex,
+//     as the address prints, e.g. 2001, 64, 0);
+//   - guard.ipv6.Dxxx: the IPv6 entries shorter than /16 that cover first 16 bits
+//     starting with the hex digit D (e.g. fxxx for fe80::/10);
+//   - guard.ipv4.all, guard.ipv6.all: every entry of the family, most specific first,
+//     for tenant networks wider than /8 or /16, and for the policy's messages.
+//
+// A tenant network of /8 (IPv4) or /16 (IPv6) or longer overlaps an entry only if the
+// entry is under one of the keys its own address gives (TestIndexFindsEveryOverlap).
+func index(es []Entry) map[string]string {
+	keys := map[string][]string{}
+	add := func(k string, e Entry) { keys[k] = append(keys[k], e.String()) }
+	// The policy's message names the first range a network overlaps in guard.ipv4.all or
+	// guard.ipv6.all: the most specific first, so that ::1/128 is loopback ::1/128,
+	// not the IPv4-compatible form of 0.0.0.0/8 around it.
+	es = slices.Clone(es)
+	slices.SortStableFunc(es, func(a, b Entry) int { return b.Prefix.Bits() - a.Prefix.Bits() })
+	for _, e := range es {
+		a, bits := e.Prefix.Addr(), e.Prefix.Bits()
+		if a.Is4() {
+			add("guard.ipv4.all", e)
+			first := int(a.As4()[0])
+			for o := first; o < first+span(bits, 8); o++ {
+				add("guard.ipv4."+strconv.Itoa(o), e)
+			}
+			continue
+		}
+		add("guard.ipv6.all", e)
+		b := a.As16()
+		if bits >= 16 {
+			add("guard.ipv6."+strconv.FormatUint(uint64(b[0])<<8|uint64(b[1]), 16), e)
+			continue
+		}
+		first := int(b[0] >> 4)
+		for d := first; d < first+span(bits, 4); d++ {
+			add("guard.ipv6."+strconv.FormatUint(uint64(d), 16)+"xxx", e)
+		}
+	}
+	out := map[string]string{}
+	for k, v := range keys {
+		out[k] = strings.Join(v, ", ")
+	}
+	return out
+}
+
+// span is how many buckets of width bucketBits a prefix of length bits covers.
+func span(bits, bucketBits int) int {
+	if bits >= bucketBits {
+		return 1
+	}
+	return 1 << (bucketBits - bits)
+}
