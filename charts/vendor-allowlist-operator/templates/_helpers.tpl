@@ -107,6 +107,7 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - {{ printf "--vendor-change-max-removed-percent=%d" (int64 $v.vendorChanges.maxRemovedPercent) | quote }}
 - {{ printf "--vendor-change-max-added-space-prefix-ipv4=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv4) | quote }}
 - {{ printf "--vendor-change-max-added-space-prefix-ipv6=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv6) | quote }}
+- {{ printf "--ingress-targets=%s" (include "vao.ingressTargets" .) | quote }}
 - {{ printf "--kube-api-qps=%v" $v.kubeAPI.qps | quote }}
 - {{ printf "--kube-api-burst=%d" (int64 $v.kubeAPI.burst) | quote }}
 - {{ printf "--workers=%d" (int64 $v.workers) | quote }}
@@ -162,3 +163,18 @@ guard-allow-cidr: {{ join "," $v.guard.allowCIDRs | quote }}
 cluster-cidr: {{ join "," (concat $v.cluster.podCIDRs $v.cluster.serviceCIDRs) | quote }}
 {{- end }}
 
+
+{{/*
+The value of --ingress-targets: "all" when every kind is on (the manager's default),
+"none" when none is, else the kinds that are.
+*/}}
+{{- define "vao.ingressTargets" -}}
+{{- $t := .Values.ingressTargets -}}
+{{- $kinds := list -}}
+{{- if $t.service }}{{ $kinds = append $kinds "service" }}{{ end -}}
+{{- if $t.ingressNginx }}{{ $kinds = append $kinds "ingress-nginx" }}{{ end -}}
+{{- if $t.envoyGateway }}{{ $kinds = append $kinds "envoy-gateway" }}{{ end -}}
+{{- if $t.istio }}{{ $kinds = append $kinds "istio" }}{{ end -}}
+{{- if $t.traefik }}{{ $kinds = append $kinds "traefik" }}{{ end -}}
+{{- if eq (len $kinds) 5 }}all{{ else if eq (len $kinds) 0 }}none{{ else }}{{ join "," $kinds }}{{ end -}}
+{{- end }}
