@@ -36,6 +36,12 @@ func renderUsage(w io.Writer) {
 	fmt.Fprintf(w, `Print the NetworkPolicies that the vendor-allowlist-operator renders for the
 VendorAllowlists in FILE, as a YAML stream ready for 'kubectl apply -f -'.
 
+An allowlist with spec.ingressTargets also gets what each target renders, after its
+policies, each with a comment saying what it is: a SecurityPolicy, AuthorizationPolicy
+or Middleware the operator owns, or, for a Service or an Ingress, the server-side apply
+patch of the one field the operator sets of it (apply that with
+'kubectl apply --server-side', never as a whole object).
+
 Each allowlist is checked as the API server checks it (the plugin carries the CRDs
 and runs the server's validation code on them) and as the operator checks it against
 the catalog; every problem of every file is reported on stderr, naming the file, the
@@ -259,6 +265,10 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 			}
 			fmt.Fprintf(&b, "---\n# Rendered from %s (%s)\n%s", o.src.ref, o.src.file, y)
 		}
+		if err := writeTargets(&b, stderr, o.src, o.result); err != nil { // targets.go
+			fmt.Fprintf(stderr, "error: %s: %s: %v\n", o.src.file, o.src.ref, err)
+			return exitError
+		}
 	}
 	if _, err := io.WriteString(stdout, b.String()); err != nil {
 		fmt.Fprintf(stderr, "error: writing the policies: %v\n", err)
@@ -383,6 +393,8 @@ func noteEmpty(stderr io.Writer, src sourced[v1alpha1.VendorAllowlist], result r
 	for _, d := range result.Empty {
 		name := render.PolicyName(src.obj.Name, d)
 		switch {
+		case d == v1alpha1.DirectionIngress && !src.obj.Spec.IngressNetworkPolicyEnabled():
+			// No ingress policy: writeTargets says what is not rendered.
 		case d == v1alpha1.DirectionIngress:
 			fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no ingress rule (no vendor address is known): applied as it is, it denies all ingress to the selected pods\n", src.file, src.ref, name)
 		case src.obj.Spec.DNSAllowed():
