@@ -9,7 +9,8 @@ import (
 	"strings"
 )
 
-// AssetsEnv names the directory of kube-proxy, kube-router and kube-controller-manager.
+// AssetsEnv names the directory of kube-proxy, kube-router, kube-controller-manager
+// and traefik.
 const AssetsEnv = "VAO_DATAPLANE_ASSETS"
 
 // commands are the Debian tools the suite and the dataplane run, and the package of
@@ -20,7 +21,7 @@ var commands = map[string]string{
 }
 
 // assets are the programs hack/dataplane-binaries.sh builds.
-var assets = []string{"kube-proxy", "kube-router", "kube-controller-manager"}
+var assets = []string{"kube-proxy", "kube-router", "kube-controller-manager", "traefik"}
 
 // Requirements says whether the dataplane suite can run here. skip is set, and err
 // nil, only for a developer without root outside CI: the suite creates network

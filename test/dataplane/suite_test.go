@@ -5,7 +5,7 @@
 // its DNS server.
 //
 // TestMain builds ./cmd into a temporary directory, starts etcd and kube-apiserver
-// (envtest, with the service range 10.96.0.0/12), creates a Vendor shaped like a
+// (envtest, with the service range 10.96.0.0/12, and Traefik's CRDs), creates a Vendor shaped like a
 // catalog vendor with documentation addresses (testdata/docsaas-vendor.yaml), and
 // starts the dataplane (internal/dataplanetest): the node's namespace with its guard
 // rules, kube-router, kube-proxy, kube-controller-manager's garbage collector and a
@@ -42,6 +42,7 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dataplanetest"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/thirdpartycrds"
 )
 
 var (
@@ -94,7 +95,14 @@ func runSuite(m *testing.M) (code int) {
 	}
 	logf("built the manager in %v", time.Since(t0).Round(time.Millisecond))
 
-	env, err := testenv.Start(testenv.WithAPIServerArg("service-cluster-ip-range", dataplanetest.ServiceCIDR.String()))
+	// Traefik's CRDs, for its provider in TestTraefikTargetOnHTTP, from the module the
+	// suite's Traefik is built from.
+	traefikCRDs, err := thirdpartycrds.Load(thirdpartycrds.Traefik)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		return 1
+	}
+	env, err := testenv.Start(testenv.WithAPIServerArg("service-cluster-ip-range", dataplanetest.ServiceCIDR.String()), testenv.WithCRDs(traefikCRDs...))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
