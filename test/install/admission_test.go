@@ -37,6 +37,9 @@ type tenancyInstall struct {
 	// widen applies the ConfigMap with the admin's wider limits: the chart's rendered
 	// from values, kustomize's patched as a kustomize user would.
 	widen func(t *testing.T)
+	// withValues, for the chart only, applies the ConfigMap rendered with these values
+	// besides the cluster's ranges.
+	withValues func(t *testing.T, values string)
 }
 
 // tenancyObjects are a rendering's objects of the tenancy model: the admission policy,
@@ -62,13 +65,18 @@ func isUserRole(name string) bool {
 }
 
 // wideValues are the admin's wider limits, as chart values; kustomizeWide the same as
-// the ConfigMap's data.
+// the ConfigMap's data. For spec.vendors[].cidrs, as for a Vendor object of the
+// admin's that takes multicast networks as broad as an IPv6 /24, the chart adds these
+// to the built-in catalog's customerCIDRs (private).
 const wideValues = `
 tenancy:
   minPrefixLength: {ipv4: 8, ipv6: 32}
   maxSpacePrefixLength: {ipv4: 8, ipv6: 16}
   allowRanges: [private, link-local]
   allowClusterDNS: true
+  customerCIDRs:
+    allowRanges: [multicast]
+    minPrefixLength: {ipv6: 24}
 guard:
   allowCIDRs: [198.18.0.0/16]
 `
@@ -77,6 +85,7 @@ var kustomizeWide = map[string]any{
 	"tenant-min-prefix-length-ipv4": "8", "tenant-min-prefix-length-ipv6": "32",
 	"tenant-max-space-prefix-ipv4": "8", "tenant-max-space-prefix-ipv6": "16",
 	"tenant-allow-ranges": "private,link-local", "tenant-allow-cluster-dns": "true",
+	"customer-cidrs-allow-ranges": "private,multicast", "customer-cidrs-min-prefix-length-ipv6": "24",
 	"guard-allow-cidr": "198.18.0.0/16",
 }
 
@@ -84,16 +93,17 @@ func chartTenancy(t *testing.T) tenancyInstall {
 	dir := t.TempDir()
 	cluster := writeFile(t, dir, "cluster.yaml", []byte(fmt.Sprintf("cluster:\n  podCIDRs: [%s, %q]\n  serviceCIDRs: [%s, %q]\n",
 		testClusterCIDRs[0], testClusterCIDRs[1], testClusterCIDRs[2], testClusterCIDRs[3])))
-	wide := writeFile(t, dir, "wide.yaml", []byte(wideValues))
 	const ns = "vao-tenancy"
 	objs, cm := tenancyObjects(helmTemplate(t, ns, cluster))
-	return tenancyInstall{
+	inst := tenancyInstall{
 		name: "helm", objects: objs, configMap: cm, rolePrefix: "vao-vendor-allowlist-operator-",
-		widen: func(t *testing.T) {
-			_, wideCM := tenancyObjects(helmTemplate(t, ns, cluster, wide))
-			applyObjects(t, wideCM)
+		withValues: func(t *testing.T, values string) {
+			_, cm := tenancyObjects(helmTemplate(t, ns, cluster, writeFile(t, t.TempDir(), "values.yaml", []byte(values))))
+			applyObjects(t, cm)
 		},
 	}
+	inst.widen = func(t *testing.T) { inst.withValues(t, wideValues) }
+	return inst
 }
 
 func kustomizeTenancy(t *testing.T) tenancyInstall {
@@ -295,7 +305,10 @@ func slash24s(n int) []string {
 	return out
 }
 
-// The allowlists of the issue's attacks, and some more, refused at the default limits.
+// The allowlists of the issue's attacks, and some more, refused at the default limits;
+// and what a tenant may supply to a catalog vendor, in spec.vendors[].cidrs, with the
+// limits widened by the built-in catalog's customerCIDRs (private, /16, /48: the
+// OutSystems VPN group's), admitted.
 func defaultLimitCases(cmRef string) []tenancyCase {
 	allowPrivate := vendorCIDRs()
 	allowPrivate.Vendors[0].Endpoints = []v1alpha1.ObjectName{"front-ends"}
@@ -307,30 +320,67 @@ func defaultLimitCases(cmRef string) []tenancyCase {
 	manyHosts.Vendors[0].Endpoints = []v1alpha1.ObjectName{"front-ends"}
 	manyHosts.Vendors[0].Hostnames = hostnames(64)
 	manyHosts.Vendors = append(manyHosts.Vendors, v1alpha1.VendorSelection{Name: "workato", Hostnames: hostnames(1)})
+	vendorsOnly := "neither tenant-allow-ranges nor customer-cidrs-allow-ranges in " + cmRef + " includes "
 	return []tenancyCase{
 		{"two IPv4 halves", vendorCIDRs("0.0.0.0/1", "128.0.0.0/1"),
-			[]string{"spec.vendors[0].cidrs[0]: 0.0.0.0/1 is broader than /24, the broadest IPv4 network a tenant may name (tenant-min-prefix-length-ipv4 in " + cmRef + ")", "1 more networks are too broad"}},
+			[]string{"spec.vendors[0].cidrs[0]: 0.0.0.0/1 is broader than /16, the broadest IPv4 network a tenant may supply to a vendor " +
+				"(the broader of tenant-min-prefix-length-ipv4 and customer-cidrs-min-prefix-length-ipv4 in " + cmRef + ")",
+				"ask your cluster admin to widen the chart value tenancy.customerCIDRs.minPrefixLength.ipv4", "1 more networks are too broad"}},
 		{"two IPv6 halves", vendorCIDRs("::/1", "8000::/1"),
-			[]string{"spec.vendors[0].cidrs[0]: ::/1 is broader than /56, the broadest IPv6 network a tenant may name (tenant-min-prefix-length-ipv6"}},
-		{"a /8", vendorCIDRs("52.0.0.0/8"), []string{"spec.vendors[0].cidrs[0]: 52.0.0.0/8 is broader than /24"}},
+			[]string{"spec.vendors[0].cidrs[0]: ::/1 is broader than /48, the broadest IPv6 network a tenant may supply to a vendor",
+				"tenancy.customerCIDRs.minPrefixLength.ipv6"}},
+		{"a /8", vendorCIDRs("52.0.0.0/8"), []string{"spec.vendors[0].cidrs[0]: 52.0.0.0/8 is broader than /16"}},
+		{"a public /15", vendorCIDRs("52.2.0.0/15"), []string{"spec.vendors[0].cidrs[0]: 52.2.0.0/15 is broader than /16"}},
 		{"cloud metadata", vendorCIDRs("52.1.37.96/32", "169.254.169.254/32"),
-			[]string{"spec.vendors[0].cidrs[1]: 169.254.169.254/32 overlaps 169.254.0.0/16, a link-local range, which tenants may not name (tenant-allow-ranges in " + cmRef + " does not include link-local)"}},
-		{"loopback /8", vendorCIDRs("127.0.0.0/8"), []string{"127.0.0.0/8 is broader than /24"}},
+			[]string{"spec.vendors[0].cidrs[1]: 169.254.169.254/32 overlaps 169.254.0.0/16, a link-local range, which tenants may not name (" + vendorsOnly + "link-local)",
+				"ask your cluster admin to add link-local to the chart value tenancy.customerCIDRs.allowRanges"}},
+		{"loopback /8", vendorCIDRs("127.0.0.0/8"), []string{"127.0.0.0/8 is broader than /16"}},
+		{"loopback /16", vendorCIDRs("127.0.0.0/16"), []string{"spec.vendors[0].cidrs[0]: 127.0.0.0/16 overlaps 127.0.0.0/8, a loopback range, which tenants may not name (" + vendorsOnly + "loopback)"}},
 		{"loopback", vendorCIDRs("127.0.0.1/32"), []string{"127.0.0.1/32 overlaps 127.0.0.0/8, a loopback range"}},
 		{"IPv6 loopback", vendorCIDRs("::1/128"), []string{"::1/128 overlaps ::1/128, a loopback range"}},
-		{"customer 10/8", vendorCIDRs("10.0.0.0/8"), []string{"10.0.0.0/8 is broader than /24"}},
-		{"customer private /24", vendorCIDRs("10.1.0.0/24"), []string{"10.1.0.0/24 overlaps 10.0.0.0/8, a private range"}},
-		{"pod range", vendorCIDRs("10.244.3.0/24"), []string{"10.244.3.0/24 overlaps 10.0.0.0/8, a private range"}},
-		{"IPv6 service range", vendorCIDRs("fd00:10:96::/120"), []string{"fd00:10:96::/120 overlaps fc00::/7, a private range"}},
+		{"customer 10/8", vendorCIDRs("10.0.0.0/8"), []string{"10.0.0.0/8 is broader than /16", "tenancy.customerCIDRs.minPrefixLength.ipv4"}},
+		{"customer 172.16/12", vendorCIDRs("172.16.0.0/12"), []string{"172.16.0.0/12 is broader than /16"}},
+		{"the OutSystems VPN's private /16", vendorCIDRs("10.20.0.0/16"), nil},
+		{"customer private /24 and IPv6 /48", vendorCIDRs("10.1.0.0/24", "192.168.0.0/16", "fd12:3456:789a::/48"), nil},
+		{"pod range", vendorCIDRs("10.244.3.0/24"), []string{"10.244.3.0/24 overlaps 10.244.0.0/16, the cluster's own pod or service range, " +
+			"which tenants may not name (cluster-cidr in " + cmRef + "; neither tenant-allow-ranges nor customer-cidrs-allow-ranges includes cluster)",
+			"ask your cluster admin to add cluster to the chart value tenancy.customerCIDRs.allowRanges"}},
+		{"a /16 around the pod range", vendorCIDRs("10.244.0.0/16"), []string{"10.244.0.0/16 overlaps 10.244.0.0/16, the cluster's own pod or service range"}},
+		{"IPv6 service range", vendorCIDRs("fd00:10:96::/120"), []string{"fd00:10:96::/120 overlaps fd00:10:96::/112, the cluster's own pod or service range"}},
 		{"metadata through NAT64", vendorCIDRs("64:ff9b::a9fe:a9fe/128"), []string{"64:ff9b::a9fe:a9fe/128 overlaps 64:ff9b::a9fe:0/112, a link-local range"}},
 		{"reserved benchmarking", vendorCIDRs("198.18.7.0/24"), []string{"198.18.7.0/24 overlaps 198.18.0.0/15, a reserved range"}},
 		{"privateAddresses: Allow", allowPrivate, []string{"spec.vendors[0].privateAddresses: Allow renders the private addresses", "does not include private"}},
 		{"clusterDNS", clusterDNS, []string{"spec.clusterDNS: only the cluster admin chooses the pods that allowDNS opens (tenant-allow-cluster-dns is false in " + cmRef + ")"}},
 		{"custom entry", customCIDRs("52.1.37.96/32"), []string{"spec.custom: adding or changing a custom entry needs the permission create on vendorallowlists/custom in namespace"}},
 		{"65 hostnames", manyHosts, []string{"spec: 65 hostnames in spec.custom[].hostnames and spec.vendors[].hostnames, more than 64 (max-hostnames-per-allowlist in " + cmRef + ")"}},
-		{"17 /24s", vendorCIDRs(slash24s(17)...), []string{"add up to 4352 addresses, more than a /20 holds (4096, tenant-max-space-prefix-ipv4 in " + cmRef + "; admission adds the networks up without merging overlaps)"}},
+		// Not counted at admission: the manager counts networks a vendor group takes
+		// without customerCIDRs, and not those of a group with them (the VPN's).
+		{"17 /24s and a /16 supplied to a vendor", vendorCIDRs(slices.Concat(slash24s(17), []string{"10.20.0.0/16"})...), nil},
 		{"a catalog vendor", v1alpha1.VendorAllowlistSpec{Vendors: []v1alpha1.VendorSelection{{Name: "workato", Endpoints: []v1alpha1.ObjectName{"opa-gateways"}}}}, nil},
 		{"public networks", vendorCIDRs(slices.Concat(slash24s(16), []string{"2a00:1450:4001::/56"})...), nil},
+	}
+}
+
+// What a tenant with the custom role may write in spec.custom at the default limits:
+// the tenant limits alone. The built-in catalog's customerCIDRs widen spec.vendors[].cidrs
+// only, and only spec.custom counts towards the total space at admission.
+func customDefaultCases(cmRef string) []tenancyCase {
+	vpnAndCustom := customCIDRs(slash24s(16)...)
+	vpnAndCustom.Vendors = vendorCIDRs("10.20.0.0/16").Vendors
+	sameInBoth := customCIDRs("10.20.0.0/16")
+	sameInBoth.Vendors = vendorCIDRs("10.20.0.0/16").Vendors
+	return []tenancyCase{
+		{"custom public networks", customCIDRs("52.1.37.0/24", "2a00:1450:4001::/56"), nil},
+		{"custom private /24", customCIDRs("10.1.0.0/24"), []string{"spec.custom[0].cidrs[0]: 10.1.0.0/24 overlaps 10.0.0.0/8, a private range, which tenants may not name " +
+			"(tenant-allow-ranges in " + cmRef + " does not include private): remove it, or ask your cluster admin to publish the vendor as a Vendor object"}},
+		{"custom IPv6 private /56", customCIDRs("fd12:3456:789a::/56"), []string{"fd12:3456:789a::/56 overlaps fc00::/7, a private range"}},
+		{"custom public /23", customCIDRs("52.1.36.0/23"), []string{"spec.custom[0].cidrs[0]: 52.1.36.0/23 is broader than /24, the broadest IPv4 network a tenant may name " +
+			"(tenant-min-prefix-length-ipv4 in " + cmRef + ")"}},
+		{"custom pod range", customCIDRs("10.244.3.0/24"), []string{"10.244.3.0/24 overlaps 10.0.0.0/8, a private range"}},
+		{"the VPN's /16 in spec.custom", sameInBoth, []string{"spec.custom[0].cidrs[0]: 10.20.0.0/16 is broader than /24, the broadest IPv4 network a tenant may name"}},
+		{"17 custom /24s", customCIDRs(slash24s(17)...), []string{"spec: the IPv4 networks in spec.custom[].cidrs add up to 4352 addresses, more than a /20 holds " +
+			"(4096, tenant-max-space-prefix-ipv4 in " + cmRef + "; admission adds the networks up without merging overlaps"}},
+		{"16 custom /24s beside the VPN's /16", vpnAndCustom, nil},
 	}
 }
 
@@ -346,6 +396,7 @@ func wideLimitCases() []tenancyCase {
 		{"two IPv4 halves", vendorCIDRs("0.0.0.0/1", "128.0.0.0/1"), []string{"0.0.0.0/1 is broader than /8"}},
 		{"customer 10/8, around the pod range", vendorCIDRs("10.0.0.0/8"), []string{"10.0.0.0/8 overlaps 10.244.0.0/16, the cluster's own pod or service range"}},
 		{"customer 10.1/16", vendorCIDRs("10.1.0.0/16"), nil},
+		{"customer 10/12", vendorCIDRs("10.0.0.0/12"), nil},
 		{"cloud metadata", vendorCIDRs("169.254.169.254/32"), nil},
 		{"metadata through NAT64", vendorCIDRs("64:ff9b::a9fe:a9fe/128"), nil},
 		{"loopback", vendorCIDRs("127.0.0.1/32"), []string{"127.0.0.1/32 overlaps 127.0.0.0/8, a loopback range"}},
@@ -356,6 +407,9 @@ func wideLimitCases() []tenancyCase {
 		{"a private /24 beside the pod range", vendorCIDRs("10.245.0.0/24"), nil},
 		{"benchmarking within guard-allow-cidr", vendorCIDRs("198.18.7.0/24"), nil},
 		{"benchmarking outside guard-allow-cidr", vendorCIDRs("198.19.7.0/24"), []string{"198.19.7.0/24 overlaps 198.18.0.0/15, a reserved range"}},
+		{"IPv6 multicast /24 supplied to a vendor", vendorCIDRs("ff0e::/24"), nil},
+		{"IPv6 /20 supplied to a vendor", vendorCIDRs("2a00::/20"), []string{"2a00::/20 is broader than /24, the broadest IPv6 network a tenant may supply to a vendor"}},
+		{"IPv4 multicast supplied to a vendor", vendorCIDRs("224.1.0.0/16"), nil},
 		{"privateAddresses: Allow", allowPrivate, nil},
 		{"clusterDNS", clusterDNS, nil},
 		{"custom entry", customCIDRs("52.1.37.96/32"), []string{"spec.custom: adding or changing a custom entry needs the permission"}},
@@ -389,12 +443,14 @@ func checkCases(t *testing.T, tn tenant, cases []tenancyCase) {
 // allowlists as a tenant: a user with nothing but the install's vendorallowlist-edit
 // role in one namespace, impersonated. At the default limits the policy refuses, with a
 // message naming the field, the limit and the fix, each of the issue's attacks (two
-// /1 halves, a /8, link-local, loopback, the cluster's ranges, a private customer
-// range, privateAddresses: Allow, clusterDNS, a custom entry without the
-// pseudo-permission) and admits catalog vendors and public networks; after the admin
-// widens the limits, the allowed subset passes and the rest is still refused; bound the
-// vendorallowlist-custom role, the tenant may write spec.custom. kubectl auth can-i
-// answers for the tenant as docs/security.md says.
+// /1 halves, a /8, link-local, loopback, the cluster's ranges, privateAddresses: Allow,
+// clusterDNS, a custom entry without the pseudo-permission) and admits catalog vendors,
+// public networks, and the private networks as broad as a /16 that the built-in
+// catalog's customerCIDRs let a tenant supply to a vendor (the OutSystems VPN's
+// 10.20.0.0/16); a tenant with the custom role may not name those in spec.custom, which
+// keeps the plain limits. After the admin widens the limits, the allowed subset passes
+// and the rest is still refused; bound the vendorallowlist-custom role, the tenant may
+// write spec.custom. kubectl auth can-i answers for the tenant as docs/security.md says.
 func TestAdmissionPolicyHoldsTenantsToLimits(t *testing.T) {
 	controlPlane(t)
 	for i, inst := range []func(*testing.T) tenancyInstall{chartTenancy, kustomizeTenancy} {
@@ -420,9 +476,13 @@ func TestAdmissionPolicyHoldsTenantsToLimits(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), "169.254.169.254/32 overlaps 169.254.0.0/16, a link-local range") {
 				t.Errorf("docs/security.md's dry run: %v\n%s", err, out)
 			}
+			bob := newTenant(t, inst, "tenant-bob", alice.namespace)
+			bind(t, bob.namespace, "tenant-bob-custom", inst.rolePrefix+"vendorallowlist-custom", bob.user)
+			eventually(t, "spec.custom admitted with the custom role", func() string { return bob.create(t, "custom", customCIDRs("52.1.37.96/32")) })
+			checkCases(t, bob, customDefaultCases(cmRef))
 
 			inst.widen(t)
-			eventually(t, "the wider limits admitting 10.1.0.0/16", func() string { return alice.create(t, "probe", vendorCIDRs("10.1.0.0/16")) })
+			eventually(t, "the wider limits admitting 10.0.0.0/12", func() string { return alice.create(t, "probe", vendorCIDRs("10.0.0.0/12")) })
 			checkCases(t, alice, wideLimitCases())
 
 			bind(t, alice.namespace, "tenant-alice-custom", inst.rolePrefix+"vendorallowlist-custom", alice.user)
@@ -479,8 +539,9 @@ func largest(addr func(i int) string) v1alpha1.VendorAllowlistSpec {
 // TestAdmissionPolicyCostOfTheLargestAllowlist: the largest allowlist the CRD allows
 // (10,240 networks) is checked in full within kube-apiserver's CEL cost limits (a
 // million per expression, ten million per evaluation), IPv4 and IPv6: the refusal is
-// the policy's own message about the total space, which comes after the checks of every
-// network, not a cost error; with the space limit raised, it is admitted. Networks
+// the policy's own message about the total space of the 8,192 custom networks, which
+// comes after the checks of every network, not a cost error; with the space limit
+// raised, it is admitted. Networks
 // packed into the one /16 of IPv6 where the guard has the most ranges (NAT64) cost more
 // than the limit: the policy then refuses, it does not admit.
 func TestAdmissionPolicyCostOfTheLargestAllowlist(t *testing.T) {
@@ -495,7 +556,7 @@ func TestAdmissionPolicyCostOfTheLargestAllowlist(t *testing.T) {
 	nat64 := largest(func(i int) string { return fmt.Sprintf("64:ff9b::3400:%x/128", i+1) })
 	eventually(t, "the largest IPv4 allowlist refused for its total space", func() string {
 		msg := carol.create(t, "largest-v4", v4)
-		if strings.Contains(msg, "add up to 10240 addresses, more than a /20 holds") {
+		if strings.Contains(msg, "spec.custom[].cidrs add up to 8192 addresses, more than a /20 holds") {
 			return ""
 		}
 		return fmt.Sprintf("%.300q", msg)
@@ -520,13 +581,16 @@ func TestAdmissionPolicyCostOfTheLargestAllowlist(t *testing.T) {
 // TestAdmissionPolicyAgreesWithReference: for networks in, around and across every
 // range of the guard and the cluster, the policy refuses exactly those that overlap a
 // range tenants may not name, as worked out here in Go (net/netip) from the guard's
-// ranges, the cluster's and their IPv4-embedding IPv6 forms, at the default limits and
-// with private and link-local allowed.
+// ranges, the cluster's and their IPv4-embedding IPv6 forms: in spec.custom at the
+// default limits (public only); supplied to a vendor at the default limits (and the
+// built-in catalog's customerCIDRs: private too); and supplied to a vendor with the
+// wider limits (private, link-local, multicast, and an exception in guard-allow-cidr).
 func TestAdmissionPolicyAgreesWithReference(t *testing.T) {
 	controlPlane(t)
 	inst := chartTenancy(t)
 	installTenancy(t, inst)
 	dave := newTenant(t, inst, "tenant-dave", "tenancy-reference")
+	bind(t, dave.namespace, "tenant-dave-custom", inst.rolePrefix+"vendorallowlist-custom", dave.user)
 	entries, err := admission.Entries()
 	if err != nil {
 		t.Fatal(err)
@@ -543,7 +607,7 @@ func TestAdmissionPolicyAgreesWithReference(t *testing.T) {
 		}
 	}
 	probes := referenceProbes(entries, cluster)
-	check := func(allowed map[string]bool, guardAllow []netip.Prefix) {
+	check := func(spec func(...string) v1alpha1.VendorAllowlistSpec, allowed map[string]bool, guardAllow []netip.Prefix) {
 		mismatches := 0
 		for i, p := range probes {
 			want := ""
@@ -564,7 +628,7 @@ func TestAdmissionPolicyAgreesWithReference(t *testing.T) {
 					want = c.String() + " cluster"
 				}
 			}
-			got := dave.create(t, fmt.Sprintf("ref-%d", i), vendorCIDRs(p.String()))
+			got := dave.create(t, fmt.Sprintf("ref-%d", i), spec(p.String()))
 			if (got == "") != (want == "") {
 				mismatches++
 				t.Errorf("%v: the policy says %q, the reference says it overlaps %q", p, got, want)
@@ -572,10 +636,12 @@ func TestAdmissionPolicyAgreesWithReference(t *testing.T) {
 		}
 		t.Logf("%d networks checked against the reference (allowed %v), %d mismatches", len(probes), slices.Sorted(mapsKeys(allowed)), mismatches)
 	}
-	check(nil, nil)
+	eventually(t, "spec.custom admitted with the custom role", func() string { return dave.create(t, "probe", customCIDRs("52.1.37.96/32")) })
+	check(customCIDRs, nil, nil)
+	check(vendorCIDRs, map[string]bool{"private": true}, nil)
 	inst.widen(t)
-	eventually(t, "the wider limits admitting 10.1.0.0/16", func() string { return dave.create(t, "probe", vendorCIDRs("10.1.0.0/16")) })
-	check(map[string]bool{"private": true, "link-local": true}, []netip.Prefix{netip.MustParsePrefix("198.18.0.0/16")})
+	eventually(t, "the wider limits admitting 10.0.0.0/12", func() string { return dave.create(t, "probe", vendorCIDRs("10.0.0.0/12")) })
+	check(vendorCIDRs, map[string]bool{"private": true, "link-local": true, "multicast": true}, []netip.Prefix{netip.MustParsePrefix("198.18.0.0/16")})
 }
 
 func mapsKeys(m map[string]bool) func(func(string) bool) {
@@ -728,7 +794,7 @@ func TestAdmissionPolicyOnUpdate(t *testing.T) {
 	}{
 		{"label an allowlist beyond the limits", old.Name, func(al *v1alpha1.VendorAllowlist) { al.Labels = map[string]string{"team": "payments"} }, ""},
 		{"edit its spec", old.Name, func(al *v1alpha1.VendorAllowlist) { al.Spec.PodSelector.MatchLabels["app"] = "vpn-2" },
-			"spec.vendors[0].cidrs[0]: 10.0.0.0/8 is broader than /24"},
+			"spec.vendors[0].cidrs[0]: 10.0.0.0/8 is broader than /16"},
 		{"fix it", old.Name, func(al *v1alpha1.VendorAllowlist) { al.Spec.Vendors[0].CIDRs = toCIDRs([]string{"52.1.38.0/24"}) }, ""},
 		{"edit the vendors beside a custom entry", shared.Name, func(al *v1alpha1.VendorAllowlist) {
 			al.Spec.Vendors = append(al.Spec.Vendors, v1alpha1.VendorSelection{Name: "freshchat", Regions: []v1alpha1.Region{"EU"}})

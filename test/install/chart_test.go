@@ -18,6 +18,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/admission"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 )
 
@@ -194,6 +195,9 @@ func TestChartSchemaRejectsBadValues(t *testing.T) {
 		{"unknown tenant range category", "tenancy:\n  allowRanges: [public]\n", "value must be one of"},
 		{"prefix length beyond IPv4", "tenancy:\n  minPrefixLength: {ipv4: 33}\n", "maximum"},
 		{"guard exception not a CIDR", "guard:\n  allowCIDRs: [10.20.0.0]\n", "does not match pattern"},
+		{"unknown customer range category", "tenancy:\n  customerCIDRs:\n    allowRanges: [public]\n", "value must be one of"},
+		{"customer prefix length beyond IPv6", "tenancy:\n  customerCIDRs:\n    minPrefixLength: {ipv6: 129}\n", "maximum"},
+		{"misspelt customerCIDRs key", "tenancy:\n  customerCIDRs:\n    minPrefixLengths: {ipv4: 8}\n", "additional properties 'minPrefixLengths' not allowed"},
 		{"misspelt admission key", "admission:\n  enable: false\n", "additional properties 'enable' not allowed"},
 		{"misspelt user roles key", "rbac:\n  userRoles: {create: true}\n", "additional properties 'create' not allowed"},
 		{"percent over 100", "vendorChanges:\n  maxRemovedPercent: 101\n", "maximum"},
@@ -444,6 +448,67 @@ func TestKustomizeMatchesChart(t *testing.T) {
 	if diff := cmp.Diff(sortedGrants(rulesToGrants(t, "chart", chart.roles(t)[0].Rules)),
 		sortedGrants(rulesToGrants(t, "kustomize", kust.roles(t)[0].Rules))); diff != "" {
 		t.Errorf("leader-election Role (-chart +kustomize):\n%s", diff)
+	}
+}
+
+// TestAdmissionParamsWidenCustomerCIDRs: the admission policy's customer-cidrs-* keys,
+// which widen the limits for spec.vendors[].cidrs, are the built-in catalog's widest
+// customerCIDRs (as internal/admission works them out from the catalog) in the chart
+// with its default values and in dist/install.yaml; the chart widens them further by
+// tenancy.customerCIDRs and by the customerCIDRs of the Vendor objects in
+// values.vendors: the union of the ranges, the broadest prefix length of each family.
+func TestAdmissionParamsWidenCustomerCIDRs(t *testing.T) {
+	params := func(r rendering) map[string]string {
+		t.Helper()
+		for _, cm := range r.ofKind("ConfigMap") {
+			if strings.HasSuffix(cm.GetName(), "tenancy") {
+				data, _, _ := unstructured.NestedStringMap(cm.Object, "data")
+				out := map[string]string{}
+				for k, v := range data {
+					if strings.HasPrefix(k, "customer-cidrs-") {
+						out[k] = v
+					}
+				}
+				return out
+			}
+		}
+		t.Fatalf("%s: no tenancy ConfigMap", r.name)
+		return nil
+	}
+	builtin := admission.BuiltinCustomerCIDRs().Data()
+	if builtin[admission.KeyCustomerAllowRanges] == "" {
+		t.Fatalf("the built-in catalog widens no ranges (%v): the OutSystems VPN group opens private ones", builtin)
+	}
+	for _, r := range []rendering{helmTemplate(t, "vao-defaults"), distRendering(t)} {
+		if diff := cmp.Diff(builtin, params(r)); diff != "" {
+			t.Errorf("%s: customer-cidrs-* are not the built-in catalog's (-catalog +rendered):\n%s", r.name, diff)
+		}
+	}
+	vendorOnly := writeFile(t, t.TempDir(), "vendor.yaml", []byte(`
+tenancy:
+  customerCIDRs: {allowRanges: [], minPrefixLength: {ipv4: null, ipv6: null}}
+vendors:
+  - name: acme
+    spec:
+      endpoints:
+        - {name: web, direction: Ingress, addresses: [{cidr: 52.1.37.96/32}]}
+        - name: link
+          direction: Ingress
+          customerInput: CIDRs
+          customerCIDRs: {allowRanges: [multicast, private], minPrefixLengthIPv6: 30}
+`))
+	for _, c := range []struct {
+		values string
+		want   map[string]string
+	}{
+		{filepath.Join(chartDir, "ci", "full-values.yaml"), map[string]string{ // tenancy.customerCIDRs and the acme-payments private-link group
+			admission.KeyCustomerAllowRanges: "private,link-local,reserved", admission.KeyCustomerMinPrefix4: "12", admission.KeyCustomerMinPrefix6: "36"}},
+		{vendorOnly, map[string]string{
+			admission.KeyCustomerAllowRanges: "private,multicast", admission.KeyCustomerMinPrefix4: builtin[admission.KeyCustomerMinPrefix4], admission.KeyCustomerMinPrefix6: "30"}},
+	} {
+		if diff := cmp.Diff(c.want, params(helmTemplate(t, "vao-wide", c.values))); diff != "" {
+			t.Errorf("%s: customer-cidrs-* (-want +rendered):\n%s", rel(c.values), diff)
+		}
 	}
 }
 

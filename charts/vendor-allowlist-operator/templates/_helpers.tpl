@@ -161,6 +161,45 @@ tenant-allow-cluster-dns: {{ $v.tenancy.allowClusterDNS | toString | quote }}
 max-hostnames-per-allowlist: {{ int64 $v.tenancy.maxHostnames | toString | quote }}
 guard-allow-cidr: {{ join "," $v.guard.allowCIDRs | quote }}
 cluster-cidr: {{ join "," (concat $v.cluster.podCIDRs $v.cluster.serviceCIDRs) | quote }}
+{{ include "vao.customerCIDRsData" . }}
+{{- end }}
+
+{{/*
+How far the admission policy widens the tenant limits for the networks of
+spec.vendors[].cidrs (the ConfigMap's customer-cidrs-* keys): as far as the built-in
+catalog's customerCIDRs (files/customer-cidrs.yaml, generated from the catalog), those
+of the Vendor objects in values.vendors, and tenancy.customerCIDRs, together: every
+range one of them opens, the broadest prefix length any gives ("" when none does).
+*/}}
+{{- define "vao.customerCIDRsData" -}}
+{{- $sources := list (.Files.Get "files/customer-cidrs.yaml" | fromYaml) (.Values.tenancy.customerCIDRs | default dict) -}}
+{{- range .Values.vendors -}}
+{{- range dig "endpoints" list .spec -}}
+{{- with dig "customerCIDRs" "" . -}}
+{{- $sources = append $sources (dict "allowRanges" (dig "allowRanges" list .) "minPrefixLength"
+      (dict "ipv4" (dig "minPrefixLengthIPv4" "" .) "ipv6" (dig "minPrefixLengthIPv6" "" .))) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $ranges := list -}}
+{{- $min := dict "ipv4" "" "ipv6" "" -}}
+{{- range $sources -}}
+{{- $ranges = concat $ranges (dig "allowRanges" list .) -}}
+{{- $source := . -}}
+{{- range $family := list "ipv4" "ipv6" -}}
+{{- $n := dig "minPrefixLength" $family "" $source | toString -}}
+{{- if and (ne $n "") (ne $n "<nil>") (or (eq (get $min $family) "") (lt (atoi $n) (atoi (get $min $family)))) -}}
+{{- $_ := set $min $family $n -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- $known := list -}}
+{{- range list "private" "loopback" "link-local" "multicast" "cluster" "reserved" -}}
+{{- if has . $ranges }}{{ $known = append $known . }}{{ end -}}
+{{- end -}}
+customer-cidrs-allow-ranges: {{ join "," $known | quote }}
+customer-cidrs-min-prefix-length-ipv4: {{ get $min "ipv4" | quote }}
+customer-cidrs-min-prefix-length-ipv6: {{ get $min "ipv6" | quote }}
 {{- end }}
 
 

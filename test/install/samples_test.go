@@ -1,0 +1,169 @@
+package install
+
+import (
+	"fmt"
+	"net/netip"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
+)
+
+// documentationRanges are the networks set aside for examples (RFC 5737, RFC 3849),
+// which samples use for addresses of their own; the guard takes them as reserved.
+var documentationRanges = []string{"192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32"}
+
+// A sample is one VendorAllowlist of config/samples.
+type sample struct {
+	file string
+	obj  *unstructured.Unstructured
+	al   v1alpha1.VendorAllowlist
+}
+
+func (s sample) String() string { return rel(s.file) + " " + s.al.Name }
+
+func samples(t *testing.T) []sample {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(configDir, "samples", "*.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []sample
+	for _, f := range files {
+		for _, o := range parseFile(t, f) {
+			if o.GetKind() != "VendorAllowlist" {
+				continue
+			}
+			s := sample{file: f, obj: o}
+			convert(t, o, &s.al)
+			out = append(out, s)
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("%d VendorAllowlists in config/samples, want 5 or more", len(out))
+	}
+	return out
+}
+
+// namesDocumentationRange reports whether the allowlist writes a network that
+// overlaps a documentation range.
+func namesDocumentationRange(al *v1alpha1.VendorAllowlist) bool {
+	var cidrs []v1alpha1.CIDR
+	for _, c := range al.Spec.Custom {
+		cidrs = append(cidrs, c.CIDRs...)
+	}
+	for _, v := range al.Spec.Vendors {
+		cidrs = append(cidrs, v.CIDRs...)
+	}
+	for _, c := range cidrs {
+		p := netip.MustParsePrefix(string(c))
+		for _, d := range documentationRanges {
+			if netip.MustParsePrefix(d).Overlaps(p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// TestSamplesAdmittedAtDefaults: the samples and the admission policy stay in step.
+// Each VendorAllowlist of config/samples, written by a tenant with the edit and the
+// custom roles through the chart's admission policy at the default values (a
+// server-side dry run of `kubectl apply`), is admitted (the OutSystems VPN's private
+// /16 among them), except those with networks in the documentation ranges (custom.yaml:
+// reserved), which are refused; with guard.allowCIDRs set to the documentation ranges,
+// every sample is admitted. The manager's renderer, at the same limits, leaves out
+// nothing of a sample the policy admits, and something of one it refuses.
+func TestSamplesAdmittedAtDefaults(t *testing.T) {
+	controlPlane(t)
+	inst := chartTenancy(t)
+	installTenancy(t, inst)
+	sam := newTenant(t, inst, "tenant-sam", "tenancy-samples")
+	bind(t, sam.namespace, "tenant-sam-custom", inst.rolePrefix+"vendorallowlist-custom", sam.user)
+	eventually(t, "spec.custom admitted with the custom role", func() string { return sam.create(t, "probe", customCIDRs("52.1.37.96/32")) })
+
+	apply := func(s sample) string {
+		js, err := s.obj.MarshalJSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		file := writeFile(t, t.TempDir(), "sample.json", js)
+		if out, err := kubectl(t, "apply", "--dry-run=server", "--as", sam.user, "-n", sam.namespace, "-f", file); err != nil {
+			return fmt.Sprintf("%v\n%s", err, out)
+		}
+		return ""
+	}
+	var cluster []netip.Prefix
+	for _, c := range testClusterCIDRs {
+		cluster = append(cluster, netip.MustParsePrefix(c))
+	}
+	leftOut := func(s sample, allow []netip.Prefix) []string {
+		limits := tenancy.Defaults()
+		al := s.al.DeepCopy()
+		al.Namespace = sam.namespace
+		plan, err := render.Compile(al, catalog.Builtin(), render.Options{Limits: &limits, Guard: guard.Guard{Cluster: cluster, Allow: allow}})
+		if err != nil {
+			t.Fatalf("%s: the renderer refuses it: %v", s, err)
+		}
+		var out []string
+		for _, e := range plan.Refused() {
+			out = append(out, e.Error())
+		}
+		return out
+	}
+
+	all := samples(t)
+	var documentation []sample
+	for _, s := range all {
+		got, rendered := apply(s), leftOut(s, nil)
+		if namesDocumentationRange(&s.al) {
+			documentation = append(documentation, s)
+			if !strings.Contains(got, "a reserved range, which tenants may not name") {
+				t.Errorf("%s names documentation ranges: the policy says %q, want it refused for a reserved range", s, got)
+			}
+			if len(rendered) == 0 {
+				t.Errorf("%s names documentation ranges: the policy refuses it, the renderer leaves nothing out", s)
+			}
+			continue
+		}
+		if got != "" {
+			t.Errorf("%s: refused at the default values: %s", s, got)
+		}
+		if len(rendered) > 0 {
+			t.Errorf("%s: admitted, but the renderer leaves out %q", s, rendered)
+		}
+	}
+	if !slices.ContainsFunc(all, func(s sample) bool {
+		return s.al.Name == "outsystems-vpn" && len(s.al.Spec.Vendors) == 1 && slices.Contains(s.al.Spec.Vendors[0].Endpoints, "vpn")
+	}) {
+		t.Error("no sample outsystems-vpn with the OutSystems vpn group: the VPN's private /16 is not checked")
+	}
+	if len(documentation) == 0 {
+		t.Fatal("no sample names a documentation range: nothing to check with guard.allowCIDRs")
+	}
+
+	// The admin treats the documentation ranges as public: every sample is admitted,
+	// and rendered in full.
+	inst.withValues(t, fmt.Sprintf("guard:\n  allowCIDRs: [%s]\n", strings.Join(documentationRanges, ", ")))
+	eventually(t, "guard.allowCIDRs admitting "+documentation[0].String(), func() string { return apply(documentation[0]) })
+	var allow []netip.Prefix
+	for _, d := range documentationRanges {
+		allow = append(allow, netip.MustParsePrefix(d))
+	}
+	for _, s := range all {
+		if got := apply(s); got != "" {
+			t.Errorf("%s: refused with the documentation ranges allowed: %s", s, got)
+		}
+		if rendered := leftOut(s, allow); len(rendered) > 0 {
+			t.Errorf("%s: the renderer leaves out %q with the documentation ranges allowed", s, rendered)
+		}
+	}
+}
