@@ -60,6 +60,32 @@ func FuzzRender(f *testing.F) {
 			t.Fatalf("allowlist:\n%s\nresolved: %v\npolicies:\n%s", mustYAML(t, a), resolved, marshalStream(t, policies))
 		}
 
+		// Every target holds exactly the ingress addresses, the same twice.
+		result := plan.Build(resolved)
+		for _, rt := range result.Targets {
+			if rt.Addresses != len(result.IngressAddresses) {
+				t.Fatalf("%s: %d addresses, the ingress rules have %d", rt.Path(), rt.Addresses, len(result.IngressAddresses))
+			}
+			for _, o := range rt.Objects {
+				got := targetCIDRs(t, o)
+				if rt.Addresses == 0 {
+					if got != nil || len(o.Object.Object) > 4 {
+						t.Fatalf("%s: %s %s has content without an address: %v", rt.Path(), o.Object.GetKind(), o.Object.GetName(), o.Object.Object)
+					}
+					continue
+				}
+				if o.Object.GetKind() == "Ingress" && got == nil {
+					continue // Traefik's attachment
+				}
+				if want := prefixStrings(result.IngressAddresses); !slices.Equal(got, want) {
+					t.Fatalf("%s: %s %s holds %v, the ingress rules %v", rt.Path(), o.Object.GetKind(), o.Object.GetName(), got, want)
+				}
+			}
+		}
+		if a, b := marshalTargets(t, result.Targets), marshalTargets(t, plan.Build(resolved).Targets); !bytes.Equal(a, b) {
+			t.Fatalf("targets rendered twice differ:\n%s", cmp.Diff(string(a), string(b)))
+		}
+
 		want := marshalStream(t, policies)
 		if got := marshalStream(t, plan.Render(resolved)); !bytes.Equal(want, got) {
 			t.Fatalf("rendering twice differs:\n%s", cmp.Diff(string(want), string(got)))
@@ -216,7 +242,51 @@ func (in *fuzzInput) allowlist() *v1alpha1.VendorAllowlist {
 	case 3:
 		a.Spec.ClusterDNS = &v1alpha1.ClusterDNS{Namespace: "dns", PodSelector: &metav1.LabelSelector{}}
 	}
+	// Ingress targets last, so that the seeds written before them decode as they did.
+	for range in.n(4) {
+		a.Spec.IngressTargets = append(a.Spec.IngressTargets, in.target())
+	}
+	if in.bit() {
+		a.Spec.IngressNetworkPolicy = v1alpha1.IngressNetworkPolicyDisabled
+	}
 	return a
+}
+
+// target is an ingress target of any kind, with names that repeat (so that two
+// targets may write one object), and sometimes no member or two.
+func (in *fuzzInput) target() v1alpha1.IngressTarget {
+	names := []string{"web", "api", "web"}
+	name := names[in.n(len(names))]
+	var t v1alpha1.IngressTarget
+	switch in.n(6) {
+	case 0:
+		t.Service = &v1alpha1.ServiceTarget{Name: v1alpha1.ServiceName(name)}
+	case 1:
+		t.IngressNginx = &v1alpha1.IngressNginxTarget{IngressName: v1alpha1.ResourceName(name)}
+	case 2:
+		kinds := []v1alpha1.EnvoyGatewayTargetKind{"Gateway", "HTTPRoute", "GRPCRoute", "TCPRoute"}
+		t.EnvoyGateway = &v1alpha1.EnvoyGatewayTarget{TargetRef: v1alpha1.EnvoyGatewayTargetRef{Kind: kinds[in.n(4)], Name: v1alpha1.ResourceName(name)}}
+	case 3:
+		t.Istio = &v1alpha1.IstioTarget{}
+		if in.bit() {
+			t.Istio.GatewayName = v1alpha1.ResourceName(name)
+		}
+		if in.bit() {
+			t.Istio.Selector = &v1alpha1.IstioWorkloadSelector{MatchLabels: map[string]string{"istio": name}}
+		}
+	case 4:
+		t.Traefik = &v1alpha1.TraefikTarget{}
+		if in.bit() {
+			t.Traefik.IngressName = v1alpha1.ResourceName(name)
+		}
+		if in.bit() {
+			t.Traefik.IPStrategy = &v1alpha1.TraefikIPStrategy{Depth: int32(in.n(3))}
+		}
+	case 5:
+		t.Service = &v1alpha1.ServiceTarget{Name: v1alpha1.ServiceName(name)}
+		t.IngressNginx = &v1alpha1.IngressNginxTarget{IngressName: v1alpha1.ResourceName(name)}
+	}
+	return t
 }
 
 // ports are valid as the API server would have them (1-65535, endPort >= port), in
@@ -296,6 +366,14 @@ func (in *fuzzInput) resolved(hostnames []string) render.Resolved {
 			as = append(as, a)
 		}
 		out[h] = as
+	}
+	return out
+}
+
+func prefixStrings(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
 	}
 	return out
 }

@@ -36,10 +36,16 @@ func targetCIDRs(t *testing.T, o render.TargetObject) []string {
 		return str("spec", "ipAllowList", "sourceRange")
 	case "SecurityPolicy":
 		rules, _, _ := unstructured.NestedSlice(u, "spec", "authorization", "rules")
+		if len(rules) == 0 {
+			return nil
+		}
 		v, _, _ := unstructured.NestedStringSlice(rules[0].(map[string]any), "principal", "clientCIDRs")
 		return v
 	case "AuthorizationPolicy":
 		rules, _, _ := unstructured.NestedSlice(u, "spec", "rules")
+		if len(rules) == 0 {
+			return nil
+		}
 		from, _, _ := unstructured.NestedSlice(rules[0].(map[string]any), "from")
 		v, _, _ := unstructured.NestedStringSlice(from[0].(map[string]any), "source", "notRemoteIpBlocks")
 		return v
