@@ -189,3 +189,39 @@ func TestTargetObjectName(t *testing.T) {
 		t.Errorf("two targets got the same name %s", a)
 	}
 }
+
+// TestTargetsKeepToTheLimitsAndTheGuard: what the tenant limits leave out of the
+// policy (a network broader than allowed, the cluster's range), and what the guard
+// refuses from DNS (loopback, a cluster address), is left out of every target too.
+func TestTargetsKeepToTheLimitsAndTheGuard(t *testing.T) {
+	a := parseAllowlist(t, `
+apiVersion: networking.vendorallowlist.io/v1alpha1
+kind: VendorAllowlist
+metadata: {name: hooks, namespace: apps}
+spec:
+  podSelector: {matchLabels: {app: hooks}}
+  custom:
+  - name: partner
+    direction: Ingress
+    cidrs: [52.1.37.96/32, 52.0.0.0/8, 10.244.3.0/24]
+    hostnames: [hooks.partner.example.com]
+    ports: [{port: 443}]
+  ingressNetworkPolicy: Disabled
+  ingressTargets:
+  - service: {name: web}
+  - envoyGateway: {targetRef: {kind: Gateway, name: public}}
+`)
+	plan, refused := limited(t, a)
+	if len(refused) != 2 {
+		t.Fatalf("refused %v, want the /8 and the cluster's range", refused)
+	}
+	result := plan.Build(render.Resolved{"hooks.partner.example.com": addrs(t, "54.1.2.3", "127.0.0.1", "10.244.0.9")})
+	want := []string{"52.1.37.96/32", "54.1.2.3/32"}
+	for _, rt := range result.Targets {
+		for _, o := range rt.Objects {
+			if got := targetCIDRs(t, o); !slices.Equal(got, want) {
+				t.Errorf("%s: %s %s holds %v, want %v", rt.Path(), o.Object.GetKind(), o.Object.GetName(), got, want)
+			}
+		}
+	}
+}
