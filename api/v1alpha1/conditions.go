@@ -65,6 +65,7 @@ var StalledReasons = map[string]bool{
 	ReasonPolicyConflict:      true,
 	ReasonTenantLimitExceeded: true,
 	ReasonVendorChangeHeld:    true,
+	ReasonIngressTargetFailed: true,
 }
 
 // Reasons for the Resolved condition.

@@ -236,9 +236,25 @@ const (
 )
 
 // ReasonIngressTargetFailed is the Ready reason of an allowlist whose NetworkPolicies
-// are in place but one of whose ingress targets could not be written;
-// status.ingressTargets says which and why.
+// are in place but one of whose ingress targets could not be written, for a reason
+// only a person can fix (a kind not installed or not enabled, a field another manager
+// owns, a Service that is not a LoadBalancer): Stalled. status.ingressTargets says
+// which and why.
 const ReasonIngressTargetFailed = "IngressTargetFailed"
+
+// ReasonIngressTargetPending is the Ready reason of an allowlist one of whose ingress
+// targets is not written yet, but will be without anyone's help: the Service or
+// Ingress it names does not exist yet (the operator writes it when it appears, as
+// when a GitOps sync applies both), or an apply is retried. Reconciling.
+const ReasonIngressTargetPending = "IngressTargetPending"
+
+// TargetReasonsStalled are the target reasons that need a person.
+var TargetReasonsStalled = map[string]bool{
+	TargetReasonConflict:         true,
+	TargetReasonKindNotInstalled: true,
+	TargetReasonKindNotEnabled:   true,
+	TargetReasonNotLoadBalancer:  true,
+}
 
 // TargetFieldManagerPrefix starts the server-side apply field manager with which the
 // operator writes the one field it owns of a Service or an Ingress that it does not

@@ -580,17 +580,24 @@ func (r *VendorAllowlistReconciler) releaseTargetFields(ctx context.Context, key
 }
 
 // failedTargets says which targets failed, for the Ready condition; "" when none.
-func failedTargets(statuses []v1alpha1.IngressTargetStatus) string {
+// failedTargets says which ingress targets could not be written, and the Ready
+// reason that says who can fix it: a person (IngressTargetFailed) or, when every
+// failure is one that mends itself, time (IngressTargetPending). Empty when none.
+func failedTargets(statuses []v1alpha1.IngressTargetStatus) (reason, msg string) {
 	var msgs []string
+	reason = v1alpha1.ReasonIngressTargetPending
 	for _, st := range statuses {
 		if st.State == v1alpha1.IngressTargetFailed {
 			msgs = append(msgs, fmt.Sprintf("%s %s: %s", st.Kind, st.Name, st.Message))
+			if v1alpha1.TargetReasonsStalled[st.Reason] {
+				reason = v1alpha1.ReasonIngressTargetFailed
+			}
 		}
 	}
 	if len(msgs) == 0 {
-		return ""
+		return "", ""
 	}
-	return "The NetworkPolicies are in place, but ingress targets could not be written (status.ingressTargets): " + strings.Join(msgs, "; ")
+	return reason, "The NetworkPolicies are in place, but ingress targets could not be written (status.ingressTargets): " + strings.Join(msgs, "; ")
 }
 
 // targetNotes adds to the Ready message what the targets hold and what they warn of.

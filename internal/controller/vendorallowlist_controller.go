@@ -150,6 +150,7 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	if err == nil {
 		err = r.reconcileTargets(ctx, allowlist, result) // targets.go
 	}
+	targetReason, targetMsg := failedTargets(allowlist.Status.IngressTargets)
 	switch {
 	case err != nil:
 		r.notReady(allowlist, v1alpha1.ReasonApplyFailed, err.Error(), true)
@@ -158,8 +159,8 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		r.notReady(allowlist, v1alpha1.ReasonPolicyConflict, conflictMessage(outcome.conflicts), true)
 	case len(plan.Refused()) > 0:
 		r.notReady(allowlist, v1alpha1.ReasonTenantLimitExceeded, refusedMessage(result.Policies, plan.Refused()), true)
-	case failedTargets(allowlist.Status.IngressTargets) != "":
-		r.notReady(allowlist, v1alpha1.ReasonIngressTargetFailed, failedTargets(allowlist.Status.IngressTargets), false)
+	case targetReason != "":
+		r.notReady(allowlist, targetReason, targetMsg, targetReason == v1alpha1.ReasonIngressTargetFailed)
 	case len(awaitingDNS(result, known)) > 0:
 		r.notReady(allowlist, v1alpha1.ReasonAwaitingDNS, awaitingMessage(allowlist, result, awaitingDNS(result, known)), false)
 	default:

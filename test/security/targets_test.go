@@ -108,7 +108,7 @@ func TestTenantTargetsStayInTheirNamespace(t *testing.T) {
 	// the tenant's own namespace, which does not exist.
 	g.Expect(mallory.Create(ctx, base("cross-ns", map[string]any{"service": map[string]any{"name": "web", "namespace": victimNS}}), client.FieldValidation("Ignore"))).To(Succeed())
 	key := types.NamespacedName{Namespace: ns, Name: "cross-ns"}
-	cond := waitCondition(t, key, metav1.ConditionFalse, v1alpha1.ReasonIngressTargetFailed, timeout)
+	cond := waitCondition(t, key, metav1.ConditionFalse, v1alpha1.ReasonIngressTargetPending, timeout)
 	g.Expect(cond.Message).To(ContainSubstring("Service web does not exist in namespace " + ns))
 	err = k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "web"}, &corev1.Service{})
 	g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the operator created a Service in the tenant's namespace: %v", err)

@@ -215,7 +215,9 @@ func TestServiceTargetNotFoundThenCreated(t *testing.T) {
 	al := partnerAllowlist(ns, "partner", v1alpha1.IngressTarget{Service: &v1alpha1.ServiceTarget{Name: "later"}})
 	g.Expect(k8s.Create(context.Background(), al)).To(Succeed())
 	key := client.ObjectKeyFromObject(al)
-	waitReady(t, key, metav1.ConditionFalse, v1alpha1.ReasonIngressTargetFailed)
+	// Pending, not Failed: the Service may be on its way (a GitOps sync applies both),
+	// and the operator writes it when it appears, without anyone's help.
+	waitReady(t, key, metav1.ConditionFalse, v1alpha1.ReasonIngressTargetPending)
 	st := targetStatus(g, key, "Service", "later")
 	g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonNotFound))
 	g.Expect(st.Message).To(ContainSubstring("never creates it"))
