@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -170,12 +171,34 @@ func installTenancy(t *testing.T, inst tenancyInstall) {
 		deleteObjects(t, order...)
 		eventually(t, "no admission policy after removing "+policy, func() string { return probe.create(t, "probe", vendorCIDRs("10.0.0.0/8")) })
 	})
-	eventually(t, "policy "+policy+" refusing 10.0.0.0/8", func() string {
-		if msg := probe.create(t, "probe", vendorCIDRs("10.0.0.0/8")); !strings.Contains(msg, "'"+policy+"'") || !strings.Contains(msg, "10.0.0.0/8 is broader than") {
+	// Wait for this install's parameters, not only for a policy: the API server takes
+	// the ConfigMap from an informer, and a test that installs after another one with
+	// the same names (and wider values) must not run its cases against those. The
+	// broadest network the policy allows in spec.vendors[].cidrs comes from two keys.
+	minPrefix := min(dataInt(t, inst.configMap, "tenant-min-prefix-length-ipv4"), dataInt(t, inst.configMap, "customer-cidrs-min-prefix-length-ipv4"))
+	probeNet := fmt.Sprintf("10.0.0.0/%d", minPrefix-1)
+	want := fmt.Sprintf("%s is broader than /%d,", probeNet, minPrefix)
+	eventually(t, "policy "+policy+" refusing "+probeNet+" at its own limits", func() string {
+		if msg := probe.create(t, "probe", vendorCIDRs(probeNet)); !strings.Contains(msg, "'"+policy+"'") || !strings.Contains(msg, want) {
 			return fmt.Sprintf("%q", msg)
 		}
 		return ""
 	})
+}
+
+// dataInt reads a whole number from the ConfigMap's data; a key that is missing or
+// empty is the widest value, so that min() ignores it.
+func dataInt(t *testing.T, cm *unstructured.Unstructured, key string) int {
+	t.Helper()
+	v, _, _ := unstructured.NestedString(cm.Object, "data", key)
+	if v == "" {
+		return 128
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("ConfigMap %s: %s=%q is not a number: %v", cm.GetName(), key, v, err)
+	}
+	return n
 }
 
 func boolInt(b bool) int {
