@@ -155,6 +155,7 @@ func (c benchConfig) managerArgs(dnsAddr string) []string {
 		// The hostnames answer with documentation addresses, which the guard refuses
 		// unless an admin allows them.
 		"--guard-allow-cidr=192.0.2.0/24",
+		"--guard-allow-cidr=198.51.100.0/24",
 		"--guard-allow-cidr=2001:db8::/32",
 		"--kube-api-qps=" + strconv.FormatFloat(c.qps, 'f', -1, 64),
 		"--kube-api-burst=" + strconv.Itoa(c.burst),

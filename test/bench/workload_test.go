@@ -71,7 +71,7 @@ func hostAddrs(i int) []string {
 const (
 	staticV4A = "198.51.100.0/26"
 	staticV4B = "198.51.100.128/25"
-	staticV6  = "2001:db8:ffff::/48"
+	staticV6  = "2001:db8:ffff::/56" // the broadest IPv6 network an allowlist may name by default
 )
 
 func port(p int32) v1alpha1.Port { return v1alpha1.Port{Protocol: v1alpha1.ProtocolTCP, Port: p} }
