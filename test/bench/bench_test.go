@@ -156,6 +156,7 @@ func (c benchConfig) managerArgs(dnsAddr string) []string {
 		// unless an admin allows them.
 		"--guard-allow-cidr=192.0.2.0/24",
 		"--guard-allow-cidr=198.51.100.0/24",
+		"--guard-allow-cidr=203.0.113.0/24", // the propagation phase moves a hostname here
 		"--guard-allow-cidr=2001:db8::/32",
 		"--kube-api-qps=" + strconv.FormatFloat(c.qps, 'f', -1, 64),
 		"--kube-api-burst=" + strconv.Itoa(c.burst),

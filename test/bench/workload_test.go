@@ -66,7 +66,7 @@ func hostAddrs(i int) []string {
 	return out
 }
 
-// Static entries use 198.51.100.0/24 and 2001:db8:ffff::/48; the propagation phase's
+// Static entries use 198.51.100.0/24 and 2001:db8:ffff::/56; the propagation phase's
 // new addresses come from 203.0.113.0/24, so no static prefix ever contains them.
 const (
 	staticV4A = "198.51.100.0/26"
