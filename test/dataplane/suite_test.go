@@ -28,13 +28,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"go.uber.org/zap/zapcore"
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -52,7 +49,6 @@ var (
 	dp         *dataplanetest.Dataplane
 	k8s        client.WithWatch
 	managerBin string
-	nsCounter  atomic.Int64
 )
 
 func TestMain(m *testing.M) {
@@ -194,12 +190,4 @@ func createVendor(ctx context.Context) error {
 }
 
 // newNamespace gives a test a namespace of its own.
-func newNamespace(t *testing.T, prefix string) string {
-	t.Helper()
-	name := fmt.Sprintf("%s-%d", prefix, nsCounter.Add(1))
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	return name
-}
+func newNamespace(t *testing.T, prefix string) string { return testenv.NewNamespace(t, k8s, prefix) }

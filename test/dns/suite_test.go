@@ -19,18 +19,14 @@ package dns
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
-	"os"
 	"sort"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -66,36 +62,16 @@ var clusterCIDRs = []netip.Prefix{
 var (
 	// k8s reads and writes the API server directly, so tests see the truth and not a
 	// manager's label-filtered cache.
-	k8s       client.Client
-	env       *testenv.Env
-	nsCounter atomic.Int64
+	k8s client.Client
+	env *testenv.Env
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runSuite(m))
-}
-
-func runSuite(m *testing.M) int {
-	var err error
-	env, k8s, err = testenv.StartSuite()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	return m.Run()
+	testenv.Main(m, func(e *testenv.Env, c client.Client) { env, k8s = e, c })
 }
 
 // newNamespace gives each test a namespace of its own.
-func newNamespace(t *testing.T, prefix string) string {
-	t.Helper()
-	name := fmt.Sprintf("%s-%d-%d", prefix, time.Now().Unix()%100000, nsCounter.Add(1))
-	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-	if err := k8s.Create(context.Background(), ns); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	return name
-}
+func newNamespace(t *testing.T, prefix string) string { return testenv.NewNamespace(t, k8s, prefix) }
 
 // managerOptions are what a test varies; everything else is as the binary sets it.
 type managerOptions struct {

@@ -45,15 +45,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	var err error
-	env, k8s, err = testenv.StartSuite()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	_ = env.Stop()
-	os.Exit(code)
+	testenv.Main(m, func(e *testenv.Env, c client.Client) { env, k8s = e, c })
 }
 
 // state is one allowlist in a state the manager produces, and how each tool must

@@ -11,11 +11,8 @@ package security
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
-	"os"
 	"sort"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -51,34 +48,15 @@ var clusterCIDRs = []netip.Prefix{
 }
 
 var (
-	k8s       client.Client
-	env       *testenv.Env
-	nsCounter atomic.Int64
+	k8s client.Client
+	env *testenv.Env
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runSuite(m))
+	testenv.Main(m, func(e *testenv.Env, c client.Client) { env, k8s = e, c })
 }
 
-func runSuite(m *testing.M) int {
-	var err error
-	env, k8s, err = testenv.StartSuite()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	return m.Run()
-}
-
-func newNamespace(t *testing.T, prefix string) string {
-	t.Helper()
-	name := fmt.Sprintf("%s-%d-%d", prefix, time.Now().Unix()%100000, nsCounter.Add(1))
-	if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	return name
-}
+func newNamespace(t *testing.T, prefix string) string { return testenv.NewNamespace(t, k8s, prefix) }
 
 // startManager runs the manager as the binary would with its default flags, the
 // test's dnsmasq as its DNS server, the cluster's ranges, and documentation ranges

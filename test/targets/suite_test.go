@@ -16,12 +16,10 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
-	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -45,38 +43,20 @@ const (
 )
 
 var (
-	k8s       client.Client
-	env       *testenv.Env
-	nsCounter atomic.Int64
+	k8s client.Client
+	env *testenv.Env
 )
 
 func TestMain(m *testing.M) {
-	os.Exit(runSuite(m))
-}
-
-func runSuite(m *testing.M) int {
 	crds, err := thirdpartycrds.Load(thirdpartycrds.EnvoyGateway, thirdpartycrds.Traefik)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		return 1
+		os.Exit(1)
 	}
-	env, k8s, err = testenv.StartSuite(testenv.WithCRDs(crds...))
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		return 1
-	}
-	defer func() { _ = env.Stop() }()
-	return m.Run()
+	testenv.Main(m, func(e *testenv.Env, c client.Client) { env, k8s = e, c }, testenv.WithCRDs(crds...))
 }
 
-func newNamespace(t *testing.T, prefix string) string {
-	t.Helper()
-	name := fmt.Sprintf("%s-%d", prefix, nsCounter.Add(1))
-	if err := k8s.Create(context.Background(), &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}); err != nil {
-		t.Fatalf("creating namespace %s: %v", name, err)
-	}
-	return name
-}
+func newNamespace(t *testing.T, prefix string) string { return testenv.NewNamespace(t, k8s, prefix) }
 
 // partnerHost is the partner's webhook hostname; DNS first answers partnerFirst,
 // then partnerMoved.
