@@ -3,8 +3,6 @@ package dataplanetest
 import (
 	"fmt"
 	"path/filepath"
-	"testing"
-	"time"
 
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -38,22 +36,6 @@ func (d *Dataplane) KubeconfigIn(e *Endpoint) (string, error) {
 		return "", err
 	}
 	return path, nil
-}
-
-// NewProcessEnv is NewProcess with environment variables of its own (KUBECONFIG, say).
-func (d *Dataplane) NewProcessEnv(t testing.TB, in *Endpoint, name string, env []string, bin string, args ...string) *Process {
-	t.Helper()
-	p, err := StartProcess(name, in.Netns(), d.cfg.LogDir, env, bin, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Stop(15 * time.Second)
-		if t.Failed() {
-			t.Logf("end of %s's log (%s):\n%s", name, p.LogPath, p.Tail(80))
-		}
-	})
-	return p
 }
 
 // Assets is the directory of the dataplane's programs (VAO_DATAPLANE_ASSETS), for a

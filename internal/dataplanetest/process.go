@@ -1,7 +1,6 @@
 package dataplanetest
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -10,6 +9,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
 // Process is a program the suite started: kube-router, kube-proxy, the garbage
@@ -107,23 +108,10 @@ func (p *Process) Stop(grace time.Duration) {
 }
 
 // Tail returns the last n lines of the process's log.
-func (p *Process) Tail(n int) string {
-	data, err := os.ReadFile(p.LogPath)
-	if err != nil {
-		return err.Error()
-	}
-	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return string(bytes.Join(lines, []byte("\n")))
-}
+func (p *Process) Tail(n int) string { return testenv.LogTail(p.LogPath, n) }
 
 // LogContains reports whether the process's log holds s.
-func (p *Process) LogContains(s string) bool {
-	data, err := os.ReadFile(p.LogPath)
-	return err == nil && bytes.Contains(data, []byte(s))
-}
+func (p *Process) LogContains(s string) bool { return testenv.LogContains(p.LogPath, s) }
 
 // runStdin runs a command with stdin and returns its combined output.
 func runStdin(stdin string, args ...string) (string, error) {

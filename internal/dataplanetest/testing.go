@@ -48,16 +48,7 @@ func (d *Dataplane) NewHost(t testing.TB, name string, addrs []netip.Addr, ports
 func (d *Dataplane) NewManager(t testing.TB, name, bin string, cfg ManagerConfig) *Process {
 	t.Helper()
 	p, err := d.StartManager(name, bin, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		p.Stop(15 * time.Second)
-		if t.Failed() {
-			t.Logf("end of manager %s's log (%s):\n%s", name, p.LogPath, p.Tail(80))
-		}
-	})
-	return p
+	return ownedByTest(t, "manager "+name, p, err)
 }
 
 // NewProcess runs a program inside an endpoint's namespace (a pod's, for an ingress
@@ -65,14 +56,27 @@ func (d *Dataplane) NewManager(t testing.TB, name, bin string, cfg ManagerConfig
 // program when the test ends and, if the test failed, prints the end of its log.
 func (d *Dataplane) NewProcess(t testing.TB, in *Endpoint, name, bin string, args ...string) *Process {
 	t.Helper()
-	p, err := StartProcess(name, in.Netns(), d.cfg.LogDir, nil, bin, args...)
+	return d.NewProcessEnv(t, in, name, nil, bin, args...)
+}
+
+// NewProcessEnv is NewProcess with environment variables of its own (KUBECONFIG, say).
+func (d *Dataplane) NewProcessEnv(t testing.TB, in *Endpoint, name string, env []string, bin string, args ...string) *Process {
+	t.Helper()
+	p, err := StartProcess(name, in.Netns(), d.cfg.LogDir, env, bin, args...)
+	return ownedByTest(t, name, p, err)
+}
+
+// ownedByTest fails the test if the process did not start, and otherwise stops it
+// when the test ends, printing the end of its log if the test failed.
+func ownedByTest(t testing.TB, label string, p *Process, err error) *Process {
+	t.Helper()
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		p.Stop(15 * time.Second)
 		if t.Failed() {
-			t.Logf("end of %s's log (%s):\n%s", name, p.LogPath, p.Tail(80))
+			t.Logf("end of %s's log (%s):\n%s", label, p.LogPath, p.Tail(80))
 		}
 	})
 	return p

@@ -2,7 +2,6 @@ package faults
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"flag"
@@ -315,23 +314,10 @@ func (p *managerProc) Stop(timeout time.Duration) error {
 }
 
 // tail returns the last n lines of the child's log.
-func (p *managerProc) tail(n int) string {
-	data, err := os.ReadFile(p.logPath)
-	if err != nil {
-		return err.Error()
-	}
-	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return string(bytes.Join(lines, []byte("\n")))
-}
+func (p *managerProc) tail(n int) string { return testenv.LogTail(p.logPath, n) }
 
 // logContains reports whether the child's log holds s.
-func (p *managerProc) logContains(s string) bool {
-	data, err := os.ReadFile(p.logPath)
-	return err == nil && bytes.Contains(data, []byte(s))
-}
+func (p *managerProc) logContains(s string) bool { return testenv.LogContains(p.logPath, s) }
 
 func (p *managerProc) dumpLog(n int) {
 	p.t.Logf("last %d lines of manager %s's log (%s):\n%s", n, p.name, p.logPath, p.tail(n))
