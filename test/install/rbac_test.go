@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	eventsv1 "k8s.io/api/events/v1"
+
 	"github.com/google/go-cmp/cmp"
 	authorizationv1 "k8s.io/api/authorization/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -250,6 +252,21 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 				t.Fatalf("%d ClusterRoles; want the manager's, and with watchNamespaces %v one that only reads Vendors", len(crs), watched)
 			}
 
+			// With watchNamespaces, events about Vendors need a Role of their own in
+			// "default", where events about cluster-scoped objects go.
+			var vendorEvents *rbacv1.Role
+			if len(watched) > 0 && !slices.Contains(watched, metav1.NamespaceDefault) {
+				i := slices.IndexFunc(roles, func(r rbacv1.Role) bool { return r.Namespace == metav1.NamespaceDefault })
+				if i < 0 {
+					t.Fatalf("no Role in %q for events about Vendors, with watchNamespaces %v", metav1.NamespaceDefault, watched)
+				}
+				vendorEvents = &roles[i]
+				got := rulesToGrants(t, "Role "+vendorEvents.Name, vendorEvents.Rules)
+				if diff := cmp.Diff(sortedGrants(vendorEventGrants), sortedGrants(got)); diff != "" {
+					t.Errorf("Role %s/%s grants more or less than events (-want +got):\n%s", vendorEvents.Namespace, vendorEvents.Name, diff)
+				}
+				roles = slices.Delete(slices.Clone(roles), i, i+1)
+			}
 			if len(roles) != 1 {
 				t.Fatalf("%d Roles, want 1 (leader election)", len(roles))
 			}
@@ -269,9 +286,14 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 				checkBindings(t, r, "RoleBinding", managerRef, want, watched...)
 			}
 			checkBindings(t, r, "RoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: role.Name}, want, r.namespace)
+			wantRoleBindings := 1 + len(watched)
+			if vendorEvents != nil {
+				checkBindings(t, r, "RoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: vendorEvents.Name}, want, metav1.NamespaceDefault)
+				wantRoleBindings++
+			}
 			// Nothing else is bound: a binding to any other role would grant more.
-			if n, m := len(r.ofKind("ClusterRoleBinding")), len(r.ofKind("RoleBinding")); n != 1 || m != 1+len(watched) {
-				t.Errorf("%d ClusterRoleBindings and %d RoleBindings, want 1 and %d", n, m, 1+len(watched))
+			if n, m := len(r.ofKind("ClusterRoleBinding")), len(r.ofKind("RoleBinding")); n != 1 || m != wantRoleBindings {
+				t.Errorf("%d ClusterRoleBindings and %d RoleBindings, want 1 and %d", n, m, wantRoleBindings)
 			}
 		})
 	}
@@ -283,6 +305,10 @@ var vendorReadGrants = union(
 	grants(v1alpha1.GroupVersion.Group, []string{"vendors"}, "get", "list", "watch"),
 	grants(v1alpha1.GroupVersion.Group, []string{"vendors/status"}, "get", "update", "patch"),
 )
+
+// vendorEventGrants is all the manager may do in "default" when it watches other
+// namespaces only: record events about Vendors.
+var vendorEventGrants = grants("events.k8s.io", []string{"events"}, "create", "patch")
 
 // checkBindings fails unless the bindings of kind to ref are exactly one per namespace
 // given ("" for a ClusterRoleBinding), each binding only subject.
@@ -465,6 +491,42 @@ func runUnderChartRBAC(t *testing.T, ns, appNS string, namespaced bool) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+	// A held Vendor change is told in a Warning event about the Vendor; a
+	// cluster-scoped object's events go to the "default" namespace, watched or not.
+	deadline = time.Now().Add(60 * time.Second)
+	vendor := &v1alpha1.Vendor{
+		ObjectMeta: metav1.ObjectMeta{Name: "rbac-check-" + appNS},
+		Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
+			Name: "hooks", Direction: v1alpha1.DirectionIngress,
+			Addresses: []v1alpha1.PublishedAddress{{CIDR: "198.51.100.1/32"}},
+		}}},
+	}
+	if err := c.Create(context.Background(), vendor); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = c.Delete(context.Background(), vendor) })
+	waitFor(t, deadline, "the new Vendor accepted", func() bool {
+		return c.Get(context.Background(), client.ObjectKeyFromObject(vendor), vendor) == nil && vendor.Status.AcceptedGeneration == vendor.Generation
+	})
+	if err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if err := c.Get(context.Background(), client.ObjectKeyFromObject(vendor), vendor); err != nil {
+			return err
+		}
+		vendor.Spec.Endpoints[0].Addresses = append(vendor.Spec.Endpoints[0].Addresses,
+			v1alpha1.PublishedAddress{CIDR: "198.51.100.0/24"}, v1alpha1.PublishedAddress{CIDR: "203.0.113.0/24"})
+		return c.Update(context.Background(), vendor)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, deadline, "a Warning event about the held Vendor change, recorded as the ServiceAccount", func() bool {
+		evs, err := cs.EventsV1().Events(metav1.NamespaceDefault).List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return slices.ContainsFunc(evs.Items, func(e eventsv1.Event) bool {
+			return e.Regarding.Name == vendor.Name && e.Reason == v1alpha1.ReasonChangeHeld
+		})
+	})
 	stop()
 	if strings.Contains(strings.ToLower(log.String()), "forbidden") {
 		t.Errorf("the manager was forbidden something running with the chart's RBAC:\n%s", grepLines(log.String(), "forbidden"))
@@ -513,6 +575,9 @@ func runUnderChartRBAC(t *testing.T, ns, appNS string, namespaced bool) {
 		{otherNS, "networking.k8s.io", "networkpolicies", "delete", !namespaced},
 		{otherNS, v1alpha1.GroupVersion.Group, "vendorallowlists/status", "patch", !namespaced},
 		{otherNS, "events.k8s.io", "events", "create", !namespaced},
+		// Events about Vendors go to "default"; nothing else is granted there.
+		{metav1.NamespaceDefault, "events.k8s.io", "events", "create", true},
+		{metav1.NamespaceDefault, "networking.k8s.io", "networkpolicies", "create", !namespaced},
 		{"", "networking.k8s.io", "networkpolicies", "list", !namespaced},
 	}
 	for _, ch := range checks {
@@ -693,5 +758,17 @@ func TestUserRoles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// waitFor polls cond until it holds, failing the test at deadline with what it was
+// waiting for.
+func waitFor(t *testing.T, deadline time.Time, what string, cond func() bool) {
+	t.Helper()
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }
