@@ -178,7 +178,8 @@ const (
 	// IngressTargetApplied: the object carries the allowlist's ingress addresses.
 	IngressTargetApplied IngressTargetState = "Applied"
 	// IngressTargetWarning: it does, but they may not be enforced as meant (a
-	// LoadBalancer Service whose externalTrafficPolicy is not Local).
+	// LoadBalancer Service whose externalTrafficPolicy is not Local, a policy its
+	// gateway says it has not attached).
 	IngressTargetWarning IngressTargetState = "Warning"
 	// IngressTargetPending: nothing was written yet, for a reason that passes (no
 	// address is known yet); what was written before stays.
@@ -233,6 +234,10 @@ const (
 	TargetReasonApplyFailed          = "ApplyFailed"
 	TargetReasonNotLoadBalancer      = "NotLoadBalancer"
 	TargetReasonTrafficPolicyCluster = "ExternalTrafficPolicyCluster"
+	// TargetReasonNotAccepted: the gateway controller says in the object's status
+	// (Gateway API policy status, condition Accepted=False) that it did not attach
+	// it, so it filters nothing until the cause is fixed.
+	TargetReasonNotAccepted = "NotAccepted"
 )
 
 // ReasonIngressTargetFailed is the Ready reason of an allowlist whose NetworkPolicies

@@ -148,7 +148,26 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 	}
 	st.State, st.Reason = v1alpha1.IngressTargetApplied, v1alpha1.TargetReasonApplied
 	st.Message = ownedTargetMessage(allowlist, rt, desired)
+	if act == upToDate {
+		// Only an object the operator did not just change has a status about what it
+		// holds now; a change is judged when the gateway updates that status.
+		r.attachWarning(ctx, gvk, key, st)
+	}
 	return did, nil
+}
+
+// attachWarning turns an Applied target into a Warning when its gateway controller
+// says it has not attached the object.
+func (r *VendorAllowlistReconciler) attachWarning(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey, st *v1alpha1.IngressTargetStatus) {
+	existing := &unstructured.Unstructured{}
+	existing.SetGroupVersionKind(gvk)
+	if err := r.TargetObjects.Get(ctx, key, existing); err != nil {
+		return // not in the cache yet: nothing said about it
+	}
+	if problems := notAttached(existing); len(problems) > 0 {
+		st.State, st.Reason = v1alpha1.IngressTargetWarning, v1alpha1.TargetReasonNotAccepted
+		st.Message = fmt.Sprintf("%s %s holds the allowlist's addresses, but its gateway controller has not attached it, so it filters nothing: %s. Fix what it names (a route or Gateway that does not exist, another policy on the same target)", gvk.Kind, key.Name, strings.Join(problems, "; "))
+	}
 }
 
 func pastTense(a action) string {

@@ -128,6 +128,37 @@ func TestEnvoyGatewayTarget(t *testing.T) {
 	st := targetStatus(g, key, "SecurityPolicy", "partner-httproute-web")
 	g.Expect(st.State).To(Equal(v1alpha1.IngressTargetApplied), st.Message)
 
+	// Envoy Gateway writes in the policy's status whether it attached it. One it did
+	// not attach filters nothing: the allowlist says so, and Applied again once it is.
+	setAccepted := func(status, reason, message string) {
+		t.Helper()
+		g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+			sp := getUnstructured(g, render.TargetEnvoyGateway, ns, "partner-httproute-web")
+			ancestors := []any{map[string]any{
+				"ancestorRef":    map[string]any{"group": "gateway.networking.k8s.io", "kind": "Gateway", "name": "eg"},
+				"controllerName": "gateway.envoyproxy.io/gatewayclass-controller",
+				"conditions": []any{map[string]any{
+					"type": "Accepted", "status": status, "reason": reason, "message": message,
+					"observedGeneration": sp.GetGeneration(), "lastTransitionTime": time.Now().UTC().Format(time.RFC3339),
+				}},
+			}}
+			g.Expect(unstructured.SetNestedSlice(sp.Object, ancestors, "status", "ancestors")).To(Succeed())
+			return k8s.Status().Update(context.Background(), sp)
+		})).To(Succeed())
+	}
+	setAccepted("False", "Invalid", "HTTPRoute ns/web not found")
+	g.Eventually(func(g Gomega) {
+		st := targetStatus(g, key, "SecurityPolicy", "partner-httproute-web")
+		g.Expect(st.State).To(Equal(v1alpha1.IngressTargetWarning), st.Message)
+		g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonNotAccepted))
+		g.Expect(st.Message).To(ContainSubstring("Gateway eg: Invalid: HTTPRoute ns/web not found"))
+	}, timeout, poll).Should(Succeed())
+	setAccepted("True", "Accepted", "Policy has been accepted.")
+	g.Eventually(func(g Gomega) {
+		st := targetStatus(g, key, "SecurityPolicy", "partner-httproute-web")
+		g.Expect(st.State).To(Equal(v1alpha1.IngressTargetApplied), st.Message)
+	}, timeout, poll).Should(Succeed())
+
 	srv.SetHost(partnerHost, partnerMoved)
 	g.Eventually(func(g Gomega) {
 		sp := getUnstructured(g, render.TargetEnvoyGateway, ns, "partner-httproute-web")

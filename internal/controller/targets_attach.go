@@ -1,0 +1,51 @@
+package controller
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// maxAttachNote bounds what is quoted from a gateway controller's condition: it is
+// someone else's text, copied into the allowlist's status and events.
+const maxAttachNote = 256
+
+// notAttached reads what a gateway controller wrote in the status of a policy the
+// operator owns (Gateway API's policy status, as Envoy Gateway writes it on a
+// SecurityPolicy: status.ancestors[].conditions) and returns, for each ancestor
+// whose Accepted condition is False for the object's current generation, the
+// ancestor and the controller's reason and message. A policy that is not attached
+// filters nothing, whatever addresses it holds. No status, or a condition about an
+// older generation, says nothing yet.
+func notAttached(o *unstructured.Unstructured) []string {
+	ancestors, _, _ := unstructured.NestedSlice(o.Object, "status", "ancestors")
+	var out []string
+	for _, a := range ancestors {
+		ancestor, ok := a.(map[string]any)
+		if !ok {
+			continue
+		}
+		kind, _, _ := unstructured.NestedString(ancestor, "ancestorRef", "kind")
+		name, _, _ := unstructured.NestedString(ancestor, "ancestorRef", "name")
+		if kind == "" {
+			kind = "Gateway" // the Gateway API default for a ParentReference
+		}
+		conditions, _, _ := unstructured.NestedSlice(ancestor, "conditions")
+		for _, c := range conditions {
+			cond, ok := c.(map[string]any)
+			if !ok || cond["type"] != "Accepted" || cond["status"] != "False" {
+				continue
+			}
+			if gen, found := cond["observedGeneration"]; found && normalizeNumber(gen) != normalizeNumber(o.GetGeneration()) {
+				continue
+			}
+			reason, _, _ := unstructured.NestedString(cond, "reason")
+			message, _, _ := unstructured.NestedString(cond, "message")
+			out = append(out, fmt.Sprintf("%s %s: %s: %s", kind, name, reason, truncate(strings.TrimSpace(message), maxAttachNote)))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
