@@ -51,13 +51,8 @@ const (
 	poll    = 50 * time.Millisecond
 )
 
-// The cluster's own ranges, as the operator is told with --cluster-cidr: a pod CIDR
-// and a service CIDR that contain none of the other test addresses (10.0.0.5 is a
-// plain private address, outside both).
-var clusterCIDRs = []netip.Prefix{
-	netip.MustParsePrefix("10.244.0.0/16"),
-	netip.MustParsePrefix("10.96.0.0/12"),
-}
+// The cluster's own ranges, as the manager is told with --cluster-cidr.
+var clusterCIDRs = testenv.ClusterCIDRs
 
 var (
 	// k8s reads and writes the API server directly, so tests see the truth and not a

@@ -11,7 +11,6 @@ package security
 
 import (
 	"context"
-	"net/netip"
 	"sort"
 	"testing"
 	"time"
@@ -42,10 +41,7 @@ const (
 )
 
 // The cluster's own ranges, as the manager is told with --cluster-cidr.
-var clusterCIDRs = []netip.Prefix{
-	netip.MustParsePrefix("10.244.0.0/16"),
-	netip.MustParsePrefix("10.96.0.0/12"),
-}
+var clusterCIDRs = testenv.ClusterCIDRs
 
 var (
 	k8s client.Client
