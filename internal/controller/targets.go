@@ -124,7 +124,7 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 	}
 	gvk := desired.GroupVersionKind()
 	key := client.ObjectKeyFromObject(desired)
-	act, err := r.ownedTargetAction(ctx, allowlist, desired)
+	act, existing, err := r.ownedTargetAction(ctx, allowlist, desired)
 	if err != nil {
 		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonApplyFailed, err.Error()
 		return "", err
@@ -151,22 +151,17 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 	if act == upToDate {
 		// Only an object the operator did not just change has a status about what it
 		// holds now; a change is judged when the gateway updates that status.
-		r.attachWarning(ctx, gvk, key, st)
+		attachWarning(existing, st)
 	}
 	return did, nil
 }
 
 // attachWarning turns an Applied target into a Warning when its gateway controller
 // says it has not attached the object.
-func (r *VendorAllowlistReconciler) attachWarning(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey, st *v1alpha1.IngressTargetStatus) {
-	existing := &unstructured.Unstructured{}
-	existing.SetGroupVersionKind(gvk)
-	if err := r.TargetObjects.Get(ctx, key, existing); err != nil {
-		return // not in the cache yet: nothing said about it
-	}
+func attachWarning(existing *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) {
 	if problems := notAttached(existing); len(problems) > 0 {
 		st.State, st.Reason = v1alpha1.IngressTargetWarning, v1alpha1.TargetReasonNotAccepted
-		st.Message = fmt.Sprintf("%s %s holds the allowlist's addresses, but its gateway controller has not attached it, so it filters nothing: %s. Fix what it names (a route or Gateway that does not exist, another policy on the same target)", gvk.Kind, key.Name, strings.Join(problems, "; "))
+		st.Message = fmt.Sprintf("%s %s holds the allowlist's addresses, but its gateway controller has not attached it, so it filters nothing: %s. Fix what it names (a route or Gateway that does not exist, another policy on the same target)", existing.GetKind(), existing.GetName(), strings.Join(problems, "; "))
 	}
 }
 
@@ -236,8 +231,9 @@ func controllerReference(allowlist *v1alpha1.VendorAllowlist) metav1.OwnerRefere
 func ptrTo[T any](v T) *T { return &v }
 
 // ownedTargetAction says what an owned object needs, from the cache, and for a name
-// the cache does not hold (it holds only labelled objects), from the API server.
-func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *unstructured.Unstructured) (action, error) {
+// the cache does not hold (it holds only labelled objects), from the API server. It
+// returns the cached object when it is the allowlist's own and up to date.
+func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *unstructured.Unstructured) (action, *unstructured.Unstructured, error) {
 	gvk := desired.GroupVersionKind()
 	key := client.ObjectKeyFromObject(desired)
 	existing := &unstructured.Unstructured{}
@@ -246,31 +242,31 @@ func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allow
 	if apierrors.IsNotFound(err) {
 		meta := partialMetadata(gvk, key)
 		if err := r.APIReader.Get(ctx, key, meta); apierrors.IsNotFound(err) {
-			return create, nil
+			return create, nil, nil
 		} else if err != nil {
-			return upToDate, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
+			return upToDate, nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
 		}
 		switch {
 		case metav1.IsControlledBy(meta, allowlist):
-			return update, nil // its label was removed: put it back
+			return update, nil, nil // its label was removed: put it back
 		case adoptableObject(meta, allowlist):
-			return adopt, nil
+			return adopt, nil, nil
 		}
-		return conflict, nil
+		return conflict, nil, nil
 	}
 	if err != nil {
-		return upToDate, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
+		return upToDate, nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
 	}
 	if !metav1.IsControlledBy(existing, allowlist) {
 		if adoptableObject(existing, allowlist) {
-			return adopt, nil
+			return adopt, nil, nil
 		}
-		return conflict, nil
+		return conflict, nil, nil
 	}
 	if ownedContentEqual(existing, desired) {
-		return upToDate, nil
+		return upToDate, existing, nil
 	}
-	return update, nil
+	return update, nil, nil
 }
 
 // adoptableObject: no controller, and the operator's labels naming this allowlist
