@@ -11,6 +11,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
 // limited renders with the manager's default tenant limits and a cluster of
@@ -35,24 +36,13 @@ func limited(t *testing.T, a *v1alpha1.VendorAllowlist, mutate ...func(*tenancy.
 	return plan, refused
 }
 
+// allCIDRs lists every ipBlock the plan renders, sorted.
 func allCIDRs(plan *render.Plan, resolved render.Resolved) []string {
 	var out []string
 	for _, np := range plan.Render(resolved) {
-		for _, r := range np.Spec.Ingress {
-			for _, p := range r.From {
-				if p.IPBlock != nil {
-					out = append(out, p.IPBlock.CIDR)
-				}
-			}
-		}
-		for _, r := range np.Spec.Egress {
-			for _, p := range r.To {
-				if p.IPBlock != nil {
-					out = append(out, p.IPBlock.CIDR)
-				}
-			}
-		}
+		out = append(out, testenv.PolicyCIDRs(&np)...)
 	}
+	slices.Sort(out)
 	return out
 }
 
@@ -161,7 +151,7 @@ spec:
 	if len(refused) != 0 {
 		t.Fatalf("widened limits still refuse %q", refused)
 	}
-	if got := allCIDRs(plan, resolved); !slices.Equal(got, []string{"10.20.0.0/16", "10.1.2.3/32", "52.1.37.96/32"}) {
+	if got := allCIDRs(plan, resolved); !slices.Equal(got, []string{"10.1.2.3/32", "10.20.0.0/16", "52.1.37.96/32"}) {
 		t.Errorf("widened: rendered %v", got)
 	}
 }
