@@ -3,16 +3,18 @@ package dataplanetest
 import (
 	"fmt"
 	"net/netip"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
 // The suite's address plan. Every address on an interface the suite creates is in one
 // of these ranges, and only inside network namespaces the suite created.
 var (
-	// PodCIDR holds the node's address and every pod's.
-	PodCIDR = netip.MustParsePrefix("10.244.0.0/16")
+	// PodCIDR holds the node's address and every pod's: the tests' pod range.
+	PodCIDR = testenv.PodCIDR
 	// ServiceCIDR is the API server's --service-cluster-ip-range: ClusterIPs are on no
 	// interface, kube-proxy translates them.
-	ServiceCIDR = netip.MustParsePrefix("10.96.0.0/12")
+	ServiceCIDR = testenv.ServiceCIDR
 	// OutsideCIDRs hold the hosts outside the cluster (vendors, other clients, gateways)
 	// and LoadBalancer addresses: the documentation ranges TEST-NET-2 and TEST-NET-3.
 	OutsideCIDRs = []netip.Prefix{
@@ -65,7 +67,7 @@ func CheckOutsideIP(a netip.Addr) error {
 // inSuiteRanges reports whether a is an address the suite uses (pods, services, the
 // outside hosts): the addresses whose conntrack entries the machine must not keep.
 func inSuiteRanges(a netip.Addr) bool {
-	for _, p := range append([]netip.Prefix{PodCIDR, ServiceCIDR}, OutsideCIDRs...) {
+	for _, p := range routedPrefixes() {
 		if p.Contains(a) {
 			return true
 		}

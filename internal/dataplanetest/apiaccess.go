@@ -1,10 +1,7 @@
 package dataplanetest
 
 import (
-	"fmt"
 	"path/filepath"
-
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 // KubeconfigIn gives a program that runs inside an endpoint's namespace (an ingress
@@ -13,28 +10,14 @@ import (
 // it. The endpoint gets no route to the machine; the proxy stops when the endpoint is
 // removed.
 func (d *Dataplane) KubeconfigIn(e *Endpoint) (string, error) {
-	cfg, err := clientcmd.Load(d.cfg.Kubeconfig)
-	if err != nil {
-		return "", fmt.Errorf("reading the API server's kubeconfig: %w", err)
-	}
-	var target string
-	for _, cl := range cfg.Clusters {
-		target = cl.Server[len("https://"):]
-	}
-	p, err := startAPIProxy(e.ns, target)
+	path := filepath.Join(d.cfg.LogDir, sanitize(e.Name)+".kubeconfig")
+	p, err := d.proxiedKubeconfig(e.ns, path)
 	if err != nil {
 		return "", err
 	}
 	e.mu.Lock()
 	e.closers = append(e.closers, closerFunc(func() error { p.close(); return nil }))
 	e.mu.Unlock()
-	for _, cl := range cfg.Clusters {
-		cl.Server = "https://" + p.addr()
-	}
-	path := filepath.Join(d.cfg.LogDir, sanitize(e.Name)+".kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
-		return "", err
-	}
 	return path, nil
 }
 

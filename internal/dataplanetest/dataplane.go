@@ -43,13 +43,10 @@ const namePrefix = "vao-dp-"
 // kube-controller-manager's garbage collector, and a kube-dns. Start builds it, Stop
 // takes it down and compares the machine with how it was before.
 type Dataplane struct {
-	Node *Node
-	// KubeDNS is the kube-system/kube-dns pod behind KubeDNSIP.
-	KubeDNS *Pod
-	probe   *Pod
+	Node  *Node
+	probe *Pod
 
 	cfg      Config
-	client   client.Client
 	lock     *os.File
 	baseline Snapshot
 	proxy    *apiProxy
@@ -71,7 +68,7 @@ func Start(ctx context.Context, cfg Config) (dp *Dataplane, err error) {
 	if cfg.Log == nil {
 		cfg.Log = func(string, ...any) {}
 	}
-	d := &Dataplane{cfg: cfg, client: cfg.Client}
+	d := &Dataplane{cfg: cfg}
 	if err := d.takeLock(); err != nil {
 		return nil, err
 	}
@@ -164,21 +161,38 @@ func (d *Dataplane) writeKubeconfigs() error {
 	if err := clientcmd.WriteToFile(*cfg, d.KubeconfigPath); err != nil {
 		return err
 	}
+	d.nodeKubeconfig = filepath.Join(d.cfg.LogDir, "node.kubeconfig")
+	d.proxy, err = d.proxiedKubeconfig(d.Node.ns, d.nodeKubeconfig)
+	return err
+}
+
+// proxiedKubeconfig starts an API server proxy on the loopback of ns and writes the
+// admin kubeconfig pointed at it to path, for programs in ns, which get no route to
+// the machine.
+func (d *Dataplane) proxiedKubeconfig(ns *Netns, path string) (*apiProxy, error) {
+	cfg, err := clientcmd.Load(d.cfg.Kubeconfig)
+	if err != nil {
+		return nil, fmt.Errorf("reading the API server's kubeconfig: %w", err)
+	}
 	var target string
 	for _, cl := range cfg.Clusters {
 		target = strings.TrimPrefix(cl.Server, "https://")
 	}
 	if target == "" {
-		return errors.New("the API server's kubeconfig names no server")
+		return nil, errors.New("the API server's kubeconfig names no server")
 	}
-	if d.proxy, err = startAPIProxy(d.Node.ns, target); err != nil {
-		return err
+	p, err := startAPIProxy(ns, target)
+	if err != nil {
+		return nil, err
 	}
 	for _, cl := range cfg.Clusters {
-		cl.Server = "https://" + d.proxy.addr()
+		cl.Server = "https://" + p.addr()
 	}
-	d.nodeKubeconfig = filepath.Join(d.cfg.LogDir, "node.kubeconfig")
-	return clientcmd.WriteToFile(*cfg, d.nodeKubeconfig)
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		p.close()
+		return nil, err
+	}
+	return p, nil
 }
 
 // startGarbageCollector runs kube-controller-manager with its garbage collector alone:
@@ -276,9 +290,6 @@ func (d *Dataplane) startProcess(name string, ns *Netns, args ...string) (*Proce
 	return p, nil
 }
 
-// LogDir is where the programs' logs and the kubeconfig files are.
-func (d *Dataplane) LogDir() string { return d.cfg.LogDir }
-
 // Processes are the programs the dataplane runs, for their logs.
 func (d *Dataplane) Processes() []*Process { return d.procs }
 
@@ -352,9 +363,6 @@ func (d *Dataplane) Stop(ctx context.Context) (Teardown, error) {
 	return td, errors.Join(errs...)
 }
 
-// Client is the client the dataplane writes objects with.
-func (d *Dataplane) Client() client.Client { return d.client }
-
 // createNodeObject creates the Node kube-router and kube-proxy run as, with its
 // InternalIP, pod range and Ready condition (there is no kubelet to write them).
 func (d *Dataplane) createNodeObject(ctx context.Context) error {
@@ -363,7 +371,7 @@ func (d *Dataplane) createNodeObject(ctx context.Context) error {
 	node.Labels = map[string]string{corev1.LabelHostname: d.Node.Name}
 	node.Spec.PodCIDR = "10.244.0.0/24"
 	node.Spec.PodCIDRs = []string{"10.244.0.0/24"}
-	if err := d.client.Create(ctx, node); err != nil {
+	if err := d.cfg.Client.Create(ctx, node); err != nil {
 		return fmt.Errorf("creating Node %s: %w", node.Name, err)
 	}
 	node.Status.Addresses = []corev1.NodeAddress{
@@ -374,7 +382,7 @@ func (d *Dataplane) createNodeObject(ctx context.Context) error {
 		Type: corev1.NodeReady, Status: corev1.ConditionTrue, Reason: "KubeletReady",
 		Message: "the dataplane suite's node", LastHeartbeatTime: nowMeta(), LastTransitionTime: nowMeta(),
 	}}
-	if err := d.client.Status().Update(ctx, node); err != nil {
+	if err := d.cfg.Client.Status().Update(ctx, node); err != nil {
 		return fmt.Errorf("writing Node %s's status: %w", node.Name, err)
 	}
 	return nil

@@ -39,14 +39,7 @@ type Endpoint struct {
 	mu      sync.Mutex
 	addrs   []netip.Addr
 	closers []io.Closer
-	seen    []Accepted
 	removed bool
-}
-
-// Accepted is a connection one of the endpoint's servers accepted.
-type Accepted struct {
-	Local  netip.AddrPort
-	Remote netip.AddrPort
 }
 
 // Netns is the endpoint's network namespace.
@@ -105,10 +98,8 @@ func (e *Endpoint) accept(l net.Listener) {
 		if err != nil {
 			return
 		}
-		local := c.LocalAddr().(*net.TCPAddr).AddrPort()
 		remote := c.RemoteAddr().(*net.TCPAddr).AddrPort()
 		e.mu.Lock()
-		e.seen = append(e.seen, Accepted{Local: local, Remote: remote})
 		e.closers = append(e.closers, c)
 		e.mu.Unlock()
 		go func() {
@@ -119,13 +110,6 @@ func (e *Endpoint) accept(l net.Listener) {
 			_, _ = io.Copy(c, c)
 		}()
 	}
-}
-
-// Accepted lists the connections the endpoint's servers accepted so far.
-func (e *Endpoint) Accepted() []Accepted {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	return slices.Clone(e.seen)
 }
 
 // Verdict is what a connection attempt came to.

@@ -60,7 +60,7 @@ func (d *Dataplane) createPodObject(ctx context.Context, p *Pod, name string, la
 			TerminationGracePeriodSeconds: ptr.To[int64](0),
 		},
 	}
-	if err := d.client.Create(ctx, pod); err != nil {
+	if err := d.cfg.Client.Create(ctx, pod); err != nil {
 		return fmt.Errorf("creating Pod %s/%s: %w", p.Namespace, name, err)
 	}
 	ip := p.IP().String()
@@ -79,7 +79,7 @@ func (d *Dataplane) createPodObject(ctx context.Context, p *Pod, name string, la
 			{Type: corev1.PodReady, Status: corev1.ConditionTrue, LastTransitionTime: now},
 		},
 	}
-	if err := d.client.Status().Update(ctx, pod); err != nil {
+	if err := d.cfg.Client.Status().Update(ctx, pod); err != nil {
 		return fmt.Errorf("writing Pod %s/%s's status: %w", p.Namespace, name, err)
 	}
 	return nil
@@ -88,7 +88,7 @@ func (d *Dataplane) createPodObject(ctx context.Context, p *Pod, name string, la
 // RemovePod deletes the Pod object and the pod's namespace.
 func (d *Dataplane) RemovePod(ctx context.Context, p *Pod) error {
 	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Namespace: p.Namespace, Name: podName(p)}}
-	err := client.IgnoreNotFound(d.client.Delete(ctx, pod, client.GracePeriodSeconds(0)))
+	err := client.IgnoreNotFound(d.cfg.Client.Delete(ctx, pod, client.GracePeriodSeconds(0)))
 	if rerr := p.remove(); rerr != nil && err == nil {
 		err = rerr
 	}
@@ -126,7 +126,7 @@ func (d *Dataplane) RemoveHost(e *Endpoint) error { return e.remove() }
 // suite writes its EndpointSlice itself (WriteEndpointSlice), and its LoadBalancer
 // status (SetLoadBalancerIngress).
 func (d *Dataplane) CreateService(ctx context.Context, svc *corev1.Service) error {
-	if err := d.client.Create(ctx, svc); err != nil {
+	if err := d.cfg.Client.Create(ctx, svc); err != nil {
 		return fmt.Errorf("creating Service %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
 	return nil
@@ -166,13 +166,13 @@ func (d *Dataplane) WriteEndpointSlice(ctx context.Context, svc *corev1.Service,
 		})
 	}
 	var old discoveryv1.EndpointSlice
-	err := d.client.Get(ctx, client.ObjectKeyFromObject(es), &old)
+	err := d.cfg.Client.Get(ctx, client.ObjectKeyFromObject(es), &old)
 	switch {
 	case err == nil:
 		es.ResourceVersion = old.ResourceVersion
-		err = d.client.Update(ctx, es)
+		err = d.cfg.Client.Update(ctx, es)
 	case client.IgnoreNotFound(err) == nil:
-		err = d.client.Create(ctx, es)
+		err = d.cfg.Client.Create(ctx, es)
 	}
 	if err != nil {
 		return fmt.Errorf("writing EndpointSlice %s/%s: %w", es.Namespace, es.Name, err)
@@ -188,11 +188,11 @@ func (d *Dataplane) SetLoadBalancerIngress(ctx context.Context, svc *corev1.Serv
 	if err := CheckOutsideIP(ip); err != nil {
 		return fmt.Errorf("LoadBalancer address of %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
-	if err := d.client.Get(ctx, client.ObjectKeyFromObject(svc), svc); err != nil {
+	if err := d.cfg.Client.Get(ctx, client.ObjectKeyFromObject(svc), svc); err != nil {
 		return err
 	}
 	svc.Status.LoadBalancer.Ingress = []corev1.LoadBalancerIngress{{IP: ip.String(), IPMode: ptr.To(corev1.LoadBalancerIPModeVIP)}}
-	if err := d.client.Status().Update(ctx, svc); err != nil {
+	if err := d.cfg.Client.Status().Update(ctx, svc); err != nil {
 		return fmt.Errorf("writing the LoadBalancer status of %s/%s: %w", svc.Namespace, svc.Name, err)
 	}
 	return nil
@@ -205,22 +205,18 @@ const kubeDNSProbeName = "kubernetes.default.svc.cluster.local"
 // ClusterIP in a usual cluster.
 var KubeDNSAnswer = netip.MustParseAddr("10.96.0.1")
 
-// KubeDNSProbeName is a name the suite's kube-dns answers with KubeDNSAnswer.
-func KubeDNSProbeName() string { return kubeDNSProbeName }
-
 // startKubeDNS makes kube-system/kube-dns: a pod labelled k8s-app=kube-dns with a DNS
 // server on port 53, and its Service at KubeDNSIP with an EndpointSlice. It is what
 // an allowlist's allowDNS opens.
 func (d *Dataplane) startKubeDNS(ctx context.Context) error {
 	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: metav1.NamespaceSystem}}
-	if err := client.IgnoreAlreadyExists(d.client.Create(ctx, ns)); err != nil {
+	if err := client.IgnoreAlreadyExists(d.cfg.Client.Create(ctx, ns)); err != nil {
 		return fmt.Errorf("creating kube-system: %w", err)
 	}
 	pod, err := d.AddPod(ctx, metav1.NamespaceSystem, "coredns", map[string]string{"k8s-app": "kube-dns"})
 	if err != nil {
 		return err
 	}
-	d.KubeDNS = pod
 	if err := pod.ServeDNS(map[string]netip.Addr{kubeDNSProbeName: KubeDNSAnswer}); err != nil {
 		return err
 	}

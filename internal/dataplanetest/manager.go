@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
 // BuildManager builds the manager binary (./cmd of the repository at repoRoot) into
@@ -44,8 +46,9 @@ func (c ManagerConfig) Args() []string {
 		"--metrics-bind-address=0",
 		"--health-probe-bind-address=0",
 		"--dns-server=" + c.DNSServer,
-		"--cluster-cidr=" + PodCIDR.String(),
-		"--cluster-cidr=" + ServiceCIDR.String(),
+	}
+	for _, p := range testenv.ClusterCIDRs {
+		args = append(args, "--cluster-cidr="+p.String())
 	}
 	for _, p := range OutsideCIDRs {
 		args = append(args, "--guard-allow-cidr="+p.String())

@@ -33,21 +33,16 @@ func newNetns(name string) (*Netns, error) {
 		return nil, fmt.Errorf("opening network namespace %s: %w", name, err)
 	}
 	n := &Netns{Name: name, handle: h}
-	for _, step := range [][]string{
-		{"sysctl", "net.ipv6.conf.all.disable_ipv6", "1"},
-		{"sysctl", "net.ipv6.conf.default.disable_ipv6", "1"},
-		{"ip", "link", "set", "lo", "up"},
-	} {
-		var err error
-		if step[0] == "sysctl" {
-			err = n.SetSysctl(step[1], step[2])
-		} else {
-			_, err = n.Run(step...)
-		}
-		if err != nil {
-			n.delete()
-			return nil, err
-		}
+	err = n.SetSysctl("net.ipv6.conf.all.disable_ipv6", "1")
+	if err == nil {
+		err = n.SetSysctl("net.ipv6.conf.default.disable_ipv6", "1")
+	}
+	if err == nil {
+		_, err = n.Run("ip", "link", "set", "lo", "up")
+	}
+	if err != nil {
+		n.delete()
+		return nil, err
 	}
 	return n, nil
 }
@@ -104,18 +99,6 @@ func (n *Netns) SetSysctl(key, value string) error {
 		}
 		return nil
 	})
-}
-
-// Sysctl reads a net.* sysctl of the namespace.
-func (n *Netns) Sysctl(key string) (string, error) {
-	path := filepath.Join("/proc/sys", strings.ReplaceAll(key, ".", "/"))
-	var out string
-	err := n.Do(func() error {
-		b, err := os.ReadFile(path)
-		out = strings.TrimSpace(string(b))
-		return err
-	})
-	return out, err
 }
 
 // delete removes the namespace. What lives only in it (interfaces, routes, iptables

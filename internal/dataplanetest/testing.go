@@ -51,15 +51,10 @@ func (d *Dataplane) NewManager(t testing.TB, name, bin string, cfg ManagerConfig
 	return ownedByTest(t, "manager "+name, p, err)
 }
 
-// NewProcess runs a program inside an endpoint's namespace (a pod's, for an ingress
-// controller such as Traefik) for a test: it fails the test on error, stops the
-// program when the test ends and, if the test failed, prints the end of its log.
-func (d *Dataplane) NewProcess(t testing.TB, in *Endpoint, name, bin string, args ...string) *Process {
-	t.Helper()
-	return d.NewProcessEnv(t, in, name, nil, bin, args...)
-}
-
-// NewProcessEnv is NewProcess with environment variables of its own (KUBECONFIG, say).
+// NewProcessEnv runs a program inside an endpoint's namespace (a pod's, for an
+// ingress controller such as Traefik), with environment variables of its own
+// (KUBECONFIG, say), for a test: it fails the test on error, stops the program when
+// the test ends and, if the test failed, prints the end of its log.
 func (d *Dataplane) NewProcessEnv(t testing.TB, in *Endpoint, name string, env []string, bin string, args ...string) *Process {
 	t.Helper()
 	p, err := StartProcess(name, in.Netns(), d.cfg.LogDir, env, bin, args...)

@@ -48,13 +48,14 @@ var DocumentationRanges = []netip.Prefix{
 	netip.MustParsePrefix("2001:db8::/32"),
 }
 
-// ClusterCIDRs are the cluster's own ranges as tests tell the manager with
-// --cluster-cidr: a pod CIDR and a service CIDR that hold none of the tests' other
-// addresses (10.0.0.5, say, is a plain private address outside both).
-var ClusterCIDRs = []netip.Prefix{
-	netip.MustParsePrefix("10.244.0.0/16"),
-	netip.MustParsePrefix("10.96.0.0/12"),
-}
+// The cluster's own ranges as tests tell the manager with --cluster-cidr: a pod CIDR
+// and a service CIDR that hold none of the tests' other addresses (10.0.0.5, say, is
+// a plain private address outside both).
+var (
+	PodCIDR      = netip.MustParsePrefix("10.244.0.0/16")
+	ServiceCIDR  = netip.MustParsePrefix("10.96.0.0/12")
+	ClusterCIDRs = []netip.Prefix{PodCIDR, ServiceCIDR}
+)
 
 // Scheme holds the built-in types and the operator's API.
 func Scheme() *k8sruntime.Scheme { return scheme.New() }
