@@ -78,22 +78,26 @@ test-deps: ## Install what the tests need (dnsmasq-base; as root, the dataplane 
 .PHONY: tools
 tools: $(HELM) $(KUSTOMIZE) $(ACTIONLINT) ## Install helm, kustomize and actionlint (go install, cached by version).
 
+# TEST_ASSETS, at the start of a recipe line, exports where the tests find envtest's
+# control plane and, as root or in CI, the dataplane's programs (both built once,
+# cached by version).
+TEST_ASSETS = KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" && VAO_DATAPLANE_ASSETS="$(DATAPLANE_ASSETS)" && export KUBEBUILDER_ASSETS VAO_DATAPLANE_ASSETS
+
 .PHONY: test
 test: test-deps generate vet tools chart-crds build-installer ## Run every test against a real kube-apiserver, etcd and dnsmasq, and the dataplane suite (root).
-	assets="$$(hack/envtest-binaries.sh)" && dataplane="$(DATAPLANE_ASSETS)" && \
-	KUBEBUILDER_ASSETS="$$assets" VAO_DATAPLANE_ASSETS="$$dataplane" KUBECTL="$$assets/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" ACTIONLINT="$(ACTIONLINT)" IMG="$(IMG)" \
+	$(TEST_ASSETS) && \
+	KUBECTL="$$KUBEBUILDER_ASSETS/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" ACTIONLINT="$(ACTIONLINT)" IMG="$(IMG)" \
 	  go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: e2e
 e2e: test-deps generate ## The dataplane suite alone: real packets through kube-router and kube-proxy in network namespaces (root).
-	assets="$$(hack/envtest-binaries.sh)" && dataplane="$(DATAPLANE_ASSETS)" && \
-	KUBEBUILDER_ASSETS="$$assets" VAO_DATAPLANE_ASSETS="$$dataplane" go test $(GO_TEST_FLAGS) -v ./test/dataplane/
+	$(TEST_ASSETS) && go test $(GO_TEST_FLAGS) -v ./test/dataplane/
 
 .PHONY: bench
 bench: test-deps ## The scale benchmark (~15 min, not part of make test), then DNS change to first packet on the dataplane: bench/results.json, bench/dataplane.json.
-	KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" go test -tags bench -run TestBench -v -count=1 -timeout 45m ./test/bench/
-	assets="$$(hack/envtest-binaries.sh)" && dataplane="$(DATAPLANE_ASSETS)" && \
-	KUBEBUILDER_ASSETS="$$assets" VAO_DATAPLANE_ASSETS="$$dataplane" go test -tags bench -run TestBench -v -count=1 -timeout 15m ./test/dataplane/
+	$(TEST_ASSETS) && \
+	go test -tags bench -run TestBench -v -count=1 -timeout 45m ./test/bench/ && \
+	go test -tags bench -run TestBench -v -count=1 -timeout 15m ./test/dataplane/
 
 FUZZTIME ?= 15s
 

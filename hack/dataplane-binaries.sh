@@ -136,39 +136,33 @@ GO
   log "built traefik in $((SECONDS - start))s"
 }
 
-if have_k8s; then
-  if [[ ! -x "$TRAEFIK_DIR/traefik" ]]; then build_traefik; fi
-  ln -sfn "$TRAEFIK_DIR/traefik" "$ASSETS/traefik"
-  "$ASSETS/traefik" version >&2
-  echo "$ASSETS"
-  exit 0
+if ! have_k8s; then
+  mkdir -p "$work/k8s" "$ASSETS.partial"
+
+  start=$SECONDS
+  log "building kube-proxy and kube-controller-manager ${K8S_VERSION} (first run only, a few minutes)"
+  k8s_module "$work/k8s" "$K8S_VERSION"
+  ldflags=$(k8s_ldflags "$K8S_VERSION")
+  (
+    cd "$work/k8s"
+    go build -trimpath -ldflags "$ldflags" -o "$ASSETS.partial/kube-proxy" k8s.io/kubernetes/cmd/kube-proxy
+    go build -trimpath -ldflags "$ldflags" -o "$ASSETS.partial/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
+  )
+  log "built kube-proxy and kube-controller-manager in $((SECONDS - start))s"
+
+  start=$SECONDS
+  log "installing kube-router ${KUBE_ROUTER_VERSION} (go install; tests only, never shipped)"
+  GOBIN="$ASSETS.partial" go install -trimpath \
+    -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=${KUBE_ROUTER_VERSION}" \
+    "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@${KUBE_ROUTER_VERSION}"
+  log "installed kube-router in $((SECONDS - start))s"
+
+  rm -rf "$ASSETS"
+  mv "$ASSETS.partial" "$ASSETS"
+  "$ASSETS/kube-proxy" --version >&2
 fi
 
-mkdir -p "$work/k8s" "$ASSETS.partial"
-
-start=$SECONDS
-log "building kube-proxy and kube-controller-manager ${K8S_VERSION} (first run only, a few minutes)"
-k8s_module "$work/k8s" "$K8S_VERSION"
-ldflags=$(k8s_ldflags "$K8S_VERSION")
-(
-  cd "$work/k8s"
-  go build -trimpath -ldflags "$ldflags" -o "$ASSETS.partial/kube-proxy" k8s.io/kubernetes/cmd/kube-proxy
-  go build -trimpath -ldflags "$ldflags" -o "$ASSETS.partial/kube-controller-manager" k8s.io/kubernetes/cmd/kube-controller-manager
-)
-log "built kube-proxy and kube-controller-manager in $((SECONDS - start))s"
-
-start=$SECONDS
-log "installing kube-router ${KUBE_ROUTER_VERSION} (go install; tests only, never shipped)"
-GOBIN="$ASSETS.partial" go install -trimpath \
-  -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=${KUBE_ROUTER_VERSION}" \
-  "github.com/cloudnativelabs/kube-router/v2/cmd/kube-router@${KUBE_ROUTER_VERSION}"
-log "installed kube-router in $((SECONDS - start))s"
-
 if [[ ! -x "$TRAEFIK_DIR/traefik" ]]; then build_traefik; fi
-ln -sfn "$TRAEFIK_DIR/traefik" "$ASSETS.partial/traefik"
-
-rm -rf "$ASSETS"
-mv "$ASSETS.partial" "$ASSETS"
-"$ASSETS/kube-proxy" --version >&2
+ln -sfn "$TRAEFIK_DIR/traefik" "$ASSETS/traefik"
 "$ASSETS/traefik" version >&2
 echo "$ASSETS"

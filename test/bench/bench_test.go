@@ -152,14 +152,13 @@ func (c benchConfig) managerArgs(dnsAddr string) []string {
 		"--health-probe-bind-address=127.0.0.1:0",
 		"--leader-elect=false",
 		"--workers=" + strconv.Itoa(c.workers),
-		// The hostnames answer with documentation addresses, which the guard refuses
-		// unless an admin allows them.
-		"--guard-allow-cidr=192.0.2.0/24",
-		"--guard-allow-cidr=198.51.100.0/24",
-		"--guard-allow-cidr=203.0.113.0/24", // the propagation phase moves a hostname here
-		"--guard-allow-cidr=2001:db8::/32",
 		"--kube-api-qps=" + strconv.FormatFloat(c.qps, 'f', -1, 64),
 		"--kube-api-burst=" + strconv.Itoa(c.burst),
+	}
+	// The hostnames answer with documentation addresses, and the propagation phase
+	// moves one into 203.0.113.0/24: the guard refuses them unless an admin allows them.
+	for _, p := range testenv.DocumentationRanges {
+		args = append(args, "--guard-allow-cidr="+p.String())
 	}
 	return append(args, c.extraArgs...)
 }

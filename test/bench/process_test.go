@@ -13,6 +13,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
 // stoppers stops what the benchmark started (manager, dnsmasq, control plane), last
@@ -160,14 +162,7 @@ func (m *managerProc) cpu() time.Duration {
 }
 
 // logTail returns the last n lines of the manager's log.
-func (m *managerProc) logTail(n int) string {
-	data, _ := os.ReadFile(m.logPath)
-	lines := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
+func (m *managerProc) logTail(n int) string { return testenv.LogTail(m.logPath, n) }
 
 // logCount counts the log lines that contain s.
 func (m *managerProc) logCount(s string) int {
