@@ -159,7 +159,7 @@ func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alph
 		return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
 	}
 	if !metav1.IsControlledBy(&existing, allowlist) {
-		if adoptable(&existing, allowlist) {
+		if adoptableObject(&existing, allowlist) {
 			return adopt, nil
 		}
 		return conflict, nil
@@ -169,16 +169,6 @@ func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alph
 		return upToDate, err
 	}
 	return update, nil
-}
-
-// adoptable reports whether a policy that no controller owns is the allowlist's own
-// rendering applied by hand (kubectl vendorallowlist render | kubectl apply): it
-// carries the operator's labels naming this allowlist. Taking it over changes nothing
-// anyone relied on: its content becomes what the allowlist renders, as it was.
-func adoptable(np *networkingv1.NetworkPolicy, allowlist *v1alpha1.VendorAllowlist) bool {
-	return metav1.GetControllerOf(np) == nil &&
-		np.Labels[v1alpha1.ManagedByLabel] == v1alpha1.ManagedByValue &&
-		np.Labels[v1alpha1.AllowlistLabel] == allowlist.Name
 }
 
 // managedContentEqual compares what the operator's field manager owns in existing

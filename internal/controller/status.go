@@ -179,9 +179,29 @@ func refusedMessage(policies []networkingv1.NetworkPolicy, refused field.ErrorLi
 func renderedPolicies(result render.Result) []v1alpha1.RenderedPolicy {
 	out := make([]v1alpha1.RenderedPolicy, 0, len(result.Policies))
 	for _, p := range result.Policies {
-		out = append(out, v1alpha1.RenderedPolicy{Name: p.Name, Direction: v1alpha1.Direction(p.Spec.PolicyTypes[0]), Peers: result.Peers[p.Name]})
+		out = append(out, v1alpha1.RenderedPolicy{Name: p.Name, Direction: v1alpha1.Direction(p.Spec.PolicyTypes[0]), Peers: countIPBlocks(&p)})
 	}
 	return out
+}
+
+// countIPBlocks counts a policy's address blocks, both directions.
+func countIPBlocks(np *networkingv1.NetworkPolicy) int32 {
+	var n int32
+	for _, r := range np.Spec.Ingress {
+		for _, p := range r.From {
+			if p.IPBlock != nil {
+				n++
+			}
+		}
+	}
+	for _, r := range np.Spec.Egress {
+		for _, p := range r.To {
+			if p.IPBlock != nil {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 func resolvedAddresses(known map[string]addresses.Host) render.Resolved {

@@ -16,6 +16,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -179,7 +180,7 @@ func ownedTargetMessage(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedT
 	case render.TargetIstio:
 		to := "Gateway " + string(t.Istio.GatewayName)
 		if t.Istio.Selector != nil {
-			to = "the pods labelled " + labelsString(t.Istio.Selector.MatchLabels)
+			to = "the pods labelled " + labels.Set(t.Istio.Selector.MatchLabels).String()
 		}
 		return fmt.Sprintf("AuthorizationPolicy %s denies requests to %s whose original client is not one of the %d address blocks of the allowlist", o.GetName(), to, n)
 	case render.TargetTraefik:
@@ -189,18 +190,6 @@ func ownedTargetMessage(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedT
 		return fmt.Sprintf("Middleware %s allows only the %d address blocks of the allowlist; Ingress %s names it", o.GetName(), n, t.Traefik.IngressName)
 	}
 	return ""
-}
-
-func labelsString(m map[string]string) string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	for i, k := range keys {
-		keys[i] = k + "=" + m[k]
-	}
-	return strings.Join(keys, ",")
 }
 
 // ownedDesired is the apply request of an owned target object: what render made,
@@ -213,22 +202,9 @@ func ownedDesired(allowlist *v1alpha1.VendorAllowlist, obj *unstructured.Unstruc
 	}
 	sum := sha256.Sum256(raw)
 	u.SetAnnotations(map[string]string{renderedHashAnnotation: hex.EncodeToString(sum[:16])})
-	u.SetOwnerReferences([]metav1.OwnerReference{controllerReference(allowlist)})
+	u.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(allowlist, allowlistKind)})
 	return u, nil
 }
-
-func controllerReference(allowlist *v1alpha1.VendorAllowlist) metav1.OwnerReference {
-	return metav1.OwnerReference{
-		APIVersion:         allowlistKind.GroupVersion().String(),
-		Kind:               allowlistKind.Kind,
-		Name:               allowlist.Name,
-		UID:                allowlist.UID,
-		Controller:         ptrTo(true),
-		BlockOwnerDeletion: ptrTo(true),
-	}
-}
-
-func ptrTo[T any](v T) *T { return &v }
 
 // ownedTargetAction says what an owned object needs, from the cache, and for a name
 // the cache does not hold (it holds only labelled objects), from the API server. It
@@ -269,8 +245,11 @@ func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allow
 	return update, nil, nil
 }
 
-// adoptableObject: no controller, and the operator's labels naming this allowlist
-// (the plugin's output, applied by hand).
+// adoptableObject reports whether an object (a NetworkPolicy, a target object) that
+// no controller owns is the allowlist's own rendering applied by hand (kubectl
+// vendorallowlist render | kubectl apply): it carries the operator's labels naming
+// this allowlist. Taking it over changes nothing anyone relied on: its content becomes
+// what the allowlist renders, as it was.
 func adoptableObject(o metav1.Object, allowlist *v1alpha1.VendorAllowlist) bool {
 	return metav1.GetControllerOf(o) == nil &&
 		o.GetLabels()[v1alpha1.ManagedByLabel] == v1alpha1.ManagedByValue &&

@@ -33,8 +33,6 @@ type Result struct {
 	// Policies are the NetworkPolicies, ingress first, then egress: one per direction
 	// the allowlist opens.
 	Policies []networkingv1.NetworkPolicy
-	// Peers counts the address blocks of each policy, by name.
-	Peers map[string]int32
 	// Hostnames says, for each hostname the plan names (sorted), what it rendered.
 	Hostnames []RenderedHostname
 	// Empty are the directions the allowlist opens that render no address at all:
@@ -63,7 +61,7 @@ type RenderedHostname struct {
 // every address.
 func (p *Plan) Build(resolved Resolved) Result {
 	b := builder{plan: p, resolved: resolved, hostnames: map[string]*hostnameAccount{}}
-	res := Result{Peers: map[string]int32{}}
+	var res Result
 	for _, d := range []v1alpha1.Direction{v1alpha1.DirectionIngress, v1alpha1.DirectionEgress} {
 		np, peers, ok := b.direction(d)
 		if !ok {
@@ -79,7 +77,6 @@ func (p *Plan) Build(resolved Resolved) Result {
 			}
 		}
 		res.Policies = append(res.Policies, np)
-		res.Peers[np.Name] = peers
 	}
 	res.Targets = p.buildTargets(res.IngressAddresses)
 	for _, name := range p.Hostnames() {
@@ -248,18 +245,6 @@ func ipBlockPeers(prefixes []netip.Prefix) []networkingv1.NetworkPolicyPeer {
 		peers = append(peers, networkingv1.NetworkPolicyPeer{IPBlock: &networkingv1.IPBlock{CIDR: p.String()}})
 	}
 	return peers
-}
-
-func hostPrefixes(addrs []netip.Addr) []netip.Prefix {
-	out := make([]netip.Prefix, 0, len(addrs))
-	for _, a := range addrs {
-		if !a.IsValid() {
-			continue
-		}
-		a = a.Unmap().WithZone("")
-		out = append(out, netip.PrefixFrom(a, a.BitLen()))
-	}
-	return out
 }
 
 // canonical sorts prefixes, drops duplicates and drops any prefix that a broader one
