@@ -234,16 +234,14 @@ func (v *Validator) Validate(obj map[string]any, namespace string) (*Result, err
 	if err != nil {
 		return nil, err
 	}
-	structuraldefaulting.Default(u.Object, k.structural)
-
 	// PrepareForCreate and BeforeCreate: status is the controller's, a cluster-scoped
-	// object has no namespace, and a name is generated from generateName.
+	// object has no namespace, and a name is generated from generateName. Defaulting
+	// after dropping status gives what the server stores: the status' own defaults
+	// (observedGeneration: -1 until the operator writes one) appear.
 	if k.hasStatus {
 		delete(u.Object, "status")
-		// Reading it back, the server defaults again: the status' own defaults
-		// (observedGeneration: -1 until the operator writes one) appear.
-		structuraldefaulting.Default(u.Object, k.structural)
 	}
+	structuraldefaulting.Default(u.Object, k.structural)
 	switch {
 	case !k.namespaced:
 		u.SetNamespace("")

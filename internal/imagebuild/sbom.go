@@ -100,10 +100,8 @@ func buildProperties(info *debug.BuildInfo, p v1.Platform) *[]cdx.Property {
 	return &props
 }
 
-// The OCI empty descriptor's content and media type: an artifact's config when the
-// artifact has nothing to configure.
-const emptyConfigMediaType types.MediaType = "application/vnd.oci.empty.v1+json"
-
+// emptyConfig is the OCI empty descriptor's content (media type types.OCIEmptyJSON):
+// an artifact's config when the artifact has nothing to configure.
 var emptyConfig = []byte("{}")
 
 // sbomArtifact is an OCI 1.1 artifact manifest that carries sbom and names subject as
@@ -128,7 +126,7 @@ func sbomArtifact(subject v1.Image, sbom []byte, b Build) (v1.Image, error) {
 		SchemaVersion: 2,
 		MediaType:     types.OCIManifestSchema1,
 		ArtifactType:  string(SBOMMediaType),
-		Config:        v1.Descriptor{MediaType: emptyConfigMediaType, Size: configSize, Digest: configDigest, Data: emptyConfig},
+		Config:        v1.Descriptor{MediaType: types.OCIEmptyJSON, Size: configSize, Digest: configDigest, Data: emptyConfig},
 		Layers:        []v1.Descriptor{*layerDesc},
 		Subject:       &v1.Descriptor{MediaType: subj.MediaType, Size: subj.Size, Digest: subj.Digest},
 		Annotations:   map[string]string{LabelCreated: b.CreatedString()},
@@ -156,7 +154,7 @@ func (a *artifact) LayerByDigest(h v1.Hash) (partial.CompressedLayer, error) {
 		return a.layer, nil
 	}
 	if h == a.configDigest {
-		return static.NewLayer(emptyConfig, emptyConfigMediaType), nil
+		return static.NewLayer(emptyConfig, types.OCIEmptyJSON), nil
 	}
 	return nil, fmt.Errorf("artifact has no blob %s", h)
 }

@@ -10,21 +10,16 @@
 package thirdpartycrds
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sync"
 
 	apiextensionsv1 "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	"sigs.k8s.io/yaml"
+	"sigs.k8s.io/controller-runtime/pkg/envtest"
 )
 
 // Source is a file of CRDs in a published Go module.
@@ -58,13 +53,6 @@ var (
 		Project: "Traefik", Module: "github.com/traefik/traefik/v3", Version: "v3.7.13",
 		Path: "docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml",
 	}
-	// All are the sources of every kind of target.
-	All = []Source{EnvoyGateway, Istio, Traefik}
-)
-
-var (
-	mu    sync.Mutex
-	cache = map[string][]*apiextensionsv1.CustomResourceDefinition{} // module@version/path
 )
 
 // Load reads the CRDs of the sources, downloading their modules if need be.
@@ -75,33 +63,25 @@ func Load(sources ...Source) ([]*apiextensionsv1.CustomResourceDefinition, error
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range crds {
-			out = append(out, c.DeepCopy())
-		}
+		out = append(out, crds...)
 	}
 	return out, nil
 }
 
 func (s Source) load() ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	mu.Lock()
-	defer mu.Unlock()
-	key := s.Module + "@" + s.Version + "/" + s.Path
-	if crds, ok := cache[key]; ok {
-		return filter(crds, s.Names)
-	}
 	dir, err := moduleDir(s.Module, s.Version)
 	if err != nil {
 		return nil, fmt.Errorf("%s's CRDs: %w", s.Project, err)
 	}
-	data, err := os.ReadFile(filepath.Join(dir, s.Path))
-	if err != nil {
+	// envtest's reader: YAML documents, CustomResourceDefinitions only.
+	opts := envtest.CRDInstallOptions{Paths: []string{filepath.Join(dir, s.Path)}, ErrorIfPathMissing: true}
+	if err := envtest.ReadCRDFiles(&opts); err != nil {
 		return nil, fmt.Errorf("%s's CRDs: %w", s.Project, err)
 	}
-	crds, err := decode(data)
-	if err != nil {
-		return nil, fmt.Errorf("%s's CRDs in %s@%s/%s: %w", s.Project, s.Module, s.Version, s.Path, err)
+	crds := opts.CRDs
+	if len(crds) == 0 {
+		return nil, fmt.Errorf("%s's CRDs: no CustomResourceDefinition in %s@%s/%s", s.Project, s.Module, s.Version, s.Path)
 	}
-	cache[key] = crds
 	return filter(crds, s.Names)
 }
 
@@ -142,33 +122,4 @@ func moduleDir(module, version string) (string, error) {
 		return "", fmt.Errorf("go mod download %s@%s gave no directory: %s", module, version, out)
 	}
 	return info.Dir, nil
-}
-
-func decode(data []byte) ([]*apiextensionsv1.CustomResourceDefinition, error) {
-	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
-	var out []*apiextensionsv1.CustomResourceDefinition
-	for {
-		doc, err := r.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, err
-		}
-		if len(bytes.TrimSpace(doc)) == 0 {
-			continue
-		}
-		var crd apiextensionsv1.CustomResourceDefinition
-		if err := yaml.Unmarshal(doc, &crd); err != nil {
-			return nil, err
-		}
-		if crd.Kind != "CustomResourceDefinition" {
-			continue
-		}
-		out = append(out, &crd)
-	}
-	if len(out) == 0 {
-		return nil, errors.New("no CustomResourceDefinition in the file")
-	}
-	return out, nil
 }
