@@ -533,8 +533,8 @@ func (r *VendorAllowlistReconciler) releaseTargetFields(ctx context.Context, key
 	var objs []client.Object
 	if r.Targets.watchesServices() {
 		var list corev1.ServiceList
-		if err := r.List(ctx, &list, client.InNamespace(key.Namespace)); err != nil {
-			return nil, fmt.Errorf("listing Services: %w", err)
+		if err := r.List(ctx, &list, client.InNamespace(key.Namespace), client.MatchingFields{fieldHolderIndex: key.Name}); err != nil {
+			return nil, fmt.Errorf("listing the Services the allowlist holds a field of: %w", err)
 		}
 		for i := range list.Items {
 			objs = append(objs, &list.Items[i])
@@ -542,8 +542,8 @@ func (r *VendorAllowlistReconciler) releaseTargetFields(ctx context.Context, key
 	}
 	if r.Targets.watchesIngresses() {
 		var list networkingv1.IngressList
-		if err := r.List(ctx, &list, client.InNamespace(key.Namespace)); err != nil {
-			return nil, fmt.Errorf("listing Ingresses: %w", err)
+		if err := r.List(ctx, &list, client.InNamespace(key.Namespace), client.MatchingFields{fieldHolderIndex: key.Name}); err != nil {
+			return nil, fmt.Errorf("listing the Ingresses the allowlist holds a field of: %w", err)
 		}
 		for i := range list.Items {
 			objs = append(objs, &list.Items[i])
@@ -556,7 +556,7 @@ func (r *VendorAllowlistReconciler) releaseTargetFields(ctx context.Context, key
 		if _, ing := o.(*networkingv1.Ingress); ing {
 			gvk = render.IngressKind
 		}
-		if wanted[gvk.GroupKind()][o.GetName()] || !slices.ContainsFunc(o.GetManagedFields(), func(e metav1.ManagedFieldsEntry) bool { return e.Manager == manager }) {
+		if wanted[gvk.GroupKind()][o.GetName()] {
 			continue
 		}
 		empty := &unstructured.Unstructured{}

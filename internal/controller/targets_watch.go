@@ -3,6 +3,7 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -27,6 +28,22 @@ import (
 // targets name ("Service/web", "Ingress/web"), so that such an object appearing or
 // changing reconciles exactly the allowlists that name it.
 const targetObjectIndex = "spec.ingressTargets.objects"
+
+// fieldHolderIndex indexes Services and Ingresses by the allowlists that hold a field
+// of them (their field managers), so that an allowlist finds the fields it must
+// release without reading every Service and Ingress of its namespace.
+const fieldHolderIndex = "metadata.managedFields.allowlists"
+
+// fieldHolders are the allowlists that hold a field of o, from its field managers.
+func fieldHolders(o client.Object) []string {
+	var names []string
+	for _, e := range o.GetManagedFields() {
+		if name, ok := strings.CutPrefix(e.Manager, v1alpha1.TargetFieldManagerPrefix); ok && name != "" && !slices.Contains(names, name) {
+			names = append(names, name)
+		}
+	}
+	return names
+}
 
 // targetObjectKeys are the index values of an allowlist.
 func targetObjectKeys(o client.Object) []string {
@@ -66,10 +83,16 @@ func (r *VendorAllowlistReconciler) watchTargets(mgr ctrl.Manager, b *builder.Bu
 		b = b.Owns(ownedObject(kind), builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}))
 	}
 	if r.Targets.watchesServices() {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Service{}, fieldHolderIndex, fieldHolders); err != nil {
+			return nil, fmt.Errorf("indexing Services by the allowlists that hold a field: %w", err)
+		}
 		b = b.Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsForTargetObject(render.ServiceKind.Kind)),
 			builder.WithPredicates(targetObjectChanged(func(o client.Object) any { return o.(*corev1.Service).Spec })))
 	}
 	if r.Targets.watchesIngresses() {
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), &networkingv1.Ingress{}, fieldHolderIndex, fieldHolders); err != nil {
+			return nil, fmt.Errorf("indexing Ingresses by the allowlists that hold a field: %w", err)
+		}
 		b = b.Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsForTargetObject(render.IngressKind.Kind)),
 			builder.WithPredicates(targetObjectChanged(func(client.Object) any { return nil })))
 	}
@@ -119,10 +142,8 @@ func (r *VendorAllowlistReconciler) allowlistsForTargetObject(kind string) handl
 		for _, a := range list.Items {
 			add(a.Name)
 		}
-		for _, e := range o.GetManagedFields() {
-			if name, ok := strings.CutPrefix(e.Manager, v1alpha1.TargetFieldManagerPrefix); ok && name != "" {
-				add(name)
-			}
+		for _, name := range fieldHolders(o) {
+			add(name)
 		}
 		return reqs
 	}
