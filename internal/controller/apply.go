@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
@@ -120,16 +121,22 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 // rest (the watch brings the object to the cache). At a cold start of 1,000
 // allowlists the strict parse alone was 3% of the API server's CPU.
 func (r *VendorAllowlistReconciler) apply(ctx context.Context, ac *networkingv1ac.NetworkPolicyApplyConfiguration, force bool) error {
-	body, err := json.Marshal(ac)
+	return r.serverSideApply(ctx, policyKind, client.ObjectKey{Namespace: *ac.Namespace, Name: *ac.Name}, ac, v1alpha1.FieldOwner, force)
+}
+
+// serverSideApply sends body as a server-side apply of the object gvk/key, as field
+// manager, answered with the object's metadata alone. The operator generates every
+// body, so the strict parse is skipped (see apply).
+func (r *VendorAllowlistReconciler) serverSideApply(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey, body any, manager string, force bool) error {
+	data, err := json.Marshal(body)
 	if err != nil {
 		return fmt.Errorf("encoding the apply request: %w", err)
 	}
-	opts := []client.PatchOption{client.FieldOwner(v1alpha1.FieldOwner), client.FieldValidation(metav1.FieldValidationIgnore)}
+	opts := []client.PatchOption{client.FieldOwner(manager), client.FieldValidation(metav1.FieldValidationIgnore)}
 	if force {
 		opts = append(opts, client.ForceOwnership)
 	}
-	target := partialMetadata(policyKind, client.ObjectKey{Namespace: *ac.Namespace, Name: *ac.Name})
-	return r.Patch(ctx, target, client.RawPatch(types.ApplyPatchType, body), opts...)
+	return r.Patch(ctx, partialMetadata(gvk, key), client.RawPatch(types.ApplyPatchType, data), opts...)
 }
 
 func (a action) String() string {

@@ -478,16 +478,7 @@ func hasField(fields map[string]any, path ...string) bool {
 
 // applyUnstructured sends a server-side apply request for obj as manager.
 func (r *VendorAllowlistReconciler) applyUnstructured(ctx context.Context, obj *unstructured.Unstructured, manager string, force bool) error {
-	body, err := json.Marshal(obj.Object)
-	if err != nil {
-		return fmt.Errorf("encoding the apply request: %w", err)
-	}
-	opts := []client.PatchOption{client.FieldOwner(manager)}
-	if force {
-		opts = append(opts, client.ForceOwnership)
-	}
-	target := partialMetadata(obj.GroupVersionKind(), client.ObjectKeyFromObject(obj))
-	return r.Patch(ctx, target, client.RawPatch(types.ApplyPatchType, body), opts...)
+	return r.serverSideApply(ctx, obj.GroupVersionKind(), client.ObjectKeyFromObject(obj), obj.Object, manager, force)
 }
 
 // pruneTargets takes back what the allowlist no longer renders: it deletes the
