@@ -160,17 +160,11 @@ type image struct {
 	exact  bool // every address of prefix carries such an IPv4 address; else prefix covers them
 }
 
-// image is the prefix of addresses of form f that carry an IPv4 address of p: exact for
-// the forms of one field, which follows the prefix directly; for Teredo the whole form
-// covers them, since any address of it may carry a client of any category after the
-// server and the port.
-func (f form) image(p netip.Prefix) image {
-	var formPrefix netip.Prefix
-	for fp, ff := range formPrefixes {
-		if ff == f {
-			formPrefix = fp
-		}
-	}
+// image is the prefix of addresses of form f (whose prefix is formPrefix) that carry an
+// IPv4 address of p: exact for the forms of one field, which follows the prefix
+// directly; for Teredo the whole form covers them, since any address of it may carry
+// a client of any category after the server and the port.
+func (f form) image(formPrefix, p netip.Prefix) image {
 	fields := f.fields()
 	if len(fields) > 1 {
 		return image{prefix: formPrefix}

@@ -324,7 +324,7 @@ func registryRanges(rows []row, listed []*netipx.IPSet) ([]Range, error) {
 			if !v4.Prefix.Addr().Is4() {
 				continue
 			}
-			img := f.image(v4.Prefix)
+			img := f.image(rw.prefix, v4.Prefix)
 			var b netipx.IPSetBuilder
 			b.AddPrefix(img.prefix)
 			b.Intersect(listed[i])

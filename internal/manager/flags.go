@@ -12,16 +12,11 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
 // BindFlags registers the manager's command-line flags on fs. Call the returned
 // function after fs.Parse to get the Options; it fails on a malformed value.
 func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	var o Options
-	var dnsServers stringList
+	var dnsServers renderflags.List
 	var watchNamespaces string
 	var qps float64
 	var vendorAddedV4, vendorAddedV6 int

@@ -44,16 +44,17 @@ func (s Settings) Options() render.Options {
 	return render.Options{Limits: &limits, Guard: s.Guard(), ClusterDNS: s.ClusterDNS}
 }
 
-type list []string
+// List is a repeatable string flag.
+type List []string
 
-func (l *list) String() string     { return strings.Join(*l, ",") }
-func (l *list) Set(v string) error { *l = append(*l, v); return nil }
+func (l *List) String() string     { return strings.Join(*l, ",") }
+func (l *List) Set(v string) error { *l = append(*l, v); return nil }
 
 // Bind registers the flags on fs. Call the returned function after fs.Parse: it
 // returns the settings, or the problems with the values, one per flag, each naming
 // the flag, its value and the fix.
 func Bind(fs *flag.FlagSet) func() (Settings, []string) {
-	var clusterCIDRs, guardAllow list
+	var clusterCIDRs, guardAllow List
 	var ranges, dnsSelector string
 	s := Settings{Limits: tenancy.Defaults()}
 	l := &s.Limits
