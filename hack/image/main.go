@@ -73,7 +73,7 @@ func build(ctx context.Context, args []string) error {
 	fs.StringVar(&b.Commit, "commit", "", "Git commit stamped in the binary and the labels.")
 	fs.StringVar(&b.Package, "package", b.Package, "The manager's main package.")
 	epoch := fs.String("source-date-epoch", os.Getenv("SOURCE_DATE_EPOCH"), "The source date, in seconds since 1970 (the commit's time: git log -1 --format=%ct).")
-	platforms := fs.String("platform", "linux/amd64,linux/arm64", "Comma-separated platforms.")
+	platforms := fs.String("platform", "", "Comma-separated platforms, such as linux/amd64 (default: every platform a release is built for, linux/amd64 and linux/arm64).")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -82,13 +82,10 @@ func build(ctx context.Context, args []string) error {
 		return fmt.Errorf("--source-date-epoch %q: must be whole seconds since 1970, such as $(git log -1 --format=%%ct)", *epoch)
 	}
 	b.Created = time.Unix(secs, 0).UTC()
-	for _, p := range strings.Split(*platforms, ",") {
+	for _, p := range strings.FieldsFunc(*platforms, func(r rune) bool { return r == ',' }) {
 		pl, err := v1.ParsePlatform(strings.TrimSpace(p))
 		if err != nil {
 			return fmt.Errorf("--platform %q: %w", p, err)
-		}
-		if pl.Architecture == "arm64" && pl.Variant == "" {
-			pl.Variant = "v8"
 		}
 		b.Platforms = append(b.Platforms, *pl)
 	}

@@ -22,6 +22,7 @@ package imagebuild
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -109,11 +110,19 @@ func (b Build) Validate() error {
 	return nil
 }
 
+// platforms are the build's platforms, arm64 with its usual variant, v8, when none is
+// given.
 func (b Build) platforms() []v1.Platform {
 	if len(b.Platforms) == 0 {
 		return DefaultPlatforms
 	}
-	return b.Platforms
+	out := slices.Clone(b.Platforms)
+	for i := range out {
+		if out[i].Architecture == "arm64" && out[i].Variant == "" {
+			out[i].Variant = "v8"
+		}
+	}
+	return out
 }
 
 // CreatedString is the source date as the labels and the binary carry it (RFC 3339,
