@@ -7,8 +7,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+
+	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
+	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -428,52 +432,19 @@ func (r *VendorAllowlistReconciler) targetUserObject(ctx context.Context, kind s
 	return obj, nil
 }
 
-// fieldUpToDate: manager owns every field desired sets, with desired's values.
+// fieldUpToDate: manager owns every field desired sets, with desired's values, and no
+// other: an annotation it set before and sets no more must be released.
 func fieldUpToDate(existing client.Object, desired *unstructured.Unstructured, manager string) bool {
-	owned := ownedFields(existing.GetManagedFields(), manager)
 	switch e := existing.(type) {
 	case *corev1.Service:
+		owned, err := corev1ac.ExtractService(e, manager)
 		want, _, _ := unstructured.NestedStringSlice(desired.Object, "spec", "loadBalancerSourceRanges")
-		return hasField(owned, "f:spec", "f:loadBalancerSourceRanges") && slices.Equal(e.Spec.LoadBalancerSourceRanges, want)
+		return err == nil && owned.Spec != nil && owned.Spec.LoadBalancerSourceRanges != nil && slices.Equal(owned.Spec.LoadBalancerSourceRanges, want)
 	case *networkingv1.Ingress:
-		for k, v := range desired.GetAnnotations() {
-			if !hasField(owned, "f:metadata", "f:annotations", "f:"+k) || e.Annotations[k] != v {
-				return false
-			}
-		}
-		// An annotation it set before and sets no more must be released.
-		annotations, _ := owned["f:metadata"].(map[string]any)["f:annotations"].(map[string]any)
-		return len(annotations) == len(desired.GetAnnotations())
+		owned, err := networkingv1ac.ExtractIngress(e, manager)
+		return err == nil && maps.Equal(owned.Annotations, desired.GetAnnotations())
 	}
 	return false
-}
-
-// ownedFields is the field set manager applied, decoded; empty when it has none.
-func ownedFields(entries []metav1.ManagedFieldsEntry, manager string) map[string]any {
-	for _, e := range entries {
-		if e.Manager != manager || e.Operation != metav1.ManagedFieldsOperationApply || e.Subresource != "" || e.FieldsV1 == nil {
-			continue
-		}
-		var m map[string]any
-		if json.Unmarshal(e.FieldsV1.Raw, &m) == nil {
-			return m
-		}
-	}
-	return map[string]any{}
-}
-
-func hasField(fields map[string]any, path ...string) bool {
-	var cur any = fields
-	for _, p := range path {
-		m, ok := cur.(map[string]any)
-		if !ok {
-			return false
-		}
-		if cur, ok = m[p]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 // applyUnstructured sends a server-side apply request for obj as manager.
