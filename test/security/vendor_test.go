@@ -10,6 +10,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -209,6 +210,56 @@ func TestVendorSwapsAreHeld(t *testing.T) {
 			g.Expect(cidrs(policy(g, ns, "hooks-ingress"))).To(Equal(accepted))
 		})
 	}
+}
+
+// A Vendor accepted by an operator that recorded counts only (its status has no
+// networks) gets its networks recorded when the operator starts, from its spec, which
+// is the accepted generation's: a later swap is then judged against them, not
+// against nothing.
+func TestVendorAcceptedBeforeUpgradeGetsItsNetworks(t *testing.T) {
+	g := NewWithT(t)
+	srv := testdns.Start(t)
+	ctx := context.Background()
+	first := startManager(t, srv, []string{newNamespace(t, "vendorupgrade")})
+
+	vendor := acmeVendor("198.51.100.0/24", "203.0.113.0/24")
+	g.Expect(k8s.Create(ctx, vendor)).To(Succeed())
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), vendor) })
+	networks := func(g Gomega) []string {
+		var v v1alpha1.Vendor
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(vendor), &v)).To(Succeed())
+		g.Expect(v.Status.AcceptedGeneration).To(Equal(v.Generation))
+		g.Expect(v.Status.Endpoints).To(HaveLen(1))
+		return v.Status.Endpoints[0].Addresses
+	}
+	g.Eventually(networks, timeout, poll).Should(Equal([]string{"198.51.100.0/24", "203.0.113.0/24"}))
+	first.Stop()
+
+	// As the earlier operator left it.
+	patch := []byte(`{"status":{"endpoints":[{"name":"webhooks","direction":"Ingress","entries":2,"ipv4Addresses":512}]}}`)
+	g.Expect(k8s.Status().Patch(ctx, vendor, client.RawPatch(types.MergePatchType, patch))).To(Succeed())
+	g.Expect(networks(g)).To(BeEmpty())
+
+	startManager(t, srv, []string{newNamespace(t, "vendorupgrade")})
+	g.Eventually(networks, timeout, poll).Should(Equal([]string{"198.51.100.0/24", "203.0.113.0/24"}))
+	g.Eventually(func() error {
+		var v v1alpha1.Vendor
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(vendor), &v); err != nil {
+			return err
+		}
+		v.Spec.Endpoints[0].Addresses[1].CIDR = "8.8.8.0/24"
+		return k8s.Update(ctx, &v)
+	}, timeout, poll).Should(Succeed())
+	// One /24 of two swapped: within the added bound, but half the space is not more
+	// than half; accepted, as it would have been before the upgrade.
+	g.Eventually(func(g Gomega) {
+		var v v1alpha1.Vendor
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(vendor), &v)).To(Succeed())
+		c := metaCondition(v.Status.Conditions, v1alpha1.ConditionAccepted)
+		g.Expect(c).NotTo(BeNil())
+		g.Expect(c.ObservedGeneration).To(Equal(v.Generation))
+		g.Expect(c.Reason).To(Equal(v1alpha1.ReasonChangeAccepted), c.Message)
+	}, timeout, poll).Should(Succeed())
 }
 
 // warningNotes are the notes of the Warning events of one reason regarding an object.
