@@ -112,5 +112,13 @@ const (
 	FieldOwner = "vendor-allowlist-operator"
 )
 
+// AdoptAnnotation on a NetworkPolicy or an ingress target object that no controller
+// owns hands it over to the VendorAllowlist of its namespace that the value names
+// (`kubectl vendorallowlist render --handover` writes it). Only someone who may write
+// the object can set it, so the operator adopts an object it did not create only with
+// the consent of whoever controls it: the operator's labels alone, which anyone
+// applying the plugin's output copies, are never enough.
+const AdoptAnnotation = "networking.vendorallowlist.io/adopt"
+
 // DNSAllowed reports whether the egress policy also opens the cluster DNS.
 func (s *VendorAllowlistSpec) DNSAllowed() bool { return s.AllowDNS == nil || *s.AllowDNS }

@@ -253,6 +253,16 @@ type EndpointSummary struct {
 	// (a network narrower than /64 counts as one).
 	// +optional
 	IPv6Networks int64 `json:"ipv6Networks,omitempty"`
+
+	// addresses are the networks the group publishes, merged, deprecated ones
+	// included (an allowlist with includeDeprecated renders them): the next change is
+	// judged by the addresses it adds and removes, not by counts. Left out when they
+	// are more than 512 networks; every address of the next change then counts as
+	// added.
+	// +optional
+	// +kubebuilder:validation:MaxItems=512
+	// +kubebuilder:validation:items:MaxLength=49
+	Addresses []string `json:"addresses,omitempty"`
 }
 
 // +kubebuilder:object:root=true

@@ -76,6 +76,13 @@ Flags:
                            address (port 53); repeatable, tried in order. Default: the
                            nameservers of /etc/resolv.conf.
       --dns-timeout DUR    Timeout of one DNS query (default 2s).
+      --handover           Hand the printed policies (and the objects the operator
+                           owns of ingress targets) over to the operator: each gets
+                           the annotation %[2]s=ALLOWLIST, and the
+                           operator adopts it (rewrites it as the allowlist renders
+                           it, and owns it) once the allowlist exists. Without it,
+                           what you apply stays yours: an allowlist of the same name
+                           reports a conflict and leaves it as it is.
 
 The admin's settings, with the same names, meanings and defaults as the manager's
 flags: give the plugin the flags the manager runs with, and it renders what the
@@ -105,17 +112,23 @@ Examples:
   # Apply what the operator would apply, resolving through a chosen server:
   %[1]s render -f allowlist.yaml --dns-server 10.96.0.10 | kubectl apply -f -
 
+  # Review, apply, then let the operator take the policies over once the
+  # allowlist is applied:
+  %[1]s render -f allowlist.yaml --handover > policies.yaml
+  kubectl apply --server-side -f policies.yaml
+  kubectl apply -f allowlist.yaml
+
   # Render from the catalog alone, with a Vendor of your own, from standard input:
   cat allowlist.yaml | %[1]s render --offline --vendors acme-vendor.yaml -f -
 
 Exit status: 0 when every allowlist rendered, 1 on a problem with the input or DNS,
 2 on a usage error.
-`, commandName)
+`, commandName, v1alpha1.AdoptAnnotation)
 }
 
 type renderOptions struct {
 	files, vendorFiles []string
-	offline            bool
+	offline, handover  bool
 	dnsServers         []string
 	dnsTimeout         time.Duration
 	namespace          string
@@ -129,6 +142,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&files, "filename", "")
 	fs.Var(&vendorFiles, "vendors", "")
 	offline := fs.Bool("offline", false, "")
+	handover := fs.Bool("handover", false, "")
 	fs.Var(&servers, "dns-server", "")
 	rendering := renderflags.Bind(fs)
 	timeout := fs.Duration("dns-timeout", resolver.DefaultTimeout, "")
@@ -160,7 +174,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, renderUsage, "%s", strings.Join(problems, "; "))
 	}
 	opts := renderOptions{
-		files: files, vendorFiles: vendorFiles, offline: *offline,
+		files: files, vendorFiles: vendorFiles, offline: *offline, handover: *handover,
 		dnsTimeout: *timeout, namespace: namespace, settings: settings,
 	}
 	for _, s := range servers {
@@ -256,6 +270,9 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 	var b strings.Builder
 	for _, o := range outputs {
 		noteEmpty(stderr, o.src, o.result)
+		if opts.handover {
+			handOver(o.src.obj.Name, o.result)
+		}
 		for i := range o.result.Policies {
 			np := &o.result.Policies[i]
 			y, err := objectYAML(np)
@@ -275,6 +292,29 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 		return exitError
 	}
 	return exitOK
+}
+
+// handOver marks what the operator would create for the allowlist as handed over to
+// it (v1alpha1.AdoptAnnotation): its NetworkPolicies and the objects it owns of
+// ingress targets, not the fields it sets of the user's Services and Ingresses.
+func handOver(allowlist string, result render.Result) {
+	mark := func(annotations map[string]string) map[string]string {
+		if annotations == nil {
+			annotations = map[string]string{}
+		}
+		annotations[v1alpha1.AdoptAnnotation] = allowlist
+		return annotations
+	}
+	for i := range result.Policies {
+		result.Policies[i].Annotations = mark(result.Policies[i].Annotations)
+	}
+	for _, rt := range result.Targets {
+		for _, o := range rt.Objects {
+			if o.Owned {
+				o.Object.SetAnnotations(mark(o.Object.GetAnnotations()))
+			}
+		}
+	}
 }
 
 // buildCatalog lays the Vendors of the input, checked when they were decoded, over

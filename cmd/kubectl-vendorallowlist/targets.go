@@ -37,7 +37,10 @@ func writeTargets(b *strings.Builder, stderr io.Writer, src sourced[v1alpha1.Ven
 func targetComment(a *v1alpha1.VendorAllowlist, o render.TargetObject) string {
 	obj := o.Object
 	if o.Owned {
-		return fmt.Sprintf("a %s the operator creates and owns (it adds an owner reference to the allowlist).", obj.GetKind())
+		if obj.GetAnnotations()[v1alpha1.AdoptAnnotation] != "" {
+			return fmt.Sprintf("a %s the operator creates and owns; handed over (--handover), it adopts this one once the allowlist exists.", obj.GetKind())
+		}
+		return fmt.Sprintf("a %s the operator creates and owns; applied by hand it stays yours (the allowlist reports a conflict) unless rendered with --handover.", obj.GetKind())
 	}
 	field := "spec.loadBalancerSourceRanges"
 	for k := range obj.GetAnnotations() {

@@ -12,6 +12,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	sigsyaml "sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
 
 // renderedObject is one document of the plugin's output, with its comment.
@@ -97,6 +99,43 @@ func TestRenderIngressTargetSamples(t *testing.T) {
 				case "Ingress":
 					if _, hasSpec := o.obj.Object["spec"]; hasSpec || len(o.obj.GetAnnotations()) != 1 {
 						t.Errorf("the Ingress patch holds more than one annotation: %v", o.obj.Object)
+					}
+				}
+			}
+		})
+	}
+}
+
+// TestRenderHandover: --handover marks every object the operator would create for the
+// allowlist (its policies, a target's own object) as handed over to it, and never
+// a patch of the user's Service or Ingress; without it nothing is marked, so what an
+// admin applies stays theirs.
+func TestRenderHandover(t *testing.T) {
+	noDNS(t)
+	dir := filepath.Join(samplesDir, "ingress-targets")
+	for _, file := range []string{"service.yaml", "envoy-gateway.yaml", "traefik.yaml"} {
+		t.Run(file, func(t *testing.T) {
+			for _, handover := range []bool{false, true} {
+				args := []string{"render", "--offline", "-f", filepath.Join(dir, file)}
+				if handover {
+					args = append(args, "--handover")
+				}
+				r := runPlugin(t, "", args...)
+				if r.code != 0 {
+					t.Fatalf("exit %d:\n%s", r.code, r.stderr)
+				}
+				objs := decodeObjects(t, r.stdout)
+				if len(objs) == 0 {
+					t.Fatal("nothing rendered")
+				}
+				for _, o := range objs {
+					owned := o.obj.GetKind() != "Service" && o.obj.GetKind() != "Ingress"
+					got, marked := o.obj.GetAnnotations()[v1alpha1.AdoptAnnotation]
+					switch {
+					case handover && owned && got != o.obj.GetLabels()[v1alpha1.AllowlistLabel]:
+						t.Errorf("--handover: %s %s has %s=%q, want the allowlist %q", o.obj.GetKind(), o.obj.GetName(), v1alpha1.AdoptAnnotation, got, o.obj.GetLabels()[v1alpha1.AllowlistLabel])
+					case (!handover || !owned) && marked:
+						t.Errorf("handover=%v: %s %s is marked for adoption", handover, o.obj.GetKind(), o.obj.GetName())
 					}
 				}
 			}

@@ -51,7 +51,7 @@ const (
 	upToDate action = iota
 	create          // no policy of that name exists
 	update          // the allowlist's policy differs from the desired one
-	adopt           // a policy the allowlist would render, applied by hand (kubectl vendorallowlist render | kubectl apply)
+	adopt           // a policy handed over to the allowlist (kubectl vendorallowlist render --handover | kubectl apply)
 	conflict        // a policy of that name exists and belongs to someone else
 )
 
@@ -69,7 +69,7 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 		if err != nil {
 			return out, err
 		}
-		act, err := r.needs(ctx, allowlist, ac)
+		act, inTheWay, err := r.needs(ctx, allowlist, ac)
 		if err != nil {
 			return out, err
 		}
@@ -77,7 +77,7 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 		case upToDate:
 			continue
 		case conflict:
-			out.conflicts = append(out.conflicts, fmt.Sprintf("NetworkPolicy %s exists and is not managed by this VendorAllowlist; rename the allowlist or remove that policy", np.Name))
+			out.conflicts = append(out.conflicts, conflictDetail("NetworkPolicy", "networkpolicy", inTheWay, allowlist))
 			continue
 		}
 		// A creation is not forced: should someone create a policy of that name after
@@ -144,8 +144,9 @@ func (a action) String() string {
 }
 
 // needs says what the desired policy needs, from the caches alone: the managed
-// policies' full objects, and the other policies' metadata.
-func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, error) {
+// policies' full objects, and the other policies' metadata. For a conflict it also
+// returns the policy in the way.
+func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, metav1.Object, error) {
 	key := client.ObjectKey{Namespace: *desired.Namespace, Name: *desired.Name}
 	var existing networkingv1.NetworkPolicy
 	err := r.Get(ctx, key, &existing)
@@ -153,29 +154,29 @@ func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alph
 		// Not managed, or not there: another policy of that name may be in the way.
 		meta := partialMetadata(policyKind, key)
 		if err := r.PolicyNames.Get(ctx, key, meta); apierrors.IsNotFound(err) {
-			return create, nil
+			return create, nil, nil
 		} else if err != nil {
-			return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
+			return upToDate, nil, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
 		}
 		if !metav1.IsControlledBy(meta, allowlist) {
-			return conflict, nil
+			return conflict, meta, nil
 		}
-		return update, nil // the allowlist's, with its label removed: put it back
+		return update, nil, nil // the allowlist's, with its label removed: put it back
 	}
 	if err != nil {
-		return upToDate, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
+		return upToDate, nil, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
 	}
 	if !metav1.IsControlledBy(&existing, allowlist) {
 		if adoptableObject(&existing, allowlist) {
-			return adopt, nil
+			return adopt, nil, nil
 		}
-		return conflict, nil
+		return conflict, &existing, nil
 	}
 	equal, err := managedContentEqual(&existing, desired)
 	if err != nil || equal {
-		return upToDate, err
+		return upToDate, nil, err
 	}
-	return update, nil
+	return update, nil, nil
 }
 
 // managedContentEqual compares what the operator's field manager owns in existing

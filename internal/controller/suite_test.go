@@ -140,6 +140,7 @@ func runSuite(m *testing.M) int {
 		Recorder: mgr.GetEventRecorder("vendor-allowlist-operator"),
 		Builtin:  catalog.Builtin(),
 		Bounds:   vendorchange.DefaultBounds(),
+		Guard:    guard.Guard{Allow: testenv.DocumentationRanges},
 	}
 	if err := vendors.SetupWithManager(mgr); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: setting up the Vendor controller:", err)

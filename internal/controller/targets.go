@@ -136,7 +136,7 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 	}
 	if act == conflict {
 		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict
-		st.Message = fmt.Sprintf("%s %s exists and is not managed by this VendorAllowlist: rename the allowlist or remove that %s", gvk.Kind, key.Name, gvk.Kind)
+		st.Message = conflictDetail(gvk.Kind, strings.ToLower(gvk.Kind)+"."+gvk.Group, existing, allowlist)
 		return "", nil
 	}
 	did := ""
@@ -212,7 +212,8 @@ func ownedDesired(allowlist *v1alpha1.VendorAllowlist, obj *unstructured.Unstruc
 
 // ownedTargetAction says what an owned object needs, from the cache, and for a name
 // the cache does not hold (it holds only labelled objects), from the API server. It
-// returns the cached object when it is the allowlist's own and up to date.
+// returns the cached object when it is the allowlist's own and up to date, and the
+// object in the way (its metadata at least) on a conflict.
 func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *unstructured.Unstructured) (action, *unstructured.Unstructured, error) {
 	gvk := desired.GroupVersionKind()
 	key := client.ObjectKeyFromObject(desired)
@@ -232,7 +233,7 @@ func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allow
 		case adoptableObject(meta, allowlist):
 			return adopt, nil, nil
 		}
-		return conflict, nil, nil
+		return conflict, asUnstructured(meta), nil
 	}
 	if err != nil {
 		return upToDate, nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
@@ -241,7 +242,7 @@ func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allow
 		if adoptableObject(existing, allowlist) {
 			return adopt, nil, nil
 		}
-		return conflict, nil, nil
+		return conflict, existing, nil
 	}
 	if ownedContentEqual(existing, desired) {
 		return upToDate, existing, nil
@@ -250,14 +251,54 @@ func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allow
 }
 
 // adoptableObject reports whether an object (a NetworkPolicy, a target object) that
-// no controller owns is the allowlist's own rendering applied by hand (kubectl
-// vendorallowlist render | kubectl apply): it carries the operator's labels naming
-// this allowlist. Taking it over changes nothing anyone relied on: its content becomes
-// what the allowlist renders, as it was.
+// the operator did not create was handed over to the allowlist: no controller owns
+// it, it carries the operator's labels naming this allowlist, and whoever controls it
+// consented with the AdoptAnnotation naming the allowlist (kubectl vendorallowlist
+// render --handover | kubectl apply --server-side). The labels alone are no consent:
+// they are in any rendering applied by hand, and whoever writes an allowlist of that
+// name (a tenant) would otherwise rewrite a policy that an admin applied, and own it.
+//
+// The annotation stays on the adopted object. It is inert while the allowlist
+// controls the object; should the controller reference go (the allowlist deleted
+// with --cascade=orphan, the reference edited away), the object is handed to an
+// allowlist of that name again, which is what its writer consented to, and whoever
+// writes the allowlists of the namespace controlled it already.
 func adoptableObject(o metav1.Object, allowlist *v1alpha1.VendorAllowlist) bool {
 	return metav1.GetControllerOf(o) == nil &&
 		o.GetLabels()[v1alpha1.ManagedByLabel] == v1alpha1.ManagedByValue &&
-		o.GetLabels()[v1alpha1.AllowlistLabel] == allowlist.Name
+		o.GetLabels()[v1alpha1.AllowlistLabel] == allowlist.Name &&
+		o.GetAnnotations()[v1alpha1.AdoptAnnotation] == allowlist.Name
+}
+
+// conflictDetail says why an object of the name the allowlist renders is left as it
+// is, and how its owner hands it over if that is what they mean: resource is the
+// kubectl resource name of the kind.
+func conflictDetail(kind, resource string, o metav1.Object, allowlist *v1alpha1.VendorAllowlist) string {
+	name := allowlist.Name
+	if o == nil {
+		return fmt.Sprintf("%s of the name the allowlist renders exists and is not managed by this VendorAllowlist: rename the allowlist or remove that %s", kind, kind)
+	}
+	if c := metav1.GetControllerOf(o); c != nil {
+		return fmt.Sprintf("%s %s exists and is controlled by %s %s, not by this VendorAllowlist: rename the allowlist or remove that %s", kind, o.GetName(), c.Kind, c.Name, kind)
+	}
+	if o.GetLabels()[v1alpha1.AllowlistLabel] == name && o.GetLabels()[v1alpha1.ManagedByLabel] == v1alpha1.ManagedByValue {
+		return fmt.Sprintf("%s %s exists with the operator's labels but was not created by the operator for this VendorAllowlist, so it is left as it is. "+
+			"Rename the allowlist, or, if whoever controls the %s means to hand it over (the allowlist then rewrites and owns it): kubectl annotate %s %s -n %s %s=%s",
+			kind, o.GetName(), kind, resource, o.GetName(), o.GetNamespace(), v1alpha1.AdoptAnnotation, name)
+	}
+	return fmt.Sprintf("%s %s exists and is not managed by this VendorAllowlist: rename the allowlist or remove that %s", kind, o.GetName(), kind)
+}
+
+// asUnstructured is the metadata of a partial object as an object of its own kind.
+func asUnstructured(m *metav1.PartialObjectMetadata) *unstructured.Unstructured {
+	u := &unstructured.Unstructured{}
+	u.SetGroupVersionKind(m.GroupVersionKind())
+	u.SetName(m.Name)
+	u.SetNamespace(m.Namespace)
+	u.SetLabels(m.Labels)
+	u.SetAnnotations(m.Annotations)
+	u.SetOwnerReferences(m.OwnerReferences)
+	return u
 }
 
 // ownedContentEqual: the object carries the digest of what the operator would apply

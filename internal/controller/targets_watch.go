@@ -81,6 +81,7 @@ func (r *VendorAllowlistReconciler) watchTargets(mgr ctrl.Manager, b *builder.Bu
 	for _, kind := range r.Targets.ownedKinds() {
 		// As for NetworkPolicies: a created object is the operator's own doing.
 		b = b.Owns(ownedObject(kind), builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}))
+		b = b.Watches(ownedObject(kind), handler.EnqueueRequestsFromMapFunc(handedOver))
 	}
 	if r.Targets.watchesServices() {
 		if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Service{}, fieldHolderIndex, fieldHolders); err != nil {

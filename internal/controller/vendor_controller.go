@@ -20,12 +20,14 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
 // VendorReconciler decides, for each change to a Vendor, whether the allowlists that
 // use it follow at once or keep their policies until an admin approves: a change that
-// empties, shrinks or widens an endpoint group beyond Bounds is held. The outcome is
+// empties or shrinks an endpoint group, adds or removes addresses beyond Bounds (a
+// swap of equal size included), or adds any in a range Guard forbids, is held. The outcome is
 // the Vendor's status (acceptedGeneration and the Accepted condition), which the
 // allowlists' reconciler reads.
 type VendorReconciler struct {
@@ -35,6 +37,9 @@ type VendorReconciler struct {
 	// compared with it.
 	Builtin *catalog.Catalog
 	Bounds  vendorchange.Bounds
+	// Guard is the manager's guard (its cluster ranges and --guard-allow-cidr): a
+	// change that adds an address it does not count as public is held.
+	Guard guard.Guard
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendors/status,verbs=get;update;patch
@@ -62,12 +67,17 @@ func (r *VendorReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 func (r *VendorReconciler) judge(ctx context.Context, vendor *v1alpha1.Vendor) {
 	st := &vendor.Status
 	st.ObservedGeneration = vendor.Generation
+	summary := vendorchange.Summarize(vendor.Spec)
 	if st.AcceptedGeneration == vendor.Generation {
+		if !vendorchange.HasAddresses(st.Endpoints) {
+			// Accepted before the operator recorded addresses: the spec is the
+			// accepted generation's, so its addresses are the baseline.
+			st.Endpoints = vendorchange.Baseline(summary)
+		}
 		return
 	}
-	summary := vendorchange.Summarize(vendor.Spec)
 	accept := func(reason, msg string) {
-		st.AcceptedGeneration, st.Endpoints = vendor.Generation, summary
+		st.AcceptedGeneration, st.Endpoints = vendor.Generation, vendorchange.Baseline(summary)
 		r.setAccepted(vendor, metav1.ConditionTrue, reason, msg)
 	}
 	if approved, ok := vendor.Annotations[v1alpha1.ApproveGenerationAnnotation]; ok && approved == strconv.FormatInt(vendor.Generation, 10) {
@@ -80,7 +90,7 @@ func (r *VendorReconciler) judge(ctx context.Context, vendor *v1alpha1.Vendor) {
 		accept(v1alpha1.ReasonChangeAccepted, fmt.Sprintf("Generation %d is in use", vendor.Generation))
 		return
 	}
-	findings := vendorchange.Compare(baseline, summary, r.Bounds)
+	findings := vendorchange.Compare(baseline, summary, r.Bounds, r.Guard)
 	if len(findings) == 0 {
 		accept(v1alpha1.ReasonChangeAccepted, fmt.Sprintf("Generation %d is in use: its changes are within the bounds", vendor.Generation))
 		return

@@ -11,6 +11,8 @@ import (
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
@@ -294,10 +296,22 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 		Owns(&networkingv1.NetworkPolicy{}, builder.WithPredicates(predicate.Funcs{
 			CreateFunc: func(event.CreateEvent) bool { return false },
 		})).
+		// A policy handed over after the allowlist reported the conflict brings it back.
+		Watches(&networkingv1.NetworkPolicy{}, handler.EnqueueRequestsFromMapFunc(handedOver)).
 		Watches(&v1alpha1.Vendor{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsUsingVendor)).
 		Named("vendorallowlist").
 		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Workers, 1)}).
 		Complete(rec)
+}
+
+// handedOver maps an object no controller owns to the allowlist its AdoptAnnotation
+// hands it over to.
+func handedOver(_ context.Context, o client.Object) []reconcile.Request {
+	name := o.GetAnnotations()[v1alpha1.AdoptAnnotation]
+	if name == "" || metav1.GetControllerOf(o) != nil {
+		return nil
+	}
+	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: o.GetNamespace(), Name: name}}}
 }
 
 func (r *VendorAllowlistReconciler) allowlistsUsingVendor(ctx context.Context, vendor client.Object) []reconcile.Request {

@@ -259,18 +259,20 @@ func TestVendorObjectAddsAndOverridesVendors(t *testing.T) {
 		g.Expect(egressCIDRs(np)).To(ConsistOf("203.0.113.0/28"))
 	}, timeout, poll).Should(Succeed())
 
-	// Changing the Vendor re-renders the allowlists that use it.
+	// Changing the Vendor (within the bounds: it removes half of the group's
+	// addresses, and adds fewer than a /24 and a /48) re-renders the allowlists that
+	// use it.
 	Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
 		if err := k8s.Get(ctx, client.ObjectKeyFromObject(vendor), vendor); err != nil {
 			return err
 		}
-		vendor.Spec.Endpoints[0].Addresses = []v1alpha1.PublishedAddress{{CIDR: "203.0.113.64/28"}, {CIDR: "2001:db8::/48"}}
+		vendor.Spec.Endpoints[0].Addresses = []v1alpha1.PublishedAddress{{CIDR: "203.0.113.0/29"}, {CIDR: "203.0.113.64/28"}, {CIDR: "2001:db8::/48"}}
 		return k8s.Update(ctx, vendor)
 	})).To(Succeed())
 	Eventually(func(g Gomega) {
 		np, err := getPolicy(ctx, ns, "acme-egress")
 		g.Expect(err).NotTo(HaveOccurred())
-		g.Expect(egressCIDRs(np)).To(ConsistOf("203.0.113.64/28", "2001:db8::/48"))
+		g.Expect(egressCIDRs(np)).To(ConsistOf("203.0.113.0/29", "203.0.113.64/28", "2001:db8::/48"))
 	}, timeout, poll).Should(Succeed())
 }
 

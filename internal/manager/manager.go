@@ -154,6 +154,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Recorder: mgr.GetEventRecorder("vendor-allowlist-operator"),
 		Builtin:  catalog.Builtin(),
 		Bounds:   o.VendorChanges,
+		Guard:    o.DNS.Guard,
 	}
 	if err := vendors.SetupWithManager(mgr); err != nil {
 		return nil, err

@@ -31,7 +31,8 @@ import (
 // server and the same admin flags give the same policies, with answers that exercise
 // every rule on the way (NXDOMAIN, more than the cap, private, forbidden and embedded
 // IPv4 answers, the catalog's published addresses, entries beyond the tenant limits).
-// And the plugin's output, applied by hand first, is adopted by the allowlists.
+// And the plugin's output, rendered with --handover and applied by hand first, is
+// adopted by the allowlists.
 func TestPluginRendersWhatTheManagerApplies(t *testing.T) {
 	g := NewWithT(t)
 	plugin := buildPlugin(t)
@@ -82,7 +83,7 @@ func TestPluginRendersWhatTheManagerApplies(t *testing.T) {
 		docs = append(docs, string(y))
 	}
 	g.Expect(os.WriteFile(file, []byte(strings.Join(docs, "---\n")), 0o600)).To(Succeed())
-	args := []string{"render", "-f", file, "--dns-server", srv.Addr()}
+	args := []string{"render", "--handover", "-f", file, "--dns-server", srv.Addr()}
 	for _, c := range clusterCIDRs {
 		args = append(args, "--cluster-cidr", c.String())
 	}

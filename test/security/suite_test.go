@@ -33,6 +33,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
 const (
@@ -67,6 +68,7 @@ func startManager(t *testing.T, srv *testdns.Server, namespaces []string, tune .
 		ClusterCIDRs:    clusterCIDRs,
 		GuardAllow:      testenv.DocumentationRanges,
 		Workers:         4,
+		VendorChanges:   vendorchange.DefaultBounds(), // the flags' defaults
 	}
 	for _, f := range tune {
 		f(&o)
