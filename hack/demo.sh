@@ -138,7 +138,9 @@ k wait --for=condition=Established --timeout=30s crd/vendorallowlists.networking
 # OutSystems front-ends get documentation addresses (198.51.100.0/24, RFC 5737);
 # Workato's gateways get the addresses Workato publishes for them. The guard refuses
 # documentation ranges, like every range the IANA registries call not globally
-# reachable, so the manager below allows them as an admin would (--guard-allow-cidr).
+# reachable, so the manager below allows that one as an admin would
+# (--guard-allow-cidr): it is for these made-up DNS answers only. The samples' own
+# networks (custom.yaml's) are public and render on a default install without it.
 dns_port=$($helper freeport)
 mkdir -p "$tmp/hosts" "$tmp/staging"
 set_host() { # name address...: replace the name's file atomically
@@ -178,7 +180,7 @@ health_port=$($helper freeport)
 manager_args=(--kubeconfig="$kc" --leader-elect=false --metrics-bind-address=0
   --health-probe-bind-address="127.0.0.1:$health_port" --dns-server="127.0.0.1:$dns_port"
   --dns-min-refresh=1s --dns-retention=5s --zap-encoder=console
-  --guard-allow-cidr=198.51.100.0/24 --guard-allow-cidr=203.0.113.0/24 --guard-allow-cidr=2001:db8::/32)
+  --guard-allow-cidr=198.51.100.0/24)
 setsid bin/manager "${manager_args[@]}" </dev/null >"$tmp/manager.log" 2>&1 &
 started+=("$!:manager")
 manager_pid=$!

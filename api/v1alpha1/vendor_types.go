@@ -68,13 +68,17 @@ type CustomerCIDRPolicy struct {
 	// +kubebuilder:validation:MaxItems=6
 	AllowRanges []AddressRange `json:"allowRanges,omitempty"`
 
-	// minPrefixLengthIPv4: an IPv4 network may be as broad as this prefix length.
+	// minPrefixLengthIPv4: an IPv4 network that lies wholly within allowRanges may be
+	// as broad as this prefix length, and such networks together may cover as much as
+	// one network of it. Public networks keep the manager's tenant limits.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=32
 	MinPrefixLengthIPv4 *int32 `json:"minPrefixLengthIPv4,omitempty"`
 
-	// minPrefixLengthIPv6: an IPv6 network may be as broad as this prefix length.
+	// minPrefixLengthIPv6: an IPv6 network that lies wholly within allowRanges may be
+	// as broad as this prefix length, and such networks together may cover as much as
+	// one network of it. Public networks keep the manager's tenant limits.
 	// +optional
 	// +kubebuilder:validation:Minimum=1
 	// +kubebuilder:validation:Maximum=128

@@ -136,8 +136,8 @@ func TestRenderSamplesOffline(t *testing.T) {
 		}},
 		{"custom.yaml", func(t *testing.T, got map[string]networkingv1.NetworkPolicy, _ result) {
 			np := policy(t, got, "payments-partner-egress")
-			r := ruleWith(t, np, "203.0.113.0/24")
-			if want := []string{"203.0.113.0/24", "2001:db8:4e::/56"}; !slices.Equal(r.cidrs, want) {
+			r := ruleWith(t, np, "103.21.244.0/24")
+			if want := []string{"103.21.244.0/24", "2606:4700:10::/56"}; !slices.Equal(r.cidrs, want) {
 				t.Errorf("custom rule to %v, want %v", r.cidrs, want)
 			}
 			if want := []string{"TCP/443", "TCP/22"}; !slices.Equal(r.ports, want) {
@@ -147,8 +147,8 @@ func TestRenderSamplesOffline(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(strings.TrimSuffix(tc.file, ".yaml"), func(t *testing.T) {
-			// The samples use documentation ranges, which the guard refuses unless allowed.
-			got, r := mustRender(t, "", "render", "--offline", "--guard-allow-cidr", "203.0.113.0/24", "--guard-allow-cidr", "2001:db8::/32", "-f", sample(tc.file))
+			// At the default settings: a sample renders as a user who applies it gets it.
+			got, r := mustRender(t, "", "render", "--offline", "-f", sample(tc.file))
 			for _, np := range got {
 				wantContains(t, "stdout", r.stdout, "# Rendered from VendorAllowlist default/"+strings.TrimSuffix(strings.TrimSuffix(np.Name, "-ingress"), "-egress")+" ("+sample(tc.file)+")")
 				if np.Labels["app.kubernetes.io/managed-by"] != "vendor-allowlist-operator" {

@@ -114,14 +114,15 @@ spec:
     ports: [{port: 443}]
 `)
 	// The catalog opens private networks as broad as a /16 for OutSystems' VPN group
-	// (and for it alone); broader, or loopback, stays refused.
+	// (and for it alone); broader, or loopback (which is not within private, so held
+	// to the tenant's /24), stays refused.
 	a.Spec.Vendors[0].CIDRs = append(a.Spec.Vendors[0].CIDRs, "172.16.0.0/12", "127.0.0.0/16")
 	plan, refused := limited(t, a)
 	want := []string{
 		"spec.clusterDNS: Forbidden: clusterDNS: the cluster DNS is where the admin says (pods k8s-app=kube-dns in namespace kube-system)",
 		"spec.custom[0].privateAddresses: Forbidden: Allow: private addresses are not among the ranges",
 		"spec.vendors[0].cidrs[1]: Forbidden: 172.16.0.0/12: a /12 is broader than the /16",
-		"spec.vendors[0].cidrs[2]: Forbidden: 127.0.0.0/16: covers loopback addresses",
+		"spec.vendors[0].cidrs[2]: Forbidden: 127.0.0.0/16: a /16 is broader than the /24 an allowlist may name (--tenant-min-prefix-length-ipv4); the broader networks outsystems/vpn takes (customerCIDRs) must lie within private ranges",
 	}
 	slices.Sort(refused)
 	if len(refused) != len(want) {
@@ -153,6 +154,59 @@ spec:
 	}
 	if got := allCIDRs(plan, resolved); !slices.Equal(got, []string{"10.1.2.3/32", "10.20.0.0/16", "52.1.37.96/32"}) {
 		t.Errorf("widened: rendered %v", got)
+	}
+}
+
+// The OutSystems VPN group's customerCIDRs (private, /16) widens what it names and
+// nothing else: public networks supplied to it keep the tenant's /24, and count toward
+// the tenant's /20 of space; the private ones count toward one /16 of their own.
+func TestCustomerCIDRsWidenOnlyTheirRanges(t *testing.T) {
+	a := parseAllowlist(t, `
+metadata: {name: os, namespace: team-a}
+spec:
+  podSelector: {}
+  vendors:
+  - name: outsystems
+    endpoints: [vpn]
+    allPorts: true
+`)
+	// The issue's attack: public /16s through the VPN group.
+	for i := range 64 {
+		a.Spec.Vendors[0].CIDRs = append(a.Spec.Vendors[0].CIDRs, v1alpha1.CIDR(fmt.Sprintf("%d.0.0.0/16", 11+i)))
+	}
+	plan, refused := limited(t, a)
+	if len(refused) != 64 || !strings.HasPrefix(refused[0], "spec.vendors[0].cidrs[0]: Forbidden: 11.0.0.0/16: a /16 is broader than the /24 an allowlist may name (--tenant-min-prefix-length-ipv4)") {
+		t.Fatalf("refused %d: %.300q", len(refused), refused)
+	}
+	if got := allCIDRs(plan, nil); len(got) != 0 {
+		t.Fatalf("rendered %v", got)
+	}
+
+	// The VPN's private /16 beside 16 public /24s: each within its own limit.
+	a.Spec.Vendors[0].CIDRs = []v1alpha1.CIDR{"10.20.0.0/16", "fd12:3456:789a::/48"}
+	for i := range 16 {
+		a.Spec.Vendors[0].CIDRs = append(a.Spec.Vendors[0].CIDRs, v1alpha1.CIDR(fmt.Sprintf("52.1.%d.0/24", i)))
+	}
+	plan, refused = limited(t, a)
+	if len(refused) != 0 || len(allCIDRs(plan, nil)) != 18 {
+		t.Fatalf("refused %q, rendered %v", refused, allCIDRs(plan, nil))
+	}
+
+	// A 17th public /24 is beyond the tenant's /20: the VPN group does not widen that.
+	a.Spec.Vendors[0].CIDRs = append(a.Spec.Vendors[0].CIDRs, "52.1.16.0/24")
+	plan, refused = limited(t, a)
+	if len(refused) != 1 || !strings.Contains(refused[0], "the allowlist's networks cover 4352 addresses, merged, more than the 4096 of one /20 (--tenant-max-space-prefix-ipv4) (spec.custom[].cidrs and spec.vendors[].cidrs)") {
+		t.Fatalf("refused %q", refused)
+	}
+	if got := allCIDRs(plan, nil); len(got) != 0 {
+		t.Fatalf("rendered %v beyond the space limit", got)
+	}
+
+	// Two private /16s are more than the one /16 the group opens.
+	a.Spec.Vendors[0].CIDRs = []v1alpha1.CIDR{"10.20.0.0/16", "10.21.0.0/16"}
+	_, refused = limited(t, a)
+	if len(refused) != 1 || !strings.Contains(refused[0], "the networks supplied within the ranges customerCIDRs opens cover 131072 addresses, merged, more than the 65536 of one /16 (the broadest minPrefixLength of the customerCIDRs of outsystems/vpn, or --tenant-max-space-prefix-ipv4)") {
+		t.Fatalf("refused %q", refused)
 	}
 }
 

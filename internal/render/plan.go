@@ -63,9 +63,12 @@ type Plan struct {
 type rule struct {
 	direction v1alpha1.Direction
 	origin    string // "workato/opa-gateways" or "custom/name", for messages and ordering
-	// prefixes are the catalog's; own are the networks the allowlist wrote itself.
+	// prefixes are the catalog's; own are the networks the allowlist wrote itself,
+	// and widened those of them that the group's customerCIDRs let be broader
+	// (tenancy.Limits.For): each counts toward its own space limit.
 	prefixes  []netip.Prefix
 	own       []netip.Prefix
+	widened   []netip.Prefix
 	hostnames []hostname
 	ports     []v1alpha1.Port
 	allPorts  bool
@@ -121,6 +124,8 @@ type compiler struct {
 	rules   []rule
 	err     *Error
 	refused field.ErrorList
+	// customerSpace bounds the widened networks, by the groups that widened them.
+	customerSpace *tenancy.CustomerSpace
 }
 
 // Refused names the entries left out because they go beyond the limits, with the
@@ -139,19 +144,44 @@ func (c *compiler) refuse(path *field.Path, value any, why string) {
 }
 
 // own parses the networks an allowlist wrote, leaving out those beyond the limits,
-// as a catalog group may widen them for its own customer networks.
-func (c *compiler) own(path *field.Path, cidrs []v1alpha1.CIDR, widen *v1alpha1.CustomerCIDRPolicy) []netip.Prefix {
-	var out []netip.Prefix
+// as a catalog group may widen them for its own customer networks (group names it
+// in messages). It returns them apart from those the group widened.
+func (c *compiler) own(path *field.Path, cidrs []v1alpha1.CIDR, group string, widen *v1alpha1.CustomerCIDRPolicy) (own, widened []netip.Prefix) {
 	for i, p := range c.prefixes(path, cidrs...) {
-		if c.opts.Limits != nil {
-			if why := c.opts.Limits.Widened(widen).CheckCIDR(c.opts.Guard, p); why != "" {
-				c.refuse(path.Index(i), cidrs[i], why)
-				continue
-			}
+		if c.opts.Limits == nil {
+			own = append(own, p)
+			continue
 		}
-		out = append(out, p)
+		l, wide := c.opts.Limits.For(c.opts.Guard, p, widen)
+		if why := l.CheckCIDR(c.opts.Guard, p); why != "" {
+			if widen != nil && !wide && (widen.MinPrefixLengthIPv4 != nil || widen.MinPrefixLengthIPv6 != nil) {
+				why += fmt.Sprintf("; the broader networks %s takes (customerCIDRs) must lie within %s ranges", group, joinRanges(widen.AllowRanges))
+			}
+			c.refuse(path.Index(i), cidrs[i], why)
+			continue
+		}
+		if wide {
+			if c.customerSpace == nil {
+				c.customerSpace = c.opts.Limits.CustomerSpace()
+			}
+			c.customerSpace.Add(group, widen)
+			widened = append(widened, p)
+		} else {
+			own = append(own, p)
+		}
 	}
-	return out
+	return own, widened
+}
+
+func joinRanges(rs []v1alpha1.AddressRange) string {
+	if len(rs) == 0 {
+		return "no"
+	}
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, " or ")
 }
 
 // allowPrivate is whether an entry's privateAddresses: Allow holds under the limits.
@@ -194,19 +224,26 @@ func (c *compiler) clusterDNS(spec *field.Path, own *v1alpha1.ClusterDNS) Cluste
 }
 
 // limitSpace leaves out every network the allowlist wrote when, merged, they cover
-// more than the limits allow: which to keep is not the renderer's to choose.
+// more than the limits allow: which to keep is not the renderer's to choose. Every
+// network counts: those a group's customerCIDRs widened toward their own limit
+// (tenancy.CustomerSpace), all others toward the tenant's.
 func (c *compiler) limitSpace(spec *field.Path) {
 	if c.opts.Limits == nil {
 		return
 	}
-	var own []netip.Prefix
+	var own, widened []netip.Prefix
 	for _, r := range c.rules {
 		own = append(own, r.own...)
+		widened = append(widened, r.widened...)
 	}
-	if why := c.opts.Limits.CheckSpace(own); why != "" {
-		c.refuse(spec, "networks", why+": every network the allowlist lists itself is left out")
+	why := c.opts.Limits.CheckSpace(own)
+	if why == "" && c.customerSpace != nil {
+		why = c.customerSpace.Check(widened)
+	}
+	if why != "" {
+		c.refuse(spec, "networks", why+" (spec.custom[].cidrs and spec.vendors[].cidrs): every network the allowlist lists itself is left out")
 		for i := range c.rules {
-			c.rules[i].own = nil
+			c.rules[i].own, c.rules[i].widened = nil, nil
 		}
 	}
 }
@@ -294,12 +331,9 @@ func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
 			}
 		case v1alpha1.CustomerInputCIDRs:
 			usedCIDRs = true
-			cidrs := c.own(path.Child("cidrs"), sel.CIDRs, g.CustomerCIDRs)
-			if g.CustomerCIDRs != nil {
-				r.prefixes = append(r.prefixes, cidrs...) // within what the catalog opened for the group
-			} else {
-				r.own = append(r.own, cidrs...)
-			}
+			own, widened := c.own(path.Child("cidrs"), sel.CIDRs, r.origin, g.CustomerCIDRs)
+			r.own = append(r.own, own...)
+			r.widened = append(r.widened, widened...)
 		}
 		if g.Direction == v1alpha1.DirectionIngress {
 			ingress = true
@@ -459,10 +493,10 @@ func (c *compiler) custom(path *field.Path, e *v1alpha1.CustomEntry) {
 	r := rule{
 		direction: e.Direction,
 		origin:    "custom/" + string(e.Name),
-		own:       c.own(path.Child("cidrs"), e.CIDRs, nil),
 		ports:     e.Ports,
 		allPorts:  e.AllPorts,
 	}
+	r.own, _ = c.own(path.Child("cidrs"), e.CIDRs, r.origin, nil)
 	allowPrivate := c.allowPrivate(path.Child("privateAddresses"), e.PrivateAddresses)
 	for _, h := range e.Hostnames {
 		r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate, own: true})

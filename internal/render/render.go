@@ -171,7 +171,7 @@ func (b *builder) direction(d v1alpha1.Direction) (networkingv1.NetworkPolicy, i
 			continue
 		}
 		selected = true
-		addrs := slices.Concat(r.prefixes, r.own)
+		addrs := slices.Concat(r.prefixes, r.own, r.widened)
 		for _, h := range r.hostnames {
 			addrs = append(addrs, b.addresses(h)...)
 		}

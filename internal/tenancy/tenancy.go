@@ -88,7 +88,8 @@ func joinCategories(cs []guard.Category) string {
 }
 
 // Widened is l with what a catalog group opens for its own customer networks: its
-// ranges, and broader prefixes. nil widens nothing.
+// ranges, and broader prefixes. nil widens nothing. The broader prefixes are for
+// networks within the group's ranges only (For says which limits hold for one network).
 func (l Limits) Widened(p *v1alpha1.CustomerCIDRPolicy) Limits {
 	if p == nil {
 		return l
@@ -107,6 +108,40 @@ func (l Limits) Widened(p *v1alpha1.CustomerCIDRPolicy) Limits {
 		w.MinPrefixLengthIPv6 = min(w.MinPrefixLengthIPv6, int(*p.MinPrefixLengthIPv6))
 	}
 	return w
+}
+
+// For is the limits that hold for the network p an allowlist supplies to a catalog
+// group with customerCIDRs w, and whether w widened them for it. The group's ranges
+// are open to every network it takes; its broader prefix lengths only to a network
+// whose every address is in one of those ranges (the OutSystems VPN's private /16). A
+// public network keeps the tenant's prefix length whatever the group says: otherwise
+// a group meant for a private VPN range would open public /16s on every port.
+func (l Limits) For(g guard.Guard, p netip.Prefix, w *v1alpha1.CustomerCIDRPolicy) (Limits, bool) {
+	if w == nil {
+		return l, false
+	}
+	wide := l.Widened(w)
+	if Within(g, p, w) {
+		return wide, true
+	}
+	wide.MinPrefixLengthIPv4, wide.MinPrefixLengthIPv6 = l.MinPrefixLengthIPv4, l.MinPrefixLengthIPv6
+	return wide, false
+}
+
+// Within reports whether every address of p is in a range that customerCIDRs w names.
+// Public is not a range w can name, so a network with one public address is never
+// within.
+func Within(g guard.Guard, p netip.Prefix, w *v1alpha1.CustomerCIDRPolicy) bool {
+	if w == nil || len(w.AllowRanges) == 0 {
+		return false
+	}
+	cats := g.PrefixCategories(p)
+	for _, c := range cats {
+		if !slices.Contains(w.AllowRanges, v1alpha1.AddressRange(c)) {
+			return false
+		}
+	}
+	return len(cats) > 0
 }
 
 // Allows reports whether the limits let an allowlist name addresses of category c.
@@ -138,6 +173,41 @@ func (l Limits) CheckCIDR(g guard.Guard, p netip.Prefix) string {
 // CheckSpace says why networks, merged, cover more than an allowlist may, or "" when
 // they do not.
 func (l Limits) CheckSpace(prefixes []netip.Prefix) string {
+	return checkSpace(prefixes, l.MaxSpacePrefixLengthIPv4, l.MaxSpacePrefixLengthIPv6,
+		"the allowlist's networks", "--tenant-max-space-prefix-ipv4", "--tenant-max-space-prefix-ipv6")
+}
+
+// CustomerSpace is the limits for the networks that catalog groups' customerCIDRs
+// widened (For): together they may cover as many addresses as one network of the
+// broadest prefix length those groups allow, or as the tenant space limit, whichever
+// is more. Every network an allowlist supplies counts: those For widened here, the
+// others in CheckSpace.
+type CustomerSpace struct {
+	l      Limits
+	groups []string
+}
+
+// CustomerSpace starts the limits for widened networks from l.
+func (l Limits) CustomerSpace() *CustomerSpace { return &CustomerSpace{l: l} }
+
+// Add widens s by the customerCIDRs w of the group named group.
+func (s *CustomerSpace) Add(group string, w *v1alpha1.CustomerCIDRPolicy) {
+	wide := s.l.Widened(w)
+	s.l.MaxSpacePrefixLengthIPv4 = min(s.l.MaxSpacePrefixLengthIPv4, wide.MinPrefixLengthIPv4)
+	s.l.MaxSpacePrefixLengthIPv6 = min(s.l.MaxSpacePrefixLengthIPv6, wide.MinPrefixLengthIPv6)
+	if !slices.Contains(s.groups, group) {
+		s.groups = append(s.groups, group)
+	}
+}
+
+// Check says why the widened networks, merged, cover more than s allows, or "".
+func (s *CustomerSpace) Check(prefixes []netip.Prefix) string {
+	flag := "the broadest minPrefixLength of the customerCIDRs of " + strings.Join(s.groups, ", ") + ", or --tenant-max-space-prefix-ipv"
+	return checkSpace(prefixes, s.l.MaxSpacePrefixLengthIPv4, s.l.MaxSpacePrefixLengthIPv6,
+		"the networks supplied within the ranges customerCIDRs opens", flag+"4", flag+"6")
+}
+
+func checkSpace(prefixes []netip.Prefix, max4, max6 int, what, flag4, flag6 string) string {
 	var v4, v6 netipx.IPSetBuilder
 	for _, p := range prefixes {
 		if p.Addr().Is4() {
@@ -152,8 +222,8 @@ func (l Limits) CheckSpace(prefixes []netip.Prefix) string {
 		max  int
 		flag string
 	}{
-		{&v4, 32, l.MaxSpacePrefixLengthIPv4, "--tenant-max-space-prefix-ipv4"},
-		{&v6, 128, l.MaxSpacePrefixLengthIPv6, "--tenant-max-space-prefix-ipv6"},
+		{&v4, 32, max4, flag4},
+		{&v6, 128, max6, flag6},
 	} {
 		set, _ := fam.b.IPSet()
 		total := new(big.Int)
@@ -162,7 +232,7 @@ func (l Limits) CheckSpace(prefixes []netip.Prefix) string {
 		}
 		limit := new(big.Int).Lsh(big.NewInt(1), uint(fam.bits-fam.max))
 		if total.Cmp(limit) > 0 {
-			return fmt.Sprintf("the allowlist's networks cover %s addresses, merged, more than the %s of one /%d (%s)", total, limit, fam.max, fam.flag)
+			return fmt.Sprintf("%s cover %s addresses, merged, more than the %s of one /%d (%s)", what, total, limit, fam.max, fam.flag)
 		}
 	}
 	return ""

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 )
 
@@ -72,5 +73,40 @@ func TestParseCategories(t *testing.T) {
 	}
 	if _, err := ParseCategories("public"); err == nil || !strings.Contains(err.Error(), "private, loopback, link-local, multicast, cluster, reserved") {
 		t.Fatalf("an unknown range: %v, want an error listing the known ones", err)
+	}
+}
+
+// A group's customerCIDRs widens the prefix length for networks wholly within the
+// ranges it names, and for no other: the OutSystems VPN group's (private, /16) must not
+// let a public /16 through.
+func TestForWidensOnlyTheNamedRanges(t *testing.T) {
+	g := guard.Guard{Cluster: []netip.Prefix{netip.MustParsePrefix("10.244.0.0/16")}}
+	v4, v6 := int32(16), int32(48)
+	vpn := &v1alpha1.CustomerCIDRPolicy{AllowRanges: []v1alpha1.AddressRange{"private"}, MinPrefixLengthIPv4: &v4, MinPrefixLengthIPv6: &v6}
+	noRanges := &v1alpha1.CustomerCIDRPolicy{MinPrefixLengthIPv4: &v4}
+	for _, tc := range []struct {
+		cidr  string
+		w     *v1alpha1.CustomerCIDRPolicy
+		wide  bool
+		allow bool
+	}{
+		{"10.20.0.0/16", vpn, true, true},
+		{"fd12:3456:789a::/48", vpn, true, true},
+		{"172.16.0.0/12", vpn, true, false}, // within private, broader than the /16
+		{"10.0.0.0/8", vpn, false, false},   // around the cluster's range
+		{"8.0.0.0/16", vpn, false, false},
+		{"2a00:1450::/48", vpn, false, false},
+		{"52.1.37.0/24", vpn, false, true},
+		{"10.244.0.0/16", vpn, false, false}, // the cluster's: not private
+		{"127.0.0.0/16", vpn, false, false},
+		{"8.0.0.0/16", noRanges, false, false},
+		{"10.20.0.0/16", nil, false, false},
+	} {
+		p := netip.MustParsePrefix(tc.cidr)
+		l, wide := Defaults().For(g, p, tc.w)
+		why := l.CheckCIDR(g, p)
+		if wide != tc.wide || (why == "") != tc.allow {
+			t.Errorf("%s: widened %v, refusal %q; want widened %v, allowed %v", tc.cidr, wide, why, tc.wide, tc.allow)
+		}
 	}
 }

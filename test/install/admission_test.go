@@ -21,6 +21,9 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/admission"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 )
 
@@ -346,29 +349,35 @@ func defaultLimitCases(cmRef string) []tenancyCase {
 	vendorsOnly := "neither tenant-allow-ranges nor customer-cidrs-allow-ranges in " + cmRef + " includes "
 	return []tenancyCase{
 		{"two IPv4 halves", vendorCIDRs("0.0.0.0/1", "128.0.0.0/1"),
-			[]string{"spec.vendors[0].cidrs[0]: 0.0.0.0/1 is broader than /16, the broadest IPv4 network a tenant may supply to a vendor " +
-				"(the broader of tenant-min-prefix-length-ipv4 and customer-cidrs-min-prefix-length-ipv4 in " + cmRef + ")",
-				"ask your cluster admin to widen the chart value tenancy.customerCIDRs.minPrefixLength.ipv4", "1 more networks are too broad"}},
+			[]string{"spec.vendors[0].cidrs[0]: 0.0.0.0/1 is broader than /24, the broadest IPv4 network a tenant may supply to a vendor " +
+				"outside the ranges of customer-cidrs-allow-ranges (private), which alone customer-cidrs-min-prefix-length-ipv4 widens " +
+				"(tenant-min-prefix-length-ipv4 in " + cmRef + "): split it into /24 networks or narrower", "1 more networks are too broad"}},
 		{"two IPv6 halves", vendorCIDRs("::/1", "8000::/1"),
-			[]string{"spec.vendors[0].cidrs[0]: ::/1 is broader than /48, the broadest IPv6 network a tenant may supply to a vendor",
-				"tenancy.customerCIDRs.minPrefixLength.ipv6"}},
-		{"a /8", vendorCIDRs("52.0.0.0/8"), []string{"spec.vendors[0].cidrs[0]: 52.0.0.0/8 is broader than /16"}},
-		{"a public /15", vendorCIDRs("52.2.0.0/15"), []string{"spec.vendors[0].cidrs[0]: 52.2.0.0/15 is broader than /16"}},
+			[]string{"spec.vendors[0].cidrs[0]: ::/1 is broader than /56, the broadest IPv6 network a tenant may supply to a vendor outside"}},
+		{"a /8", vendorCIDRs("52.0.0.0/8"), []string{"spec.vendors[0].cidrs[0]: 52.0.0.0/8 is broader than /24"}},
+		{"a public /15", vendorCIDRs("52.2.0.0/15"), []string{"spec.vendors[0].cidrs[0]: 52.2.0.0/15 is broader than /24"}},
+		// The attack: the VPN group's customerCIDRs widens private networks only.
+		{"a public /16", vendorCIDRs("8.0.0.0/16"), []string{"spec.vendors[0].cidrs[0]: 8.0.0.0/16 is broader than /24, the broadest IPv4 network a tenant may supply to a vendor outside"}},
+		{"a public IPv6 /48", vendorCIDRs("2a00:1450::/48"), []string{"spec.vendors[0].cidrs[0]: 2a00:1450::/48 is broader than /56"}},
+		{"a private /12", vendorCIDRs("172.16.0.0/12"), []string{"spec.vendors[0].cidrs[0]: 172.16.0.0/12 is broader than /16, the broadest IPv4 network a tenant may supply to a vendor " +
+			"(the broader of tenant-min-prefix-length-ipv4 and customer-cidrs-min-prefix-length-ipv4 in " + cmRef + ")",
+			"ask your cluster admin to widen the chart value tenancy.customerCIDRs.minPrefixLength.ipv4"}},
 		{"cloud metadata", vendorCIDRs("52.1.37.96/32", "169.254.169.254/32"),
 			[]string{"spec.vendors[0].cidrs[1]: 169.254.169.254/32 overlaps 169.254.0.0/16, a link-local range, which tenants may not name (" + vendorsOnly + "link-local)",
 				"ask your cluster admin to add link-local to the chart value tenancy.customerCIDRs.allowRanges"}},
-		{"loopback /8", vendorCIDRs("127.0.0.0/8"), []string{"127.0.0.0/8 is broader than /16"}},
-		{"loopback /16", vendorCIDRs("127.0.0.0/16"), []string{"spec.vendors[0].cidrs[0]: 127.0.0.0/16 overlaps 127.0.0.0/8, a loopback range, which tenants may not name (" + vendorsOnly + "loopback)"}},
+		{"loopback /8", vendorCIDRs("127.0.0.0/8"), []string{"127.0.0.0/8 is broader than /24"}},
+		{"loopback /24", vendorCIDRs("127.0.0.0/24"), []string{"spec.vendors[0].cidrs[0]: 127.0.0.0/24 overlaps 127.0.0.0/8, a loopback range, which tenants may not name (" + vendorsOnly + "loopback)"}},
+		{"loopback /16", vendorCIDRs("127.0.0.0/16"), []string{"spec.vendors[0].cidrs[0]: 127.0.0.0/16 is broader than /24"}},
 		{"loopback", vendorCIDRs("127.0.0.1/32"), []string{"127.0.0.1/32 overlaps 127.0.0.0/8, a loopback range"}},
 		{"IPv6 loopback", vendorCIDRs("::1/128"), []string{"::1/128 overlaps ::1/128, a loopback range"}},
 		{"customer 10/8", vendorCIDRs("10.0.0.0/8"), []string{"10.0.0.0/8 is broader than /16", "tenancy.customerCIDRs.minPrefixLength.ipv4"}},
 		{"customer 172.16/12", vendorCIDRs("172.16.0.0/12"), []string{"172.16.0.0/12 is broader than /16"}},
 		{"the OutSystems VPN's private /16", vendorCIDRs("10.20.0.0/16"), nil},
-		{"customer private /24 and IPv6 /48", vendorCIDRs("10.1.0.0/24", "192.168.0.0/16", "fd12:3456:789a::/48"), nil},
+		{"customer private /24, /17 and IPv6 /48", vendorCIDRs("10.1.0.0/24", "192.168.0.0/17", "fd12:3456:789a::/48"), nil},
 		{"pod range", vendorCIDRs("10.244.3.0/24"), []string{"10.244.3.0/24 overlaps 10.244.0.0/16, the cluster's own pod or service range, " +
 			"which tenants may not name (cluster-cidr in " + cmRef + "; neither tenant-allow-ranges nor customer-cidrs-allow-ranges includes cluster)",
 			"ask your cluster admin to add cluster to the chart value tenancy.customerCIDRs.allowRanges"}},
-		{"a /16 around the pod range", vendorCIDRs("10.244.0.0/16"), []string{"10.244.0.0/16 overlaps 10.244.0.0/16, the cluster's own pod or service range"}},
+		{"a /24 of the pod range", vendorCIDRs("10.244.0.0/24"), []string{"10.244.0.0/24 overlaps 10.244.0.0/16, the cluster's own pod or service range"}},
 		{"IPv6 service range", vendorCIDRs("fd00:10:96::/120"), []string{"fd00:10:96::/120 overlaps fd00:10:96::/112, the cluster's own pod or service range"}},
 		{"metadata through NAT64", vendorCIDRs("64:ff9b::a9fe:a9fe/128"), []string{"64:ff9b::a9fe:a9fe/128 overlaps 64:ff9b::a9fe:0/112, a link-local range"}},
 		{"reserved benchmarking", vendorCIDRs("198.18.7.0/24"), []string{"198.18.7.0/24 overlaps 198.18.0.0/15, a reserved range"}},
@@ -376,20 +385,29 @@ func defaultLimitCases(cmRef string) []tenancyCase {
 		{"clusterDNS", clusterDNS, []string{"spec.clusterDNS: only the cluster admin chooses the pods that allowDNS opens (tenant-allow-cluster-dns is false in " + cmRef + ")"}},
 		{"custom entry", customCIDRs("52.1.37.96/32"), []string{"spec.custom: adding or changing a custom entry needs the permission create on vendorallowlists/custom in namespace"}},
 		{"65 hostnames", manyHosts, []string{"spec: 65 hostnames in spec.custom[].hostnames and spec.vendors[].hostnames, more than 64 (max-hostnames-per-allowlist in " + cmRef + ")"}},
-		// Not counted at admission: the manager counts networks a vendor group takes
-		// without customerCIDRs, and not those of a group with them (the VPN's).
-		{"17 /24s and a /16 supplied to a vendor", vendorCIDRs(slices.Concat(slash24s(17), []string{"10.20.0.0/16"})...), nil},
+		// Every network counts: public ones toward the tenant's /20, those within
+		// customer-cidrs-allow-ranges toward one /16 of their own.
+		{"16 /24s and a /16 supplied to a vendor", vendorCIDRs(slices.Concat(slash24s(16), []string{"10.20.0.0/16"})...), nil},
+		{"17 /24s supplied to a vendor", vendorCIDRs(slash24s(17)...), []string{"spec: the IPv4 networks in spec.custom[].cidrs and spec.vendors[].cidrs add up to 4352 addresses, more than a /20 holds " +
+			"(4096, tenant-max-space-prefix-ipv4 in " + cmRef + "; admission adds the networks up without merging overlaps"}},
+		{"two private /16s supplied to a vendor", vendorCIDRs("10.20.0.0/16", "10.21.0.0/16"), []string{"spec: the IPv4 networks in spec.vendors[].cidrs within customer-cidrs-allow-ranges (private) " +
+			"add up to 131072 addresses, more than a /16 holds (65536, the broader of customer-cidrs-min-prefix-length-ipv4 and tenant-max-space-prefix-ipv4 in " + cmRef}},
+		{"two private IPv6 /48s supplied to a vendor", vendorCIDRs("fd12:3456:789a::/48", "fd12:3456:789b::/48"), []string{"spec: the IPv6 networks in spec.vendors[].cidrs within customer-cidrs-allow-ranges (private) " +
+			"add up to more addresses than a /48 holds"}},
 		{"a catalog vendor", v1alpha1.VendorAllowlistSpec{Vendors: []v1alpha1.VendorSelection{{Name: "workato", Endpoints: []v1alpha1.ObjectName{"opa-gateways"}}}}, nil},
 		{"public networks", vendorCIDRs(slices.Concat(slash24s(16), []string{"2a00:1450:4001::/56"})...), nil},
+		{"public IPv6 networks", vendorCIDRs("2a00:1450:4001::/56", "2a00:1450:4002::/56"), nil},
 	}
 }
 
 // What a tenant with the custom role may write in spec.custom at the default limits:
 // the tenant limits alone. The built-in catalog's customerCIDRs widen spec.vendors[].cidrs
-// only, and only spec.custom counts towards the total space at admission.
+// only, and spec.custom and the public networks of spec.vendors share one total space.
 func customDefaultCases(cmRef string) []tenancyCase {
 	vpnAndCustom := customCIDRs(slash24s(16)...)
 	vpnAndCustom.Vendors = vendorCIDRs("10.20.0.0/16").Vendors
+	customPlusVendor24 := customCIDRs(slash24s(16)...)
+	customPlusVendor24.Vendors = vendorCIDRs("52.2.0.0/24").Vendors
 	sameInBoth := customCIDRs("10.20.0.0/16")
 	sameInBoth.Vendors = vendorCIDRs("10.20.0.0/16").Vendors
 	return []tenancyCase{
@@ -401,9 +419,10 @@ func customDefaultCases(cmRef string) []tenancyCase {
 			"(tenant-min-prefix-length-ipv4 in " + cmRef + ")"}},
 		{"custom pod range", customCIDRs("10.244.3.0/24"), []string{"10.244.3.0/24 overlaps 10.0.0.0/8, a private range"}},
 		{"the VPN's /16 in spec.custom", sameInBoth, []string{"spec.custom[0].cidrs[0]: 10.20.0.0/16 is broader than /24, the broadest IPv4 network a tenant may name"}},
-		{"17 custom /24s", customCIDRs(slash24s(17)...), []string{"spec: the IPv4 networks in spec.custom[].cidrs add up to 4352 addresses, more than a /20 holds " +
+		{"17 custom /24s", customCIDRs(slash24s(17)...), []string{"spec: the IPv4 networks in spec.custom[].cidrs and spec.vendors[].cidrs add up to 4352 addresses, more than a /20 holds " +
 			"(4096, tenant-max-space-prefix-ipv4 in " + cmRef + "; admission adds the networks up without merging overlaps"}},
 		{"16 custom /24s beside the VPN's /16", vpnAndCustom, nil},
+		{"16 custom /24s beside a public /24 supplied to a vendor", customPlusVendor24, []string{"spec: the IPv4 networks in spec.custom[].cidrs and spec.vendors[].cidrs add up to 4352 addresses"}},
 	}
 }
 
@@ -431,7 +450,7 @@ func wideLimitCases() []tenancyCase {
 		{"benchmarking within guard-allow-cidr", vendorCIDRs("198.18.7.0/24"), nil},
 		{"benchmarking outside guard-allow-cidr", vendorCIDRs("198.19.7.0/24"), []string{"198.19.7.0/24 overlaps 198.18.0.0/15, a reserved range"}},
 		{"IPv6 multicast /24 supplied to a vendor", vendorCIDRs("ff0e::/24"), nil},
-		{"IPv6 /20 supplied to a vendor", vendorCIDRs("2a00::/20"), []string{"2a00::/20 is broader than /24, the broadest IPv6 network a tenant may supply to a vendor"}},
+		{"IPv6 /20 supplied to a vendor", vendorCIDRs("2a00::/20"), []string{"2a00::/20 is broader than /32, the broadest IPv6 network a tenant may supply to a vendor outside the ranges of customer-cidrs-allow-ranges (private, multicast)"}},
 		{"IPv4 multicast supplied to a vendor", vendorCIDRs("224.1.0.0/16"), nil},
 		{"privateAddresses: Allow", allowPrivate, nil},
 		{"clusterDNS", clusterDNS, nil},
@@ -562,7 +581,7 @@ func largest(addr func(i int) string) v1alpha1.VendorAllowlistSpec {
 // TestAdmissionPolicyCostOfTheLargestAllowlist: the largest allowlist the CRD allows
 // (10,240 networks) is checked in full within kube-apiserver's CEL cost limits (a
 // million per expression, ten million per evaluation), IPv4 and IPv6: the refusal is
-// the policy's own message about the total space of the 8,192 custom networks, which
+// the policy's own message about the total space of the 10,240 networks, which
 // comes after the checks of every network, not a cost error; with the space limit
 // raised, it is admitted. Networks
 // packed into the one /16 of IPv6 where the guard has the most ranges (NAT64) cost more
@@ -579,7 +598,7 @@ func TestAdmissionPolicyCostOfTheLargestAllowlist(t *testing.T) {
 	nat64 := largest(func(i int) string { return fmt.Sprintf("64:ff9b::3400:%x/128", i+1) })
 	eventually(t, "the largest IPv4 allowlist refused for its total space", func() string {
 		msg := carol.create(t, "largest-v4", v4)
-		if strings.Contains(msg, "spec.custom[].cidrs add up to 8192 addresses, more than a /20 holds") {
+		if strings.Contains(msg, "spec.custom[].cidrs and spec.vendors[].cidrs add up to 10240 addresses, more than a /20 holds") {
 			return ""
 		}
 		return fmt.Sprintf("%.300q", msg)
@@ -662,9 +681,61 @@ func TestAdmissionPolicyAgreesWithReference(t *testing.T) {
 	eventually(t, "spec.custom admitted with the custom role", func() string { return dave.create(t, "probe", customCIDRs("52.1.37.96/32")) })
 	check(customCIDRs, nil, nil)
 	check(vendorCIDRs, map[string]bool{"private": true}, nil)
+	checkWidening(t, dave)
 	inst.widen(t)
 	eventually(t, "the wider limits admitting 10.0.0.0/12", func() string { return dave.create(t, "probe", vendorCIDRs("10.0.0.0/12")) })
 	check(vendorCIDRs, map[string]bool{"private": true, "link-local": true, "multicast": true}, []netip.Prefix{netip.MustParsePrefix("198.18.0.0/16")})
+}
+
+// checkWidening: networks broader than the tenant's /24 and /56, supplied to the
+// OutSystems VPN group, are admitted exactly when the manager renders them at the
+// default limits (tenancy.Limits.For with the group's customerCIDRs, from the built-in
+// catalog): a /16 of every public /8 is refused, and only what lies within a private
+// range, as broad as a /16 or /48, passes.
+func checkWidening(t *testing.T, tn tenant) {
+	t.Helper()
+	vendor, _ := catalog.Builtin().Get("outsystems")
+	var vpn *v1alpha1.CustomerCIDRPolicy
+	for _, g := range vendor.Spec.Endpoints {
+		if g.Name == "vpn" {
+			vpn = g.CustomerCIDRs
+		}
+	}
+	if vpn == nil {
+		t.Fatal("the built-in catalog's outsystems/vpn has no customerCIDRs")
+	}
+	var gd guard.Guard
+	for _, c := range testClusterCIDRs {
+		gd.Cluster = append(gd.Cluster, netip.MustParsePrefix(c))
+	}
+	var probes []netip.Prefix
+	for octet := 1; octet < 224; octet++ {
+		probes = append(probes, netip.PrefixFrom(netip.AddrFrom4([4]byte{byte(octet)}), 16))
+	}
+	for _, s := range []string{"10.20.0.0/16", "10.0.0.0/8", "10.0.0.0/12", "10.244.0.0/16", "100.64.0.0/10", "100.64.0.0/16", "100.128.0.0/16",
+		"172.16.0.0/12", "172.31.0.0/16", "172.32.0.0/16", "192.168.0.0/16", "192.168.0.0/17", "192.169.0.0/16", "169.254.0.0/16", "198.18.0.0/16",
+		"fd12:3456:789a::/48", "fc00::/48", "fd00:10:244::/48", "fe00::/48", "2a00:1450::/48", "2001:4860::/48", "64:ff9b::a00:0/104",
+		"64:ff9b::a14:0/112", "2002:a14::/32", "2002:a14::/48"} {
+		probes = append(probes, netip.MustParsePrefix(s))
+	}
+	mismatches := 0
+	for i, p := range probes {
+		l, wide := tenancy.Defaults().For(gd, p, vpn)
+		why := l.CheckCIDR(gd, p)
+		if why == "" && wide {
+			cs := tenancy.Defaults().CustomerSpace()
+			cs.Add("outsystems/vpn", vpn)
+			why = cs.Check([]netip.Prefix{p})
+		} else if why == "" {
+			why = l.CheckSpace([]netip.Prefix{p})
+		}
+		got := tn.create(t, fmt.Sprintf("widen-%d", i), vendorCIDRs(p.String()))
+		if (got == "") != (why == "") {
+			mismatches++
+			t.Errorf("%v supplied to outsystems/vpn: the policy says %q, the manager %q", p, got, why)
+		}
+	}
+	t.Logf("%d networks supplied to outsystems/vpn checked against the manager's limits, %d mismatches", len(probes), mismatches)
 }
 
 func mapsKeys(m map[string]bool) func(func(string) bool) {
