@@ -300,7 +300,7 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 		Watches(&networkingv1.NetworkPolicy{}, handler.EnqueueRequestsFromMapFunc(handedOver)).
 		Watches(&v1alpha1.Vendor{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsUsingVendor)).
 		Named("vendorallowlist").
-		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Workers, 1)}).
+		WithOptions(controller.Options{MaxConcurrentReconciles: max(r.Workers, 1), NewQueue: namespacesInTurn}).
 		Complete(rec)
 }
 
