@@ -125,3 +125,38 @@ func TestReleaseChartPinsTheReleasedImage(t *testing.T) {
 		}
 	}
 }
+
+// TestPluginArchives: the plugin's release archive for this machine's platform holds
+// a binary that runs and says the tag's version, and checksums.txt verifies it with
+// sha256sum -c, as a user downloading a release would check it.
+func TestPluginArchives(t *testing.T) {
+	out := t.TempDir()
+	platform := runtime.GOOS + "/" + runtime.GOARCH
+	stdout, err := runIn(repoRoot, []string{"PLATFORMS=" + platform}, filepath.Join(repoRoot, "hack", "plugin-archives.sh"), "v1.2.3-rc.1", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "kubectl-vendorallowlist_v1.2.3-rc.1_" + runtime.GOOS + "_" + runtime.GOARCH
+	if want := filepath.Join(out, name+".tar.gz") + "\n" + filepath.Join(out, "checksums.txt"); strings.TrimSpace(string(stdout)) != want {
+		t.Errorf("plugin-archives printed %q, want %q", stdout, want)
+	}
+	if b, err := runIn(out, nil, "sha256sum", "-c", "checksums.txt"); err != nil {
+		t.Fatalf("sha256sum -c checksums.txt: %v\n%s", err, b)
+	}
+	if _, err := runIn(out, nil, "tar", "xzf", name+".tar.gz"); err != nil {
+		t.Fatal(err)
+	}
+	version, err := runIn(out, nil, filepath.Join(out, name, "kubectl-vendorallowlist"), "version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(version), "kubectl-vendorallowlist v1.2.3-rc.1\n") {
+		t.Errorf("the archived plugin says %q, want version v1.2.3-rc.1", version)
+	}
+	if _, err := os.Stat(filepath.Join(out, name, "README.md")); err != nil {
+		t.Errorf("the archive has no README.md: %v", err)
+	}
+	if _, err := runIn(repoRoot, nil, filepath.Join(repoRoot, "hack", "plugin-archives.sh"), "1.2.3", t.TempDir()); err == nil || !strings.Contains(err.Error(), "give vX.Y.Z") {
+		t.Errorf("a tag without v: %v, want it refused", err)
+	}
+}
