@@ -147,8 +147,8 @@ func TestMinimalPermissions(t *testing.T) {
 	allowed := map[string]map[string]map[string]string{
 		"ci.yaml": {"test": {"contents": "read"}},
 		"release.yaml": {
-			"image": {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
-			"chart": {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
+			"image":  {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
+			"chart":  {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
 			"plugin": {"contents": "write", "id-token": "write", "attestations": "write"},
 			"verify": {"contents": "read", "packages": "read"},
 		},
