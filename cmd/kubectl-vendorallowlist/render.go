@@ -71,9 +71,10 @@ Flags:
       --offline            Render only the addresses vendors publish; send no DNS query.
                            Rules whose hostnames have no published address are left
                            out (a note on stderr says which).
-      --dns-server ADDR    DNS server to resolve hostnames with, as HOST:PORT or an IP
-                           address (port 53); repeatable, tried in order. Default: the
-                           nameservers of /etc/resolv.conf.
+      --dns-server ADDR    DNS server to resolve hostnames with: an IP address with an
+                           optional port (53), as the manager's --dns-server and the
+                           chart's dns.servers take it; repeatable, tried in order.
+                           Default: the nameservers of /etc/resolv.conf.
       --dns-timeout DUR    Timeout of one DNS query (default 2s).
       --strict             Fail (exit 1, nothing printed) when a policy would deny all
                            traffic in its direction because no vendor address is known,
