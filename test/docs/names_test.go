@@ -23,11 +23,15 @@ type install struct {
 	deployments map[string]bool
 	leases      map[string]bool // from --leader-election-id
 	namespaces  map[string]bool
+	roles       map[string]bool // ClusterRoles
 }
 
 func newInstall(t *testing.T, name string, manifest []byte, namespace string) install {
 	t.Helper()
-	in := install{name: name, deployments: map[string]bool{}, leases: map[string]bool{}, namespaces: map[string]bool{namespace: true}}
+	in := install{name: name, deployments: map[string]bool{}, leases: map[string]bool{}, namespaces: map[string]bool{namespace: true}, roles: map[string]bool{}}
+	for _, r := range builtinClusterRoles {
+		in.roles[r] = true
+	}
 	r := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(manifest)))
 	for {
 		doc, err := r.Read()
@@ -54,6 +58,8 @@ func newInstall(t *testing.T, name string, manifest []byte, namespace string) in
 		switch obj.Kind {
 		case "Namespace":
 			in.namespaces[obj.Metadata.Name] = true
+		case "ClusterRole":
+			in.roles[obj.Metadata.Name] = true
 		case "Deployment":
 			in.deployments[obj.Metadata.Name] = true
 			if obj.Metadata.Namespace != "" {
@@ -98,16 +104,21 @@ func installs(t *testing.T) (helm, kustomize install) {
 	return newInstall(t, "the Helm chart", out, "vendor-allowlist-system"), newInstall(t, "dist/install.yaml", dist, "")
 }
 
+// builtinClusterRoles are Kubernetes' own user-facing roles, which the docs bind too.
+var builtinClusterRoles = []string{"admin", "edit", "view", "cluster-admin"}
+
 var (
-	deploymentRef = regexp.MustCompile(`\bdeploy(?:ment)?/([a-z0-9][a-z0-9.-]*)`)
-	leaseRef      = regexp.MustCompile(`\bget lease ([a-z0-9][a-z0-9.-]*)`)
-	namespaceRef  = regexp.MustCompile(`(?:^|\s)(?:-n|--namespace)[ =](vendor-allowlist-[a-z0-9-]+)`)
+	clusterRoleRef = regexp.MustCompile(`(?:--clusterrole=|\bclusterroles?/)([a-z0-9][a-z0-9.:-]*)`)
+	deploymentRef  = regexp.MustCompile(`\bdeploy(?:ment)?/([a-z0-9][a-z0-9.-]*)`)
+	leaseRef       = regexp.MustCompile(`\bget lease ([a-z0-9][a-z0-9.-]*)`)
+	namespaceRef   = regexp.MustCompile(`(?:^|\s)(?:-n|--namespace)[ =](vendor-allowlist-[a-z0-9-]+)`)
 )
 
-// TestObjectNames: a Deployment, the leader election Lease or the operator's namespace
-// that a command of the docs names exists in the install the command is written for:
-// a line or block about dist/install.yaml or kustomize names what dist/install.yaml
-// creates, one about helm what the chart renders, and any other one what either does.
+// TestObjectNames: a Deployment, the leader election Lease, a ClusterRole or the
+// operator's namespace that a command of the docs names exists in the install the
+// command is written for: a line or block about dist/install.yaml or kustomize names
+// what dist/install.yaml creates, one about helm what the chart renders, and any other
+// one what either does.
 // Names are read from the rendered manifests, so a rename in the chart or in config/
 // fails here until the docs follow.
 func TestObjectNames(t *testing.T) {
@@ -136,6 +147,7 @@ func TestObjectNames(t *testing.T) {
 			{deploymentRef, "Deployment", func(i install) map[string]bool { return i.deployments }},
 			{leaseRef, "leader election Lease", func(i install) map[string]bool { return i.leases }},
 			{namespaceRef, "namespace", func(i install) map[string]bool { return i.namespaces }},
+			{clusterRoleRef, "ClusterRole", func(i install) map[string]bool { return i.roles }},
 		} {
 			for _, m := range ref.re.FindAllStringSubmatch(text, -1) {
 				n++
