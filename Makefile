@@ -132,6 +132,14 @@ build-installer: generate $(KUSTOMIZE) ## Write dist/install.yaml (CRDs, RBAC, m
 chart-package: $(HELM) ## Package the chart for a release into dist/chart: VERSION=vX.Y.Z IMAGE_DIGEST=sha256:... (the pushed image).
 	HELM=$(HELM) hack/chart-package.sh $(VERSION) $(IMAGE_DIGEST) dist/chart
 
+.PHONY: plugin-archives
+plugin-archives: ## The kubectl plugin's release archives for linux, darwin, windows (amd64, arm64) and checksums.txt into dist/plugin: VERSION=vX.Y.Z.
+	hack/plugin-archives.sh $(VERSION) dist/plugin
+
+.PHONY: release-docs-check
+release-docs-check: ## Fail unless the README and docs name the release VERSION=vX.Y.Z where they install a release (the release workflow runs it first).
+	hack/release-docs-check.sh $(VERSION)
+
 .PHONY: set-image
 set-image: $(KUSTOMIZE) ## Make IMG the default image of the chart (values.yaml, appVersion) and of config/manager.
 	@repo='$(IMG)'; repo=$${repo%:*}; tag='$(IMG)'; tag=$${tag##*:}; \

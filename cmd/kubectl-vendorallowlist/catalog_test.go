@@ -5,6 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/apimachinery/pkg/api/equality"
+	sigsyaml "sigs.k8s.io/yaml"
+
+	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 )
 
@@ -117,4 +121,31 @@ spec:
 	}
 	wantContains(t, "stderr", r.stderr, "stdin: Vendor Bad_Name: metadata.name: Invalid value: \"Bad_Name\"",
 		`stdin: Vendor Bad_Name: spec.endpoints[0].direction: Unsupported value: "Sideways"`)
+}
+
+// -o values prints the chart's vendors: value, which the chart installs as the same
+// Vendor objects: name and spec, strictly.
+func TestCatalogValues(t *testing.T) {
+	r := runPlugin(t, "", "catalog", "-o", "values")
+	if r.code != 0 {
+		t.Fatalf("exit %d; stderr:\n%s", r.code, r.stderr)
+	}
+	var values struct {
+		Vendors []struct {
+			Name string              `json:"name"`
+			Spec v1alpha1.VendorSpec `json:"spec"`
+		} `json:"vendors"`
+	}
+	if err := sigsyaml.UnmarshalStrict([]byte(r.stdout), &values); err != nil {
+		t.Fatalf("catalog -o values is not the chart's vendors: value: %v\n%s", err, r.stdout)
+	}
+	want := catalog.Builtin().Vendors()
+	if len(values.Vendors) != len(want) {
+		t.Fatalf("%d vendors, want %d", len(values.Vendors), len(want))
+	}
+	for i, v := range values.Vendors {
+		if v.Name != want[i].Name || !equality.Semantic.DeepEqual(v.Spec, want[i].Spec) {
+			t.Errorf("vendor %d: %s, want %s with the same spec", i, v.Name, want[i].Name)
+		}
+	}
 }

@@ -28,8 +28,10 @@ Flags:
                            the cluster's Vendor objects are; a Vendor named like a
                            built-in vendor replaces it. Repeatable; '-' reads standard
                            input.
-  -o, --output FORMAT      table (default) or yaml: the catalog as Vendor objects, a
-                           YAML stream that 'kubectl apply -f -' takes.
+  -o, --output FORMAT      table (default); yaml: the catalog as Vendor objects, a
+                           YAML stream that 'kubectl apply --server-side -f -' takes;
+                           values: the chart's vendors: value (name, spec), to paste
+                           into your values file.
   -h, --help               Show this help.
 
 Examples:
@@ -38,6 +40,9 @@ Examples:
 
   # Workato's entry in full, with every address and the vendor's notes:
   %[1]s catalog workato -o yaml
+
+  # ThreoBuilder's entry as the chart's vendors: value, a start for an override:
+  %[1]s catalog threobuilder -o values
 
   # The catalog as the operator sees it with your own Vendor objects:
   %[1]s catalog --vendors my-vendors.yaml
@@ -58,8 +63,8 @@ func runCatalog(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if n := countStdin(vendorFiles); n > 1 {
 		return usageError(stderr, catalogUsage, "'-' (standard input) is given %d times: standard input can be read only once", n)
 	}
-	if output != "table" && output != "yaml" {
-		return usageError(stderr, catalogUsage, "-o %q: the formats are table and yaml", output)
+	if output != "table" && output != "yaml" && output != "values" {
+		return usageError(stderr, catalogUsage, "-o %q: the formats are table, yaml and values", output)
 	}
 	probs := &problems{}
 	var stdinUsed bool
@@ -98,6 +103,26 @@ func runCatalog(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			b.Write(y)
 		}
 		if _, err := io.WriteString(stdout, b.String()); err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+			return exitError
+		}
+	case "values":
+		// The chart's vendors: value takes name, labels, annotations and spec; a
+		// built-in vendor has no labels or annotations of its own.
+		type entry struct {
+			Name string              `json:"name"`
+			Spec v1alpha1.VendorSpec `json:"spec"`
+		}
+		var entries []entry
+		for _, v := range cat.Vendors() {
+			entries = append(entries, entry{Name: v.Name, Spec: v.Spec})
+		}
+		y, err := objectYAML(map[string]any{"vendors": entries})
+		if err != nil {
+			fmt.Fprintf(stderr, "error: encoding the vendors: %v\n", err)
+			return exitError
+		}
+		if _, err := stdout.Write(y); err != nil {
 			fmt.Fprintf(stderr, "error: %v\n", err)
 			return exitError
 		}

@@ -338,7 +338,7 @@ func TestUsageErrors(t *testing.T) {
 		{"bad dns-server", []string{"render", "--dns-server", "dns.example.com:53", "-f", "x.yaml"}, `--dns-server "dns.example.com:53": want an IP address`},
 		{"bad namespace", []string{"render", "--offline", "--namespace", "Team_A", "-f", "x.yaml"}, `--namespace "Team_A" is not a namespace name`},
 		{"stdin twice", []string{"render", "--offline", "-f", "-", "--vendors", "-"}, "standard input can be read only once"},
-		{"bad output format", []string{"catalog", "-o", "json"}, `-o "json": the formats are table and yaml`},
+		{"bad output format", []string{"catalog", "-o", "json"}, `-o "json": the formats are table, yaml and values`},
 		{"version with an argument", []string{"version", "x"}, "version takes no arguments"},
 		{"help for an unknown command", []string{"help", "nope"}, `unknown command "nope"`},
 	}

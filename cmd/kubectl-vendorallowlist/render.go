@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -34,7 +33,7 @@ const maxParallelLookups = 8
 
 func renderUsage(w io.Writer) {
 	fmt.Fprintf(w, `Print the NetworkPolicies that the vendor-allowlist-operator renders for the
-VendorAllowlists in FILE, as a YAML stream ready for 'kubectl apply -f -'.
+VendorAllowlists in FILE, as a YAML stream (to apply it, see the examples below).
 
 An allowlist with spec.ingressTargets also gets what each target renders, after its
 policies, each with a comment saying what it is: a SecurityPolicy, AuthorizationPolicy
@@ -72,9 +71,10 @@ Flags:
       --offline            Render only the addresses vendors publish; send no DNS query.
                            Rules whose hostnames have no published address are left
                            out (a note on stderr says which).
-      --dns-server ADDR    DNS server to resolve hostnames with, as HOST:PORT or an IP
-                           address (port 53); repeatable, tried in order. Default: the
-                           nameservers of /etc/resolv.conf.
+      --dns-server ADDR    DNS server to resolve hostnames with: an IP address with an
+                           optional port (53), as the manager's --dns-server and the
+                           chart's dns.servers take it; repeatable, tried in order.
+                           Default: the nameservers of /etc/resolv.conf.
       --dns-timeout DUR    Timeout of one DNS query (default 2s).
       --handover           Hand the printed policies (and the objects the operator
                            owns of ingress targets) over to the operator: each gets
@@ -83,14 +83,22 @@ Flags:
                            it, and owns it) once the allowlist exists. Without it,
                            what you apply stays yours: an allowlist of the same name
                            reports a conflict and leaves it as it is.
+      --strict             Fail (exit 1, nothing printed) when a policy would deny all
+                           traffic in its direction because no vendor address is known,
+                           when a hostname has no address, or when an ingress target is
+                           not rendered for want of one. Without it, each is a WARNING
+                           on stderr and the policies are printed all the same.
+      --policies-only      Print the NetworkPolicies alone, not what the ingress
+                           targets render: the output then takes one field manager.
 
 The admin's settings, with the same names, meanings and defaults as the manager's
 flags: give the plugin the flags the manager runs with, and it renders what the
 manager would apply (kubectl -n vendor-allowlist-system get deploy -o yaml shows them):
-      --cluster-cidr CIDR  The cluster's pod or service range; repeatable.
+      --cluster-cidr CIDR  The cluster's pod or service range; repeatable, or
+                           comma-separated as in the chart's ConfigMap.
       --guard-allow-cidr CIDR
                            A range the guard treats as public (a documentation
-                           range in a lab, say); repeatable.
+                           range in a lab, say); repeatable, or comma-separated.
       --tenant-min-prefix-length-ipv4 N, --tenant-min-prefix-length-ipv6 N
       --tenant-max-space-prefix-ipv4 N, --tenant-max-space-prefix-ipv6 N
       --tenant-allow-ranges LIST, --tenant-allow-cluster-dns
@@ -109,8 +117,18 @@ Examples:
   # Check a file and print its policies:
   %[1]s render -f allowlist.yaml
 
-  # Apply what the operator would apply, resolving through a chosen server:
-  %[1]s render -f allowlist.yaml --dns-server 10.96.0.10 | kubectl apply -f -
+  # In CI: fail when an allowlist would deny all traffic or a hostname has no address:
+  %[1]s render --strict -f allowlist.yaml > /dev/null
+
+  # Apply the policies the operator would apply, as the operator applies them (it
+  # then adopts them), resolving through a chosen server:
+  %[1]s render --strict --policies-only -f allowlist.yaml --dns-server 10.96.0.10 |
+    kubectl apply --server-side --field-manager=vendor-allowlist-operator -f -
+
+  # What an ingress target renders into a Service or an Ingress is a patch of one
+  # field, with a field manager of its own (the comment above it names it): apply
+  # each one alone, for example
+  #   kubectl apply --server-side --field-manager=vendor-allowlist-operator/ingress-targets/ALLOWLIST -f patch.yaml
 
   # Review, apply, then let the operator take the policies over once the
   # allowlist is applied:
@@ -121,7 +139,8 @@ Examples:
   # Render from the catalog alone, with a Vendor of your own, from standard input:
   cat allowlist.yaml | %[1]s render --offline --vendors acme-vendor.yaml -f -
 
-Exit status: 0 when every allowlist rendered, 1 on a problem with the input or DNS,
+Exit status: 0 when every allowlist rendered, 1 on a problem with the input or DNS
+(and, with --strict, on a policy that denies all or a hostname without an address),
 2 on a usage error.
 `, commandName, v1alpha1.AdoptAnnotation)
 }
@@ -133,6 +152,10 @@ type renderOptions struct {
 	dnsTimeout         time.Duration
 	namespace          string
 	settings           renderflags.Settings
+	// strict turns hazards (a deny-all policy, a hostname without an address, a
+	// target left unrendered) into errors.
+	strict       bool
+	policiesOnly bool
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -143,6 +166,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&vendorFiles, "vendors", "")
 	offline := fs.Bool("offline", false, "")
 	handover := fs.Bool("handover", false, "")
+	strict := fs.Bool("strict", false, "")
+	policiesOnly := fs.Bool("policies-only", false, "")
 	fs.Var(&servers, "dns-server", "")
 	rendering := renderflags.Bind(fs)
 	timeout := fs.Duration("dns-timeout", resolver.DefaultTimeout, "")
@@ -176,32 +201,16 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := renderOptions{
 		files: files, vendorFiles: vendorFiles, offline: *offline, handover: *handover,
 		dnsTimeout: *timeout, namespace: namespace, settings: settings,
+		strict: *strict, policiesOnly: *policiesOnly,
 	}
 	for _, s := range servers {
-		addr, err := normalizeServer(s)
+		addr, err := resolver.ParseServer(s)
 		if err != nil {
 			return usageError(stderr, renderUsage, "--dns-server %q: %v", s, err)
 		}
 		opts.dnsServers = append(opts.dnsServers, addr)
 	}
 	return renderFiles(opts, stdin, stdout, stderr)
-}
-
-// normalizeServer returns a DNS server address as HOST:PORT, adding port 53 to a bare
-// IP address.
-func normalizeServer(s string) (string, error) {
-	const want = "want an IP address with an optional port, such as 127.0.0.1:53, 10.96.0.10 or [::1]:5353"
-	if ip, err := netip.ParseAddr(s); err == nil {
-		return net.JoinHostPort(ip.String(), "53"), nil
-	}
-	ap, err := netip.ParseAddrPort(s)
-	if err != nil {
-		return "", errors.New(want)
-	}
-	if ap.Port() == 0 {
-		return "", errors.New("port 0: " + want)
-	}
-	return ap.String(), nil
 }
 
 // compiled is an allowlist that passed every check, with its plan.
@@ -241,6 +250,7 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 		result render.Result
 	}
 	var outputs []output
+	var hazards []string
 	for _, c := range plans {
 		probs.order = c.src.order
 		known := render.Resolved{}
@@ -256,7 +266,7 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 			known[h] = res.addrs
 		}
 		result := c.plan.Build(known)
-		noteAddresses(stderr, c, result, resolved, opts.offline)
+		hazards = append(hazards, noteAddresses(stderr, c, result, resolved, opts.offline)...)
 		for _, e := range c.plan.Refused() {
 			fmt.Fprintf(stderr, "warning: %s: %s: left out, beyond the tenant limits: %s\n", c.src.file, c.src.ref, e.Error())
 		}
@@ -269,10 +279,10 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 
 	var b strings.Builder
 	for _, o := range outputs {
-		noteEmpty(stderr, o.src, o.result)
 		if opts.handover {
 			handOver(o.src.obj.Name, o.result)
 		}
+		hazards = append(hazards, emptyPolicies(o.src, o.result)...)
 		for i := range o.result.Policies {
 			np := &o.result.Policies[i]
 			y, err := objectYAML(np)
@@ -282,10 +292,29 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 			}
 			fmt.Fprintf(&b, "---\n# Rendered from %s (%s)\n%s", o.src.ref, o.src.file, y)
 		}
-		if err := writeTargets(&b, stderr, o.src, o.result); err != nil { // targets.go
+		if opts.policiesOnly {
+			continue
+		}
+		unrendered, err := writeTargets(&b, o.src, o.result) // targets.go
+		if err != nil {
 			fmt.Fprintf(stderr, "error: %s: %s: %v\n", o.src.file, o.src.ref, err)
 			return exitError
 		}
+		hazards = append(hazards, unrendered...)
+	}
+	if len(hazards) > 0 {
+		level := "WARNING"
+		if opts.strict {
+			level = "error"
+		}
+		for _, h := range hazards {
+			fmt.Fprintf(stderr, "%s: %s\n", level, h)
+		}
+		if opts.strict {
+			fmt.Fprintf(stderr, "error: --strict: %d of the above; nothing was rendered. Give the hostnames your own (a sample's example.com names resolve to nothing), or render without --strict to see the policies\n", len(hazards))
+			return exitError
+		}
+		fmt.Fprintf(stderr, "WARNING: %d of the above: the policies printed are not what the allowlist is for; --strict makes this an error\n", len(hazards))
 	}
 	if _, err := io.WriteString(stdout, b.String()); err != nil {
 		fmt.Fprintf(stderr, "error: writing the policies: %v\n", err)
@@ -385,10 +414,11 @@ func coveredBy(e *field.Error, refused []string) bool {
 	return false
 }
 
-// noteAddresses says, per hostname, what the render left out and why: nothing known
-// (--offline, or NXDOMAIN) and nothing published, answers the guard forbids, private
-// answers no entry keeps, and answers beyond the cap.
-func noteAddresses(stderr io.Writer, c compiled, result render.Result, resolved map[string]lookupResult, offline bool) {
+// noteAddresses says, per hostname, what the render left out and why: answers the
+// guard forbids, private answers no entry keeps, and answers beyond the cap. It
+// returns the hazard of hostnames with no address at all (--offline, or NXDOMAIN, and
+// nothing published), whose rules are left out.
+func noteAddresses(stderr io.Writer, c compiled, result render.Result, resolved map[string]lookupResult, offline bool) []string {
 	note := func(level, format string, args ...any) {
 		fmt.Fprintf(stderr, "%s: %s: %s: %s\n", level, c.src.file, c.src.ref, fmt.Sprintf(format, args...))
 	}
@@ -411,13 +441,15 @@ func noteAddresses(stderr io.Writer, c compiled, result render.Result, resolved 
 			note("warning", "hostname %s: DNS returned %d addresses; the operator keeps %d per hostname, so %d are not rendered", h.Name, len(res.addrs)+res.dropped, len(res.addrs), res.dropped)
 		}
 	}
-	if len(none) > 0 {
-		why := "DNS gave no address it may render"
-		if offline {
-			why = "--offline: DNS is not asked"
-		}
-		note("note", "no address for %s (%s, and the vendor publishes none), so the rule for %s is left out", strings.Join(none, ", "), why, pronoun(len(none)))
+	if len(none) == 0 {
+		return nil
 	}
+	why := "DNS gave no address it may render"
+	if offline {
+		why = "--offline: DNS is not asked"
+	}
+	return []string{fmt.Sprintf("%s: %s: no address for %s (%s, and the vendor publishes none), so the rule for %s is left out",
+		c.src.file, c.src.ref, strings.Join(none, ", "), why, pronoun(len(none)))}
 }
 
 func pronoun(n int) string {
@@ -427,22 +459,27 @@ func pronoun(n int) string {
 	return "them"
 }
 
-// noteEmpty warns about a policy that opens no vendor traffic: applied, it only
-// isolates the selected pods in its direction (the manager does not apply one).
-func noteEmpty(stderr io.Writer, src sourced[v1alpha1.VendorAllowlist], result render.Result) {
+// emptyPolicies are the hazards of policies that open no vendor traffic: applied,
+// such a policy only isolates the selected pods in its direction (the manager applies
+// one only while it waits for DNS, and reports NothingToRender otherwise).
+func emptyPolicies(src sourced[v1alpha1.VendorAllowlist], result render.Result) []string {
+	var out []string
 	for _, d := range result.Empty {
 		name := render.PolicyName(src.obj.Name, d)
+		var what string
 		switch {
 		case d == v1alpha1.DirectionIngress && !src.obj.Spec.IngressNetworkPolicyEnabled():
-			// No ingress policy: writeTargets says what is not rendered.
+			continue // no ingress policy: the targets' hazards say what is not rendered
 		case d == v1alpha1.DirectionIngress:
-			fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no ingress rule (no vendor address is known): applied as it is, it denies all ingress to the selected pods\n", src.file, src.ref, name)
+			what = fmt.Sprintf("NetworkPolicy %s has no ingress rule (no vendor address is known): applied as it is, it denies all ingress to the selected pods", name)
 		case src.obj.Spec.DNSAllowed():
-			fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no egress rule to a vendor (no vendor address is known): applied as it is, it denies the selected pods all egress but DNS\n", src.file, src.ref, name)
+			what = fmt.Sprintf("NetworkPolicy %s has no egress rule to a vendor (no vendor address is known): applied as it is, it denies the selected pods all egress but DNS", name)
 		default:
-			fmt.Fprintf(stderr, "warning: %s: %s: NetworkPolicy %s has no egress rule (no vendor address is known, and allowDNS is false): applied as it is, it denies the selected pods all egress, DNS included\n", src.file, src.ref, name)
+			what = fmt.Sprintf("NetworkPolicy %s has no egress rule (no vendor address is known, and allowDNS is false): applied as it is, it denies the selected pods all egress, DNS included", name)
 		}
+		out = append(out, fmt.Sprintf("%s: %s: %s", src.file, src.ref, what))
 	}
+	return out
 }
 
 // objectYAML encodes an object as YAML, without the empty fields of an object that

@@ -203,7 +203,7 @@ func TestRenderSamplesDirectory(t *testing.T) {
 	if !slices.Equal(names(got), want) {
 		t.Errorf("policies %v, want %v", names(got), want)
 	}
-	wantContains(t, "stderr", r.stderr, "note: "+sample("kustomization.yaml")+": document 1 (line 3): skipping kustomize.config.k8s.io/v1beta1 Kustomization")
+	wantContains(t, "stderr", r.stderr, "note: "+sample("kustomization.yaml")+": document 1 (line 5): skipping kustomize.config.k8s.io/v1beta1 Kustomization")
 }
 
 func TestRenderStdin(t *testing.T) {

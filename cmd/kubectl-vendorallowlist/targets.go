@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"io"
 	"strings"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -15,23 +14,24 @@ import (
 // patch of the one field the operator owns of the user's Service or Ingress. A target
 // with no address yet is not printed: the manager writes nothing for it either, since
 // an empty list there would let every address in.
-func writeTargets(b *strings.Builder, stderr io.Writer, src sourced[v1alpha1.VendorAllowlist], result render.Result) error {
+// It returns the hazards of the targets left unrendered.
+func writeTargets(b *strings.Builder, src sourced[v1alpha1.VendorAllowlist], result render.Result) (unrendered []string, err error) {
 	for _, rt := range result.Targets {
 		for _, o := range rt.Objects {
 			obj := o.Object
 			if rt.Addresses == 0 {
-				fmt.Fprintf(stderr, "warning: %s: %s: %s: no ingress address is known, so %s %s is not rendered (the manager writes it once one is)\n",
-					src.file, src.ref, rt.Path(), obj.GetKind(), obj.GetName())
+				unrendered = append(unrendered, fmt.Sprintf("%s: %s: %s: no ingress address is known, so %s %s is not rendered (the manager writes it once one is)",
+					src.file, src.ref, rt.Path(), obj.GetKind(), obj.GetName()))
 				continue
 			}
 			y, err := objectYAML(obj.Object)
 			if err != nil {
-				return fmt.Errorf("encoding %s %s: %w", obj.GetKind(), obj.GetName(), err)
+				return unrendered, fmt.Errorf("encoding %s %s: %w", obj.GetKind(), obj.GetName(), err)
 			}
 			fmt.Fprintf(b, "---\n# Rendered from %s (%s), %s (%s):\n# %s\n%s", src.ref, src.file, rt.Path(), rt.Kind, targetComment(src.obj, o), y)
 		}
 	}
-	return nil
+	return unrendered, nil
 }
 
 func targetComment(a *v1alpha1.VendorAllowlist, o render.TargetObject) string {

@@ -9,6 +9,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
@@ -30,7 +31,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.DurationVar(&o.RenewDeadline, "leader-elect-renew-deadline", 10*time.Second, "How long the leader keeps trying to renew the lease before it gives up leading (and exits).")
 	fs.DurationVar(&o.RetryPeriod, "leader-elect-retry-period", 2*time.Second, "How often candidates try to acquire or renew the lease.")
 	fs.StringVar(&watchNamespaces, "watch-namespaces", "", "Comma-separated namespaces to watch; empty watches all.")
-	fs.Var(&dnsServers, "dns-server", "DNS server (host:port) to resolve vendor hostnames with; repeatable, tried in order. Defaults to the nameservers in /etc/resolv.conf.")
+	fs.Var(&dnsServers, "dns-server", "DNS server to resolve vendor hostnames with: an IP address with an optional port (53), such as 10.96.0.10 or [fd00::a]:53; repeatable, tried in order. Defaults to the nameservers in /etc/resolv.conf.")
 	fs.DurationVar(&o.DNSTimeout, "dns-timeout", 2*time.Second, "Timeout of one DNS query attempt.")
 	fs.DurationVar(&o.DNS.MinRefresh, "dns-min-refresh", dnscache.DefaultMinRefresh, "Shortest interval between lookups of a hostname, however short its TTL.")
 	fs.DurationVar(&o.DNS.MaxRefresh, "dns-max-refresh", dnscache.DefaultMaxRefresh, "Longest interval between lookups of a hostname, however long its TTL.")
@@ -52,6 +53,14 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 		if o.IngressTargets, err = controller.ParseTargetKinds(ingressTargets); err != nil {
 			problems = append(problems, fmt.Sprintf("--ingress-targets=%s: %v", ingressTargets, err))
 		}
+		for _, s := range dnsServers {
+			addr, err := resolver.ParseServer(s)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("--dns-server=%s: %v", s, err))
+				continue
+			}
+			o.DNSServers = append(o.DNSServers, addr)
+		}
 		if err := validate(fs, qps, o, vendorAddedV4, vendorAddedV6, problems); err != nil {
 			return Options{}, err
 		}
@@ -60,7 +69,6 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 		o.Limits, o.ClusterDNS = &settings.Limits, settings.ClusterDNS
 		o.DNS.MaxAddresses = settings.MaxAddresses
 		o.VendorChanges = vendorchange.BoundsFromPrefixLengths(o.VendorChanges.MaxRemovedPercent, vendorAddedV4, vendorAddedV6)
-		o.DNSServers = dnsServers
 		for _, ns := range strings.Split(watchNamespaces, ",") {
 			if ns = strings.TrimSpace(ns); ns != "" {
 				o.WatchNamespaces = append(o.WatchNamespaces, ns)

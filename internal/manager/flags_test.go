@@ -2,7 +2,9 @@ package manager
 
 import (
 	"flag"
+	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -58,5 +60,44 @@ func TestInvalidFlagsAreRefusedByName(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%v: error %v, want one containing %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// --dns-server takes what the chart's dns.servers and the plugin take: an IP address
+// with an optional port, 53 by default; anything else stops the manager at start,
+// naming the flag, instead of failing every lookup later.
+func TestDNSServerForms(t *testing.T) {
+	o, err := parse(t, "--dns-server=10.96.0.10", "--dns-server=10.96.0.10:5353", "--dns-server=fd00::a", "--dns-server=[fd00::a]:53")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"10.96.0.10:53", "10.96.0.10:5353", "[fd00::a]:53", "[fd00::a]:53"}; !slices.Equal(o.DNSServers, want) {
+		t.Errorf("servers %v, want %v", o.DNSServers, want)
+	}
+	for _, bad := range []string{"kube-dns.kube-system:53", "10.96.0.10:0", "10.96.0.10:"} {
+		if _, err := parse(t, "--dns-server="+bad); err == nil || !strings.Contains(err.Error(), "--dns-server="+bad+": ") {
+			t.Errorf("--dns-server=%s: error %v, want one naming the flag", bad, err)
+		}
+	}
+}
+
+// The CIDR flags take a comma-separated list, as the chart's ConfigMap writes them,
+// as well as one network per flag.
+func TestCIDRFlagsTakeCommas(t *testing.T) {
+	o, err := parse(t, "--cluster-cidr=10.244.0.0/16,10.96.0.0/12", "--cluster-cidr=fd00::/108", "--guard-allow-cidr=198.51.100.0/24, 203.0.113.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(o.ClusterCIDRs); got != "[10.244.0.0/16 10.96.0.0/12 fd00::/108]" {
+		t.Errorf("cluster CIDRs %s", got)
+	}
+	if got := fmt.Sprint(o.GuardAllow); got != "[198.51.100.0/24 203.0.113.0/24]" {
+		t.Errorf("guard allow %s", got)
+	}
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	BindFlags(fs)
+	if err := fs.Parse([]string{"--guard-allow-cidr=10.0.0.0/8,"}); err == nil || !strings.Contains(err.Error(), "empty network") {
+		t.Errorf("a trailing comma: %v, want an error about an empty network", err)
 	}
 }

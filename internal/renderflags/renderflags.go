@@ -50,16 +50,31 @@ type List []string
 func (l *List) String() string     { return strings.Join(*l, ",") }
 func (l *List) Set(v string) error { *l = append(*l, v); return nil }
 
+// CIDRList is a repeatable flag of networks that also takes them comma-separated,
+// the form the chart's ConfigMap (read by the admission policy) writes them in.
+type CIDRList []string
+
+func (l *CIDRList) String() string { return strings.Join(*l, ",") }
+func (l *CIDRList) Set(v string) error {
+	for _, c := range strings.Split(v, ",") {
+		if c = strings.TrimSpace(c); c == "" {
+			return fmt.Errorf("%q has an empty network: write networks such as 10.96.0.0/12,fd00::/108", v)
+		}
+		*l = append(*l, c)
+	}
+	return nil
+}
+
 // Bind registers the flags on fs. Call the returned function after fs.Parse: it
 // returns the settings, or the problems with the values, one per flag, each naming
 // the flag, its value and the fix.
 func Bind(fs *flag.FlagSet) func() (Settings, []string) {
-	var clusterCIDRs, guardAllow List
+	var clusterCIDRs, guardAllow CIDRList
 	var ranges, dnsSelector string
 	s := Settings{Limits: tenancy.Defaults()}
 	l := &s.Limits
-	fs.Var(&clusterCIDRs, "cluster-cidr", "The cluster's pod or service range (CIDR); addresses in it are never rendered from DNS, nor named by an allowlist unless --tenant-allow-ranges has cluster. Repeatable.")
-	fs.Var(&guardAllow, "guard-allow-cidr", "A range the guard treats as public although the IANA registries say it is not globally reachable (a documentation range in a lab, say): DNS answers in it are rendered, and allowlists may name it. Never overrides --cluster-cidr. Repeatable.")
+	fs.Var(&clusterCIDRs, "cluster-cidr", "The cluster's pod or service range (CIDR); addresses in it are never rendered from DNS, nor named by an allowlist unless --tenant-allow-ranges has cluster. Repeatable, or comma-separated.")
+	fs.Var(&guardAllow, "guard-allow-cidr", "A range the guard treats as public although the IANA registries say it is not globally reachable (a documentation range in a lab, say): DNS answers in it are rendered, and allowlists may name it. Never overrides --cluster-cidr. Repeatable, or comma-separated.")
 	fs.IntVar(&l.MinPrefixLengthIPv4, "tenant-min-prefix-length-ipv4", l.MinPrefixLengthIPv4, "An IPv4 network an allowlist names may be no broader than this prefix length (24: a /24 at most). Vendors in the catalog are not limited.")
 	fs.IntVar(&l.MinPrefixLengthIPv6, "tenant-min-prefix-length-ipv6", l.MinPrefixLengthIPv6, "An IPv6 network an allowlist names may be no broader than this prefix length.")
 	fs.IntVar(&l.MaxSpacePrefixLengthIPv4, "tenant-max-space-prefix-ipv4", l.MaxSpacePrefixLengthIPv4, "The IPv4 networks one allowlist names, merged, may cover at most as many addresses as one prefix of this length (20: 4,096).")

@@ -574,3 +574,29 @@ func (r *Resolver) exchangeOver(parent context.Context, network, server string, 
 	}
 	return res.resp, nil
 }
+
+// ParseServer returns a DNS server written on a command line or in the chart's
+// dns.servers as HOST:PORT: an IP address, with a port or without one (53). The
+// manager and the kubectl plugin read --dns-server with it, so that both, and the
+// chart's schema, take the same forms.
+func ParseServer(s string) (string, error) {
+	const want = "want an IP address with an optional port, such as 10.96.0.10, 10.96.0.10:53, fd00::a or [fd00::a]:5353"
+	bare := s
+	if strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]") {
+		bare = s[1 : len(s)-1]
+	}
+	if ip, err := netip.ParseAddr(bare); err == nil {
+		if ip.Zone() != "" {
+			return "", errors.New("an address with a zone: " + want)
+		}
+		return net.JoinHostPort(ip.String(), "53"), nil
+	}
+	ap, err := netip.ParseAddrPort(s)
+	if err != nil {
+		return "", errors.New(want)
+	}
+	if ap.Port() == 0 {
+		return "", errors.New("port 0: " + want)
+	}
+	return ap.String(), nil
+}

@@ -179,7 +179,7 @@ func TestChartSchemaRejectsBadValues(t *testing.T) {
 		{"number for duration", "dns:\n  minRefresh: 30\n", "want string"},
 		{"not a duration", "dns:\n  minRefresh: 30 seconds\n", "does not match pattern"},
 		{"string for list", "dns:\n  servers: 10.0.0.10:53\n", "want array"},
-		{"DNS server without port", "dns:\n  servers: [10.0.0.10]\n", "does not match pattern"},
+		{"DNS server by name", "dns:\n  servers: [kube-dns.kube-system:53]\n", "does not match pattern"},
 		{"not a CIDR", "cluster:\n  podCIDRs: [10.244.0.0]\n", "does not match pattern"},
 		{"unknown log format", "logging:\n  format: xml\n", "value must be one of"},
 		{"unknown log level", "logging:\n  level: verbose\n", "does not match pattern"},

@@ -184,8 +184,9 @@ func TestChartCRDsMatchGenerated(t *testing.T) {
 }
 
 // TestChartNotes: `helm install --dry-run=server` against the control plane passes,
-// and the notes it prints tell the next step: wait for the rollout, apply a first
-// allowlist, check its status, remove it; and the caveats.
+// and the notes it prints tell the next step: wait for the rollout, create the
+// namespace and apply a first allowlist, check its status, remove it; and the caveats,
+// as docs/caveats.md tells them.
 func TestChartNotes(t *testing.T) {
 	_, kc := controlPlane(t)
 	ensureNamespace(t, "vao-notes")
@@ -196,12 +197,16 @@ func TestChartNotes(t *testing.T) {
 	notes := string(out[bytes.Index(out, []byte("NOTES:")):])
 	for _, want := range []string{
 		"kubectl -n vao-notes rollout status deployment/vao-vendor-allowlist-operator",
+		"kubectl create namespace integrations", // the namespace it applies into
 		"kind: VendorAllowlist",
 		"kubectl get vendorallowlists -n integrations",
 		"kubectl describe vendorallowlist workato-opa -n integrations",
 		"kubectl delete vendorallowlist workato-opa -n integrations",
 		"CNI",
 		"externalTrafficPolicy: Local",
+		// Behind a proxy, as docs/caveats.md says: the proxy enforces, not the pods.
+		"name the proxy in spec.ingressTargets",
+		"ingressNetworkPolicy: Disabled",
 		"allowDNS",
 		"lag of up to one refresh",
 		"WARNING: cluster.podCIDRs and cluster.serviceCIDRs are empty",

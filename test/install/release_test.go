@@ -3,6 +3,8 @@ package install
 import (
 	"os"
 	"path/filepath"
+	"regexp"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -122,6 +124,97 @@ func TestReleaseChartPinsTheReleasedImage(t *testing.T) {
 		_, err := runIn(repoRoot, env, script, bad.tag, bad.digest, t.TempDir())
 		if err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("chart-package %s %s: error %v, want one saying %q", bad.tag, bad.digest, err, bad.want)
+		}
+	}
+}
+
+// TestPluginArchives: the plugin's release archive for this machine's platform holds
+// a binary that runs and says the tag's version, and checksums.txt verifies it with
+// sha256sum -c, as a user downloading a release would check it.
+func TestPluginArchives(t *testing.T) {
+	out := t.TempDir()
+	platform := runtime.GOOS + "/" + runtime.GOARCH
+	stdout, err := runIn(repoRoot, []string{"PLATFORMS=" + platform}, filepath.Join(repoRoot, "hack", "plugin-archives.sh"), "v1.2.3-rc.1", out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := "kubectl-vendorallowlist_v1.2.3-rc.1_" + runtime.GOOS + "_" + runtime.GOARCH
+	if want := filepath.Join(out, name+".tar.gz") + "\n" + filepath.Join(out, "checksums.txt"); strings.TrimSpace(string(stdout)) != want {
+		t.Errorf("plugin-archives printed %q, want %q", stdout, want)
+	}
+	if b, err := runIn(out, nil, "sha256sum", "-c", "checksums.txt"); err != nil {
+		t.Fatalf("sha256sum -c checksums.txt: %v\n%s", err, b)
+	}
+	if _, err := runIn(out, nil, "tar", "xzf", name+".tar.gz"); err != nil {
+		t.Fatal(err)
+	}
+	version, err := runIn(out, nil, filepath.Join(out, name, "kubectl-vendorallowlist"), "version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(string(version), "kubectl-vendorallowlist v1.2.3-rc.1\n") {
+		t.Errorf("the archived plugin says %q, want version v1.2.3-rc.1", version)
+	}
+	if _, err := os.Stat(filepath.Join(out, name, "README.md")); err != nil {
+		t.Errorf("the archive has no README.md: %v", err)
+	}
+	if _, err := runIn(repoRoot, nil, filepath.Join(repoRoot, "hack", "plugin-archives.sh"), "1.2.3", t.TempDir()); err == nil || !strings.Contains(err.Error(), "give vX.Y.Z") {
+		t.Errorf("a tag without v: %v, want it refused", err)
+	}
+}
+
+// TestReleaseDocsCheck: a release refuses to publish a tag the docs do not install.
+// The release workflow runs make release-docs-check before it builds anything; the
+// check passes for the version the docs name once its changelog section is dated, and
+// names every stale line for another version.
+func TestReleaseDocsCheck(t *testing.T) {
+	_, runs := readReleaseWorkflow(t)
+	if !strings.Contains(runs, `make release-docs-check VERSION="$GITHUB_REF_NAME"`) {
+		t.Error("release.yaml does not run make release-docs-check for the tag")
+	}
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?m)^  --version ([0-9][0-9A-Za-z.-]*) `).FindSubmatch(readme)
+	if m == nil {
+		t.Fatal("README.md installs no published chart with --version")
+	}
+	version := string(m[1])
+
+	// A copy of the files it reads, with the changelog's section dated as a release's
+	// commit would date it.
+	dir := t.TempDir()
+	for _, f := range []string{"README.md", "docs/quick-start.md", "docs/gitops.md", "CHANGELOG.md", "hack/release-docs-check.sh"} {
+		data, err := os.ReadFile(filepath.Join(repoRoot, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if f == "CHANGELOG.md" {
+			data = regexp.MustCompile(`(?m)^## \[`+regexp.QuoteMeta(version)+`\] - .*$`).ReplaceAll(data, []byte("## ["+version+"] - 2026-12-03"))
+		}
+		if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(f)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, filepath.Join(dir, filepath.Dir(f)), filepath.Base(f), data)
+	}
+	script := filepath.Join(dir, "hack", "release-docs-check.sh")
+	if err := os.Chmod(script, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := runIn(dir, nil, script, "v"+version); err != nil {
+		t.Errorf("release-docs-check v%s, the version the docs name, with its section dated: %v\n%s", version, err, out)
+	}
+	_, err = runIn(dir, nil, script, "v99.0.0")
+	for _, want := range []string{
+		"README.md: the published chart's --version names " + version,
+		"docs/quick-start.md: the published chart's --version names " + version,
+		"docs/gitops.md: the Argo CD component's ?ref= names " + version,
+		"README.md: the plugin archives' release names " + version,
+		"CHANGELOG.md has no section '## [99.0.0] - YYYY-MM-DD'",
+	} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("release-docs-check v99.0.0: %v, want it to say %q", err, want)
 		}
 	}
 }

@@ -1,18 +1,23 @@
 package install
 
 import (
+	"flag"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 )
 
@@ -137,5 +142,126 @@ func TestSamplesAdmittedAtDefaults(t *testing.T) {
 	}
 	if !slices.ContainsFunc(all, func(s sample) bool { return len(s.al.Spec.Custom) > 0 && len(s.al.Spec.Custom[0].CIDRs) > 0 }) {
 		t.Error("no sample with networks in spec.custom: the tenant limits on them are not checked")
+	}
+}
+
+// needsInputMarker is the line a sample's own comment carries when the sample cannot
+// render what it is for until the user edits it (hostnames of their own under
+// example.com, say): `# needs-input: WHAT TO EDIT`. Such a sample renders, as it
+// stands, a policy that would deny all, or a target left unwritten, and the plugin's
+// --strict refuses it; every other sample renders in full.
+var needsInputMarker = regexp.MustCompile(`(?m)^# needs-input: (\S.*)$`)
+
+// sampleDocument is one VendorAllowlist of a samples file, with its text.
+type sampleDocument struct {
+	file, text string
+	al         v1alpha1.VendorAllowlist
+}
+
+// sampleDocuments reads every VendorAllowlist of config/samples and
+// config/samples/ingress-targets with the text of its own YAML document.
+func sampleDocuments(t *testing.T) []sampleDocument {
+	t.Helper()
+	var files []string
+	for _, dir := range []string{"samples", filepath.Join("samples", "ingress-targets")} {
+		f, err := filepath.Glob(filepath.Join(configDir, dir, "*.yaml"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f...)
+	}
+	var out []sampleDocument
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, doc := range regexp.MustCompile(`(?m)^---[ \t]*$`).Split(string(data), -1) {
+			var meta struct{ Kind string }
+			if err := yaml.Unmarshal([]byte(doc), &meta); err != nil {
+				t.Fatalf("%s: %v", rel(f), err)
+			}
+			if meta.Kind != "VendorAllowlist" {
+				continue
+			}
+			d := sampleDocument{file: f, text: doc}
+			if err := yaml.UnmarshalStrict([]byte(doc), &d.al); err != nil {
+				t.Fatalf("%s: %v", rel(f), err)
+			}
+			out = append(out, d)
+		}
+	}
+	if len(out) < 10 {
+		t.Fatalf("%d VendorAllowlists in config/samples and its ingress-targets, want 10 or more", len(out))
+	}
+	return out
+}
+
+// TestSamplesRenderWhatTheySay: every sample, rendered at the manager's default
+// settings with what vendors publish (no DNS), opens what it is for: no direction
+// without an address (a policy that would deny all), no hostname without one, no
+// ingress target left unwritten, and nothing left out by the tenant limits. A
+// sample whose comment says `# needs-input:` is the exception, and must be one: its
+// comment is true, and the plugin's --strict fails on it. A sample that names
+// documentation ranges is rendered with them allowed, as its comment tells an admin
+// to do (the admission test checks that they are refused otherwise).
+func TestSamplesRenderWhatTheySay(t *testing.T) {
+	fs := flag.NewFlagSet("defaults", flag.ContinueOnError)
+	settings, problems := renderflags.Bind(fs)()
+	if len(problems) > 0 {
+		t.Fatal(problems)
+	}
+	var documentation []netip.Prefix
+	for _, d := range documentationRanges {
+		documentation = append(documentation, netip.MustParsePrefix(d))
+	}
+	var marked int
+	for _, d := range sampleDocuments(t) {
+		name := rel(d.file) + " " + d.al.Name
+		s := settings
+		if namesDocumentationRange(&d.al) {
+			s.GuardAllow = documentation
+		}
+		al := d.al.DeepCopy()
+		al.Namespace = "samples"
+		plan, err := render.Compile(al, catalog.Builtin(), s.Options())
+		if err != nil {
+			t.Errorf("%s: does not render at the default settings: %v", name, err)
+			continue
+		}
+		res := plan.Build(render.Resolved{})
+		var hazards []string
+		for _, e := range plan.Refused() {
+			hazards = append(hazards, "left out by the tenant limits: "+e.Error())
+		}
+		for _, dir := range res.Empty {
+			if dir == v1alpha1.DirectionIngress && !al.Spec.IngressNetworkPolicyEnabled() {
+				continue // the targets below say it
+			}
+			hazards = append(hazards, fmt.Sprintf("the %s policy has no rule: it would deny all", dir))
+		}
+		for _, h := range res.Hostnames {
+			if len(h.Addresses) == 0 {
+				hazards = append(hazards, "hostname "+h.Name+" has no address")
+			}
+		}
+		for _, tg := range res.Targets {
+			if tg.Addresses == 0 {
+				hazards = append(hazards, "ingress target "+tg.Path().String()+" has no address: not written")
+			}
+		}
+		m := needsInputMarker.FindStringSubmatch(d.text)
+		switch {
+		case m == nil && len(hazards) > 0:
+			t.Errorf("%s: %s; make it render in full, or say so in its comment with a line `# needs-input: WHAT TO EDIT`", name, strings.Join(hazards, "; "))
+		case m != nil && len(hazards) == 0:
+			t.Errorf("%s: its comment says needs-input (%s), but it renders in full: drop the line", name, m[1])
+		case m != nil:
+			marked++
+			t.Logf("%s: needs input (%s): %s", name, m[1], strings.Join(hazards, "; "))
+		}
+	}
+	if marked == 0 {
+		t.Error("no sample says needs-input: the OutSystems front-ends sample (example.com hostnames) should")
 	}
 }

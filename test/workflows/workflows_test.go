@@ -140,13 +140,17 @@ func TestActionsPinnedByCommit(t *testing.T) {
 
 // TestMinimalPermissions: the workflows grant nothing by default; each job asks for
 // what it needs: CI reads the code, a release also pushes packages and signs
-// (id-token, attestations, artifact-metadata), and nothing writes to the repository.
+// (id-token, attestations, artifact-metadata); only the plugin job writes to the
+// repository, to create the tag's GitHub release with the plugin's archives, and the
+// job that installs the release back reads the packages it pulls.
 func TestMinimalPermissions(t *testing.T) {
 	allowed := map[string]map[string]map[string]string{
 		"ci.yaml": {"test": {"contents": "read"}},
 		"release.yaml": {
-			"image": {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
-			"chart": {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
+			"image":  {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
+			"chart":  {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
+			"plugin": {"contents": "write", "id-token": "write", "attestations": "write"},
+			"verify": {"contents": "read", "packages": "read"},
 		},
 	}
 	for file, jobs := range allowed {
