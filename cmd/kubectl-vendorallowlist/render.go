@@ -132,9 +132,9 @@ Examples:
 
   # Review, apply, then let the operator take the policies over once the
   # allowlist is applied:
-  %[1]s render -f allowlist.yaml --handover > policies.yaml
-  kubectl apply --server-side -f policies.yaml
-  kubectl apply -f allowlist.yaml
+  %[1]s render -f allowlist.yaml --handover --policies-only > policies.yaml
+  kubectl apply --server-side --field-manager=vendor-allowlist-operator -f policies.yaml
+  kubectl apply --server-side --field-manager=kubectl -f allowlist.yaml
 
   # Render from the catalog alone, with a Vendor of your own, from standard input:
   cat allowlist.yaml | %[1]s render --offline --vendors acme-vendor.yaml -f -

@@ -68,6 +68,7 @@ func TestLinks(t *testing.T) {
 // manager nor the plugin, with whose they are.
 var otherTools = map[string]string{
 	"for":                      "kubectl wait",
+	"cascade":                  "kubectl delete (docs/security.md, docs/install.md)",
 	"service-cluster-ip-range": "kube-apiserver and kube-proxy (docs/dataplane.md)",
 	"run-firewall":             "kube-router (docs/dataplane.md)",
 	"detect-local-mode":        "kube-proxy (docs/dataplane.md)",
