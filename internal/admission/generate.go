@@ -32,7 +32,7 @@ const (
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
-  name: tenancy
+  name: vendor-allowlist-operator-tenancy
   labels:
     app.kubernetes.io/name: vendor-allowlist-operator
     app.kubernetes.io/component: admission

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -99,11 +100,11 @@ func TestDistInstallIsCurrent(t *testing.T) {
 		}
 	}
 	if len(dist.objects) != len(fresh.objects) {
-		t.Fatalf("dist/install.yaml has %d objects, config/default builds %d: run `make build-installer`", len(dist.objects), len(fresh.objects))
+		t.Fatalf("dist/ has %d objects, config/crd and config/default build %d: run `make build-installer`", len(dist.objects), len(fresh.objects))
 	}
 	for i := range dist.objects {
 		if diff := cmp.Diff(fresh.objects[i].Object, dist.objects[i].Object); diff != "" {
-			t.Fatalf("dist/install.yaml is stale (%s %s differs; run `make build-installer`):\n%s",
+			t.Fatalf("dist/ is stale (%s %s differs; run `make build-installer`):\n%s",
 				dist.objects[i].GetKind(), dist.objects[i].GetName(), diff)
 		}
 	}
@@ -273,4 +274,72 @@ func firstDiff(a, b []byte) string {
 		}
 	}
 	return fmt.Sprintf("one has %d lines, the other %d", len(al), len(bl))
+}
+
+// TestUninstallLeavesCRDs: what each documented uninstall deletes holds no CRD and no
+// namespace, so it deletes no VendorAllowlist and, through the garbage collector, no
+// NetworkPolicy (test/uninstall proves it on a cluster). dist/install.yaml (`kubectl
+// delete -f dist/install.yaml`) has neither; they are in dist/crds.yaml, which holds
+// nothing else. The chart keeps its CRDs in crds/, which helm uninstall never deletes,
+// and marks its Vendor objects resource-policy keep.
+func TestUninstallLeavesCRDs(t *testing.T) {
+	kinds := func(file string) map[string]int {
+		out := map[string]int{}
+		for _, o := range parseFile(t, file) {
+			out[o.GetKind()]++
+		}
+		return out
+	}
+	install, crds := kinds(distFile), kinds(crdsFile)
+	for _, k := range []string{"CustomResourceDefinition", "Namespace"} {
+		if install[k] != 0 {
+			t.Errorf("dist/install.yaml holds %d %s: `kubectl delete -f dist/install.yaml` would delete it, and every allowlist with it", install[k], k)
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"CustomResourceDefinition": 2, "Namespace": 1}, crds); diff != "" {
+		t.Errorf("dist/crds.yaml holds (-want +got):\n%s", diff)
+	}
+	full := helmTemplate(t, "vao-uninstall", filepath.Join(chartDir, "ci", "full-values.yaml"))
+	args := []string{"template", "vao", chartDir, "--namespace", "vao-uninstall", "--values", filepath.Join(chartDir, "ci", "full-values.yaml")}
+	out, err := helm(t, args...) // without --include-crds: what helm uninstall deletes
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range parseManifest(t, out) {
+		if k := o.GetKind(); k == "CustomResourceDefinition" || k == "Namespace" {
+			t.Errorf("the chart's templates render %s %s: helm uninstall would delete it", k, o.GetName())
+		}
+	}
+	vendors := full.ofKind("Vendor")
+	if len(vendors) == 0 {
+		t.Fatal("ci/full-values.yaml renders no Vendor")
+	}
+	for _, v := range vendors {
+		if got := v.GetAnnotations()["helm.sh/resource-policy"]; got != "keep" {
+			t.Errorf("Vendor %s: helm.sh/resource-policy %q, want keep: helm uninstall would delete it while a manager may still render the allowlists that name it", v.GetName(), got)
+		}
+	}
+}
+
+// TestKustomizeNamesMatchChart: the kustomize install names every object as the chart
+// does when released as vendor-allowlist-operator in vendor-allowlist-system, so the
+// names the docs and the admission policy's messages give are true for both.
+func TestKustomizeNamesMatchChart(t *testing.T) {
+	out, err := helm(t, "template", "vendor-allowlist-operator", chartDir, "--namespace", "vendor-allowlist-system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(objs []*unstructured.Unstructured) []string {
+		var out []string
+		for _, o := range objs {
+			if k := o.GetKind(); k != "CustomResourceDefinition" && k != "Namespace" {
+				out = append(out, k+" "+o.GetNamespace()+"/"+o.GetName())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if diff := cmp.Diff(ids(parseManifest(t, out)), ids(parseFile(t, distFile))); diff != "" {
+		t.Errorf("object names (-helm release vendor-allowlist-operator +dist/install.yaml):\n%s", diff)
+	}
 }
