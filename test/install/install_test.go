@@ -343,3 +343,66 @@ func TestKustomizeNamesMatchChart(t *testing.T) {
 		t.Errorf("object names (-helm release vendor-allowlist-operator +dist/install.yaml):\n%s", diff)
 	}
 }
+
+// TestExampleOverlaySetsClusterCIDRs: config/example-overlay, the documented way to
+// give a kustomize install the cluster's ranges, sets them in both places that need
+// them, the manager's --cluster-cidr and the admission ConfigMap's cluster-cidr, the
+// same ranges, and changes nothing else of config/default.
+func TestExampleOverlaySetsClusterCIDRs(t *testing.T) {
+	out, err := run(kustomizeBin(t), "build", filepath.Join(configDir, "example-overlay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlay := rendering{name: "config/example-overlay", objects: parseManifest(t, out)}
+	base, err := run(kustomizeBin(t), "build", filepath.Join(configDir, "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := rendering{name: "config/default", objects: parseManifest(t, base)}
+
+	var flags []string
+	for _, a := range overlay.deployment(t).Spec.Template.Spec.Containers[0].Args {
+		if v, ok := strings.CutPrefix(a, "--cluster-cidr="); ok {
+			flags = append(flags, v)
+		}
+	}
+	var data string
+	for _, cm := range overlay.ofKind("ConfigMap") {
+		if cm.GetName() == "vendor-allowlist-operator-tenancy" {
+			data, _, _ = unstructured.NestedString(cm.Object, "data", "cluster-cidr")
+		}
+	}
+	if len(flags) != 2 || data != strings.Join(flags, ",") {
+		t.Errorf("the overlay sets --cluster-cidr %v and the ConfigMap's cluster-cidr %q: want two ranges, the same in both", flags, data)
+	}
+
+	// Everything else is config/default's.
+	if len(overlay.objects) != len(def.objects) {
+		t.Fatalf("the overlay builds %d objects, config/default %d", len(overlay.objects), len(def.objects))
+	}
+	for i, o := range overlay.objects {
+		d := def.objects[i]
+		switch o.GetKind() {
+		case "ConfigMap":
+			unstructured.RemoveNestedField(o.Object, "data", "cluster-cidr")
+			unstructured.RemoveNestedField(d.Object, "data", "cluster-cidr")
+		case "Deployment":
+			path := []string{"spec", "template", "spec", "containers"}
+			for _, obj := range []*unstructured.Unstructured{o, d} {
+				cs, _, _ := unstructured.NestedSlice(obj.Object, path...)
+				c := cs[0].(map[string]any)
+				var args []any
+				for _, a := range c["args"].([]any) {
+					if !strings.HasPrefix(a.(string), "--cluster-cidr=") {
+						args = append(args, a)
+					}
+				}
+				c["args"] = args
+				_ = unstructured.SetNestedSlice(obj.Object, cs, path...)
+			}
+		}
+		if diff := cmp.Diff(d.Object, o.Object); diff != "" {
+			t.Errorf("the overlay changes %s %s beyond the cluster's ranges (-default +overlay):\n%s", o.GetKind(), o.GetName(), diff)
+		}
+	}
+}
