@@ -12,6 +12,8 @@
 // collector is working (a NetworkPolicy owned by an allowlist the test deletes goes)
 // and that every other policy is still there. A control shows the old way failing
 // open: deleting the old dist/install.yaml, which held the CRDs, deletes the policies.
+// And removing everything, CRDs included, keeps the policies when the allowlists are
+// deleted first with --cascade=orphan, as docs/install.md says.
 //
 // kube-controller-manager comes from hack/dataplane-binaries.sh
 // (VAO_DATAPLANE_ASSETS). As root or in CI (CI set), where `make test` builds it, its
@@ -95,6 +97,40 @@ func TestHelmUninstallKeepsPolicies(t *testing.T) {
 
 	c.waitGone(t, &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNS, Name: release}})
 	c.checkKept(t, w)
+}
+
+// TestRemovingEverythingCanKeepPolicies: after the uninstall, the documented way to
+// remove the CRDs too and keep the policies, as plain NetworkPolicies nothing manages:
+// delete every allowlist with --cascade=orphan (the garbage collector takes their
+// ownerReferences off the policies), then dist/crds.yaml.
+func TestRemovingEverythingCanKeepPolicies(t *testing.T) {
+	c := startCluster(t)
+	c.kubectl(t, "apply", "--server-side", "-f", crdsFile)
+	c.waitCRDs(t)
+	c.startGC(t)
+	c.kubectl(t, "apply", "--server-side", "-f", distFile)
+	w := c.writePolicies(t)
+	c.kubectl(t, "delete", "-f", distFile)
+
+	c.kubectl(t, "delete", "vendorallowlists", "--all", "--all-namespaces", "--cascade=orphan")
+	c.kubectl(t, "delete", "--wait=false", "-f", crdsFile)
+
+	ctx := context.Background()
+	for _, name := range []string{"vendorallowlists.networking.vendorallowlist.io", "vendors.networking.vendorallowlist.io"} {
+		c.waitGone(t, &apiextensionsv1.CustomResourceDefinition{ObjectMeta: metav1.ObjectMeta{Name: name}})
+	}
+	// The probe's policy, orphaned like the others, stays too.
+	time.Sleep(5 * time.Second)
+	for _, np := range append(w.policies, *w.probeChild) {
+		var got networkingv1.NetworkPolicy
+		if err := c.k8s.Get(ctx, client.ObjectKeyFromObject(&np), &got); err != nil {
+			t.Errorf("NetworkPolicy %s/%s is gone after removing the allowlists with --cascade=orphan and the CRDs: %v", np.Namespace, np.Name, err)
+			continue
+		}
+		if len(got.OwnerReferences) != 0 {
+			t.Errorf("NetworkPolicy %s/%s still has ownerReferences %v", np.Namespace, np.Name, got.OwnerReferences)
+		}
+	}
 }
 
 // TestOldUninstallFailedOpen is the control: the old dist/install.yaml held the CRDs
