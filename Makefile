@@ -55,7 +55,7 @@ help: ## Show the targets.
 generate: $(CONTROLLER_GEN) ## Regenerate deep-copy code, CRDs and RBAC from the API types and markers.
 	$(CONTROLLER_GEN) object:headerFile=hack/boilerplate.go.txt paths=./api/...
 	$(CONTROLLER_GEN) crd paths=./api/... output:crd:artifacts:config=config/crd/bases
-	$(CONTROLLER_GEN) rbac:roleName=manager-role paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
+	$(CONTROLLER_GEN) rbac:roleName=vendor-allowlist-operator-manager paths=./internal/controller/... output:rbac:artifacts:config=config/rbac
 	go run ./hack/admission
 
 .PHONY: verify-gen
@@ -121,12 +121,17 @@ helm-lint: $(HELM) chart-crds ## helm lint the chart, with its default values an
 	@for f in $(CHART_DIR)/ci/*.yaml; do echo "$(HELM) lint --strict $(CHART_DIR) -f $$f"; $(HELM) lint --strict $(CHART_DIR) -f $$f || exit 1; done
 
 .PHONY: build-installer
-build-installer: generate $(KUSTOMIZE) ## Write dist/install.yaml (CRDs, RBAC, manager) with the image IMG.
+# Two files, because they are removed differently: dist/install.yaml is the operator,
+# and deleting it leaves every allowlist and NetworkPolicy in place; dist/crds.yaml (the
+# CRDs and the namespace) is applied first and deleted only to remove every allowlist,
+# and with them their policies, on purpose (docs/install.md, Uninstall).
+build-installer: generate $(KUSTOMIZE) ## Write dist/crds.yaml (CRDs, namespace) and dist/install.yaml (RBAC, manager, admission) with the image IMG.
 	@mkdir -p dist
+	$(KUSTOMIZE) build config/crd > dist/crds.yaml
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && cp -r config "$$tmp/" && \
 	  (cd "$$tmp/config/manager" && $(KUSTOMIZE) edit set image controller=$(IMG)) && \
 	  $(KUSTOMIZE) build "$$tmp/config/default" > dist/install.yaml
-	@echo "wrote dist/install.yaml (image $(IMG))"
+	@echo "wrote dist/crds.yaml and dist/install.yaml (image $(IMG))"
 
 .PHONY: chart-package
 chart-package: $(HELM) ## Package the chart for a release into dist/chart: VERSION=vX.Y.Z IMAGE_DIGEST=sha256:... (the pushed image).
@@ -149,11 +154,11 @@ set-image: $(KUSTOMIZE) ## Make IMG the default image of the chart (values.yaml,
 	cd config/manager && $(KUSTOMIZE) edit set image controller=$(IMG)
 
 .PHONY: install
-install: generate $(KUSTOMIZE) ## Install the CRDs into the cluster of the current kubeconfig.
+install: generate $(KUSTOMIZE) ## Install the CRDs (and the operator's namespace) into the cluster of the current kubeconfig.
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) apply --server-side -f -
 
 .PHONY: uninstall
-uninstall: $(KUSTOMIZE) ## Remove the CRDs (and every VendorAllowlist and Vendor) from the current cluster.
+uninstall: $(KUSTOMIZE) ## Remove the CRDs and the namespace: every VendorAllowlist and Vendor, and so every NetworkPolicy they own.
 	$(KUSTOMIZE) build config/crd | $(KUBECTL) delete --ignore-not-found -f -
 
 .PHONY: run

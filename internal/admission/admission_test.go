@@ -51,7 +51,7 @@ func candidates(idx map[string]string, p netip.Prefix) []string {
 		if strings.Index(text, ":") < 4 {
 			wide = "0"
 		}
-		keys = []string{"guard.ipv6." + narrow, "guard.ipv6." + wide + "xxx"}
+		keys = []string{"guard.ipv6." + narrow, "guard.ipv6.wide." + wide}
 	}
 	var out []string
 	for _, k := range keys {

@@ -32,7 +32,7 @@ const (
 apiVersion: admissionregistration.k8s.io/v1
 kind: ValidatingAdmissionPolicy
 metadata:
-  name: tenancy
+  name: vendor-allowlist-operator-tenancy
   labels:
     app.kubernetes.io/name: vendor-allowlist-operator
     app.kubernetes.io/component: admission
@@ -129,7 +129,7 @@ const (
 const indexDoc = `# Each key lists ranges as "CIDR category": a tenant network that overlaps one is
 # refused unless its category is in tenant-allow-ranges. guard.ipv4.N holds the
 # ranges in or around the IPv4 /8 N; guard.ipv6.H those of /16 or longer whose
-# first 16 bits are H; guard.ipv6.Dxxx those shorter than /16 over first 16 bits
+# first 16 bits are H; guard.ipv6.wide.D those shorter than /16 over first 16 bits
 # starting with the hex digit D; guard.ipv4.all and guard.ipv6.all all of them.
 # IPv6 forms that embed an IPv4 range (NAT64, 6to4, Teredo, IPv4-compatible and
 # -translated) are listed under the IPv4 range's category.

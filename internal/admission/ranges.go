@@ -121,8 +121,11 @@ var validCategory = map[string]bool{"private": true, "loopback": true, "link-loc
 //   - guard.ipv4.N: the entries within or around the IPv4 /8 N (decimal, e.g. 10);
 //   - guard.ipv6.H: the IPv6 entries of /16 or longer whose first 16 bits are H (hex,
 //     as the address prints, e.g. 2001, 64, 0);
-//   - guard.ipv6.Dxxx: the IPv6 entries shorter than /16 that cover first 16 bits
-//     starting with the hex digit D (e.g. fxxx for fe80::/10);
+//   - guard.ipv6.wide.D: the IPv6 entries shorter than /16 that cover first 16 bits
+//     starting with the hex digit D (e.g. wide.f for fe80::/10). Not "Dxxx": kustomize
+//     and kubectl print a ConfigMap's keys in go-yaml v2's order, which is no order at
+//     all for keys such as 6xxx, 7xxx and 64 (6xxx < 7xxx < 64 < 6xxx), so their builds
+//     came out different each time (TestKeysHaveOneOrder);
 //   - guard.ipv4.all, guard.ipv6.all: every entry of the family, most specific first,
 //     for tenant networks wider than /8 or /16, and for the policy's messages.
 //
@@ -154,7 +157,7 @@ func index(es []Entry) map[string]string {
 		}
 		first := int(b[0] >> 4)
 		for d := first; d < first+span(bits, 4); d++ {
-			add("guard.ipv6."+strconv.FormatUint(uint64(d), 16)+"xxx", e)
+			add("guard.ipv6.wide."+strconv.FormatUint(uint64(d), 16), e)
 		}
 	}
 	out := map[string]string{}

@@ -195,13 +195,29 @@ func (d *Dataplane) proxiedKubeconfig(ns *Netns, path string) (*apiProxy, error)
 	return p, nil
 }
 
-// startGarbageCollector runs kube-controller-manager with its garbage collector alone:
-// envtest runs no controllers, and NetworkPolicies owned by a deleted allowlist are
-// removed by the garbage collector, as in a cluster. It serves nothing (no secure
-// port) and runs in the machine's namespace, talking only to the API server.
+// startGarbageCollector runs kube-controller-manager's garbage collector: envtest runs
+// no controllers, and NetworkPolicies owned by a deleted allowlist are removed by the
+// garbage collector, as in a cluster.
 func (d *Dataplane) startGarbageCollector() error {
-	p, err := d.startProcess("kube-controller-manager", nil,
-		"--kubeconfig="+d.KubeconfigPath,
+	p, err := StartGarbageCollector(d.cfg.Assets, d.KubeconfigPath, d.cfg.LogDir, d.cfg.Log)
+	if p != nil {
+		d.procs = append(d.procs, p)
+	}
+	return err
+}
+
+// StartGarbageCollector runs kube-controller-manager (from assets, the directory
+// hack/dataplane-binaries.sh prints) with its garbage collector alone, against the API
+// server of kubeconfig (a file), and waits until it has synced its informers. It
+// serves nothing (no secure port) and runs in the machine's namespace, talking only to
+// the API server; its log is kube-controller-manager.log in logDir. The Process it
+// returns, also with an error once started, is the caller's to Stop.
+func StartGarbageCollector(assets, kubeconfig, logDir string, log func(string, ...any)) (*Process, error) {
+	if log == nil {
+		log = func(string, ...any) {}
+	}
+	p, err := StartProcess("kube-controller-manager", nil, logDir, nil, filepath.Join(assets, "kube-controller-manager"),
+		"--kubeconfig="+kubeconfig,
 		"--controllers=garbagecollector",
 		"--leader-elect=false",
 		"--bind-address=127.0.0.1",
@@ -209,10 +225,9 @@ func (d *Dataplane) startGarbageCollector() error {
 		"--concurrent-gc-syncs=5",
 	)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	// Its garbage collector is working once it has synced its informers.
-	return d.waitFor("kube-controller-manager's garbage collector", 60*time.Second, func() (bool, error) {
+	return p, waitFor(log, "kube-controller-manager's garbage collector", 60*time.Second, func() (bool, error) {
 		if err := p.ExitErr(); err != nil {
 			return false, err
 		}
@@ -304,6 +319,10 @@ func (d *Dataplane) CheckRunning() error {
 }
 
 func (d *Dataplane) waitFor(what string, timeout time.Duration, ready func() (bool, error)) error {
+	return waitFor(d.cfg.Log, what, timeout, ready)
+}
+
+func waitFor(log func(string, ...any), what string, timeout time.Duration, ready func() (bool, error)) error {
 	start := time.Now()
 	for {
 		ok, err := ready()
@@ -311,7 +330,7 @@ func (d *Dataplane) waitFor(what string, timeout time.Duration, ready func() (bo
 			return fmt.Errorf("waiting for %s: %w", what, err)
 		}
 		if ok {
-			d.cfg.Log("%s ready in %v", what, time.Since(start).Round(time.Millisecond))
+			log("%s ready in %v", what, time.Since(start).Round(time.Millisecond))
 			return nil
 		}
 		if time.Since(start) > timeout {

@@ -106,7 +106,7 @@ func InstallShippedTenancy(t testing.TB, cfg *rest.Config, admin client.Client) 
 		}
 		return nil
 	})
-	return &ShippedTenancy{admin: admin, cfg: cfg, rolePrefix: "vendor-allowlist-"}
+	return &ShippedTenancy{admin: admin, cfg: cfg, rolePrefix: "vendor-allowlist-operator-"}
 }
 
 // Tenant binds user to the shipped vendorallowlist-edit ClusterRole in namespace, and

@@ -88,6 +88,14 @@ func WithCRDs(crds ...*apiextensionsv1.CustomResourceDefinition) Option {
 	}
 }
 
+// WithoutOperatorCRDs starts the control plane without the operator's CRDs, for a test
+// that installs them as a user would (with Helm, or dist/crds.yaml).
+func WithoutOperatorCRDs() Option {
+	return func(env *envtest.Environment) {
+		env.CRDDirectoryPaths = nil
+	}
+}
+
 // Start starts etcd and kube-apiserver with the CRDs from config/crd/bases.
 func Start(opts ...Option) (*Env, error) {
 	assets := os.Getenv("KUBEBUILDER_ASSETS")

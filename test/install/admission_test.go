@@ -117,7 +117,7 @@ func kustomizeTenancy(t *testing.T) tenancyInstall {
 		t.Fatal(err)
 	}
 	return tenancyInstall{
-		name: "dist/install.yaml", objects: objs, configMap: cm, rolePrefix: "vendor-allowlist-",
+		name: "dist/install.yaml", objects: objs, configMap: cm, rolePrefix: "vendor-allowlist-operator-",
 		widen: func(t *testing.T) {
 			patch, _ := json.Marshal(map[string]any{"data": kustomizeWide})
 			if out, err := kubectl(t, "patch", "configmap", cm.GetName(), "-n", cm.GetNamespace(), "--type=merge", "-p", string(patch)); err != nil {
@@ -361,10 +361,10 @@ func defaultLimitCases(cmRef string) []tenancyCase {
 		{"a public IPv6 /48", vendorCIDRs("2a00:1450::/48"), []string{"spec.vendors[0].cidrs[0]: 2a00:1450::/48 is broader than /56"}},
 		{"a private /12", vendorCIDRs("172.16.0.0/12"), []string{"spec.vendors[0].cidrs[0]: 172.16.0.0/12 is broader than /16, the broadest IPv4 network a tenant may supply to a vendor " +
 			"(the broader of tenant-min-prefix-length-ipv4 and customer-cidrs-min-prefix-length-ipv4 in " + cmRef + ")",
-			"ask your cluster admin to widen the chart value tenancy.customerCIDRs.minPrefixLength.ipv4"}},
+			"ask your cluster admin to widen customer-cidrs-min-prefix-length-ipv4 in " + cmRef + " to match (with Helm, the value tenancy.customerCIDRs.minPrefixLength.ipv4)"}},
 		{"cloud metadata", vendorCIDRs("52.1.37.96/32", "169.254.169.254/32"),
 			[]string{"spec.vendors[0].cidrs[1]: 169.254.169.254/32 overlaps 169.254.0.0/16, a link-local range, which tenants may not name (" + vendorsOnly + "link-local)",
-				"ask your cluster admin to add link-local to the chart value tenancy.customerCIDRs.allowRanges"}},
+				"ask your cluster admin to add link-local to customer-cidrs-allow-ranges in " + cmRef + " (with Helm, the value tenancy.customerCIDRs.allowRanges)"}},
 		{"loopback /8", vendorCIDRs("127.0.0.0/8"), []string{"127.0.0.0/8 is broader than /24"}},
 		{"loopback /24", vendorCIDRs("127.0.0.0/24"), []string{"spec.vendors[0].cidrs[0]: 127.0.0.0/24 overlaps 127.0.0.0/8, a loopback range, which tenants may not name (" + vendorsOnly + "loopback)"}},
 		{"loopback /16", vendorCIDRs("127.0.0.0/16"), []string{"spec.vendors[0].cidrs[0]: 127.0.0.0/16 is broader than /24"}},
@@ -376,7 +376,7 @@ func defaultLimitCases(cmRef string) []tenancyCase {
 		{"customer private /24, /17 and IPv6 /48", vendorCIDRs("10.1.0.0/24", "192.168.0.0/17", "fd12:3456:789a::/48"), nil},
 		{"pod range", vendorCIDRs("10.244.3.0/24"), []string{"10.244.3.0/24 overlaps 10.244.0.0/16, the cluster's own pod or service range, " +
 			"which tenants may not name (cluster-cidr in " + cmRef + "; neither tenant-allow-ranges nor customer-cidrs-allow-ranges includes cluster)",
-			"ask your cluster admin to add cluster to the chart value tenancy.customerCIDRs.allowRanges"}},
+			"ask your cluster admin to add cluster to customer-cidrs-allow-ranges in " + cmRef + " (with Helm, the value tenancy.customerCIDRs.allowRanges)"}},
 		{"a /24 of the pod range", vendorCIDRs("10.244.0.0/24"), []string{"10.244.0.0/24 overlaps 10.244.0.0/16, the cluster's own pod or service range"}},
 		{"IPv6 service range", vendorCIDRs("fd00:10:96::/120"), []string{"fd00:10:96::/120 overlaps fd00:10:96::/112, the cluster's own pod or service range"}},
 		{"metadata through NAT64", vendorCIDRs("64:ff9b::a9fe:a9fe/128"), []string{"64:ff9b::a9fe:a9fe/128 overlaps 64:ff9b::a9fe:0/112, a link-local range"}},

@@ -1,7 +1,8 @@
 // Package install tests the ways the operator is installed: the Helm chart in
 // charts/vendor-allowlist-operator (with its default values and every ci/ values file)
 // and the kustomize install in config/ that `make build-installer` writes to
-// dist/install.yaml.
+// dist/crds.yaml (config/crd: the CRDs and the namespace) and dist/install.yaml
+// (config/default: the rest).
 //
 // The manifests are applied with `kubectl apply --dry-run=server` to a real
 // kube-apiserver (envtest), the RBAC they grant is checked against the least-privilege
@@ -46,6 +47,7 @@ var (
 	repoRoot  = testenv.RepoRoot()
 	chartDir  = filepath.Join(repoRoot, "charts", "vendor-allowlist-operator")
 	distFile  = filepath.Join(repoRoot, "dist", "install.yaml")
+	crdsFile  = filepath.Join(repoRoot, "dist", "crds.yaml")
 	configDir = filepath.Join(repoRoot, "config")
 )
 
@@ -174,24 +176,33 @@ func helmRenderings(t testing.TB) []rendering {
 	return out
 }
 
-// distRendering is dist/install.yaml, which `make build-installer` writes.
+// distRendering is the whole kustomize install as `make build-installer` writes it:
+// dist/crds.yaml, then dist/install.yaml.
 func distRendering(t testing.TB) rendering {
 	t.Helper()
-	data, err := os.ReadFile(distFile)
-	if err != nil {
-		t.Fatalf("reading %s: %v: run `make build-installer` (make test does)", rel(distFile), err)
+	var manifest []byte
+	for _, f := range []string{crdsFile, distFile} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatalf("reading %s: %v: run `make build-installer` (make test does)", rel(f), err)
+		}
+		manifest = append(append(manifest, "---\n"...), data...)
 	}
-	return rendering{name: "dist/install.yaml", namespace: "vendor-allowlist-system", manifest: data, objects: parseManifest(t, data)}
+	return rendering{name: "dist/crds.yaml + dist/install.yaml", namespace: "vendor-allowlist-system", manifest: manifest, objects: parseManifest(t, manifest)}
 }
 
-// kustomizeBuild builds config/default as it is now.
+// kustomizeBuild builds config/crd and config/default as they are now.
 func kustomizeBuild(t testing.TB) rendering {
 	t.Helper()
-	out, err := run(kustomizeBin(t), "build", filepath.Join(configDir, "default"))
-	if err != nil {
-		t.Fatalf("kustomize build config/default: %v", err)
+	var manifest []byte
+	for _, dir := range []string{"crd", "default"} {
+		out, err := run(kustomizeBin(t), "build", filepath.Join(configDir, dir))
+		if err != nil {
+			t.Fatalf("kustomize build config/%s: %v", dir, err)
+		}
+		manifest = append(append(manifest, "---\n"...), out...)
 	}
-	return rendering{name: "kustomize build config/default", namespace: "vendor-allowlist-system", manifest: out, objects: parseManifest(t, out)}
+	return rendering{name: "kustomize build config/crd, config/default", namespace: "vendor-allowlist-system", manifest: manifest, objects: parseManifest(t, manifest)}
 }
 
 // allRenderings are every install: the chart's and the kustomize one.

@@ -2,9 +2,11 @@ package install
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -98,11 +100,11 @@ func TestDistInstallIsCurrent(t *testing.T) {
 		}
 	}
 	if len(dist.objects) != len(fresh.objects) {
-		t.Fatalf("dist/install.yaml has %d objects, config/default builds %d: run `make build-installer`", len(dist.objects), len(fresh.objects))
+		t.Fatalf("dist/ has %d objects, config/crd and config/default build %d: run `make build-installer`", len(dist.objects), len(fresh.objects))
 	}
 	for i := range dist.objects {
 		if diff := cmp.Diff(fresh.objects[i].Object, dist.objects[i].Object); diff != "" {
-			t.Fatalf("dist/install.yaml is stale (%s %s differs; run `make build-installer`):\n%s",
+			t.Fatalf("dist/ is stale (%s %s differs; run `make build-installer`):\n%s",
 				dist.objects[i].GetKind(), dist.objects[i].GetName(), diff)
 		}
 	}
@@ -240,5 +242,172 @@ func readYAML(t testing.TB, path string, into any) {
 	}
 	if err := yaml.Unmarshal(data, into); err != nil {
 		t.Fatalf("%s: %v", rel(path), err)
+	}
+}
+
+// TestKustomizeBuildIsDeterministic: `kustomize build config/default` prints the same
+// bytes every time, so a committed or published install.yaml changes only when
+// config/ does. kustomize prints maps in go-yaml v2's key order, from Go maps in random
+// order; keys that order has no single order for (the guard ConfigMap's guard.ipv6.6xxx,
+// 7xxx and 64 were) came out differently from run to run. Five builds, because two
+// could agree by chance.
+func TestKustomizeBuildIsDeterministic(t *testing.T) {
+	for _, dir := range []string{"default", "crd"} {
+		var first []byte
+		for i := range 5 {
+			out, err := run(kustomizeBin(t), "build", filepath.Join(configDir, dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i == 0 {
+				first = out
+				continue
+			}
+			if !bytes.Equal(first, out) {
+				t.Fatalf("kustomize build config/%s printed different bytes on build %d:\n%s", dir, i+1, firstDiff(first, out))
+			}
+		}
+	}
+}
+
+// firstDiff shows the first line where a and b differ.
+func firstDiff(a, b []byte) string {
+	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := 0; i < len(al) && i < len(bl); i++ {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n- %.200s\n+ %.200s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("one has %d lines, the other %d", len(al), len(bl))
+}
+
+// TestUninstallLeavesCRDs: what each documented uninstall deletes holds no CRD and no
+// namespace, so it deletes no VendorAllowlist and, through the garbage collector, no
+// NetworkPolicy (test/uninstall proves it on a cluster). dist/install.yaml (`kubectl
+// delete -f dist/install.yaml`) has neither; they are in dist/crds.yaml, which holds
+// nothing else. The chart keeps its CRDs in crds/, which helm uninstall never deletes,
+// and marks its Vendor objects resource-policy keep.
+func TestUninstallLeavesCRDs(t *testing.T) {
+	kinds := func(file string) map[string]int {
+		out := map[string]int{}
+		for _, o := range parseFile(t, file) {
+			out[o.GetKind()]++
+		}
+		return out
+	}
+	install, crds := kinds(distFile), kinds(crdsFile)
+	for _, k := range []string{"CustomResourceDefinition", "Namespace"} {
+		if install[k] != 0 {
+			t.Errorf("dist/install.yaml holds %d %s: `kubectl delete -f dist/install.yaml` would delete it, and every allowlist with it", install[k], k)
+		}
+	}
+	if diff := cmp.Diff(map[string]int{"CustomResourceDefinition": 2, "Namespace": 1}, crds); diff != "" {
+		t.Errorf("dist/crds.yaml holds (-want +got):\n%s", diff)
+	}
+	full := helmTemplate(t, "vao-uninstall", filepath.Join(chartDir, "ci", "full-values.yaml"))
+	args := []string{"template", "vao", chartDir, "--namespace", "vao-uninstall", "--values", filepath.Join(chartDir, "ci", "full-values.yaml")}
+	out, err := helm(t, args...) // without --include-crds: what helm uninstall deletes
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range parseManifest(t, out) {
+		if k := o.GetKind(); k == "CustomResourceDefinition" || k == "Namespace" {
+			t.Errorf("the chart's templates render %s %s: helm uninstall would delete it", k, o.GetName())
+		}
+	}
+	vendors := full.ofKind("Vendor")
+	if len(vendors) == 0 {
+		t.Fatal("ci/full-values.yaml renders no Vendor")
+	}
+	for _, v := range vendors {
+		if got := v.GetAnnotations()["helm.sh/resource-policy"]; got != "keep" {
+			t.Errorf("Vendor %s: helm.sh/resource-policy %q, want keep: helm uninstall would delete it while a manager may still render the allowlists that name it", v.GetName(), got)
+		}
+	}
+}
+
+// TestKustomizeNamesMatchChart: the kustomize install names every object as the chart
+// does when released as vendor-allowlist-operator in vendor-allowlist-system, so the
+// names the docs and the admission policy's messages give are true for both.
+func TestKustomizeNamesMatchChart(t *testing.T) {
+	out, err := helm(t, "template", "vendor-allowlist-operator", chartDir, "--namespace", "vendor-allowlist-system")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := func(objs []*unstructured.Unstructured) []string {
+		var out []string
+		for _, o := range objs {
+			if k := o.GetKind(); k != "CustomResourceDefinition" && k != "Namespace" {
+				out = append(out, k+" "+o.GetNamespace()+"/"+o.GetName())
+			}
+		}
+		slices.Sort(out)
+		return out
+	}
+	if diff := cmp.Diff(ids(parseManifest(t, out)), ids(parseFile(t, distFile))); diff != "" {
+		t.Errorf("object names (-helm release vendor-allowlist-operator +dist/install.yaml):\n%s", diff)
+	}
+}
+
+// TestExampleOverlaySetsClusterCIDRs: config/example-overlay, the documented way to
+// give a kustomize install the cluster's ranges, sets them in both places that need
+// them, the manager's --cluster-cidr and the admission ConfigMap's cluster-cidr, the
+// same ranges, and changes nothing else of config/default.
+func TestExampleOverlaySetsClusterCIDRs(t *testing.T) {
+	out, err := run(kustomizeBin(t), "build", filepath.Join(configDir, "example-overlay"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	overlay := rendering{name: "config/example-overlay", objects: parseManifest(t, out)}
+	base, err := run(kustomizeBin(t), "build", filepath.Join(configDir, "default"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := rendering{name: "config/default", objects: parseManifest(t, base)}
+
+	var flags []string
+	for _, a := range overlay.deployment(t).Spec.Template.Spec.Containers[0].Args {
+		if v, ok := strings.CutPrefix(a, "--cluster-cidr="); ok {
+			flags = append(flags, v)
+		}
+	}
+	var data string
+	for _, cm := range overlay.ofKind("ConfigMap") {
+		if cm.GetName() == "vendor-allowlist-operator-tenancy" {
+			data, _, _ = unstructured.NestedString(cm.Object, "data", "cluster-cidr")
+		}
+	}
+	if len(flags) != 2 || data != strings.Join(flags, ",") {
+		t.Errorf("the overlay sets --cluster-cidr %v and the ConfigMap's cluster-cidr %q: want two ranges, the same in both", flags, data)
+	}
+
+	// Everything else is config/default's.
+	if len(overlay.objects) != len(def.objects) {
+		t.Fatalf("the overlay builds %d objects, config/default %d", len(overlay.objects), len(def.objects))
+	}
+	for i, o := range overlay.objects {
+		d := def.objects[i]
+		switch o.GetKind() {
+		case "ConfigMap":
+			unstructured.RemoveNestedField(o.Object, "data", "cluster-cidr")
+			unstructured.RemoveNestedField(d.Object, "data", "cluster-cidr")
+		case "Deployment":
+			path := []string{"spec", "template", "spec", "containers"}
+			for _, obj := range []*unstructured.Unstructured{o, d} {
+				cs, _, _ := unstructured.NestedSlice(obj.Object, path...)
+				c := cs[0].(map[string]any)
+				var args []any
+				for _, a := range c["args"].([]any) {
+					if !strings.HasPrefix(a.(string), "--cluster-cidr=") {
+						args = append(args, a)
+					}
+				}
+				c["args"] = args
+				_ = unstructured.SetNestedSlice(obj.Object, cs, path...)
+			}
+		}
+		if diff := cmp.Diff(d.Object, o.Object); diff != "" {
+			t.Errorf("the overlay changes %s %s beyond the cluster's ranges (-default +overlay):\n%s", o.GetKind(), o.GetName(), diff)
+		}
 	}
 }
