@@ -17,6 +17,10 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
+// oldNamesReason starts the skip reason of a block that names the objects of an
+// earlier build on purpose, to delete them.
+const oldNamesReason = "names the objects of earlier builds"
+
 // install is what one install path creates, read from its rendered manifests.
 type install struct {
 	name        string
@@ -166,6 +170,9 @@ func TestObjectNames(t *testing.T) {
 	both := []install{helm, kustomize}
 	for _, p := range pages(t) {
 		for _, b := range p.blocks {
+			if strings.HasPrefix(b.skip, oldNamesReason) {
+				continue // a migration step that deletes what earlier builds named
+			}
 			paths := both
 			if pp := pathOf(strings.Join(b.body, "\n")); pp != nil {
 				paths = pp
