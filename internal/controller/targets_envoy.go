@@ -39,6 +39,11 @@ import (
 // Policies on a listener (sectionName on a Gateway) or on a route rule (sectionName
 // on a route) are more specific than the operator's and win over it for that part:
 // they are not switched off, and are not conflicts.
+//
+// The operator's policy on an HTTPRoute or GRPCRoute is merged into the policy above
+// the route (render: mergeType), which keeps that policy's authentication but
+// replaces its authorization rules: where a Gateway's policy has some, the operator
+// writes none either (authorizationAbove).
 
 // envoyConflict reports, for a SecurityPolicy the operator would write, the
 // SecurityPolicies of others attached to the same Gateway or route at the same level,
@@ -66,6 +71,8 @@ func (r *VendorAllowlistReconciler) envoyConflict(ctx context.Context, allowlist
 		}
 		if how := attachedAtSameLevel(p, kind, name); how != "" {
 			others = append(others, fmt.Sprintf("SecurityPolicy %s (%s)", p.GetName(), how))
+		} else if how := authorizationAbove(p, desired); how != "" {
+			others = append(others, fmt.Sprintf("SecurityPolicy %s (%s)", p.GetName(), how))
 		}
 	}
 	if len(others) == 0 {
@@ -73,7 +80,7 @@ func (r *VendorAllowlistReconciler) envoyConflict(ctx context.Context, allowlist
 	}
 	slices.Sort(others)
 	st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict
-	st.Message = fmt.Sprintf("%s %s already has %s: Envoy Gateway applies only one SecurityPolicy per %s (the oldest), so the operator's would either do nothing or switch that one off, and with it the authentication it sets. The operator writes none; put the allowlist's addresses into that policy's authorization, or target the route with its own allowlist",
+	st.Message = fmt.Sprintf("%s %s has %s: Envoy Gateway applies only one SecurityPolicy per %s (the oldest), and a route's merged into the one above replaces its authorization rules, so the operator's would do nothing, or switch off or widen what that one sets. The operator writes none; put the allowlist's addresses into that policy's authorization (kubectl vendorallowlist render prints the rule), or remove it",
 		kind, name, strings.Join(others, ", "), strings.ToLower(kind))
 	if own == nil {
 		return true, nil
@@ -130,6 +137,38 @@ func attachedAtSameLevel(p *unstructured.Unstructured, kind, name string) string
 			continue
 		}
 		return "a targetSelector of " + kind + "s, which may select it"
+	}
+	return ""
+}
+
+// authorizationAbove says how p, a policy with authorization rules on a Gateway (or
+// one of its listeners), may be the policy the operator's route policy is merged
+// into, or "" if it cannot be. Envoy Gateway's merge replaces the parent's
+// authorization with the route's (its rules are a list, which both merge types
+// replace whole), so the platform's rules would no longer hold on the route, and
+// an address they refuse could be let in. The operator cannot read the route's
+// parentRefs, so every Gateway of the namespace counts; a Gateway of another
+// namespace is not seen.
+func authorizationAbove(p, desired *unstructured.Unstructured) string {
+	if _, merged, _ := unstructured.NestedString(desired.Object, "spec", "mergeType"); !merged {
+		return ""
+	}
+	if _, has, _ := unstructured.NestedMap(p.Object, "spec", "authorization"); !has {
+		return ""
+	}
+	refs, _, _ := unstructured.NestedSlice(p.Object, "spec", "targetRefs")
+	if ref, ok, _ := unstructured.NestedMap(p.Object, "spec", "targetRef"); ok {
+		refs = append(refs, ref)
+	}
+	selectors, _, _ := unstructured.NestedSlice(p.Object, "spec", "targetSelectors")
+	for _, r := range append(refs, selectors...) {
+		if ref, ok := r.(map[string]any); ok && ref["kind"] == "Gateway" {
+			name, _ := ref["name"].(string)
+			if name == "" {
+				name = "selected by label"
+			}
+			return fmt.Sprintf("authorization rules on Gateway %s, which the merge would replace on the route", name)
+		}
 	}
 	return ""
 }

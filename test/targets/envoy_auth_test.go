@@ -20,6 +20,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/util/retry"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/yaml"
 
@@ -90,6 +91,21 @@ func TestEnvoyGatewayKeepsPlatformAuthentication(t *testing.T) {
 		"Envoy Gateway's status of the operator's policy")
 	// The platform's policy still holds on the Gateway's other route.
 	g.Expect(out.route(t, ns, "other").filters).To(ContainElement(HavePrefix("envoy.filters.http.basic_auth/")))
+
+	// What the merge cannot keep: a Gateway policy's own authorization rules, which
+	// the route's replace on the route. The operator writes no policy there
+	// (TestEnvoyGatewayNeverSwitchesOffAnotherPolicy).
+	withRules := slices.Clone(objs)
+	for i, o := range withRules {
+		if o.GetKind() == "SecurityPolicy" && o.GetName() == "platform-auth" {
+			o = o.DeepCopy()
+			g.Expect(unstructured.SetNestedField(o.Object, platformAuthorization(), "spec", "authorization")).To(Succeed())
+			withRules[i] = o
+		}
+	}
+	replaced := translate(t, egctl, append(withRules, operatorPolicy))
+	g.Expect(replaced.route(t, ns, "other").rbacCIDRs).To(ConsistOf(platformOffice))
+	g.Expect(replaced.route(t, ns, "web").rbacCIDRs).To(ConsistOf(cidrs), "the platform's rule is replaced on the merged route")
 
 	// The proof can fail: the operator's policy without mergeType, as it was written
 	// before, switches the platform's basic auth off on the route.
@@ -164,7 +180,36 @@ func TestEnvoyGatewayNeverSwitchesOffAnotherPolicy(t *testing.T) {
 	u.SetName("platform-later")
 	g.Expect(k8s.Delete(ctx, u)).To(Succeed())
 	g.Eventually(func(g Gomega) { applied(g, "partner-httproute-later") }, timeout, poll).Should(Succeed())
+
+	// The platform adds authorization rules to the Gateway's policy: merged into it,
+	// the route's policy would replace them on the route
+	// (TestEnvoyGatewayKeepsPlatformAuthentication shows it), so it is taken back.
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		sp := getUnstructured(g, render.TargetEnvoyGateway, ns, "platform-auth")
+		g.Expect(unstructured.SetNestedField(sp.Object, platformAuthorization(), "spec", "authorization")).To(Succeed())
+		return k8s.Update(ctx, sp, client.FieldOwner(platformOwner))
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		st := targetStatus(g, key, "SecurityPolicy", "partner-httproute-later")
+		g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonConflict), st.Message)
+		g.Expect(st.Message).To(ContainSubstring("SecurityPolicy platform-auth (authorization rules on Gateway public"), st.Message)
+		g.Expect(exists(g, "partner-httproute-later")).To(BeFalse())
+	}, timeout, poll).Should(Succeed())
 }
+
+// platformAuthorization is a platform's own authorization: its office network alone.
+func platformAuthorization() map[string]any {
+	return map[string]any{
+		"defaultAction": "Deny",
+		"rules": []any{map[string]any{
+			"name": "platform-office", "action": "Allow",
+			"principal": map[string]any{"clientCIDRs": []any{platformOffice}},
+		}},
+	}
+}
+
+// platformOffice is the platform's office network.
+const platformOffice = "203.0.113.128/25"
 
 // tenantAllowlist is partnerAllowlist as a tenant bound to the shipped edit role may
 // write it: the partner as a Vendor the admin published (a tenant may not write
