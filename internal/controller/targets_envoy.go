@@ -42,8 +42,9 @@ import (
 //
 // The operator's policy on an HTTPRoute or GRPCRoute is merged into the policy above
 // the route (render: mergeType), which keeps that policy's authentication but
-// replaces its authorization rules: where a Gateway's policy has some, the operator
-// writes none either (authorizationAbove).
+// replaces its authorization rules, and on a TCPRoute replaces that policy whole:
+// where a Gateway's policy has authorization rules, the operator writes no route
+// policy either (authorizationAbove).
 
 // envoyConflict reports, for a SecurityPolicy the operator would write, the
 // SecurityPolicies of others attached to the same Gateway or route at the same level,
@@ -142,15 +143,16 @@ func attachedAtSameLevel(p *unstructured.Unstructured, kind, name string) string
 }
 
 // authorizationAbove says how p, a policy with authorization rules on a Gateway (or
-// one of its listeners), may be the policy the operator's route policy is merged
-// into, or "" if it cannot be. Envoy Gateway's merge replaces the parent's
-// authorization with the route's (its rules are a list, which both merge types
-// replace whole), so the platform's rules would no longer hold on the route, and
-// an address they refuse could be let in. The operator cannot read the route's
+// one of its listeners), may be the policy above the route the operator's policy
+// targets, or "" if it cannot be. Merged into it (an HTTPRoute's or GRPCRoute's), the
+// route's authorization replaces the parent's (its rules are a list, which both merge
+// types replace whole); unmerged (a TCPRoute's), the route's policy replaces the
+// parent's whole. Either way the platform's rules would no longer hold on the route,
+// and an address they refuse could be let in. The operator cannot read the route's
 // parentRefs, so every Gateway of the namespace counts; a Gateway of another
 // namespace is not seen.
 func authorizationAbove(p, desired *unstructured.Unstructured) string {
-	if _, merged, _ := unstructured.NestedString(desired.Object, "spec", "mergeType"); !merged {
+	if kind, _ := envoyTarget(desired); kind == "Gateway" {
 		return ""
 	}
 	if _, has, _ := unstructured.NestedMap(p.Object, "spec", "authorization"); !has {
@@ -167,7 +169,7 @@ func authorizationAbove(p, desired *unstructured.Unstructured) string {
 			if name == "" {
 				name = "selected by label"
 			}
-			return fmt.Sprintf("authorization rules on Gateway %s, which the merge would replace on the route", name)
+			return fmt.Sprintf("authorization rules on Gateway %s, which the route's policy would replace on the route", name)
 		}
 	}
 	return ""

@@ -192,7 +192,7 @@ func TestEnvoyGatewayNeverSwitchesOffAnotherPolicy(t *testing.T) {
 	g.Eventually(func(g Gomega) {
 		st := targetStatus(g, key, "SecurityPolicy", "partner-httproute-later")
 		g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonConflict), st.Message)
-		g.Expect(st.Message).To(ContainSubstring("SecurityPolicy platform-auth (authorization rules on Gateway public"), st.Message)
+		g.Expect(st.Message).To(ContainSubstring("SecurityPolicy platform-auth (authorization rules on Gateway public, which the route's policy would replace"), st.Message)
 		g.Expect(exists(g, "partner-httproute-later")).To(BeFalse())
 	}, timeout, poll).Should(Succeed())
 }
