@@ -59,7 +59,8 @@ func TestEnvoyGatewayKeepsPlatformAuthentication(t *testing.T) {
 
 	p := createPlatform(t, ns, "partner")
 	al := tenantAllowlist(t, ns, "partner",
-		v1alpha1.IngressTarget{EnvoyGateway: &v1alpha1.EnvoyGatewayTarget{TargetRef: v1alpha1.EnvoyGatewayTargetRef{Kind: "HTTPRoute", Name: "web"}}})
+		v1alpha1.IngressTarget{EnvoyGateway: &v1alpha1.EnvoyGatewayTarget{TargetRef: v1alpha1.EnvoyGatewayTargetRef{Kind: "HTTPRoute", Name: "web"}}},
+		v1alpha1.IngressTarget{EnvoyGateway: &v1alpha1.EnvoyGatewayTarget{TargetRef: v1alpha1.EnvoyGatewayTargetRef{Kind: "TCPRoute", Name: "db"}}})
 	g.Expect(mallory.Create(ctx, al)).To(Succeed())
 	key := client.ObjectKeyFromObject(al)
 	waitReady(t, key, metav1.ConditionTrue, v1alpha1.ReasonReconciled)
@@ -75,9 +76,16 @@ func TestEnvoyGatewayKeepsPlatformAuthentication(t *testing.T) {
 		g.Expect(sorted(got)).To(Equal(cidrs))
 	}, timeout, poll).Should(Succeed())
 
-	// Everything as the API server holds it, the operator's policy included.
+	g.Eventually(func(g Gomega) {
+		st := targetStatus(g, key, "SecurityPolicy", "partner-tcproute-db")
+		g.Expect(st.State).To(Equal(v1alpha1.IngressTargetApplied), st.Message)
+	}, timeout, poll).Should(Succeed())
+
+	// Everything as the API server holds it, the operator's policies included.
 	objs := p.read(t)
 	operatorPolicy := readBack(t, render.SecurityPolicyKind, ns, "partner-httproute-web")
+	tcpPolicy := readBack(t, render.SecurityPolicyKind, ns, "partner-tcproute-db")
+	objs = append(objs, tcpPolicy)
 
 	out := translate(t, egctl, append(objs, operatorPolicy))
 	route := out.route(t, ns, "web")
@@ -91,6 +99,21 @@ func TestEnvoyGatewayKeepsPlatformAuthentication(t *testing.T) {
 		"Envoy Gateway's status of the operator's policy")
 	// The platform's policy still holds on the Gateway's other route.
 	g.Expect(out.route(t, ns, "other").filters).To(ContainElement(HavePrefix("envoy.filters.http.basic_auth/")))
+
+	// The TCPRoute's policy, unmerged, is accepted and filters the TCP listener with
+	// the allowlist's ranges. Merged, Envoy Gateway would refuse it whole (it allows
+	// only authorization on TCP, and the Gateway's policy has basic auth).
+	g.Expect(out.policyConditions(ns, "partner-tcproute-db")).To(ContainElement(
+		SatisfyAll(HaveField("Type", "Accepted"), HaveField("Status", metav1.ConditionTrue))))
+	g.Expect(out.policyConditions(ns, "partner-tcproute-db")).NotTo(ContainElement(
+		SatisfyAll(HaveField("Type", "Accepted"), HaveField("Status", metav1.ConditionFalse))))
+	g.Expect(out.networkRBACCIDRs()).To(ConsistOf(cidrs), "the TCP listener's address filter")
+	mergedTCP := tcpPolicy.DeepCopy()
+	g.Expect(unstructured.SetNestedField(mergedTCP.Object, render.EnvoyMergeType, "spec", "mergeType")).To(Succeed())
+	refused := translate(t, egctl, append(slices.Clone(objs[:len(objs)-1]), operatorPolicy, mergedTCP))
+	g.Expect(refused.policyConditions(ns, "partner-tcproute-db")).To(ContainElement(
+		SatisfyAll(HaveField("Type", "Accepted"), HaveField("Status", metav1.ConditionFalse), HaveField("Message", ContainSubstring("Only authorization is supported for TCP")))))
+	g.Expect(refused.networkRBACCIDRs()).To(BeEmpty())
 
 	// What the merge cannot keep: a Gateway policy's own authorization rules, which
 	// the route's replace on the route. The operator writes no policy there
@@ -239,8 +262,9 @@ func tenantAllowlist(t *testing.T, ns, name string, targets ...v1alpha1.IngressT
 }
 
 // platform is what the platform team writes: a GatewayClass of Envoy Gateway, a
-// Gateway, two HTTPRoutes (web, whose owner consents to the allowlist, and other),
-// and a Gateway-wide SecurityPolicy asking for basic auth, with its htpasswd Secret.
+// Gateway with an HTTP and a TCP listener, two HTTPRoutes (web, whose owner consents
+// to the allowlist, and other), a TCPRoute (db, consenting too), and a Gateway-wide
+// SecurityPolicy asking for basic auth, with its htpasswd Secret.
 type platform struct {
 	ns      string
 	objects []*unstructured.Unstructured
@@ -264,9 +288,21 @@ func createPlatform(t *testing.T, ns, allowlist string) *platform {
 			"metadata": map[string]any{"namespace": ns, "name": "public"},
 			"spec": map[string]any{
 				"gatewayClassName": class,
-				"listeners":        []any{map[string]any{"name": "http", "protocol": "HTTP", "port": int64(80)}},
+				"listeners": []any{
+					map[string]any{"name": "http", "protocol": "HTTP", "port": int64(80)},
+					map[string]any{"name": "tcp", "protocol": "TCP", "port": int64(5432)},
+				},
 			},
 		},
+		map[string]any{
+			"apiVersion": "gateway.networking.k8s.io/v1", "kind": "TCPRoute",
+			"metadata": map[string]any{"namespace": ns, "name": "db", "annotations": map[string]any{allowAllowlistsAnnotation: allowlist}},
+			"spec": map[string]any{
+				"parentRefs": []any{map[string]any{"name": "public", "sectionName": "tcp"}},
+				"rules":      []any{map[string]any{"backendRefs": []any{map[string]any{"name": "db", "port": int64(8080)}}}},
+			},
+		},
+		service(ns, "db"),
 		httpRoute(ns, "web", allowlist),
 		httpRoute(ns, "other", ""),
 		service(ns, "web"),
@@ -450,11 +486,7 @@ func (tr *translation) route(t *testing.T, ns, name string) xdsRoute {
 		for filter, cfg := range per {
 			r.filters = append(r.filters, filter)
 			if strings.HasPrefix(filter, "envoy.filters.http.rbac") {
-				walk(cfg, func(m map[string]any) {
-					if p, ok := m["addressPrefix"].(string); ok {
-						r.rbacCIDRs = append(r.rbacCIDRs, fmt.Sprintf("%s/%v", p, m["prefixLen"]))
-					}
-				})
+				r.rbacCIDRs = append(r.rbacCIDRs, cidrsIn(cfg)...)
 			}
 		}
 		slices.Sort(r.filters)
@@ -465,6 +497,28 @@ func (tr *translation) route(t *testing.T, ns, name string) xdsRoute {
 		t.Fatalf("want one xDS route of HTTPRoute %s/%s, found %d in:\n%.20000s", ns, name, len(found), raw)
 	}
 	return found[0]
+}
+
+// networkRBACCIDRs are the ranges of every network (TCP) RBAC filter.
+func (tr *translation) networkRBACCIDRs() []string {
+	var out []string
+	walk(tr.xds, func(m map[string]any) {
+		if m["name"] == "envoy.filters.network.rbac" {
+			out = append(out, cidrsIn(m)...)
+		}
+	})
+	return out
+}
+
+// cidrsIn are the ranges of the IP matchers in v.
+func cidrsIn(v any) []string {
+	var out []string
+	walk(v, func(m map[string]any) {
+		if p, ok := m["addressPrefix"].(string); ok {
+			out = append(out, fmt.Sprintf("%s/%v", p, m["prefixLen"]))
+		}
+	})
+	return out
 }
 
 // policyConditions are the conditions Envoy Gateway gives the SecurityPolicy ns/name.
