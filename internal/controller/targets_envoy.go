@@ -27,7 +27,8 @@ import (
 
 // Envoy Gateway applies one SecurityPolicy at each level of a route's attachment
 // (Gateway, listener, route, route rule), and of two at the same level the oldest
-// alone; the other is marked Conflicted and does nothing. A policy of the operator's
+// alone (its provider sorts them by age); the other is not accepted ("another
+// SecurityPolicy has already attached to it") and does nothing. A policy of the operator's
 // next to someone else's on the same Gateway or route would therefore either do
 // nothing (it is younger) or silently switch theirs off (it is older, for instance
 // written for a route name before the route and its owner's policy existed) — and
@@ -90,7 +91,7 @@ func (r *VendorAllowlistReconciler) envoyConflict(ctx context.Context, allowlist
 	if err != nil && !apierrors.IsNotFound(err) {
 		return true, fmt.Errorf("deleting SecurityPolicy %s/%s, which would switch off %s: %w", own.GetNamespace(), own.GetName(), strings.Join(others, ", "), err)
 	}
-	logf.FromContext(ctx).Info("Took back a SecurityPolicy: another is attached at the same level", "name", own.GetName(), "target", kind+"/"+name, "others", others)
+	logf.FromContext(ctx).Info("Took back a SecurityPolicy that would switch off or widen another", "name", own.GetName(), "target", kind+"/"+name, "others", others)
 	st.Message += fmt.Sprintf("; its SecurityPolicy %s, written before, is deleted", own.GetName())
 	return true, nil
 }
