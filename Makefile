@@ -71,9 +71,10 @@ vet: ## go vet.
 	go vet ./...
 
 .PHONY: test-deps
-test-deps: ## Install what the tests need (dnsmasq-base; as root, the dataplane suite's tools) and build envtest's control plane.
+test-deps: ## Install what the tests need (dnsmasq-base; as root, the dataplane suite's tools), build envtest's control plane and Envoy Gateway's egctl.
 	hack/install-test-deps.sh
 	hack/envtest-binaries.sh >/dev/null
+	hack/egctl.sh >/dev/null
 
 .PHONY: tools
 tools: $(HELM) $(KUSTOMIZE) $(ACTIONLINT) ## Install helm, kustomize and actionlint (go install, cached by version).
@@ -87,6 +88,7 @@ TEST_ASSETS = KUBEBUILDER_ASSETS="$$(hack/envtest-binaries.sh)" && VAO_DATAPLANE
 test: test-deps generate vet tools chart-crds build-installer ## Run every test against a real kube-apiserver, etcd and dnsmasq, and the dataplane suite (root).
 	$(TEST_ASSETS) && \
 	KUBECTL="$$KUBEBUILDER_ASSETS/kubectl" HELM="$(HELM)" KUSTOMIZE="$(KUSTOMIZE)" ACTIONLINT="$(ACTIONLINT)" IMG="$(IMG)" \
+	EGCTL="$$(hack/egctl.sh)" \
 	  go test $(GO_TEST_FLAGS) ./...
 
 .PHONY: e2e

@@ -67,8 +67,11 @@ type IngressNginxTarget struct {
 type EnvoyGatewayTarget struct {
 	// targetRef is the Gateway or route (gateway.networking.k8s.io), in the allowlist's
 	// namespace, that the SecurityPolicy attaches to. A policy on a route applies to
-	// that route alone; on a Gateway, to every route of it that has no SecurityPolicy of
-	// its own.
+	// that route alone; on an HTTPRoute or GRPCRoute it is merged into the policy above
+	// the route (mergeType), so the Gateway's authentication still applies there. A
+	// policy on a Gateway applies to every route of it that has no SecurityPolicy of
+	// its own. Where someone else's SecurityPolicy is attached to the same Gateway or
+	// route, none is written (Conflict).
 	// +required
 	TargetRef EnvoyGatewayTargetRef `json:"targetRef"`
 }

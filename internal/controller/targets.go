@@ -129,6 +129,11 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 	}
 	gvk := desired.GroupVersionKind()
 	key := client.ObjectKeyFromObject(desired)
+	if rt.Kind == render.TargetEnvoyGateway {
+		if blocked, err := r.envoyConflict(ctx, allowlist, desired, st); blocked {
+			return "", err
+		}
+	}
 	act, existing, err := r.ownedTargetAction(ctx, allowlist, desired)
 	if err != nil {
 		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonApplyFailed, err.Error()

@@ -18,6 +18,7 @@ import (
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
+	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	"sigs.k8s.io/controller-runtime/pkg/controller"
 	"sigs.k8s.io/controller-runtime/pkg/event"
@@ -70,6 +71,10 @@ type VendorAllowlistReconciler struct {
 	// APIReader reads from the API server, to see whether a target object of a name
 	// the cache does not hold is in the way before creating it.
 	APIReader client.Reader
+	// ForeignPolicies is the metadata of the SecurityPolicies that are not the
+	// operator's (AddForeignPolicyCache), to reconcile when one changes; nil
+	// without the Envoy Gateway target.
+	ForeignPolicies cache.Cache
 
 	written writtenStatuses
 }
@@ -286,6 +291,7 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 	if err != nil {
 		return err
 	}
+	b = r.watchForeignPolicies(b) // targets_envoy.go
 	return b.
 		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		// A managed policy appearing is the operator's own doing (the initial list at

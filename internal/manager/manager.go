@@ -134,6 +134,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	foreignPolicies, err := controller.AddForeignPolicyCache(mgr, targets, o.WatchNamespaces)
+	if err != nil {
+		return nil, err
+	}
 	reconciler := &controller.VendorAllowlistReconciler{
 		Client:               mgr.GetClient(),
 		PolicyNames:          policyNames,
@@ -145,6 +149,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Workers:              o.Workers,
 		StatusTimeResolution: addresses.StatusResolution(),
 		Targets:              targets,
+		ForeignPolicies:      foreignPolicies,
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, err

@@ -272,18 +272,7 @@ func (p *Plan) targetObject(ct compiledTarget, id identity, ingress []netip.Pref
 		content = annotation(TraefikMiddlewaresAnnotation, a.Namespace+"-"+mw+"@kubernetescrd")
 	case ct.kind == TargetEnvoyGateway:
 		gvk, owned = SecurityPolicyKind, true
-		ref := ct.target.EnvoyGateway.TargetRef
-		content = map[string]any{"spec": map[string]any{
-			"targetRefs": []any{map[string]any{"group": gatewayAPIGroup, "kind": string(ref.Kind), "name": string(ref.Name)}},
-			"authorization": map[string]any{
-				"defaultAction": "Deny",
-				"rules": []any{map[string]any{
-					"name":      "vendor-allowlist-" + a.Name,
-					"action":    "Allow",
-					"principal": map[string]any{"clientCIDRs": cidrs},
-				}},
-			},
-		}}
+		content = envoySecurityPolicy(a.Name, ct.target.EnvoyGateway.TargetRef, cidrs)
 	case ct.kind == TargetIstio:
 		gvk, owned = AuthorizationPolicyKind, true
 		// A DENY policy of every address but the vendors': unlike an ALLOW policy,
@@ -327,6 +316,47 @@ func (p *Plan) targetObject(ct compiledTarget, id identity, ingress []netip.Pref
 	}
 	return TargetObject{Object: u, Owned: owned}
 }
+
+// envoySecurityPolicy is the content of an Envoy Gateway SecurityPolicy: requests to
+// the target from any address but cidrs are denied.
+//
+// Envoy Gateway applies one SecurityPolicy to a route, the most specific: without
+// more, a policy on a route would take the place of the Gateway's (or listener's)
+// policy there, and with it the platform's authentication (JWT, OIDC, basic auth,
+// external authorization). On a route (HTTPRoute, GRPCRoute) the policy therefore
+// asks to be merged into the closest policy above the route (mergeType), so the
+// route keeps everything the platform's policy sets and gains the address filter;
+// with no policy above, it applies alone. Envoy Gateway's translator shows both
+// (test/targets TestEnvoyGatewayKeepsPlatformAuthentication).
+//
+// A TCPRoute gets no mergeType: Envoy Gateway allows only authorization on TCP, so a
+// merge with a Gateway policy that authenticates HTTP would be refused whole, and
+// the route filtered by nothing; HTTP authentication never applied to it anyway. A
+// Gateway cannot have one (Envoy Gateway's schema allows mergeType on routes alone):
+// where the Gateway has a policy of someone else's already, the operator writes
+// none (see the controller's envoyConflict).
+func envoySecurityPolicy(allowlist string, ref v1alpha1.EnvoyGatewayTargetRef, cidrs []any) map[string]any {
+	spec := map[string]any{
+		"targetRefs": []any{map[string]any{"group": gatewayAPIGroup, "kind": string(ref.Kind), "name": string(ref.Name)}},
+		"authorization": map[string]any{
+			"defaultAction": "Deny",
+			"rules": []any{map[string]any{
+				"name":      "vendor-allowlist-" + allowlist,
+				"action":    "Allow",
+				"principal": map[string]any{"clientCIDRs": cidrs},
+			}},
+		},
+	}
+	if ref.Kind == "HTTPRoute" || ref.Kind == "GRPCRoute" {
+		spec["mergeType"] = EnvoyMergeType
+	}
+	return map[string]any{"spec": spec}
+}
+
+// EnvoyMergeType is how the operator's SecurityPolicy on a route is merged into the
+// platform's policy above it: a strategic merge, in which the fields the operator
+// sets (authorization) are its own and every other field is the parent's.
+const EnvoyMergeType = "StrategicMerge"
 
 func annotation(key, value string) map[string]any {
 	return map[string]any{"metadata": map[string]any{"annotations": map[string]any{key: value}}}

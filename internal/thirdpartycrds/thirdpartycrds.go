@@ -39,6 +39,15 @@ var (
 		Project: "Envoy Gateway", Module: "github.com/envoyproxy/gateway", Version: "v1.9.1",
 		Path: "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_securitypolicies.yaml",
 	}
+	// GatewayAPI holds the Gateway API kinds an Envoy Gateway target attaches to (a
+	// Gateway, its class, HTTPRoutes, TCPRoutes), as Envoy Gateway's chart installs
+	// them, so that a test writes them to the API server and feeds what it reads back
+	// to Envoy Gateway's translator.
+	GatewayAPI = Source{
+		Project: "Gateway API (Envoy Gateway's chart)", Module: "github.com/envoyproxy/gateway", Version: EnvoyGateway.Version,
+		Path:  "charts/gateway-helm/charts/crds/crds/gatewayapi-crds.yaml",
+		Names: []string{"gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "tcproutes.gateway.networking.k8s.io"},
+	}
 	// Istio holds AuthorizationPolicy (security.istio.io/v1), from istio.io/api's
 	// generated CRDs, which istio's base chart installs.
 	Istio = Source{

@@ -1,11 +1,13 @@
 // Package targets checks the ingress targets against a real kube-apiserver and etcd
-// (envtest) with the real CRDs of Envoy Gateway and Traefik installed
-// (internal/thirdpartycrds: from their published modules, at pinned versions), the
-// real manager (manager.New, as the binary builds it) and a real DNS server (dnsmasq
-// on loopback): each kind is rendered and accepted by the API server, owned, follows a
-// DNS change, and is pruned when removed; of a Service or an Ingress the operator owns
-// one field and nothing else. Istio's CRD is installed by TestIstioTarget itself, after
-// a manager has started without it, to show what an allowlist says meanwhile.
+// (envtest) with the real CRDs of Envoy Gateway (and the Gateway API kinds its chart
+// installs) and Traefik (internal/thirdpartycrds: from their published modules, at
+// pinned versions), the real manager (manager.New, as the binary builds it) and a
+// real DNS server (dnsmasq on loopback): each kind is rendered and accepted by the
+// API server, owned, follows a DNS change, and is pruned when removed; of a Service
+// or an Ingress the operator owns one field and nothing else. Istio's CRD is
+// installed by TestIstioTarget itself, after a manager has started without it, to
+// show what an allowlist says meanwhile. What Envoy Gateway makes of the operator's
+// SecurityPolicy is shown by its own translator (egctl, EGCTL; hack/egctl.sh).
 //
 // Every assertion reads the API server directly. The manager's only DNS server is the
 // test's dnsmasq, and every address is a documentation address.
@@ -48,7 +50,7 @@ var (
 )
 
 func TestMain(m *testing.M) {
-	crds, err := thirdpartycrds.Load(thirdpartycrds.EnvoyGateway, thirdpartycrds.Traefik)
+	crds, err := thirdpartycrds.Load(thirdpartycrds.EnvoyGateway, thirdpartycrds.GatewayAPI, thirdpartycrds.Traefik)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		os.Exit(1)
