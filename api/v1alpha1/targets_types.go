@@ -185,8 +185,9 @@ const (
 	// address is known yet); what was written before stays.
 	IngressTargetPending IngressTargetState = "Pending"
 	// IngressTargetFailed: it could not be written (conflict, missing object, a
-	// Service that is not a LoadBalancer, kind not installed or not enabled); what was
-	// written before stays.
+	// Service that is not a LoadBalancer, kind not installed or not enabled, no
+	// consent of the object's owner); what was written before stays. Restricted
+	// alone takes back what was written: the owner's own restriction then holds.
 	IngressTargetFailed IngressTargetState = "Failed"
 )
 
@@ -238,7 +239,34 @@ const (
 	// (Gateway API policy status, condition Accepted=False) that it did not attach
 	// it, so it filters nothing until the cause is fixed.
 	TargetReasonNotAccepted = "NotAccepted"
+	// TargetReasonConsentMissing: the object the target writes into or attaches to
+	// (a Service, an Ingress, a Gateway or a route) does not name the allowlist in
+	// its annotation AllowAllowlistsAnnotation, and its namespace does not allow the
+	// kind (NamespaceIngressTargetsAnnotation). Nothing is written: whoever can write
+	// a VendorAllowlist must not thereby change an object they cannot edit.
+	TargetReasonConsentMissing = "ConsentMissing"
+	// TargetReasonRestricted: someone else already restricts the object's sources
+	// (a Service's loadBalancerSourceRanges or its cloud annotation, an Ingress's
+	// ingress-nginx allowlist-source-range or whitelist-source-range): the operator
+	// never writes over that, since its addresses could be wider, and releases what
+	// it set there before.
+	TargetReasonRestricted = "Restricted"
 )
+
+// AllowAllowlistsAnnotation, on a Service, an Ingress, a Gateway or a route, is its
+// owner's consent that VendorAllowlists of its namespace write into it or attach a
+// policy to it: a comma-separated list of allowlist names, or "*" for any allowlist
+// of the namespace. Only someone who may edit the object can set it, which a user
+// who may only write VendorAllowlists cannot.
+const AllowAllowlistsAnnotation = "networking.vendorallowlist.io/allow-allowlists"
+
+// NamespaceIngressTargetsAnnotation, on a Namespace, is the cluster admin's consent
+// that the allowlists of that namespace use the listed kinds of ingress target
+// (comma-separated, as --ingress-targets names them: service, ingress-nginx,
+// envoy-gateway, istio, traefik) without the consent of each object's owner. It is
+// the only consent for an Istio target with a selector, which no single object
+// stands for. Tenants cannot edit Namespaces.
+const NamespaceIngressTargetsAnnotation = "networking.vendorallowlist.io/ingress-targets"
 
 // ReasonIngressTargetFailed is the Ready reason of an allowlist whose NetworkPolicies
 // are in place but one of whose ingress targets could not be written, for a reason
@@ -259,6 +287,8 @@ var TargetReasonsStalled = map[string]bool{
 	TargetReasonKindNotInstalled: true,
 	TargetReasonKindNotEnabled:   true,
 	TargetReasonNotLoadBalancer:  true,
+	TargetReasonConsentMissing:   true,
+	TargetReasonRestricted:       true,
 }
 
 // TargetFieldManagerPrefix starts the server-side apply field manager with which the

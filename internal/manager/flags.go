@@ -41,7 +41,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.IntVar(&vendorAddedV4, "vendor-change-max-added-space-prefix-ipv4", 24, "A Vendor change that adds more IPv4 space to an endpoint group than one prefix of this length is held until an admin approves it.")
 	fs.IntVar(&vendorAddedV6, "vendor-change-max-added-space-prefix-ipv6", 48, "A Vendor change that adds more IPv6 space to an endpoint group than one prefix of this length is held until an admin approves it.")
 	rendering := renderflags.Bind(fs)
-	fs.StringVar(&ingressTargets, "ingress-targets", "all", "Kinds of ingress target allowlists may name, comma-separated: service (a Service's loadBalancerSourceRanges), ingress-nginx, envoy-gateway, istio, traefik; all or none. Give the operator RBAC for each (the chart's ingressTargets values do both). A kind whose CRD is not installed when the manager starts is not watched.")
+	fs.StringVar(&ingressTargets, "ingress-targets", "none", "Kinds of ingress target allowlists may name, comma-separated: service (a Service's loadBalancerSourceRanges), ingress-nginx, envoy-gateway, istio, traefik; all or none. None by default: each writes into or attaches to objects the operator did not create, and only with the consent of their owner (docs/ingress-targets.md). Give the operator RBAC for each (the chart's ingressTargets values do both). A kind whose CRD is not installed when the manager starts is not watched.")
 	fs.Float64Var(&qps, "kube-api-qps", 50, "Queries per second to the Kubernetes API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 100, "Burst of queries to the Kubernetes API server.")
 	fs.IntVar(&o.Workers, "workers", 4, "Allowlists reconciled concurrently.")
