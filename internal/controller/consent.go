@@ -136,35 +136,71 @@ func (c *consentCheck) namespaceValue(ctx context.Context) (string, error) {
 
 // given says whether the target may be written: "" when it may, else the message
 // of a ConsentMissing status, naming the annotation and the command that gives it.
+// An Ingress that does not exist is left to be reported as NotFound where it would
+// be written, and its consent is checked again there (givenBy), on the object
+// written.
 func (c *consentCheck) given(ctx context.Context, rt render.RenderedTarget) (string, error) {
-	if !needsConsent(c.allowlist, rt) {
+	if !needsConsent(c.allowlist, rt) || rt.Kind == render.TargetService || rt.Kind == render.TargetIngressNginx {
+		// Those write the one object they name, and are checked there (givenBy),
+		// after what someone else restricts, which is released even without consent.
 		return "", nil
 	}
-	nsValue, err := c.namespaceValue(ctx)
-	if err != nil {
+	if ok, err := c.namespaceAllows(ctx, rt.Kind); ok || err != nil {
 		return "", err
-	}
-	if namespaceAllows(nsValue, rt.Kind) {
-		return "", nil
-	}
-	ns, name := c.allowlist.Namespace, c.allowlist.Name
-	adminCmd := fmt.Sprintf("kubectl annotate namespace %s %s=%s", ns, v1alpha1.NamespaceIngressTargetsAnnotation, appendValue(nsValue, string(rt.Kind)))
-	if nsValue != "" {
-		adminCmd += " --overwrite"
 	}
 	subject, ok := consentSubjectOf(c.allowlist, rt)
 	if !ok {
 		// An Istio selector: every workload of the namespace with those labels, a
 		// shared gateway's among them, whoever runs it.
-		return fmt.Sprintf("An Istio policy with a selector applies to every workload of namespace %s with those labels, whoever runs it, so only the cluster admin can allow it, by listing istio in the annotation %s of the Namespace: %s%s. Or name a Gateway its owner consents for (istio.gatewayName)",
-			ns, v1alpha1.NamespaceIngressTargetsAnnotation, adminCmd, c.nsProblem), nil
+		return fmt.Sprintf("An Istio policy with a selector applies to every workload of namespace %s with those labels, whoever runs it, so only the cluster admin can allow it, by listing istio in the annotation %s of the Namespace: %s%s. Or name a Gateway whose owner consents (istio.gatewayName)",
+			c.allowlist.Namespace, v1alpha1.NamespaceIngressTargetsAnnotation, c.adminCommand(rt.Kind), c.nsProblem), nil
 	}
-	value, problem, err := c.subjectValue(ctx, subject)
+	if subject.kind.Group != gatewayAPIGroup {
+		obj, err := c.r.targetUserObject(ctx, subject.kind.Kind, client.ObjectKey{Namespace: c.allowlist.Namespace, Name: subject.name})
+		if err != nil || obj == nil {
+			return "", err
+		}
+		return c.judge(rt, subject, obj.GetAnnotations()[v1alpha1.AllowAllowlistsAnnotation], ""), nil
+	}
+	value, problem, err := c.gatewayObjectValue(ctx, subject)
 	if err != nil {
 		return "", err
 	}
+	return c.judge(rt, subject, value, problem), nil
+}
+
+// givenBy is given for the Service or Ingress about to be written, as read then.
+func (c *consentCheck) givenBy(ctx context.Context, rt render.RenderedTarget, obj client.Object, kind string) (string, error) {
+	if ok, err := c.namespaceAllows(ctx, rt.Kind); ok || err != nil {
+		return "", err
+	}
+	subject := consentSubject{schema.GroupKind{Group: render.IngressKind.Group, Kind: kind}, obj.GetName()}
+	if kind == render.ServiceKind.Kind {
+		subject.kind.Group = ""
+	}
+	return c.judge(rt, subject, obj.GetAnnotations()[v1alpha1.AllowAllowlistsAnnotation], ""), nil
+}
+
+func (c *consentCheck) namespaceAllows(ctx context.Context, kind render.TargetKind) (bool, error) {
+	v, err := c.namespaceValue(ctx)
+	return err == nil && namespaceAllows(v, kind), err
+}
+
+func (c *consentCheck) adminCommand(kind render.TargetKind) string {
+	cmd := fmt.Sprintf("kubectl annotate namespace %s %s=%s", c.allowlist.Namespace, v1alpha1.NamespaceIngressTargetsAnnotation, appendValue(c.nsValue, string(kind)))
+	if c.nsValue != "" {
+		cmd += " --overwrite"
+	}
+	return cmd
+}
+
+// judge: "" when value (the subject's AllowAllowlistsAnnotation) names the
+// allowlist and nothing kept it from being read (problem), else why not and how to
+// consent.
+func (c *consentCheck) judge(rt render.RenderedTarget, subject consentSubject, value, problem string) string {
+	name := c.allowlist.Name
 	if problem == "" && namesAllowlist(value, name) {
-		return "", nil
+		return ""
 	}
 	if problem == "" {
 		problem = fmt.Sprintf("its annotation %s does not name allowlist %s", v1alpha1.AllowAllowlistsAnnotation, name)
@@ -172,31 +208,23 @@ func (c *consentCheck) given(ctx context.Context, rt render.RenderedTarget) (str
 			problem = fmt.Sprintf("it has no annotation %s", v1alpha1.AllowAllowlistsAnnotation)
 		}
 	}
-	ownerCmd := fmt.Sprintf("kubectl annotate -n %s %s %s=%s", ns, subject.kubectlRef(), v1alpha1.AllowAllowlistsAnnotation, appendValue(value, name))
+	ownerCmd := fmt.Sprintf("kubectl annotate -n %s %s %s=%s", c.allowlist.Namespace, subject.kubectlRef(), v1alpha1.AllowAllowlistsAnnotation, appendValue(value, name))
 	if value != "" {
 		ownerCmd += " --overwrite"
 	}
 	return fmt.Sprintf("The owner of %s %s has not consented to this allowlist writing into it or attaching to it (%s): the operator changes an object it did not create only with its owner's consent. Its owner consents with %s; or the cluster admin allows %s targets in the whole namespace with %s%s",
-		subject.kind.Kind, subject.name, problem, ownerCmd, rt.Kind, adminCmd, c.nsProblem), nil
+		subject.kind.Kind, subject.name, problem, ownerCmd, rt.Kind, c.adminCommand(rt.Kind), c.nsProblem)
 }
 
-// subjectValue is the subject's AllowAllowlistsAnnotation: a Service's or an
-// Ingress's from the cache, a Gateway API object's metadata from the API server.
-// problem says why there is none to read.
-func (c *consentCheck) subjectValue(ctx context.Context, s consentSubject) (value, problem string, err error) {
+// gatewayObjectValue is the AllowAllowlistsAnnotation of a Gateway API object, whose
+// metadata is read from the API server (the operator does not watch them). problem
+// says why there is none to read.
+func (c *consentCheck) gatewayObjectValue(ctx context.Context, s consentSubject) (value, problem string, err error) {
 	ns := c.allowlist.Namespace
 	key := client.ObjectKey{Namespace: ns, Name: s.name}
-	if s.kind.Group != gatewayAPIGroup {
-		obj, err := c.r.targetUserObject(ctx, s.kind.Kind, key)
-		if err != nil || obj == nil {
-			// A missing Service or Ingress is reported as NotFound when written.
-			return "", fmt.Sprintf("%s %s does not exist in namespace %s", s.kind.Kind, s.name, ns), err
-		}
-		return obj.GetAnnotations()[v1alpha1.AllowAllowlistsAnnotation], "", nil
-	}
 	mapping, err := c.r.RESTMapper().RESTMapping(s.kind)
 	if meta.IsNoMatchError(err) {
-		return "", fmt.Sprintf("the API server does not serve %s (Gateway API is not installed)", s.kind), nil
+		return "", fmt.Sprintf("the API server does not serve %s: Gateway API is not installed", s.kind), nil
 	} else if err != nil {
 		return "", "", fmt.Errorf("finding the version of %s: %w", s.kind, err)
 	}

@@ -95,7 +95,7 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 			case o.Owned:
 				did, err = r.applyOwnedTarget(ctx, allowlist, rt, o, &st)
 			default:
-				did, err = r.applyTargetField(ctx, allowlist, rt, o, &st)
+				did, err = r.applyTargetField(ctx, allowlist, consent, rt, o, &st)
 			}
 			if err != nil {
 				errs = append(errs, err)
@@ -361,7 +361,7 @@ func normalizeNumber(v any) any {
 // applyTargetField sets the one field the operator owns of a Service or an Ingress
 // that is the user's: with a field manager of the allowlist's own, never forced, and
 // only when the object exists (it is never created).
-func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) (string, error) {
+func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, consent *consentCheck, rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) (string, error) {
 	desired := o.Object
 	key := client.ObjectKeyFromObject(desired)
 	kind := desired.GetKind()
@@ -386,6 +386,13 @@ func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowl
 		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonRestricted
 		st.Message = fmt.Sprintf("%s: the operator never writes over a restriction someone else set, since the allowlist's addresses could be wider. Remove that restriction if the allowlist is to replace it, or remove this target; what the allowlist set there before is released", who)
 		return "", nil
+	}
+	if missing, err := consent.givenBy(ctx, rt, existing, kind); err != nil || missing != "" {
+		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
+		if err != nil {
+			st.Reason, st.Message = v1alpha1.TargetReasonApplyFailed, err.Error()
+		}
+		return "", err
 	}
 	did := ""
 	if !fieldUpToDate(existing, desired, manager) {
