@@ -15,20 +15,29 @@ package v1alpha1
 // namespace field, so an allowlist cannot reach another namespace.
 
 // IngressTarget is one place the allowlist's ingress addresses are enforced. Exactly
-// one member is set.
+// one member is set. A target that writes into or attaches to an object the operator
+// does not create (a Service, an Ingress, a Gateway or route, the pods of a selector)
+// is written only with the consent of that object's owner (its annotation
+// networking.vendorallowlist.io/allow-allowlists naming the allowlist) or of the
+// cluster admin for the namespace and kind (the Namespace's annotation
+// networking.vendorallowlist.io/ingress-targets), and never over a restriction of
+// the object's sources that someone else set.
 // +kubebuilder:validation:XValidation:rule="(has(self.service) ? 1 : 0) + (has(self.ingressNginx) ? 1 : 0) + (has(self.envoyGateway) ? 1 : 0) + (has(self.istio) ? 1 : 0) + (has(self.traefik) ? 1 : 0) == 1",message="set exactly one of service, ingressNginx, envoyGateway, istio or traefik in each ingress target, for example {service: {name: web}}; list several targets as several entries"
 type IngressTarget struct {
 	// service names a Service of type LoadBalancer in the allowlist's namespace. The
 	// operator sets its spec.loadBalancerSourceRanges to the allowlist's ingress
 	// addresses, and owns nothing else of the Service (server-side apply with a field
 	// manager of its own); kube-proxy and cloud load balancers drop every other source.
-	// If another manager (Helm, Argo CD, kubectl) already owns that field with other
-	// values, the conflict is reported and the Service is left as it is.
+	// If another manager (Helm, Argo CD, kubectl) already holds that field, or the
+	// Service has the annotation service.beta.kubernetes.io/load-balancer-source-ranges,
+	// that is reported (Restricted) and the Service is left as it is.
 	// +optional
 	Service *ServiceTarget `json:"service,omitempty"`
 
 	// ingressNginx names an Ingress served by ingress-nginx: the operator sets its
-	// annotation nginx.ingress.kubernetes.io/whitelist-source-range, and nothing else.
+	// annotation nginx.ingress.kubernetes.io/whitelist-source-range, and nothing else;
+	// never when another manager holds it or allowlist-source-range is set
+	// (Restricted).
 	// +optional
 	IngressNginx *IngressNginxTarget `json:"ingressNginx,omitempty"`
 
