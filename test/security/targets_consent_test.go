@@ -41,7 +41,7 @@ const (
 )
 
 var installTargetCRDs = sync.OnceValue(func() error {
-	crds, err := thirdpartycrds.Load(thirdpartycrds.Traefik, thirdpartycrds.Istio)
+	crds, err := thirdpartycrds.Load(thirdpartycrds.Traefik, thirdpartycrds.Istio, thirdpartycrds.EnvoyGateway, thirdpartycrds.GatewayAPI)
 	if err != nil {
 		return err
 	}
@@ -49,12 +49,12 @@ var installTargetCRDs = sync.OnceValue(func() error {
 	return err
 })
 
-// withTargetCRDs installs Traefik's and Istio's CRDs (before the manager starts, which
-// watches only the kinds served then).
+// withTargetCRDs installs the CRDs of Traefik, Istio, Envoy Gateway and Gateway API
+// (before the manager starts, which watches only the kinds served then).
 func withTargetCRDs(t *testing.T) {
 	t.Helper()
 	if err := installTargetCRDs(); err != nil {
-		t.Fatalf("installing the CRDs of Traefik and Istio: %v", err)
+		t.Fatalf("installing the CRDs of the ingress targets: %v", err)
 	}
 }
 
@@ -389,5 +389,67 @@ func TestIstioSelectorNeedsTheAdmin(t *testing.T) {
 		ap.SetGroupVersionKind(render.AuthorizationPolicyKind)
 		err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: "shared-gateway-pods"}, ap)
 		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the operator attached a tenant's DENY policy to every gateway pod of %s: %v", ns, err)
+	}, 2*time.Second, poll).Should(Succeed())
+}
+
+// gatewayObject creates a Gateway API object as its owner (the platform team) would.
+func gatewayObject(t *testing.T, ns, kind, name string, annotations map[string]string, spec map[string]any) {
+	t.Helper()
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"apiVersion": "gateway.networking.k8s.io/v1", "kind": kind,
+		"metadata": map[string]any{"namespace": ns, "name": name},
+		"spec":     spec,
+	}}
+	u.SetAnnotations(annotations)
+	if err := k8s.Create(context.Background(), u, client.FieldOwner(platformTeam)); err != nil {
+		t.Fatalf("creating %s %s/%s: %v", kind, ns, name, err)
+	}
+}
+
+// TestTenantCannotAttachToOthersGateway: a policy attached to a Gateway applies to
+// every route of it, whoever owns them: Envoy Gateway's SecurityPolicy (deny all
+// but the allowlist's addresses) and Istio's DENY AuthorizationPolicy are attached
+// to a Gateway or a route only when its owner consented on it, by its annotation.
+func TestTenantCannotAttachToOthersGateway(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	withTargetCRDs(t)
+	ns := newNamespace(t, "attach-gateway")
+	gatewayObject(t, ns, "Gateway", "shared", nil, map[string]any{
+		"gatewayClassName": "eg",
+		"listeners":        []any{map[string]any{"name": "http", "port": int64(80), "protocol": "HTTP"}},
+	})
+	gatewayObject(t, ns, "HTTPRoute", "hooks", map[string]string{v1alpha1.AllowAllowlistsAnnotation: "hooks-route"}, map[string]any{
+		"parentRefs": []any{map[string]any{"name": "shared"}},
+	})
+	srv := testdns.Start(t)
+	startManager(t, srv, []string{ns}, withIngressTargets)
+	st := testenv.InstallShippedTenancy(t, env.Config, k8s)
+	mallory := st.Tenant(t, ns, "mallory")
+
+	envoy := func(kind v1alpha1.EnvoyGatewayTargetKind, name string) v1alpha1.IngressTarget {
+		return v1alpha1.IngressTarget{EnvoyGateway: &v1alpha1.EnvoyGatewayTarget{TargetRef: v1alpha1.EnvoyGatewayTargetRef{Kind: kind, Name: v1alpha1.ResourceName(name)}}}
+	}
+	g.Expect(mallory.Create(ctx, tenantAllowlist(ns, "hooks-gw", envoy("Gateway", "shared")))).To(Succeed())
+	g.Expect(mallory.Create(ctx, tenantAllowlist(ns, "hooks-istio", v1alpha1.IngressTarget{Istio: &v1alpha1.IstioTarget{GatewayName: "shared"}}))).To(Succeed())
+	g.Expect(mallory.Create(ctx, tenantAllowlist(ns, "hooks-route", envoy("HTTPRoute", "hooks")))).To(Succeed())
+
+	missing := targetState(t, types.NamespacedName{Namespace: ns, Name: "hooks-gw"}, "SecurityPolicy", "hooks-gw-gateway-shared", v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing)
+	g.Expect(missing.Message).To(ContainSubstring(fmt.Sprintf("kubectl annotate -n %s gateway.gateway.networking.k8s.io/shared %s=hooks-gw", ns, v1alpha1.AllowAllowlistsAnnotation)))
+	targetState(t, types.NamespacedName{Namespace: ns, Name: "hooks-istio"}, "AuthorizationPolicy", "hooks-istio-gateway-shared", v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing)
+	// The route whose owner consented gets its policy.
+	targetState(t, types.NamespacedName{Namespace: ns, Name: "hooks-route"}, "SecurityPolicy", "hooks-route-httproute-hooks", v1alpha1.IngressTargetApplied, v1alpha1.TargetReasonApplied)
+
+	g.Consistently(func(g Gomega) {
+		for _, o := range []struct {
+			kind render.TargetKind
+			name string
+		}{{render.TargetEnvoyGateway, "hooks-gw-gateway-shared"}, {render.TargetIstio, "hooks-istio-gateway-shared"}} {
+			gvk, _ := o.kind.OwnedKind()
+			u := &unstructured.Unstructured{}
+			u.SetGroupVersionKind(gvk)
+			err := k8s.Get(ctx, types.NamespacedName{Namespace: ns, Name: o.name}, u)
+			g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the operator attached %s %s to a Gateway whose owner did not consent: %v", gvk.Kind, o.name, err)
+		}
 	}, 2*time.Second, poll).Should(Succeed())
 }
