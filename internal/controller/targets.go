@@ -103,9 +103,11 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 			if did != "" {
 				changed = append(changed, did)
 			}
-			if st.Reason == v1alpha1.TargetReasonRestricted {
+			if st.Reason == v1alpha1.TargetReasonRestricted || (gvk == render.MiddlewareKind && st.Reason == v1alpha1.TargetReasonConflict) {
 				// Not wanted: what the allowlist set there before is released, so
-				// that the restriction of whoever else set one holds again.
+				// that the restriction of whoever else set one holds again; a
+				// Middleware of its own that another's ID now shadows is deleted
+				// (only one it controls: a stranger's of that name stays).
 				delete(wanted[gvk.GroupKind()], o.Object.GetName())
 			}
 			st.Message = truncate(st.Message, 2048)

@@ -348,14 +348,37 @@ func TestTraefikMiddlewareIDsAreUnique(t *testing.T) {
 	// A Middleware whose ID no other has is written.
 	targetState(t, types.NamespacedName{Namespace: tenantNS, Name: "web"}, "Middleware", "web-ingress", v1alpha1.IngressTargetApplied, v1alpha1.TargetReasonApplied)
 
-	g.Consistently(func(g Gomega) {
+	middlewareGone := func(g Gomega, name string) {
 		mw := &unstructured.Unstructured{}
 		mw.SetGroupVersionKind(render.MiddlewareKind)
-		err := k8s.Get(ctx, types.NamespacedName{Namespace: tenantNS, Name: "hooks-ingress"}, mw)
-		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the operator wrote a Middleware Traefik confuses with %s/stripe-hooks-ingress: %v", adminNS, err)
+		err := k8s.Get(ctx, types.NamespacedName{Namespace: tenantNS, Name: name}, mw)
+		g.Expect(apierrors.IsNotFound(err)).To(BeTrue(), "the operator keeps a Middleware %s/%s whose Traefik ID another has: %v", tenantNS, name, err)
+	}
+	g.Consistently(func(g Gomega) {
+		middlewareGone(g, "hooks-ingress")
 		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(admins), admins)).To(Succeed())
 		g.Expect(admins.GetManagedFields()).To(HaveLen(1))
 	}, 2*time.Second, poll).Should(Succeed())
+
+	// A Middleware that takes the ID of the allowlist's own afterwards: at its next
+	// reconcile (here, an edit of the allowlist), the allowlist's is deleted.
+	later := admins.DeepCopy()
+	later.SetName("stripe-web-ingress")
+	later.SetResourceVersion("")
+	later.SetUID("")
+	later.SetManagedFields(nil)
+	later.SetCreationTimestamp(metav1.Time{})
+	g.Expect(k8s.Create(ctx, later)).To(Succeed())
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var a v1alpha1.VendorAllowlist
+		if err := mallory.Get(ctx, types.NamespacedName{Namespace: tenantNS, Name: "web"}, &a); err != nil {
+			return err
+		}
+		a.Labels = map[string]string{"touched": "yes"}
+		return mallory.Update(ctx, &a)
+	})).To(Succeed())
+	targetState(t, types.NamespacedName{Namespace: tenantNS, Name: "web"}, "Middleware", "web-ingress", v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict)
+	g.Eventually(func(g Gomega) { middlewareGone(g, "web-ingress") }, timeout, poll).Should(Succeed())
 }
 
 // TestIstioSelectorNeedsTheAdmin: an Istio policy with a selector applies to every
