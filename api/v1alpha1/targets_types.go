@@ -15,20 +15,29 @@ package v1alpha1
 // namespace field, so an allowlist cannot reach another namespace.
 
 // IngressTarget is one place the allowlist's ingress addresses are enforced. Exactly
-// one member is set.
+// one member is set. A target that writes into or attaches to an object the operator
+// does not create (a Service, an Ingress, a Gateway or route, the pods of a selector)
+// is written only with the consent of that object's owner (its annotation
+// networking.vendorallowlist.io/allow-allowlists naming the allowlist) or of the
+// cluster admin for the namespace and kind (the Namespace's annotation
+// networking.vendorallowlist.io/ingress-targets), and never over a restriction of
+// the object's sources that someone else set.
 // +kubebuilder:validation:XValidation:rule="(has(self.service) ? 1 : 0) + (has(self.ingressNginx) ? 1 : 0) + (has(self.envoyGateway) ? 1 : 0) + (has(self.istio) ? 1 : 0) + (has(self.traefik) ? 1 : 0) == 1",message="set exactly one of service, ingressNginx, envoyGateway, istio or traefik in each ingress target, for example {service: {name: web}}; list several targets as several entries"
 type IngressTarget struct {
 	// service names a Service of type LoadBalancer in the allowlist's namespace. The
 	// operator sets its spec.loadBalancerSourceRanges to the allowlist's ingress
 	// addresses, and owns nothing else of the Service (server-side apply with a field
 	// manager of its own); kube-proxy and cloud load balancers drop every other source.
-	// If another manager (Helm, Argo CD, kubectl) already owns that field with other
-	// values, the conflict is reported and the Service is left as it is.
+	// If another manager (Helm, Argo CD, kubectl) already holds that field, or the
+	// Service has the annotation service.beta.kubernetes.io/load-balancer-source-ranges,
+	// that is reported (Restricted) and the Service is left as it is.
 	// +optional
 	Service *ServiceTarget `json:"service,omitempty"`
 
 	// ingressNginx names an Ingress served by ingress-nginx: the operator sets its
-	// annotation nginx.ingress.kubernetes.io/whitelist-source-range, and nothing else.
+	// annotation nginx.ingress.kubernetes.io/whitelist-source-range, and nothing else;
+	// never when another manager holds it or allowlist-source-range is set
+	// (Restricted).
 	// +optional
 	IngressNginx *IngressNginxTarget `json:"ingressNginx,omitempty"`
 
@@ -188,8 +197,9 @@ const (
 	// address is known yet); what was written before stays.
 	IngressTargetPending IngressTargetState = "Pending"
 	// IngressTargetFailed: it could not be written (conflict, missing object, a
-	// Service that is not a LoadBalancer, kind not installed or not enabled); what was
-	// written before stays.
+	// Service that is not a LoadBalancer, kind not installed or not enabled, no
+	// consent of the object's owner); what was written before stays. Restricted
+	// alone takes back what was written: the owner's own restriction then holds.
 	IngressTargetFailed IngressTargetState = "Failed"
 )
 
@@ -241,7 +251,34 @@ const (
 	// (Gateway API policy status, condition Accepted=False) that it did not attach
 	// it, so it filters nothing until the cause is fixed.
 	TargetReasonNotAccepted = "NotAccepted"
+	// TargetReasonConsentMissing: the object the target writes into or attaches to
+	// (a Service, an Ingress, a Gateway or a route) does not name the allowlist in
+	// its annotation AllowAllowlistsAnnotation, and its namespace does not allow the
+	// kind (NamespaceIngressTargetsAnnotation). Nothing is written: whoever can write
+	// a VendorAllowlist must not thereby change an object they cannot edit.
+	TargetReasonConsentMissing = "ConsentMissing"
+	// TargetReasonRestricted: someone else already restricts the object's sources
+	// (a Service's loadBalancerSourceRanges or its cloud annotation, an Ingress's
+	// ingress-nginx allowlist-source-range or whitelist-source-range): the operator
+	// never writes over that, since its addresses could be wider, and releases what
+	// it set there before.
+	TargetReasonRestricted = "Restricted"
 )
+
+// AllowAllowlistsAnnotation, on a Service, an Ingress, a Gateway or a route, is its
+// owner's consent that VendorAllowlists of its namespace write into it or attach a
+// policy to it: a comma-separated list of allowlist names, or "*" for any allowlist
+// of the namespace. Only someone who may edit the object can set it, which a user
+// who may only write VendorAllowlists cannot.
+const AllowAllowlistsAnnotation = "networking.vendorallowlist.io/allow-allowlists"
+
+// NamespaceIngressTargetsAnnotation, on a Namespace, is the cluster admin's consent
+// that the allowlists of that namespace use the listed kinds of ingress target
+// (comma-separated, as --ingress-targets names them: service, ingress-nginx,
+// envoy-gateway, istio, traefik) without the consent of each object's owner. It is
+// the only consent for an Istio target with a selector, which no single object
+// stands for. Tenants cannot edit Namespaces.
+const NamespaceIngressTargetsAnnotation = "networking.vendorallowlist.io/ingress-targets"
 
 // ReasonIngressTargetFailed is the Ready reason of an allowlist whose NetworkPolicies
 // are in place but one of whose ingress targets could not be written, for a reason
@@ -262,6 +299,8 @@ var TargetReasonsStalled = map[string]bool{
 	TargetReasonKindNotInstalled: true,
 	TargetReasonKindNotEnabled:   true,
 	TargetReasonNotLoadBalancer:  true,
+	TargetReasonConsentMissing:   true,
+	TargetReasonRestricted:       true,
 }
 
 // TargetFieldManagerPrefix starts the server-side apply field manager with which the

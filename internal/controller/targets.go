@@ -23,6 +23,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
+	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
@@ -57,8 +58,20 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 	var changed []string
 	var errs []error
 	wanted := map[schema.GroupKind]map[string]bool{}
+	consent := r.newConsentCheck(allowlist)
 	for _, rt := range result.Targets {
 		reason, msg, usable := r.Targets.usable(rt.Kind)
+		missing := ""
+		if usable && rt.Addresses > 0 {
+			var err error
+			if missing, err = consent.given(ctx, rt); err != nil {
+				errs = append(errs, err)
+				usable, reason, msg = false, v1alpha1.TargetReasonApplyFailed, err.Error()
+			}
+		}
+		// An object of the target that could not be written stops those after it:
+		// an Ingress must not name a Middleware that is not the allowlist's.
+		var failed *v1alpha1.IngressTargetStatus
 		for _, o := range rt.Objects {
 			gvk := o.Object.GroupVersionKind()
 			if wanted[gvk.GroupKind()] == nil {
@@ -74,10 +87,15 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 			case rt.Addresses == 0:
 				st.State, st.Reason = v1alpha1.IngressTargetPending, v1alpha1.TargetReasonNoAddresses
 				st.Message = fmt.Sprintf("No ingress address is known yet (the allowlist's hostnames have not answered, or every address was left out): %s %s is not written, and what it holds stays", gvk.Kind, o.Object.GetName())
+			case missing != "":
+				st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
+			case failed != nil:
+				st.State, st.Reason = failed.State, failed.Reason
+				st.Message = fmt.Sprintf("Not written, because %s %s of the same target was not: %s", failed.Kind, failed.Name, failed.Message)
 			case o.Owned:
 				did, err = r.applyOwnedTarget(ctx, allowlist, rt, o, &st)
 			default:
-				did, err = r.applyTargetField(ctx, allowlist, rt, o, &st)
+				did, err = r.applyTargetField(ctx, allowlist, consent, rt, o, &st)
 			}
 			if err != nil {
 				errs = append(errs, err)
@@ -85,8 +103,18 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 			if did != "" {
 				changed = append(changed, did)
 			}
+			if st.Reason == v1alpha1.TargetReasonRestricted || (gvk == render.MiddlewareKind && st.Reason == v1alpha1.TargetReasonConflict) {
+				// Not wanted: what the allowlist set there before is released, so
+				// that the restriction of whoever else set one holds again; a
+				// Middleware of its own that another's ID now shadows is deleted
+				// (only one it controls: a stranger's of that name stays).
+				delete(wanted[gvk.GroupKind()], o.Object.GetName())
+			}
 			st.Message = truncate(st.Message, 2048)
 			statuses = append(statuses, st)
+			if failed == nil && st.State == v1alpha1.IngressTargetFailed {
+				failed = &st
+			}
 		}
 	}
 	pruned, err := r.pruneTargets(ctx, allowlist, wanted)
@@ -143,6 +171,18 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict
 		st.Message = conflictDetail(gvk.Kind, strings.ToLower(gvk.Kind)+"."+gvk.Group, existing, allowlist)
 		return "", nil
+	}
+	if gvk == render.MiddlewareKind {
+		other, err := r.traefikIDConflict(ctx, key.Namespace, key.Name)
+		if err != nil {
+			st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonApplyFailed, err.Error()
+			return "", err
+		}
+		if other != "" {
+			st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict
+			st.Message = fmt.Sprintf("Traefik would know Middleware %s/%s and Middleware %s by the same ID, %s-%s@kubernetescrd, so a router naming one could get the other: the operator writes no Middleware whose ID another has. Rename the allowlist (the Middleware is named after it), or have that Middleware renamed", key.Namespace, key.Name, other, key.Namespace, key.Name)
+			return "", nil
+		}
 	}
 	did := ""
 	if act != upToDate {
@@ -369,7 +409,7 @@ func normalizeNumber(v any) any {
 // applyTargetField sets the one field the operator owns of a Service or an Ingress
 // that is the user's: with a field manager of the allowlist's own, never forced, and
 // only when the object exists (it is never created).
-func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) (string, error) {
+func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, consent *consentCheck, rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) (string, error) {
 	desired := o.Object
 	key := client.ObjectKeyFromObject(desired)
 	kind := desired.GetKind()
@@ -390,6 +430,18 @@ func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowl
 		return "", nil
 	}
 	manager := v1alpha1.TargetFieldManager(allowlist.Name)
+	if who := restriction(existing, rt, manager); who != "" {
+		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonRestricted
+		st.Message = fmt.Sprintf("%s: the operator never writes over a restriction someone else set, since the allowlist's addresses could be wider. Remove that restriction if the allowlist is to replace it, or remove this target; what the allowlist set there before is released", who)
+		return "", nil
+	}
+	if missing, err := consent.givenBy(ctx, rt, existing, kind); err != nil || missing != "" {
+		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
+		if err != nil {
+			st.Reason, st.Message = v1alpha1.TargetReasonApplyFailed, err.Error()
+		}
+		return "", err
+	}
 	did := ""
 	if !fieldUpToDate(existing, desired, manager) {
 		err := r.applyUnstructured(ctx, desired, manager, false)
@@ -600,6 +652,17 @@ func failedTargets(statuses []v1alpha1.IngressTargetStatus) (reason, msg string)
 		return "", ""
 	}
 	return reason, "The NetworkPolicies are in place, but ingress targets could not be written (status.ingressTargets): " + strings.Join(msgs, "; ")
+}
+
+// targetRecheck is when to look at the allowlist again for its targets: consent
+// given on a Namespace or a Gateway API object brings no event.
+func targetRecheck(statuses []v1alpha1.IngressTargetStatus) ctrl.Result {
+	for _, st := range statuses {
+		if st.Reason == v1alpha1.TargetReasonConsentMissing {
+			return ctrl.Result{RequeueAfter: consentRecheck}
+		}
+	}
+	return ctrl.Result{}
 }
 
 // targetNotes adds to the Ready message what the targets hold and what they warn of.

@@ -180,7 +180,7 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	if msg := outcome.message(); msg != "" && (hadPolicies || len(outcome.updated)+len(outcome.deleted) > 0) {
 		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonPoliciesApplied, "Apply", "%s", truncate(msg, maxEventNote))
 	}
-	return ctrl.Result{}, nil
+	return targetRecheck(allowlist.Status.IngressTargets), nil
 }
 
 // resolve asks the address source for the plan's hostnames, seeded with what the

@@ -31,6 +31,8 @@ type ManagerConfig struct {
 	// DNSMinRefresh, DNSMaxRefresh and DNSRetention set the flags of the same names
 	// when not zero.
 	DNSMinRefresh, DNSMaxRefresh, DNSRetention time.Duration
+	// IngressTargets sets --ingress-targets when not empty (the default is none).
+	IngressTargets string
 }
 
 // Args is the manager's command line in the dataplane suites: the one place to add a
@@ -55,6 +57,9 @@ func (c ManagerConfig) Args() []string {
 	}
 	if len(c.WatchNamespaces) > 0 {
 		args = append(args, "--watch-namespaces="+strings.Join(c.WatchNamespaces, ","))
+	}
+	if c.IngressTargets != "" {
+		args = append(args, "--ingress-targets="+c.IngressTargets)
 	}
 	for _, f := range []struct {
 		name string

@@ -1,6 +1,6 @@
 // Package thirdpartycrds gives tests the real CRDs of the projects whose objects the
 // ingress targets write (Envoy Gateway's SecurityPolicy, Istio's AuthorizationPolicy,
-// Traefik's Middleware), never written by hand: each is read from the project's own
+// Traefik's Middleware) or attach to (Gateway API's), never written by hand: each is read from the project's own
 // published Go module, at a pinned version, through the Go module cache (outside the
 // clone, keyed by version; `go mod download` fetches it from the module proxy the
 // first time and locks the cache while it does).
@@ -54,6 +54,13 @@ var (
 		Project: "Istio", Module: "istio.io/api", Version: "v1.32.0",
 		Path:  "kubernetes/customresourcedefinitions.gen.yaml",
 		Names: []string{"authorizationpolicies.security.istio.io"},
+	}
+	// GatewayAPI holds the standard channel's CRDs of Gateway API
+	// (gateway.networking.k8s.io: Gateway, HTTPRoute, GRPCRoute, ...), which the
+	// targets of Envoy Gateway and Istio attach to, and whose owners consent on them.
+	GatewayAPI = Source{
+		Project: "Gateway API", Module: "sigs.k8s.io/gateway-api", Version: "v1.6.1",
+		Path: "config/crd/standard",
 	}
 	// Traefik holds every CRD of Traefik's Kubernetes CRD provider (which watches
 	// them all, so a Traefik run against the API server needs them all), from the

@@ -46,7 +46,8 @@ func loadBalancer(t *testing.T, ns, name string, lb netip.Addr, port, targetPort
 	t.Helper()
 	ctx := context.Background()
 	svc := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name},
+		// Its owner consents to the allowlists of its namespace setting its ranges.
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{v1alpha1.AllowAllowlistsAnnotation: "*"}},
 		Spec: corev1.ServiceSpec{
 			Type:                  corev1.ServiceTypeLoadBalancer,
 			ExternalTrafficPolicy: corev1.ServiceExternalTrafficPolicyLocal,
@@ -76,7 +77,7 @@ func TestServiceTargetOnPackets(t *testing.T) {
 	web := dp.NewPod(t, ns, "web", map[string]string{"app": "web"}, 8080)
 	vendor := dp.NewHost(t, "svct-vendor", []netip.Addr{vendorIP})
 	stranger := dp.NewHost(t, "svct-stranger", []netip.Addr{strangerIP})
-	startManager(t, ns, dataplanetest.ManagerConfig{})
+	startManager(t, ns, dataplanetest.ManagerConfig{IngressTargets: "service"})
 	loadBalancer(t, ns, "web", serviceTargetLB, 80, 8080, web)
 
 	dataplanetest.AwaitReach(t, settle, "through the load balancer, before the allowlist",
@@ -195,7 +196,8 @@ func TestTraefikTargetOnHTTP(t *testing.T) {
 	}
 	loadBalancer(t, ns, "traefik", traefikLB, 80, 8000, proxy)
 	ingress := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web"},
+		// Its owner consents to the allowlists of its namespace attaching a Middleware.
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "web", Annotations: map[string]string{v1alpha1.AllowAllowlistsAnnotation: "*"}},
 		Spec: networkingv1.IngressSpec{Rules: []networkingv1.IngressRule{{
 			IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: []networkingv1.HTTPIngressPath{{
 				Path: "/", PathType: ptr.To(networkingv1.PathTypePrefix),
@@ -221,7 +223,7 @@ func TestTraefikTargetOnHTTP(t *testing.T) {
 		"--global.sendAnonymousUsage=false",
 		"--log.level=DEBUG",
 	)
-	startManager(t, ns, dataplanetest.ManagerConfig{})
+	startManager(t, ns, dataplanetest.ManagerConfig{IngressTargets: "traefik"})
 
 	url := "http://" + traefikLB.String() + "/"
 	start := time.Now()

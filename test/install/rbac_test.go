@@ -79,20 +79,26 @@ var allowedClusterGrants = union(
 // the user's Services and Ingresses, reading them and patching the one field the
 // operator sets (never create, update or delete); the custom resources it renders,
 // like its NetworkPolicies. Traefik attaches its Middleware by an Ingress annotation.
+// Every kind reads the consent of the cluster admin on the allowlist's Namespace, and
+// those that attach to Gateway API objects read their owners' consent on them.
 var targetGrants = map[string]map[grant]bool{
-	"service":       grants("", []string{"services"}, "get", "list", "watch", "patch"),
-	"ingress-nginx": grants("networking.k8s.io", []string{"ingresses"}, "get", "list", "watch", "patch"),
-	"envoy-gateway": grants("gateway.envoyproxy.io", []string{"securitypolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
-	"istio":         grants("security.istio.io", []string{"authorizationpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
-	"traefik": union(grants("traefik.io", []string{"middlewares"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	"service":       union(namespaceConsent, grants("", []string{"services"}, "get", "list", "watch", "patch")),
+	"ingress-nginx": union(namespaceConsent, grants("networking.k8s.io", []string{"ingresses"}, "get", "list", "watch", "patch")),
+	"envoy-gateway": union(namespaceConsent, grants("gateway.envoyproxy.io", []string{"securitypolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+		grants("gateway.networking.k8s.io", []string{"gateways", "httproutes", "grpcroutes", "tcproutes"}, "get")),
+	"istio": union(namespaceConsent, grants("security.istio.io", []string{"authorizationpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+		grants("gateway.networking.k8s.io", []string{"gateways"}, "get")),
+	"traefik": union(namespaceConsent, grants("traefik.io", []string{"middlewares"}, "get", "list", "watch", "create", "update", "patch", "delete"),
 		grants("networking.k8s.io", []string{"ingresses"}, "get", "list", "watch", "patch")),
 }
+
+var namespaceConsent = grants("", []string{"namespaces"}, "get")
 
 // managerGrantsFor is what the manager's ClusterRole must grant for a deployment's
 // --ingress-targets: the generated role (every kind) less what no enabled kind needs.
 func managerGrantsFor(t testing.TB, generated map[grant]bool, args map[string][]string) map[grant]bool {
 	t.Helper()
-	value := "all" // the manager's default
+	value := "none" // the manager's default
 	if v := args["ingress-targets"]; len(v) > 0 {
 		value = v[len(v)-1]
 	}
@@ -358,9 +364,11 @@ func runUnderChartRBAC(t *testing.T, ns, appNS string, namespaced bool) {
 		ensureNamespace(t, n)
 	}
 
-	var values []string
+	// Every kind of ingress target on (the defaults have none), so that their RBAC is
+	// checked too.
+	values := []string{writeFile(t, t.TempDir(), "targets.yaml", []byte("ingressTargets: {service: true, ingressNginx: true, envoyGateway: true, istio: true, traefik: true}\n"))}
 	managerArgs := []string{"--leader-elect=false", "--metrics-bind-address=0", "--health-probe-bind-address=0",
-		"--dns-server=127.0.0.1:9", "--zap-log-level=debug", "--zap-encoder=console"}
+		"--dns-server=127.0.0.1:9", "--zap-log-level=debug", "--zap-encoder=console", "--ingress-targets=all"}
 	if namespaced {
 		values = append(values, writeFile(t, t.TempDir(), "values.yaml", []byte("watchNamespaces: ["+appNS+"]\n")))
 		managerArgs = append(managerArgs, "--watch-namespaces="+appNS)
@@ -570,6 +578,13 @@ func runUnderChartRBAC(t *testing.T, ns, appNS string, namespaced bool) {
 		{appNS, "networking.k8s.io", "ingresses", "delete", false},
 		{appNS, "gateway.envoyproxy.io", "securitypolicies", "create", true},
 		{otherNS, "", "services", "patch", !namespaced},
+		// Consent: the allowlist's own Namespace (a RoleBinding in it grants get of
+		// the Namespace itself), and the Gateway API objects targets attach to, read.
+		{appNS, "", "namespaces", "get", true},
+		{otherNS, "", "namespaces", "get", !namespaced},
+		{"", "", "namespaces", "list", false},
+		{appNS, "gateway.networking.k8s.io", "gateways", "get", true},
+		{appNS, "gateway.networking.k8s.io", "gateways", "patch", false},
 		// Outside the watched namespaces, nothing but reading Vendors.
 		{otherNS, "networking.k8s.io", "networkpolicies", "create", !namespaced},
 		{otherNS, "networking.k8s.io", "networkpolicies", "delete", !namespaced},

@@ -2,10 +2,12 @@ package targets
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
 	. "github.com/onsi/gomega"
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,7 +27,8 @@ import (
 func userIngress(t *testing.T, ns, name, class string) *networkingv1.Ingress {
 	t.Helper()
 	ing := &networkingv1.Ingress{
-		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{"meta.helm.sh/release-name": "web"}},
+		// Its owner consents to the allowlists of its namespace annotating it.
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: name, Annotations: map[string]string{"meta.helm.sh/release-name": "web", v1alpha1.AllowAllowlistsAnnotation: "*"}},
 		Spec: networkingv1.IngressSpec{
 			IngressClassName: ptr.To(class),
 			Rules: []networkingv1.IngressRule{{
@@ -47,6 +50,25 @@ func getIngress(g Gomega, ns, name string) *networkingv1.Ingress {
 	var ing networkingv1.Ingress
 	g.Expect(k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &ing)).To(Succeed())
 	return &ing
+}
+
+// adminConsents annotates the namespace as the cluster admin does to allow the kinds
+// of ingress target in it without each object owner's consent.
+func adminConsents(t *testing.T, ns string, kinds ...render.TargetKind) {
+	t.Helper()
+	names := make([]string, len(kinds))
+	for i, k := range kinds {
+		names[i] = string(k)
+	}
+	g := NewWithT(t)
+	g.Expect(retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var n corev1.Namespace
+		if err := k8s.Get(context.Background(), types.NamespacedName{Name: ns}, &n); err != nil {
+			return err
+		}
+		n.Annotations = map[string]string{v1alpha1.NamespaceIngressTargetsAnnotation: strings.Join(names, ",")}
+		return k8s.Update(context.Background(), &n)
+	})).To(Succeed())
 }
 
 func setTargets(t *testing.T, key types.NamespacedName, targets ...v1alpha1.IngressTarget) {
@@ -101,6 +123,8 @@ func TestIngressNginxTarget(t *testing.T) {
 func TestEnvoyGatewayTarget(t *testing.T) {
 	g := NewWithT(t)
 	ns := newNamespace(t, "envoy")
+	// No Gateway API here to annotate: the admin allows the kind in the namespace.
+	adminConsents(t, ns, render.TargetEnvoyGateway)
 	srv, _ := startManager(t, ns)
 	al := partnerAllowlist(ns, "partner",
 		v1alpha1.IngressTarget{EnvoyGateway: &v1alpha1.EnvoyGatewayTarget{TargetRef: v1alpha1.EnvoyGatewayTargetRef{Kind: "HTTPRoute", Name: "web"}}})
@@ -251,6 +275,7 @@ func TestIstioTarget(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
 	ns := newNamespace(t, "istio")
+	adminConsents(t, ns, render.TargetIstio)
 	srv, first := startManager(t, ns)
 	al := partnerAllowlist(ns, "partner",
 		v1alpha1.IngressTarget{Istio: &v1alpha1.IstioTarget{GatewayName: "public"}},

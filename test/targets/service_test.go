@@ -27,8 +27,10 @@ func userService(t *testing.T, ns, name string, typ corev1.ServiceType, policy c
 	svc := &corev1.Service{
 		ObjectMeta: metav1.ObjectMeta{
 			Namespace: ns, Name: name,
-			Labels:      map[string]string{"app.kubernetes.io/managed-by": "Helm"},
-			Annotations: map[string]string{"meta.helm.sh/release-name": "web"},
+			Labels: map[string]string{"app.kubernetes.io/managed-by": "Helm"},
+			// Its owner consents to the allowlists of its namespace setting its
+			// source ranges.
+			Annotations: map[string]string{"meta.helm.sh/release-name": "web", v1alpha1.AllowAllowlistsAnnotation: "*"},
 		},
 		Spec: corev1.ServiceSpec{
 			Type:                     typ,
@@ -120,9 +122,10 @@ func TestServiceTarget(t *testing.T) {
 }
 
 // TestServiceTargetConflict: when another manager holds the Service's
-// loadBalancerSourceRanges, the operator does not force it: the target fails with
-// the conflict, the allowlist is not Ready, and the Service keeps its ranges. An edit
-// of the field after the operator set it is a conflict too.
+// loadBalancerSourceRanges, the operator never writes over that restriction: the
+// target fails (Restricted), the allowlist is not Ready, and the Service keeps its
+// ranges. An edit of the field after the operator set it is a restriction too, and
+// the operator lets go of the field.
 func TestServiceTargetConflict(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()
@@ -140,9 +143,9 @@ func TestServiceTargetConflict(t *testing.T) {
 	g.Expect(readyCondition(a).Message).To(ContainSubstring("helm-ranges"))
 	st := targetStatus(g, key, "Service", "helm-ranges")
 	g.Expect(st.State).To(Equal(v1alpha1.IngressTargetFailed))
-	g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonConflict))
-	g.Expect(st.Message).To(ContainSubstring(`conflict with "helm"`))
-	g.Expect(st.Message).To(ContainSubstring("does not take it over"))
+	g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonRestricted))
+	g.Expect(st.Message).To(ContainSubstring("field manager helm"))
+	g.Expect(st.Message).To(ContainSubstring("never writes over a restriction"))
 	svc := getService(g, ns, "helm-ranges")
 	g.Expect(svc.Spec.LoadBalancerSourceRanges).To(Equal([]string{"203.0.113.128/25"}))
 	g.Expect(managers(svc)).NotTo(HaveKey(v1alpha1.TargetFieldManager("partner") + "/Apply"))
@@ -156,8 +159,9 @@ func TestServiceTargetConflict(t *testing.T) {
 	})).To(Succeed())
 	g.Eventually(func(g Gomega) {
 		st := targetStatus(g, key, "Service", "edited")
-		g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonConflict))
-		g.Expect(st.Message).To(ContainSubstring(`conflict with "kubectl-edit"`))
+		g.Expect(st.Reason).To(Equal(v1alpha1.TargetReasonRestricted))
+		g.Expect(st.Message).To(ContainSubstring("field manager kubectl-edit"))
+		g.Expect(managers(getService(g, ns, "edited"))).NotTo(HaveKey(v1alpha1.TargetFieldManager("partner") + "/Apply"))
 	}, timeout, poll).Should(Succeed())
 	g.Consistently(func(g Gomega) {
 		g.Expect(getService(g, ns, "edited").Spec.LoadBalancerSourceRanges).To(Equal([]string{"198.51.100.0/24"}))
@@ -231,7 +235,7 @@ func TestServiceTargetNotFoundThenCreated(t *testing.T) {
 
 // TestServiceTargetAllowlistDeleted: deleting the allowlist releases its field of the
 // Service (the garbage collector has nothing of the user's to delete), and another
-// allowlist naming the same Service conflicts instead of overwriting it.
+// allowlist naming the same Service is refused (Restricted) instead of overwriting it.
 func TestServiceTargetAllowlistDeleted(t *testing.T) {
 	g := NewWithT(t)
 	ctx := context.Background()

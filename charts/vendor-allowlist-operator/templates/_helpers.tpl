@@ -204,8 +204,8 @@ customer-cidrs-min-prefix-length-ipv6: {{ get $min "ipv6" | quote }}
 
 
 {{/*
-The value of --ingress-targets: "all" when every kind is on (the manager's default),
-"none" when none is, else the kinds that are.
+The value of --ingress-targets: "all" when every kind is on, "none" when none is (the
+manager's default), else the kinds that are.
 */}}
 {{- define "vao.ingressTargets" -}}
 {{- $t := .Values.ingressTargets -}}
