@@ -39,14 +39,15 @@ var (
 		Project: "Envoy Gateway", Module: "github.com/envoyproxy/gateway", Version: "v1.9.1",
 		Path: "charts/gateway-helm/charts/crds/crds/generated/gateway.envoyproxy.io_securitypolicies.yaml",
 	}
-	// GatewayAPI holds the Gateway API kinds an Envoy Gateway target attaches to (a
-	// Gateway, its class, HTTPRoutes, TCPRoutes), as Envoy Gateway's chart installs
-	// them, so that a test writes them to the API server and feeds what it reads back
-	// to Envoy Gateway's translator.
+	// GatewayAPI holds the Gateway API kinds the targets of Envoy Gateway and Istio
+	// attach to, and whose owners consent on them (a Gateway, its class, HTTPRoutes,
+	// GRPCRoutes, TCPRoutes), as Envoy Gateway's chart installs them, so that a test
+	// writes them to the API server and feeds what it reads back to Envoy Gateway's
+	// translator.
 	GatewayAPI = Source{
 		Project: "Gateway API (Envoy Gateway's chart)", Module: "github.com/envoyproxy/gateway", Version: EnvoyGateway.Version,
 		Path:  "charts/gateway-helm/charts/crds/crds/gatewayapi-crds.yaml",
-		Names: []string{"gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "tcproutes.gateway.networking.k8s.io"},
+		Names: []string{"gatewayclasses.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "httproutes.gateway.networking.k8s.io", "grpcroutes.gateway.networking.k8s.io", "tcproutes.gateway.networking.k8s.io"},
 	}
 	// Istio holds AuthorizationPolicy (security.istio.io/v1), from istio.io/api's
 	// generated CRDs, which istio's base chart installs.
@@ -54,13 +55,6 @@ var (
 		Project: "Istio", Module: "istio.io/api", Version: "v1.32.0",
 		Path:  "kubernetes/customresourcedefinitions.gen.yaml",
 		Names: []string{"authorizationpolicies.security.istio.io"},
-	}
-	// GatewayAPI holds the standard channel's CRDs of Gateway API
-	// (gateway.networking.k8s.io: Gateway, HTTPRoute, GRPCRoute, ...), which the
-	// targets of Envoy Gateway and Istio attach to, and whose owners consent on them.
-	GatewayAPI = Source{
-		Project: "Gateway API", Module: "sigs.k8s.io/gateway-api", Version: "v1.6.1",
-		Path: "config/crd/standard",
 	}
 	// Traefik holds every CRD of Traefik's Kubernetes CRD provider (which watches
 	// them all, so a Traefik run against the API server needs them all), from the
