@@ -30,9 +30,9 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/thirdpartycrds"
 )
 
-// allowAllowlistsAnnotation is how a route's owner consents to allowlists attaching
-// to it.
-const allowAllowlistsAnnotation = "networking.vendorallowlist.io/allow-allowlists"
+// allowAllowlistsAnnotation is how a Gateway's or a route's owner consents to
+// allowlists attaching to it.
+const allowAllowlistsAnnotation = v1alpha1.AllowAllowlistsAnnotation
 
 // platformOwner is the field manager of what the platform team writes.
 const platformOwner = "platform-team"
@@ -285,7 +285,9 @@ func createPlatform(t *testing.T, ns, allowlist string) *platform {
 		},
 		map[string]any{
 			"apiVersion": "gateway.networking.k8s.io/v1", "kind": "Gateway",
-			"metadata": map[string]any{"namespace": ns, "name": "public"},
+			// Its owner consents to the allowlist partner, so that what stops a policy
+			// on it is the platform's own policy, not a missing consent.
+			"metadata": map[string]any{"namespace": ns, "name": "public", "annotations": map[string]any{allowAllowlistsAnnotation: "partner"}},
 			"spec": map[string]any{
 				"gatewayClassName": class,
 				"listeners": []any{
