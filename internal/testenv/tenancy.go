@@ -115,6 +115,13 @@ func InstallShippedTenancy(t testing.TB, cfg *rest.Config, admin client.Client) 
 // and nothing the operator writes for them.
 func (s *ShippedTenancy) Tenant(t testing.TB, namespace, user string) client.Client {
 	t.Helper()
+	return s.TenantWith(t, namespace, user, s.cfg.QPS, s.cfg.Burst)
+}
+
+// TenantWith is Tenant with the client's own rate limit: a tenant flooding the API
+// server is limited by the server, not by a client it could configure at will.
+func (s *ShippedTenancy) TenantWith(t testing.TB, namespace, user string, qps float32, burst int) client.Client {
+	t.Helper()
 	ctx := context.Background()
 	binding := &rbacv1.RoleBinding{
 		ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: user + "-vendorallowlist-edit"},
@@ -126,6 +133,7 @@ func (s *ShippedTenancy) Tenant(t testing.TB, namespace, user string) client.Cli
 	}
 	cfg := rest.CopyConfig(s.cfg)
 	cfg.Impersonate = rest.ImpersonationConfig{UserName: user, Groups: []string{"system:authenticated"}}
+	cfg.QPS, cfg.Burst = qps, burst
 	c, err := client.New(cfg, client.Options{Scheme: Scheme()})
 	if err != nil {
 		t.Fatal(err)
