@@ -41,22 +41,33 @@ func watched(namespaces []string) map[string]cache.Config {
 	return configs
 }
 
-// policyNameCache is a cache of the metadata of the NetworkPolicies the operator
-// does not manage. The manager's cache holds only managed policies, so without it
-// every creation would need a live GET to make sure no other policy of that name is
-// in the way. It leaves out the managed ones, which the manager's cache has in full,
-// so that the operator's own writes do not come back on a second watch.
-type policyNameCache struct{ cache.Cache }
+// unmanagedMetadataCache is a cache of the metadata of the objects of one kind that
+// the operator does not manage: NetworkPolicies, whose names must be free before a
+// creation (the manager's cache holds only managed policies, so without it every
+// creation would need a live GET), and others' SecurityPolicies, which an Envoy
+// Gateway target must not switch off. It leaves out the managed ones, which the
+// manager's cache has in full, so that the operator's own writes do not come back on
+// a second watch.
+type unmanagedMetadataCache struct{ cache.Cache }
 
 // GetCache puts the cache in the manager's cache group, which is started and synced
 // before any controller runs.
-func (c policyNameCache) GetCache() cache.Cache { return c.Cache }
+func (c unmanagedMetadataCache) GetCache() cache.Cache { return c.Cache }
 
 // AddPolicyNameCache adds to mgr a cache of the metadata (names, labels, owner
 // references; no spec, no managed fields) of every NetworkPolicy without the
 // operator's managed-by label, in the given namespaces or all, and returns its reader
 // for the reconciler's PolicyNames.
 func AddPolicyNameCache(mgr ctrl.Manager, namespaces []string) (client.Reader, error) {
+	return addUnmanagedMetadataCache(mgr, namespaces, policyKind)
+}
+
+// addUnmanagedMetadataCache adds to mgr a cache of the metadata of every object of
+// kind that does not carry the operator's managed-by label, in the given namespaces
+// or all (no spec, no managed fields: what others write is read for its name and
+// labels only), registered now so that the manager waits for it to sync before
+// reconciling.
+func addUnmanagedMetadataCache(mgr ctrl.Manager, namespaces []string, kind schema.GroupVersionKind) (cache.Cache, error) {
 	unmanaged, err := labels.NewRequirement(v1alpha1.ManagedByLabel, selection.NotEquals, []string{v1alpha1.ManagedByValue})
 	if err != nil {
 		return nil, err
@@ -70,13 +81,12 @@ func AddPolicyNameCache(mgr ctrl.Manager, namespaces []string) (client.Reader, e
 		DefaultTransform:     cache.TransformStripManagedFields(),
 	})
 	if err != nil {
-		return nil, fmt.Errorf("creating the NetworkPolicy metadata cache: %w", err)
+		return nil, fmt.Errorf("creating the %s metadata cache: %w", kind.Kind, err)
 	}
-	// Registered now, so that the manager waits for it to sync before reconciling.
-	if _, err := c.GetInformer(context.Background(), partialMetadata(policyKind, client.ObjectKey{}), cache.BlockUntilSynced(false)); err != nil {
-		return nil, fmt.Errorf("watching NetworkPolicy metadata: %w", err)
+	if _, err := c.GetInformer(context.Background(), partialMetadata(kind, client.ObjectKey{}), cache.BlockUntilSynced(false)); err != nil {
+		return nil, fmt.Errorf("watching %s metadata: %w", kind.Kind, err)
 	}
-	if err := mgr.Add(policyNameCache{c}); err != nil {
+	if err := mgr.Add(unmanagedMetadataCache{c}); err != nil {
 		return nil, err
 	}
 	return c, nil

@@ -9,8 +9,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
@@ -189,28 +187,7 @@ func AddForeignPolicyCache(mgr ctrl.Manager, targets TargetKinds, namespaces []s
 	if !targets.installed(render.TargetEnvoyGateway) {
 		return nil, nil
 	}
-	unmanaged, err := labels.NewRequirement(v1alpha1.ManagedByLabel, selection.NotEquals, []string{v1alpha1.ManagedByValue})
-	if err != nil {
-		return nil, err
-	}
-	c, err := cache.New(mgr.GetConfig(), cache.Options{
-		HTTPClient:           mgr.GetHTTPClient(),
-		Scheme:               mgr.GetScheme(),
-		Mapper:               mgr.GetRESTMapper(),
-		DefaultNamespaces:    watched(namespaces),
-		DefaultLabelSelector: labels.NewSelector().Add(*unmanaged),
-		DefaultTransform:     cache.TransformStripManagedFields(),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("creating the SecurityPolicy metadata cache: %w", err)
-	}
-	if _, err := c.GetInformer(context.Background(), partialMetadata(render.SecurityPolicyKind, client.ObjectKey{}), cache.BlockUntilSynced(false)); err != nil {
-		return nil, fmt.Errorf("watching SecurityPolicy metadata: %w", err)
-	}
-	if err := mgr.Add(policyNameCache{c}); err != nil {
-		return nil, err
-	}
-	return c, nil
+	return addUnmanagedMetadataCache(mgr, namespaces, render.SecurityPolicyKind)
 }
 
 // watchForeignPolicies reconciles, when someone else's SecurityPolicy appears,

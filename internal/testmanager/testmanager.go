@@ -4,6 +4,8 @@ package testmanager
 
 import (
 	"context"
+	"flag"
+	"io"
 	"sync"
 	"testing"
 	"time"
@@ -59,4 +61,21 @@ func Start(t *testing.T, cfg *rest.Config, o manager.Options) *Running {
 	}
 	t.Cleanup(stop)
 	return &Running{Registry: reg, stop: stop}
+}
+
+// Options are the manager's Options as the binary builds them from these flags (none:
+// the binary's defaults).
+func Options(t testing.TB, args ...string) manager.Options {
+	t.Helper()
+	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	options := manager.BindFlags(fs)
+	if err := fs.Parse(args); err != nil {
+		t.Fatal(err)
+	}
+	o, err := options()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }

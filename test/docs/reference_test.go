@@ -1,7 +1,6 @@
 package docs
 
 import (
-	"flag"
 	"go/ast"
 	"go/parser"
 	"go/token"
@@ -17,6 +16,7 @@ import (
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
 )
 
 // notReadyReasons are the Reason constants of api/v1alpha1 that are not reasons of
@@ -119,7 +119,7 @@ func TestMetricsReference(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = env.Stop() })
-	o := managerOptions(t)
+	o := testmanager.Options(t)
 	reg := &recorder{}
 	o.MetricsRegistry = reg
 	o.MetricsAddr, o.ProbeAddr = "0", "0"
@@ -178,19 +178,4 @@ func TestMetricsReference(t *testing.T) {
 	if len(registered) < 6 {
 		t.Errorf("the manager registers %d metrics of its own: %v", len(registered), registered)
 	}
-}
-
-// managerOptions returns the manager's Options from its flags.
-func managerOptions(t *testing.T, args ...string) manager.Options {
-	t.Helper()
-	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
-	options := manager.BindFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		t.Fatal(err)
-	}
-	o, err := options()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
 }

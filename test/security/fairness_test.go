@@ -2,9 +2,7 @@ package security
 
 import (
 	"context"
-	"flag"
 	"fmt"
-	"io"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -20,6 +18,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
 )
 
 // freshchatWebhooks opens Freshchat's EU webhook addresses, published in the catalog:
@@ -34,22 +33,6 @@ func freshchatWebhooks(ns, name string) *v1alpha1.VendorAllowlist {
 			}},
 		},
 	}
-}
-
-// binaryDefaults are the manager's options as the binary has them with no flags.
-func binaryDefaults(t *testing.T) manager.Options {
-	t.Helper()
-	fs := flag.NewFlagSet("manager", flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	options := manager.BindFlags(fs)
-	if err := fs.Parse(nil); err != nil {
-		t.Fatal(err)
-	}
-	o, err := options()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return o
 }
 
 // Attack: starving other namespaces. A tenant creates allowlists by the thousand in
@@ -67,7 +50,7 @@ func TestAllowlistFloodInOneNamespaceDoesNotDelayAnother(t *testing.T) {
 	)
 	ctx := context.Background()
 	flooded, quiet := newNamespace(t, "flood"), newNamespace(t, "quiet")
-	defaults := binaryDefaults(t)
+	defaults := testmanager.Options(t)
 	t.Cleanup(func() { cleanUpFlood(t, flooded) }) // after the manager stops
 	startManager(t, testdns.Start(t), []string{flooded, quiet}, func(o *manager.Options) {
 		o.QPS, o.Burst, o.Workers = defaults.QPS, defaults.Burst, defaults.Workers
