@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds egctl, Envoy Gateway's command-line tool, at the Envoy Gateway version whose
-# SecurityPolicy CRD the tests install (internal/thirdpartycrds), from its module's
+# SecurityPolicy CRD the tests install (test/framework/thirdpartycrds), from its module's
 # source through the Go module proxy (prebuilt binaries cannot be downloaded where this
 # project is built). The tests run its translator (`egctl x translate`), Envoy
 # Gateway's own code from Gateway API objects to Envoy's xDS configuration, to prove

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need besides Go, from Debian's packages:
 #
-#   dnsmasq-base   dnsmasq, which internal/testdns runs on loopback as a real DNS server
+#   dnsmasq-base   dnsmasq, which test/framework/testdns runs on loopback as a real DNS server
 #   shellcheck     which actionlint runs on the workflows' scripts (test/workflows)
 #   iptables, ipset, conntrack, nfacct, iproute2, nftables
 #                  the dataplane suite (test/dataplane): kube-router and kube-proxy drive

@@ -30,8 +30,8 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/crdvalidation"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/crdvalidation/validationtest"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/validationtest"
 )
 
 const namespace = "validation"

@@ -5,7 +5,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 // These tests resolve through a real DNS server, dnsmasq on loopback, that knows only

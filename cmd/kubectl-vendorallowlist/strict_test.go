@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 // A sample that needs the customer's own hostnames (OutSystems front-ends under

@@ -45,8 +45,8 @@ import (
 	ctrlzap "sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/loopback"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/loopback"
 )
 
 func main() {

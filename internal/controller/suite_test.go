@@ -25,8 +25,8 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // The suite runs one real kube-apiserver and etcd and one manager for every test;

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/crdvalidation"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/crdvalidation/validationtest"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/validationtest"
 )
 
 // validate runs one case of the shared table through the embedded CRDs.

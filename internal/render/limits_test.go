@@ -11,7 +11,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // limited renders with the manager's default tenant limits and a cluster of

@@ -1,6 +1,6 @@
 package resolver_test
 
-// Every test here talks to servers on 127.0.0.1 only: dnsmasq from internal/testdns, a
+// Every test here talks to servers on 127.0.0.1 only: dnsmasq from test/framework/testdns, a
 // few in-process servers for answers dnsmasq cannot give, closed ports and sockets that
 // never answer. No Resolver here ever reads the machine's resolv.conf.
 
@@ -21,7 +21,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 func newResolver(servers ...string) *resolver.Resolver {

@@ -41,8 +41,8 @@ import (
 	crlog "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // ttl is the TTL of every benchmark record, and the manager refreshes at it

@@ -14,7 +14,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // stoppers stops what the benchmark started (manager, dnsmasq, control plane), last

@@ -15,7 +15,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // The workload: nNamespaces namespaces of perNamespace allowlists each, a fixed mix of

@@ -6,8 +6,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dataplanetest"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/dataplanetest"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 // TestAllowlistDeleted: once an allowlist is deleted, traffic is as it was before it.

@@ -5,8 +5,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dataplanetest"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/dataplanetest"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 // TestEgress: with docsaas's gateways allowlisted for egress, the selected pod reaches

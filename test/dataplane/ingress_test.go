@@ -10,7 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dataplanetest"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/dataplanetest"
 )
 
 // TestIngress: with an ingress allowlist for docsaas's inbound addresses on port

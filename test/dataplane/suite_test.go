@@ -7,7 +7,7 @@
 // TestMain builds ./cmd into a temporary directory, starts etcd and kube-apiserver
 // (envtest, with the service range 10.96.0.0/12, and Traefik's CRDs), creates a Vendor shaped like a
 // catalog vendor with documentation addresses (testdata/docsaas-vendor.yaml), and
-// starts the dataplane (internal/dataplanetest): the node's namespace with its guard
+// starts the dataplane (test/framework/dataplanetest): the node's namespace with its guard
 // rules, kube-router, kube-proxy, kube-controller-manager's garbage collector and a
 // kube-dns. Each test works in a namespace of its own, with its own pods, outside
 // hosts, dnsmasq and manager (which watches only that namespace). At the end TestMain
@@ -37,9 +37,9 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dataplanetest"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/thirdpartycrds"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/dataplanetest"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/thirdpartycrds"
 )
 
 var (

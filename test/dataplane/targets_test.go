@@ -21,7 +21,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dataplanetest"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/dataplanetest"
 )
 
 // Each LoadBalancer Service of the suite has an address of its own: kube-proxy keeps

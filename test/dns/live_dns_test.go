@@ -17,7 +17,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 // A record change reaches the NetworkPolicy within TTL + 2 s. The change is made at

@@ -1,5 +1,5 @@
 // Package dns tests the operator against live DNS: a real DNS server (dnsmasq, on
-// loopback only, through internal/testdns) answers the hostnames of VendorAllowlists,
+// loopback only, through test/framework/testdns) answers the hostnames of VendorAllowlists,
 // a real kube-apiserver and etcd (envtest) hold them, and the manager is built by
 // manager.New exactly as the binary builds it.
 //
@@ -39,9 +39,9 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testmanager"
 )
 
 const (

@@ -23,7 +23,7 @@ import (
 	"testing"
 	"unicode"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 var repoRoot = testenv.RepoRoot()

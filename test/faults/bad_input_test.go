@@ -15,7 +15,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 // badInput is an allowlist that the API server accepts and the reconciler must refuse.
@@ -249,7 +249,7 @@ func parseSpec(t testing.TB, row, s string) v1alpha1.VendorAllowlistSpec {
 }
 
 // TestBadInputThroughReconciler: each row's bad change is accepted by the API server
-// (the 95 cases the server refuses are in internal/crdvalidation/validationtest), and the
+// (the 95 cases the server refuses are in test/framework/validationtest), and the
 // reconciler refuses it with the row's reason and message, before anything is applied:
 // the policies of the good version stay exactly as they were.
 func TestBadInputThroughReconciler(t *testing.T) {

@@ -25,7 +25,7 @@ import (
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // The operator under test runs as a child process: the test binary started again with

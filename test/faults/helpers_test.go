@@ -25,7 +25,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 const poll = 200 * time.Millisecond

@@ -35,10 +35,10 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testmanager"
 )
 
 var (

@@ -37,7 +37,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // The build under test. The expected values below are written out, not taken from

@@ -24,7 +24,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // The cluster's ranges the chart is installed with in these tests (cluster.podCIDRs and

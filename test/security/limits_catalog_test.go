@@ -12,8 +12,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // publicSlash16s are the 64 public /16s: 8.0.0.0/16, 9.0.0.0/16, then

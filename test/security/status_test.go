@@ -12,7 +12,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 // workatoGateways is an allowlist of Workato's on-premise gateways: sg1, sg2 and

@@ -15,8 +15,8 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // An admin reviewed what `kubectl vendorallowlist render` prints for an allowlist

@@ -18,7 +18,7 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 func withIngressTargets(o *manager.Options) { o.IngressTargets = render.TargetKinds }

@@ -14,7 +14,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 )
 
 func acmeVendor(addrs ...string) *v1alpha1.Vendor {

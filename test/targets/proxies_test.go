@@ -20,7 +20,7 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/thirdpartycrds"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/thirdpartycrds"
 )
 
 // userIngress creates an Ingress as the user's Helm release would.

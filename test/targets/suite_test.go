@@ -1,6 +1,6 @@
 // Package targets checks the ingress targets against a real kube-apiserver and etcd
 // (envtest) with the real CRDs of Envoy Gateway (and the Gateway API kinds its chart
-// installs) and Traefik (internal/thirdpartycrds: from their published modules, at
+// installs) and Traefik (test/framework/thirdpartycrds: from their published modules, at
 // pinned versions), the real manager (manager.New, as the binary builds it) and a
 // real DNS server (dnsmasq on loopback): each kind is rendered and accepted by the
 // API server, owned, follows a DNS change, and is pruned when removed; of a Service
@@ -33,10 +33,10 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testdns"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/thirdpartycrds"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testmanager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/thirdpartycrds"
 )
 
 const (

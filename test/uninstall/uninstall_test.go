@@ -48,10 +48,10 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dataplanetest"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testmanager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/dataplanetest"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testmanager"
 )
 
 // Where both installs put the operator, and the Helm release's name, as the docs give.

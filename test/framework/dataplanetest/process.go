@@ -10,7 +10,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // Process is a program the suite started: kube-router, kube-proxy, the garbage

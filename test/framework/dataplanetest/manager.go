@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/testenv"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
 // BuildManager builds the manager binary (./cmd of the repository at repoRoot) into

@@ -70,7 +70,7 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/loopback"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/loopback"
 )
 
 // ProbeSource is the loopback address that the helper's own queries (start-up

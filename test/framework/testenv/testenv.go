@@ -35,7 +35,7 @@ import (
 // work from any package directory.
 func RepoRoot() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", "..", ".."))
 }
 
 // DocumentationRanges are the addresses tests use for vendors and DNS answers
@@ -81,7 +81,7 @@ func WithAPIServerArg(name, value string) Option {
 }
 
 // WithCRDs installs these CRDs too, such as another project's
-// (internal/thirdpartycrds), before Start returns.
+// (test/framework/thirdpartycrds), before Start returns.
 func WithCRDs(crds ...*apiextensionsv1.CustomResourceDefinition) Option {
 	return func(env *envtest.Environment) {
 		env.CRDs = append(env.CRDs, crds...)
