@@ -47,9 +47,13 @@ type tenancyInstall struct {
 }
 
 // tenancyObjects are a rendering's objects of the tenancy model: the admission policy,
-// its binding and ConfigMap, and the ClusterRoles for users.
-func tenancyObjects(r rendering) (objs []*unstructured.Unstructured, cm *unstructured.Unstructured) {
+// its binding and ConfigMap, and the ClusterRoles for users. The policy, its binding
+// and its ConfigMap get the install's own suffix: the API server does not always
+// enforce a policy deleted and created again under the same names together with its
+// parameters (kubernetes/kubernetes#133827), which every test after the first would do.
+func tenancyObjects(r rendering, suffix string) (objs []*unstructured.Unstructured, cm *unstructured.Unstructured) {
 	for _, o := range r.objects {
+		testenv.RenameTenancyObject(o, suffix)
 		switch {
 		case o.GetKind() == "ValidatingAdmissionPolicy", o.GetKind() == "ValidatingAdmissionPolicyBinding":
 			objs = append(objs, o)
@@ -98,11 +102,12 @@ func chartTenancy(t *testing.T) tenancyInstall {
 	cluster := writeFile(t, dir, "cluster.yaml", []byte(fmt.Sprintf("cluster:\n  podCIDRs: [%s, %q]\n  serviceCIDRs: [%s, %q]\n",
 		testClusterCIDRs[0], testClusterCIDRs[1], testClusterCIDRs[2], testClusterCIDRs[3])))
 	const ns = "vao-tenancy"
-	objs, cm := tenancyObjects(helmTemplate(t, ns, cluster))
+	suffix := testenv.TenancySuffix()
+	objs, cm := tenancyObjects(helmTemplate(t, ns, cluster), suffix)
 	inst := tenancyInstall{
 		name: "helm", objects: objs, configMap: cm, rolePrefix: "vao-vendor-allowlist-operator-",
 		withValues: func(t *testing.T, values string) {
-			_, cm := tenancyObjects(helmTemplate(t, ns, cluster, writeFile(t, t.TempDir(), "values.yaml", []byte(values))))
+			_, cm := tenancyObjects(helmTemplate(t, ns, cluster, writeFile(t, t.TempDir(), "values.yaml", []byte(values))), suffix)
 			applyObjects(t, cm)
 		},
 	}
@@ -111,7 +116,7 @@ func chartTenancy(t *testing.T) tenancyInstall {
 }
 
 func kustomizeTenancy(t *testing.T) tenancyInstall {
-	objs, cm := tenancyObjects(distRendering(t))
+	objs, cm := tenancyObjects(distRendering(t), testenv.TenancySuffix())
 	// As a kustomize user would: set the cluster's ranges in the ConfigMap.
 	if err := unstructured.SetNestedField(cm.Object, strings.Join(testClusterCIDRs, ","), "data", "cluster-cidr"); err != nil {
 		t.Fatal(err)

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,7 +49,9 @@ func InstallShippedTenancy(t testing.TB, cfg *rest.Config, admin client.Client) 
 	}
 	ctx := context.Background()
 	var policy string
+	suffix := TenancySuffix()
 	for _, o := range objs {
+		RenameTenancyObject(o, suffix)
 		switch o.GetKind() {
 		case "ConfigMap":
 			cidrs := make([]string, len(ClusterCIDRs))
@@ -181,6 +184,33 @@ func shippedTenancyObjects() ([]*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("%s holds %d tenancy objects, want the admission policy, its binding and ConfigMap and four user roles: rebuild it with `make build-installer`", path, len(out))
 	}
 	return out, nil
+}
+
+var tenancyInstalls atomic.Int64
+
+// TenancySuffix is a suffix of its own for one install of the tenancy admission
+// policy in a test process (see RenameTenancyObject).
+func TenancySuffix() string { return fmt.Sprintf("-t%d", tenancyInstalls.Add(1)) }
+
+// RenameTenancyObject appends suffix to the names of the tenancy admission policy,
+// its binding and its ConfigMap, and to the binding's references to them; other
+// objects are left as they are. Tests install and remove the policy again and again
+// against one API server, and it does not always enforce a policy deleted and created
+// again under the same names together with its parameters
+// (kubernetes/kubernetes#133827): each install gets names of its own.
+func RenameTenancyObject(o *unstructured.Unstructured, suffix string) {
+	switch kind, name := o.GetKind(), o.GetName(); {
+	case kind == "ValidatingAdmissionPolicy", kind == "ConfigMap" && strings.HasSuffix(name, "tenancy"):
+		o.SetName(name + suffix)
+	case kind == "ValidatingAdmissionPolicyBinding":
+		o.SetName(name + suffix)
+		if policy, ok, _ := unstructured.NestedString(o.Object, "spec", "policyName"); ok {
+			_ = unstructured.SetNestedField(o.Object, policy+suffix, "spec", "policyName")
+		}
+		if param, ok, _ := unstructured.NestedString(o.Object, "spec", "paramRef", "name"); ok {
+			_ = unstructured.SetNestedField(o.Object, param+suffix, "spec", "paramRef", "name")
+		}
+	}
 }
 
 func waitFor(t testing.TB, what string, f func() error) {
