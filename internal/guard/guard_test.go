@@ -555,16 +555,30 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestFilterHonoursAllowPrivate(t *testing.T) {
-	g := Guard{}
-	in := []netip.Addr{addr("10.0.0.5"), addr("52.5.142.59"), addr("127.0.0.1")}
-	allowed, blocked := g.Filter(in, false)
-	if len(allowed) != 1 || allowed[0].String() != "52.5.142.59" || len(blocked) != 2 {
-		t.Fatalf("private not allowed: allowed=%v blocked=%v", allowed, blocked)
+// TestAnswerKeepsWhatItRenders: an answer is kept as it is rendered, so that the
+// cache, its seeds and the renderer key and judge the same address.
+func TestAnswerKeepsWhatItRenders(t *testing.T) {
+	g := Guard{Allow: []netip.Prefix{pfx("203.0.113.0/24")}}
+	cases := []struct {
+		in, want string
+		class    Class
+	}{
+		{"52.5.142.59", "52.5.142.59", Public},
+		{"::ffff:52.5.142.59", "52.5.142.59", Public},
+		{"::ffff:203.0.113.7", "203.0.113.7", Public},
+		{"10.0.0.5", "10.0.0.5", Private},
+		{"::ffff:10.0.0.5", "10.0.0.5", Private},
+		{"2600:1f18::1%eth0", "2600:1f18::1", Public},
+		{"127.0.0.1", "127.0.0.1", Forbidden},
+		{"fe80::1%eth0", "fe80::1", Forbidden},
 	}
-	allowed, blocked = g.Filter(in, true)
-	if len(allowed) != 2 || len(blocked) != 1 || blocked[0].String() != "127.0.0.1" {
-		t.Fatalf("private allowed: allowed=%v blocked=%v (loopback must stay blocked)", allowed, blocked)
+	for _, c := range cases {
+		if got, class := g.Answer(addr(c.in)); got != addr(c.want) || class != c.class {
+			t.Errorf("Answer(%s) = %v, %s; want %s, %s", c.in, got, class, c.want, c.class)
+		}
+	}
+	if _, class := g.Answer(netip.Addr{}); class != Forbidden {
+		t.Errorf("Answer(zero Addr) is %s, want forbidden", class)
 	}
 }
 
