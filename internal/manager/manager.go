@@ -68,7 +68,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.QPS > 0 {
 		cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	}
-	targets, err := controller.DiscoverTargetKinds(cfg, o.IngressTargets)
+	targets, err := discoverTargetKinds(cfg, o.IngressTargets)
 	if err != nil {
 		return nil, err
 	}
