@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -625,5 +626,37 @@ func BenchmarkPrefixCategories(b *testing.B) {
 				g.PrefixCategories(p)
 			}
 		})
+	}
+}
+
+// TestIPv4ImagesFollowTheRFCs: the IPv6 forms carry 192.0.2.33 as the RFCs' examples
+// do, and each image is what EmbeddedIPv4 decodes back.
+func TestIPv4ImagesFollowTheRFCs(t *testing.T) {
+	v4 := pfx("192.0.2.33/32")
+	want := []string{
+		"::c000:221/128",        // IPv4-compatible, RFC 4291 section 2.5.5.1
+		"::ffff:192.0.2.33/128", // IPv4-mapped, RFC 4291 section 2.5.5.2
+		"::ffff:0:c000:221/128", // IPv4-translated, RFC 2765 section 2.1
+		"64:ff9b::c000:221/128", // NAT64, RFC 6052 section 2.4, /96
+		"2001::/32",             // Teredo, RFC 4380 section 4: the client may be any
+		"2002:c000:221::/48",    // 6to4, RFC 3056 section 2
+	}
+	got := IPv4Images(v4)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("IPv4Images(%v) = %v, want %v", v4, got, want)
+	}
+	for _, img := range got {
+		if img.Bits() == 32 {
+			continue // Teredo
+		}
+		if back := EmbeddedIPv4(img.Addr()); !slices.Contains(back, v4.Addr()) {
+			t.Errorf("%v carries %v, not %v", img, back, v4.Addr())
+		}
+	}
+	if wide := IPv4Images(pfx("10.0.0.0/8")); fmt.Sprint(wide) != "[::a00:0/104 ::ffff:10.0.0.0/104 ::ffff:0:a00:0/104 64:ff9b::a00:0/104 2001::/32 2002:a00::/24]" {
+		t.Errorf("IPv4Images(10.0.0.0/8) = %v", wide)
+	}
+	if IPv4Images(pfx("2001:db8::/32")) != nil {
+		t.Error("an IPv6 prefix has IPv4 images")
 	}
 }
