@@ -64,8 +64,8 @@ type Source interface {
 // may. The manager's cache and the kubectl plugin decide with this one function.
 func Keep(answer []netip.Addr, g guard.Guard) (kept, forbidden []netip.Addr) {
 	for _, a := range answer {
-		a = a.Unmap().WithZone("")
-		if g.Classify(a) == guard.Forbidden {
+		a, class := g.Answer(a)
+		if class == guard.Forbidden {
 			forbidden = append(forbidden, a)
 			continue
 		}

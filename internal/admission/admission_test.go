@@ -136,29 +136,6 @@ func lastAddr(p netip.Prefix) netip.Addr {
 	return a
 }
 
-// TestEmbeddingsFollowTheRFCs: the IPv6 forms embed 192.0.2.33 as the RFCs' examples do.
-func TestEmbeddingsFollowTheRFCs(t *testing.T) {
-	v4 := netip.MustParsePrefix("192.0.2.33/32")
-	want := map[string]string{
-		"64:ff9b::/96":    "64:ff9b::c000:221/128", // RFC 6052 section 2.4, /96
-		"2002::/16":       "2002:c000:221::/48",    // RFC 3056 section 2
-		"2001::/32":       "2001:0:c000:221::/64",  // RFC 4380 section 4: the server's address
-		"::/96":           "::c000:221/128",        // RFC 4291 section 2.5.5.1
-		"::ffff:0:0:0/96": "::ffff:0:c000:221/128", // RFC 2765 section 2.1
-	}
-	for _, em := range Embeddings {
-		if got := em.Embed(v4).String(); got != want[em.Prefix.String()] {
-			t.Errorf("%s (%s) embeds %v as %s, want %s", em.Prefix, em.Source, v4, got, want[em.Prefix.String()])
-		}
-		if wide := em.Embed(netip.MustParsePrefix("10.0.0.0/8")); !em.Prefix.Contains(wide.Addr()) || wide.Bits() <= em.Prefix.Bits() {
-			t.Errorf("%s embeds 10.0.0.0/8 as %v, outside it", em.Prefix, wide)
-		}
-	}
-	if len(Embeddings) != len(want) {
-		t.Errorf("%d embeddings, want %d", len(Embeddings), len(want))
-	}
-}
-
 // TestEntriesRefuseBadRegistry: a range that is not masked, or of an unknown
 // category, stops the generator instead of reaching the policy.
 func TestEntriesRefuseBadRegistry(t *testing.T) {

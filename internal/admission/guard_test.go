@@ -8,20 +8,6 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 )
 
-// TestEmbeddingsAreTheGuards: every IPv6 form the policy lists embeds the IPv4 address
-// the guard finds in it.
-func TestEmbeddingsAreTheGuards(t *testing.T) {
-	for _, em := range Embeddings {
-		for _, s := range []string{"10.1.2.3", "52.1.37.96", "192.0.2.33", "255.255.255.255"} {
-			v4 := netip.MustParseAddr(s)
-			v6 := em.Embed(netip.PrefixFrom(v4, 32)).Addr()
-			if got := guard.EmbeddedIPv4(v6); !slices.Contains(got, v4) {
-				t.Errorf("%s (%s): the policy takes %v for %v, the guard finds %v in it", em.Prefix, em.Name, v6, v4, got)
-			}
-		}
-	}
-}
-
 // TestEntriesAgreeWithGuard: the admission policy and the manager's guard classify
 // tenant networks alike. Each entry's range is, for the guard, in the entry's category;
 // and a network around or beside an entry that overlaps no entry is public for the
@@ -48,6 +34,30 @@ func TestEntriesAgreeWithGuard(t *testing.T) {
 			}
 			if cats := g.PrefixCategories(p); !slices.Equal(cats, []guard.Category{guard.CategoryPublic}) {
 				t.Errorf("the policy lets a tenant name %v (beside %v); the guard puts it in %v", p, e, cats)
+			}
+		}
+	}
+}
+
+// TestEntriesNameTheGuardsCategory: every address the policy lists is, for the guard,
+// in the category the policy lists it under, so that an admin who allows an address's
+// category lets tenants name it in both: ::1 is loopback only, not also reserved as
+// the IPv4-compatible form of 0.0.0.0/8 around it. Teredo's 2001::/32 is listed under
+// every category its client address may carry, and is left out.
+func TestEntriesNameTheGuardsCategory(t *testing.T) {
+	es, err := Entries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var g guard.Guard
+	teredo := netip.MustParsePrefix("2001::/32")
+	for _, e := range es {
+		for _, a := range []netip.Addr{e.Prefix.Addr(), lastAddr(e.Prefix)} {
+			want := g.Category(a)
+			for _, o := range es {
+				if o.Prefix != teredo && o.Prefix.Contains(a) && guard.Category(o.Category) != want {
+					t.Errorf("the policy refuses %v as %s (%v); the guard puts it in %s", a, o.Category, o.Prefix, want)
+				}
 			}
 		}
 	}

@@ -1,6 +1,6 @@
 // Package admission holds what the tenancy ValidatingAdmissionPolicy needs besides its
-// CEL: the guard's ranges (internal/guard's registry, and the IPv6 forms that embed its
-// IPv4 ranges), indexed the way the policy looks them up, and the policy's spec.
+// CEL: the guard's ranges (internal/guard's registry, the IPv6 forms that carry its
+// IPv4 ranges included), indexed the way the policy looks them up, and the policy's spec.
 // `go run ./hack/admission` writes them into the Helm chart and config/admission.
 package admission
 
@@ -21,50 +21,6 @@ type guardRange struct {
 	Source   string // e.g. "RFC 2544"
 }
 
-// An Embedding is an IPv6 range that carries an IPv4 address in fixed bits, which the
-// guard classifies as the IPv4 address is (internal/guard's EmbeddedIPv4).
-type Embedding struct {
-	Prefix netip.Prefix
-	Name   string
-	Source string
-	// Embed returns the IPv6 range that embeds every address of the IPv4 range v4.
-	Embed func(v4 netip.Prefix) netip.Prefix
-}
-
-// embedAt returns the IPv6 prefix of form with the IPv4 range v4 in bits at..at+31.
-func embedAt(form netip.Prefix, at int) func(netip.Prefix) netip.Prefix {
-	return func(v4 netip.Prefix) netip.Prefix {
-		b := form.Addr().As16()
-		a := v4.Addr().As4()
-		for i := range 4 {
-			b[at/8+i] = a[i]
-		}
-		return netip.PrefixFrom(netip.AddrFrom16(b), at+v4.Bits()).Masked()
-	}
-}
-
-// Embeddings are the forms of internal/guard's EmbeddedIPv4 whose IPv4 address sits in
-// fixed bits, so that an IPv4 range maps to one IPv6 range. (The local-use NAT64
-// prefix 64:ff9b:1::/48 is not one: the guard takes all of it as reserved, since a
-// translator there may put the IPv4 address anywhere, and so does the registry this
-// policy is made from.) Two are left out:
-//   - IPv4-mapped ::ffff:0:0/96: the CRD refuses such CIDRs, and CEL's cidr() cannot
-//     parse them;
-//   - Teredo's client address (2001::/32, bits 96-127, inverted) does not follow the
-//     server's bits, so 2001::/32 is listed whole under every IPv4 category instead
-//     (see Teredo below).
-var Embeddings = []Embedding{
-	{netip.MustParsePrefix("64:ff9b::/96"), "IPv4-IPv6 Translat. (NAT64)", "RFC 6052", embedAt(netip.MustParsePrefix("64:ff9b::/96"), 96)},
-	{netip.MustParsePrefix("2002::/16"), "6to4", "RFC 3056", embedAt(netip.MustParsePrefix("2002::/16"), 16)},
-	{netip.MustParsePrefix("2001::/32"), "TEREDO (server)", "RFC 4380", embedAt(netip.MustParsePrefix("2001::/32"), 32)},
-	{netip.MustParsePrefix("::/96"), "IPv4-compatible (deprecated)", "RFC 4291", embedAt(netip.MustParsePrefix("::/96"), 96)},
-	{netip.MustParsePrefix("::ffff:0:0:0/96"), "IPv4-translated", "RFC 2765", embedAt(netip.MustParsePrefix("::ffff:0:0:0/96"), 96)},
-}
-
-// Teredo is listed whole under every category an IPv4 range has: its client address
-// can be any IPv4 address.
-var Teredo = netip.MustParsePrefix("2001::/32")
-
 // An Entry is a range the admission policy refuses a tenant network to overlap,
 // unless the admin allowed its category.
 type Entry struct {
@@ -74,13 +30,13 @@ type Entry struct {
 
 func (e Entry) String() string { return e.Prefix.String() + " " + e.Category }
 
-// Entries are the guard's ranges, and the IPv6 forms of its IPv4 ranges, sorted and
-// without duplicates.
+// Entries are the guard's ranges, the IPv6 forms that carry its IPv4 ranges included
+// (guard.Registry lists those), sorted and without duplicates. The IPv4-mapped ones
+// are left out: the CRD refuses such CIDRs, and CEL's cidr() cannot parse them.
 func Entries() ([]Entry, error) { return entries(registry()) }
 
 func entries(reg []guardRange) ([]Entry, error) {
 	var out []Entry
-	categories := map[string]bool{}
 	for _, r := range reg {
 		if !r.Prefix.IsValid() || r.Prefix != r.Prefix.Masked() {
 			return nil, fmt.Errorf("registry range %v (%s) is not a masked prefix", r.Prefix, r.Name)
@@ -88,19 +44,9 @@ func entries(reg []guardRange) ([]Entry, error) {
 		if !validCategory[r.Category] {
 			return nil, fmt.Errorf("registry range %v (%s) has category %q, want one of private, loopback, link-local, multicast, reserved", r.Prefix, r.Name, r.Category)
 		}
-		if r.Prefix.Addr().Is4In6() {
-			continue // see embeddings
+		if !r.Prefix.Addr().Is4In6() {
+			out = append(out, Entry{r.Prefix, r.Category})
 		}
-		out = append(out, Entry{r.Prefix, r.Category})
-		if r.Prefix.Addr().Is4() {
-			categories[r.Category] = true
-			for _, em := range Embeddings {
-				out = append(out, Entry{em.Embed(r.Prefix), r.Category})
-			}
-		}
-	}
-	for c := range categories {
-		out = append(out, Entry{Teredo, c})
 	}
 	slices.SortFunc(out, func(a, b Entry) int {
 		if c := a.Prefix.Addr().Compare(b.Prefix.Addr()); c != 0 {

@@ -5,11 +5,8 @@ import (
 	"slices"
 	"strings"
 
-	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -57,38 +54,6 @@ func joinKinds(kinds []render.TargetKind) string {
 		s[i] = string(k)
 	}
 	return strings.Join(s, ", ")
-}
-
-// DiscoverTargetKinds asks the API server which of the enabled kinds it serves.
-// Services and Ingresses always are; a custom resource is when its group and
-// version list its resource. An API server that cannot be asked is an error: the
-// manager could not run anyway.
-func DiscoverTargetKinds(cfg *rest.Config, enabled []render.TargetKind) (TargetKinds, error) {
-	kinds := TargetKinds{Enabled: enabled}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return kinds, fmt.Errorf("creating a discovery client: %w", err)
-	}
-	for _, k := range enabled {
-		gvk, custom := k.OwnedKind()
-		if !custom {
-			kinds.Installed = append(kinds.Installed, k)
-			continue
-		}
-		list, err := dc.ServerResourcesForGroupVersion(gvk.GroupVersion().String())
-		switch {
-		case apierrors.IsNotFound(err):
-			continue
-		case err != nil:
-			return kinds, fmt.Errorf("asking the API server whether it serves %s: %w", gvk.GroupVersion(), err)
-		}
-		for _, r := range list.APIResources {
-			if r.Kind == gvk.Kind && !strings.Contains(r.Name, "/") {
-				kinds.Installed = append(kinds.Installed, k)
-			}
-		}
-	}
-	return kinds, nil
 }
 
 // String says what the manager handles, for its start-up log.

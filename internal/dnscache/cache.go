@@ -360,10 +360,11 @@ func (c *Cache) dropInterest(owner types.NamespacedName, keep []string) {
 func (c *Cache) seed(e *entry, owner types.NamespacedName, seed map[netip.Addr]time.Time, now time.Time) {
 	kept := map[netip.Addr]time.Time{}
 	for a, t := range seed {
-		if !a.IsValid() || c.opts.Guard.Classify(a) == guard.Forbidden || t.After(now.Add(time.Second)) || now.Sub(t) > c.opts.Retention {
+		a, class := c.opts.Guard.Answer(a)
+		if class == guard.Forbidden || t.After(now.Add(time.Second)) || now.Sub(t) > c.opts.Retention {
 			continue
 		}
-		kept[a.Unmap()] = minTime(t, now)
+		kept[a] = minTime(t, now)
 	}
 	if len(kept) > 0 {
 		e.seeds[owner] = kept

@@ -1,7 +1,9 @@
 package guard
 
 import (
+	"cmp"
 	"net/netip"
+	"slices"
 )
 
 // form is an IPv6 address format that carries an IPv4 address at a place its prefix
@@ -172,6 +174,27 @@ func (f form) image(formPrefix, p netip.Prefix) image {
 	u := u128(formPrefix.Addr())
 	fields[0].set(&u, u32(p.Addr()))
 	return image{prefix: netip.PrefixFrom(u.addr(), fields[0].at+p.Bits()).Masked(), exact: true}
+}
+
+// IPv4Images are the IPv6 prefixes whose addresses carry an IPv4 address of the IPv4
+// prefix p, one per form EmbeddedIPv4 decodes, sorted: exact for the forms that keep
+// the IPv4 address in fixed bits, and all of 2001::/32 for Teredo, whose client
+// address may be any. Registry lists the non-public ranges' images so; the cluster's
+// ranges are configuration, and what must refuse their IPv6 forms too (the admission
+// policy) embeds them the same way. Nil if p is not IPv4.
+func IPv4Images(p netip.Prefix) []netip.Prefix {
+	if !p.IsValid() || !p.Addr().Is4() {
+		return nil
+	}
+	p = p.Masked()
+	out := make([]netip.Prefix, 0, len(formPrefixes))
+	for formPrefix, f := range formPrefixes {
+		out = append(out, f.image(formPrefix, p).prefix)
+	}
+	slices.SortFunc(out, func(a, b netip.Prefix) int {
+		return cmp.Or(a.Addr().Compare(b.Addr()), cmp.Compare(a.Bits(), b.Bits()))
+	})
+	return out
 }
 
 // EmbeddedIPv4 is the IPv4 address an IPv6 address carries: NAT64 64:ff9b::/96

@@ -223,26 +223,12 @@ func (g Guard) Classify(a netip.Addr) Class {
 	}
 }
 
-// Allowed reports whether a may be rendered, given whether private ranges are allowed.
-func (g Guard) Allowed(a netip.Addr, allowPrivate bool) bool {
-	switch g.Classify(a) {
-	case Public:
-		return true
-	case Private:
-		return allowPrivate
-	default:
-		return false
-	}
-}
-
-// Filter splits addresses into those that may be rendered and those blocked.
-func (g Guard) Filter(addrs []netip.Addr, allowPrivate bool) (allowed, blocked []netip.Addr) {
-	for _, a := range addrs {
-		if g.Allowed(a, allowPrivate) {
-			allowed = append(allowed, a)
-		} else {
-			blocked = append(blocked, a)
-		}
-	}
-	return allowed, blocked
+// Answer is the guard's rule for an address DNS returned, or one an earlier run kept
+// (a seed): the address as it is kept and rendered (IPv4-mapped as IPv4, without a
+// zone) and its Class. Forbidden addresses are kept by nothing, the zero Addr too;
+// Private ones are rendered only for entries that allow private ranges. The manager's
+// cache, its seeds, the renderer and the kubectl plugin all decide with this.
+func (g Guard) Answer(a netip.Addr) (netip.Addr, Class) {
+	a = a.Unmap().WithZone("")
+	return a, g.Classify(a)
 }

@@ -1,6 +1,7 @@
 package guard
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -555,16 +556,30 @@ func TestClassify(t *testing.T) {
 	}
 }
 
-func TestFilterHonoursAllowPrivate(t *testing.T) {
-	g := Guard{}
-	in := []netip.Addr{addr("10.0.0.5"), addr("52.5.142.59"), addr("127.0.0.1")}
-	allowed, blocked := g.Filter(in, false)
-	if len(allowed) != 1 || allowed[0].String() != "52.5.142.59" || len(blocked) != 2 {
-		t.Fatalf("private not allowed: allowed=%v blocked=%v", allowed, blocked)
+// TestAnswerKeepsWhatItRenders: an answer is kept as it is rendered, so that the
+// cache, its seeds and the renderer key and judge the same address.
+func TestAnswerKeepsWhatItRenders(t *testing.T) {
+	g := Guard{Allow: []netip.Prefix{pfx("203.0.113.0/24")}}
+	cases := []struct {
+		in, want string
+		class    Class
+	}{
+		{"52.5.142.59", "52.5.142.59", Public},
+		{"::ffff:52.5.142.59", "52.5.142.59", Public},
+		{"::ffff:203.0.113.7", "203.0.113.7", Public},
+		{"10.0.0.5", "10.0.0.5", Private},
+		{"::ffff:10.0.0.5", "10.0.0.5", Private},
+		{"2600:1f18::1%eth0", "2600:1f18::1", Public},
+		{"127.0.0.1", "127.0.0.1", Forbidden},
+		{"fe80::1%eth0", "fe80::1", Forbidden},
 	}
-	allowed, blocked = g.Filter(in, true)
-	if len(allowed) != 2 || len(blocked) != 1 || blocked[0].String() != "127.0.0.1" {
-		t.Fatalf("private allowed: allowed=%v blocked=%v (loopback must stay blocked)", allowed, blocked)
+	for _, c := range cases {
+		if got, class := g.Answer(addr(c.in)); got != addr(c.want) || class != c.class {
+			t.Errorf("Answer(%s) = %v, %s; want %s, %s", c.in, got, class, c.want, c.class)
+		}
+	}
+	if _, class := g.Answer(netip.Addr{}); class != Forbidden {
+		t.Errorf("Answer(zero Addr) is %s, want forbidden", class)
 	}
 }
 
@@ -611,5 +626,37 @@ func BenchmarkPrefixCategories(b *testing.B) {
 				g.PrefixCategories(p)
 			}
 		})
+	}
+}
+
+// TestIPv4ImagesFollowTheRFCs: the IPv6 forms carry 192.0.2.33 as the RFCs' examples
+// do, and each image is what EmbeddedIPv4 decodes back.
+func TestIPv4ImagesFollowTheRFCs(t *testing.T) {
+	v4 := pfx("192.0.2.33/32")
+	want := []string{
+		"::c000:221/128",        // IPv4-compatible, RFC 4291 section 2.5.5.1
+		"::ffff:192.0.2.33/128", // IPv4-mapped, RFC 4291 section 2.5.5.2
+		"::ffff:0:c000:221/128", // IPv4-translated, RFC 2765 section 2.1
+		"64:ff9b::c000:221/128", // NAT64, RFC 6052 section 2.4, /96
+		"2001::/32",             // Teredo, RFC 4380 section 4: the client may be any
+		"2002:c000:221::/48",    // 6to4, RFC 3056 section 2
+	}
+	got := IPv4Images(v4)
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("IPv4Images(%v) = %v, want %v", v4, got, want)
+	}
+	for _, img := range got {
+		if img.Bits() == 32 {
+			continue // Teredo
+		}
+		if back := EmbeddedIPv4(img.Addr()); !slices.Contains(back, v4.Addr()) {
+			t.Errorf("%v carries %v, not %v", img, back, v4.Addr())
+		}
+	}
+	if wide := IPv4Images(pfx("10.0.0.0/8")); fmt.Sprint(wide) != "[::a00:0/104 ::ffff:10.0.0.0/104 ::ffff:0:a00:0/104 64:ff9b::a00:0/104 2001::/32 2002:a00::/24]" {
+		t.Errorf("IPv4Images(10.0.0.0/8) = %v", wide)
+	}
+	if IPv4Images(pfx("2001:db8::/32")) != nil {
+		t.Error("an IPv6 prefix has IPv4 images")
 	}
 }

@@ -65,9 +65,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 			return Options{}, err
 		}
 		o.QPS = float32(qps)
-		o.ClusterCIDRs, o.GuardAllow = settings.ClusterCIDRs, settings.GuardAllow
-		o.Limits, o.ClusterDNS = &settings.Limits, settings.ClusterDNS
-		o.DNS.MaxAddresses = settings.MaxAddresses
+		o.Settings = settings
 		o.VendorChanges = vendorchange.BoundsFromPrefixLengths(o.VendorChanges.MaxRemovedPercent, vendorAddedV4, vendorAddedV6)
 		for _, ns := range strings.Split(watchNamespaces, ",") {
 			if ns = strings.TrimSpace(ns); ns != "" {

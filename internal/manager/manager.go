@@ -5,7 +5,6 @@ package manager
 
 import (
 	"fmt"
-	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -22,9 +21,9 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
@@ -40,14 +39,12 @@ type Options struct {
 	WatchNamespaces                           []string
 	DNSServers                                []string
 	DNSTimeout                                time.Duration
-	DNS                                       dnscache.Options
-	ClusterCIDRs                              []netip.Prefix
-	// GuardAllow are ranges the guard treats as public (--guard-allow-cidr).
-	GuardAllow []netip.Prefix
-	// Limits bound what an allowlist may open by itself; nil: tenancy.Defaults().
-	Limits *tenancy.Limits
-	// ClusterDNS is where the cluster DNS runs.
-	ClusterDNS render.ClusterDNS
+	// DNS tunes the DNS cache; its Guard and MaxAddresses come from Settings.
+	DNS dnscache.Options
+	// Settings are the rendering settings the kubectl plugin binds too, used as the
+	// plugin uses them, so that both render alike. Their Limits are used as they
+	// are: start from renderflags' defaults (testmanager.Options) or set them.
+	renderflags.Settings
 	// VendorChanges bounds the Vendor changes that reach allowlists without an admin.
 	VendorChanges vendorchange.Bounds
 	// IngressTargets are the kinds of ingress target the admin enables
@@ -71,7 +68,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if o.QPS > 0 {
 		cfg.QPS, cfg.Burst = o.QPS, o.Burst
 	}
-	targets, err := controller.DiscoverTargetKinds(cfg, o.IngressTargets)
+	targets, err := discoverTargetKinds(cfg, o.IngressTargets)
 	if err != nil {
 		return nil, err
 	}
@@ -112,12 +109,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		}
 		res.Servers = servers
 	}
-	o.DNS.Guard.Cluster = append(o.DNS.Guard.Cluster, o.ClusterCIDRs...)
-	o.DNS.Guard.Allow = append(o.DNS.Guard.Allow, o.GuardAllow...)
-	if o.Limits == nil {
-		defaults := tenancy.Defaults()
-		o.Limits = &defaults
-	}
+	o.DNS.Guard, o.DNS.MaxAddresses = o.Guard(), o.MaxAddresses
 	registry := o.MetricsRegistry
 	if registry == nil {
 		registry = ctrlmetrics.Registry
@@ -143,7 +135,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		PolicyNames:          policyNames,
 		Recorder:             mgr.GetEventRecorder("vendor-allowlist-operator"),
 		Catalog:              catalog.Builtin(),
-		Render:               render.Options{Limits: o.Limits, Guard: o.DNS.Guard, ClusterDNS: o.ClusterDNS},
+		Render:               o.Options(),
 		Addresses:            addresses,
 		AddressChanges:       addresses.Events(),
 		Workers:              o.Workers,
@@ -159,7 +151,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Recorder: mgr.GetEventRecorder("vendor-allowlist-operator"),
 		Builtin:  catalog.Builtin(),
 		Bounds:   o.VendorChanges,
-		Guard:    o.DNS.Guard,
+		Guard:    o.Guard(),
 	}
 	if err := vendors.SetupWithManager(mgr); err != nil {
 		return nil, err
@@ -171,6 +163,6 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster,
-		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", *o.Limits), "ingressTargets", targets.String())
+		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", o.Limits), "ingressTargets", targets.String())
 	return mgr, nil
 }

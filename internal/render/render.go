@@ -126,11 +126,8 @@ func (b *builder) addresses(h hostname) []netip.Prefix {
 	}
 	out := slices.Clone(h.published)
 	for _, a := range b.resolved[h.name] {
-		if !a.IsValid() {
-			continue
-		}
-		a = a.Unmap().WithZone("")
-		switch b.plan.opts.Guard.Classify(a) {
+		a, class := b.plan.opts.Guard.Answer(a)
+		switch class {
 		case guard.Forbidden:
 			continue // the source keeps none; nor does any caller's mistake get through
 		case guard.Private:

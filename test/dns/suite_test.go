@@ -38,6 +38,7 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
@@ -87,14 +88,16 @@ func startManager(t *testing.T, srv *testdns.Server, o managerOptions) *testmana
 	if workers == 0 {
 		workers = 2
 	}
+	limits := tenancy.Defaults()
+	if o.Limits != nil {
+		limits = *o.Limits
+	}
 	return testmanager.Start(t, env.Config, manager.Options{
 		WatchNamespaces: o.Namespaces,
 		DNSServers:      []string{srv.Addr()},
 		DNSTimeout:      500 * time.Millisecond,
 		DNS:             o.DNS,
-		ClusterCIDRs:    clusterCIDRs,
-		GuardAllow:      testenv.DocumentationRanges,
-		Limits:          o.Limits,
+		Settings:        renderflags.Settings{ClusterCIDRs: clusterCIDRs, GuardAllow: testenv.DocumentationRanges, Limits: limits},
 		Workers:         workers,
 	})
 }

@@ -25,6 +25,8 @@ import (
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
 
@@ -103,7 +105,7 @@ func childMain(raw string) int {
 		DNSServers:              c.DNSServers,
 		DNSTimeout:              c.DNSTimeout,
 		DNS:                     c.DNS,
-		GuardAllow:              testenv.DocumentationRanges,
+		Settings:                renderflags.Settings{GuardAllow: testenv.DocumentationRanges, Limits: tenancy.Defaults()},
 		QPS:                     c.QPS,
 		Burst:                   c.Burst,
 		Workers:                 c.Workers,

@@ -35,6 +35,8 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
@@ -70,7 +72,7 @@ func TestStatusReadsRightInGitOpsTools(t *testing.T) {
 		DNSServers:      []string{srv.Addr()},
 		DNSTimeout:      500 * time.Millisecond,
 		DNS:             dnscache.Options{MinRefresh: time.Second, MaxRefresh: 10 * time.Second},
-		GuardAllow:      testenv.DocumentationRanges,
+		Settings:        renderflags.Settings{GuardAllow: testenv.DocumentationRanges, Limits: tenancy.Defaults()},
 		Workers:         4,
 	})
 	// A NetworkPolicy of someone else's, in the way of "taken"'s policy.
@@ -195,7 +197,7 @@ func TestVendorStatusReadsRight(t *testing.T) {
 	testmanager.Start(t, env.Config, manager.Options{
 		WatchNamespaces: []string{"default"},
 		DNSServers:      []string{srv.Addr()},
-		GuardAllow:      testenv.DocumentationRanges,
+		Settings:        renderflags.Settings{GuardAllow: testenv.DocumentationRanges, Limits: tenancy.Defaults()},
 	})
 	v := &v1alpha1.Vendor{
 		ObjectMeta: metav1.ObjectMeta{Name: "gitops-acme"},
@@ -417,7 +419,7 @@ func TestGitOpsExampleSyncsHealthy(t *testing.T) {
 	testmanager.Start(t, env.Config, manager.Options{
 		WatchNamespaces: []string{"default"},
 		DNSServers:      []string{srv.Addr()},
-		GuardAllow:      testenv.DocumentationRanges,
+		Settings:        renderflags.Settings{GuardAllow: testenv.DocumentationRanges, Limits: tenancy.Defaults()},
 		VendorChanges:   vendorchange.BoundsFromPrefixLengths(vc.MaxRemovedPercent, vc.MaxAddedSpacePrefixLength.IPv4, vc.MaxAddedSpacePrefixLength.IPv6),
 	})
 	expect := func(name string, want status.Status, argo string) {

@@ -30,6 +30,8 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
@@ -65,8 +67,7 @@ func startManager(t *testing.T, srv *testdns.Server, namespaces []string, tune .
 		DNSServers:      []string{srv.Addr()},
 		DNSTimeout:      time.Second,
 		DNS:             dnscache.Options{MinRefresh: time.Second, MaxRefresh: 10 * time.Second, Retention: time.Hour},
-		ClusterCIDRs:    clusterCIDRs,
-		GuardAllow:      testenv.DocumentationRanges,
+		Settings:        renderflags.Settings{ClusterCIDRs: clusterCIDRs, GuardAllow: testenv.DocumentationRanges, Limits: tenancy.Defaults()},
 		Workers:         4,
 		VendorChanges:   vendorchange.DefaultBounds(), // the flags' defaults
 	}

@@ -33,6 +33,8 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/tenancy"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testdns"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testmanager"
@@ -89,7 +91,7 @@ func startManagerWith(t *testing.T, srv *testdns.Server, ns string, kinds []rend
 		DNSServers:      []string{srv.Addr()},
 		DNSTimeout:      time.Second,
 		DNS:             dnscache.Options{MinRefresh: time.Second, MaxRefresh: 2 * time.Second, Retention: time.Hour},
-		GuardAllow:      testenv.DocumentationRanges,
+		Settings:        renderflags.Settings{GuardAllow: testenv.DocumentationRanges, Limits: tenancy.Defaults()},
 		Workers:         2,
 		IngressTargets:  kinds,
 	})
