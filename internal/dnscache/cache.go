@@ -176,6 +176,10 @@ type Cache struct {
 	// them; it ends when Start returns.
 	background context.Context
 	stop       context.CancelFunc
+	// firstLookups are the first lookups running in the background. Their query can
+	// still be in flight after Lookup has returned, and a refresh then joins it
+	// instead of asking again; tests that step the clock wait for them.
+	firstLookups sync.WaitGroup
 
 	mu      sync.Mutex
 	hosts   map[string]*entry
@@ -246,7 +250,7 @@ func (c *Cache) Lookup(ctx context.Context, owner addresses.Owner, requests []ad
 	c.poke()
 
 	for _, name := range start {
-		go c.firstLookup(owner.Key.Namespace, name)
+		c.firstLookups.Go(func() { c.firstLookup(owner.Key.Namespace, name) })
 	}
 	c.awaitFirstAnswers(ctx, owner.Key, cold)
 

@@ -158,6 +158,9 @@ func TestFailStaticKeepsAddressesAndStopsAgeing(t *testing.T) {
 	c, r, clk := newTestCache(Options{MinRefresh: time.Minute, MaxRefresh: 10 * time.Minute, Retention: time.Hour})
 	r.set("gw.example.com", "192.0.2.1")
 	first := lookup(c, "gw.example.com")
+	// On a loaded machine the first lookup's query may still be in flight, and the
+	// refresh below would join it and see its answer instead of the failure.
+	c.firstLookups.Wait()
 	drain(c)
 
 	r.fail(fmt.Errorf("read udp: i/o timeout: %w", resolver.ErrTemporary))

@@ -53,7 +53,6 @@ type tenancyInstall struct {
 // parameters (kubernetes/kubernetes#133827), which every test after the first would do.
 func tenancyObjects(r rendering, suffix string) (objs []*unstructured.Unstructured, cm *unstructured.Unstructured) {
 	for _, o := range r.objects {
-		testenv.RenameTenancyObject(o, suffix)
 		switch {
 		case o.GetKind() == "ValidatingAdmissionPolicy", o.GetKind() == "ValidatingAdmissionPolicyBinding":
 			objs = append(objs, o)
@@ -62,6 +61,7 @@ func tenancyObjects(r rendering, suffix string) (objs []*unstructured.Unstructur
 		case o.GetKind() == "ClusterRole" && isUserRole(o.GetName()):
 			objs = append(objs, o)
 		}
+		testenv.RenameTenancyObject(o, suffix) // after it is told apart by its name
 	}
 	return objs, cm
 }
