@@ -174,9 +174,9 @@ func (c *consentCheck) givenBy(ctx context.Context, rt render.RenderedTarget, ob
 	if ok, err := c.namespaceAllows(ctx, rt.Kind); ok || err != nil {
 		return "", err
 	}
-	subject := consentSubject{schema.GroupKind{Group: render.IngressKind.Group, Kind: kind}, obj.GetName()}
+	subject := consentSubject{render.IngressKind.GroupKind(), obj.GetName()}
 	if kind == render.ServiceKind.Kind {
-		subject.kind.Group = ""
+		subject.kind = render.ServiceKind.GroupKind()
 	}
 	return c.judge(rt, subject, obj.GetAnnotations()[v1alpha1.AllowAllowlistsAnnotation], ""), nil
 }

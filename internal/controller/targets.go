@@ -88,7 +88,7 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 				st.State, st.Reason = v1alpha1.IngressTargetPending, v1alpha1.TargetReasonNoAddresses
 				st.Message = fmt.Sprintf("No ingress address is known yet (the allowlist's hostnames have not answered, or every address was left out): %s %s is not written, and what it holds stays", gvk.Kind, o.Object.GetName())
 			case missing != "":
-				st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
+				consentMissing(&st, missing)
 			case failed != nil:
 				st.State, st.Reason = failed.State, failed.Reason
 				st.Message = fmt.Sprintf("Not written, because %s %s of the same target was not: %s", failed.Kind, failed.Name, failed.Message)
@@ -436,7 +436,7 @@ func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowl
 		return "", nil
 	}
 	if missing, err := consent.givenBy(ctx, rt, existing, kind); err != nil || missing != "" {
-		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
+		consentMissing(st, missing)
 		if err != nil {
 			st.Reason, st.Message = v1alpha1.TargetReasonApplyFailed, err.Error()
 		}
@@ -684,4 +684,10 @@ func targetNotes(statuses []v1alpha1.IngressTargetStatus) string {
 		out += "; " + strings.Join(notes, "; ")
 	}
 	return out
+}
+
+// consentMissing reports a target whose object's owner (or the admin) has not
+// consented, as missing says; nothing is written, and nothing taken back.
+func consentMissing(st *v1alpha1.IngressTargetStatus, missing string) {
+	st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
 }

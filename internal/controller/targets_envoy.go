@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 
+	"k8s.io/utils/ptr"
+
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -85,7 +87,7 @@ func (r *VendorAllowlistReconciler) envoyConflict(ctx context.Context, allowlist
 	if own == nil {
 		return true, nil
 	}
-	err := r.Delete(ctx, own, client.Preconditions{UID: ptrTo(own.GetUID()), ResourceVersion: ptrTo(own.GetResourceVersion())})
+	err := r.Delete(ctx, own, client.Preconditions{UID: ptr.To(own.GetUID()), ResourceVersion: ptr.To(own.GetResourceVersion())})
 	if err != nil && !apierrors.IsNotFound(err) {
 		return true, fmt.Errorf("deleting SecurityPolicy %s/%s, which would switch off %s: %w", own.GetNamespace(), own.GetName(), strings.Join(others, ", "), err)
 	}
@@ -173,8 +175,6 @@ func authorizationAbove(p, desired *unstructured.Unstructured) string {
 	}
 	return ""
 }
-
-func ptrTo[T any](v T) *T { return &v }
 
 // AddForeignPolicyCache adds to mgr, when the Envoy Gateway target is installed, a
 // cache of the metadata of the SecurityPolicies without the operator's managed-by
