@@ -14,10 +14,12 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/rest"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -146,10 +148,19 @@ func (s *ShippedTenancy) TenantWith(t testing.TB, namespace, user string, qps fl
 	})
 	for _, probe := range []client.Object{
 		&corev1.Service{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "grant-probe"}},
+		&networkingv1.Ingress{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "grant-probe"}},
+		&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: "grant-probe"}},
 	} {
 		if err := c.Create(ctx, probe, client.DryRunAll); !apierrors.IsForbidden(err) {
 			t.Fatalf("the shipped edit role lets %s create a %T (%v): the tenant is not what the test says", user, probe, err)
 		}
+	}
+	// Nor can the tenant give itself the admin's consent to ingress targets, an
+	// annotation of its Namespace.
+	consent := []byte(`{"metadata":{"annotations":{"` + v1alpha1.NamespaceIngressTargetsAnnotation + `":"service"}}}`)
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: namespace}}
+	if err := c.Patch(ctx, ns, client.RawPatch(types.MergePatchType, consent), client.DryRunAll); !apierrors.IsForbidden(err) {
+		t.Fatalf("the shipped edit role lets %s annotate Namespace %s (%v): the tenant is not what the test says", user, namespace, err)
 	}
 	return c
 }
