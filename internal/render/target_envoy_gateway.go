@@ -33,7 +33,7 @@ func (envoyGatewayKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, str
 	return schema.GroupKind{Group: gatewayAPIGroup, Kind: string(ref.Kind)}, string(ref.Name), true
 }
 
-func (envoyGatewayKind) Restriction(runtime.Object, string) string { return "" }
+func (envoyGatewayKind) Restriction(runtime.Object, string) (string, string) { return "", "" }
 
 func (envoyGatewayKind) FieldUpToDate(runtime.Object, *unstructured.Unstructured, string) bool {
 	return false

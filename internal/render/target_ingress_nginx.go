@@ -41,20 +41,21 @@ func (ingressNginxKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, str
 	return IngressKind.GroupKind(), string(t.IngressNginx.IngressName), true
 }
 
-func (ingressNginxKind) Restriction(existing runtime.Object, manager string) string {
+func (ingressNginxKind) Restriction(existing runtime.Object, manager string) (string, string) {
 	o, ok := existing.(*networkingv1.Ingress)
 	if !ok {
-		return ""
+		return "", ""
 	}
+	restricted := v1alpha1.TargetReasonRestricted
 	if v, ok := o.Annotations[nginxAllowlistSourceRange]; ok {
-		return fmt.Sprintf("Ingress %s has the annotation %s=%s%s, which ingress-nginx reads instead of %s, so the allowlist's addresses would not be enforced", o.Name, nginxAllowlistSourceRange, quote(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+nginxAllowlistSourceRange), NginxAllowlistAnnotation)
+		return restricted, fmt.Sprintf("Ingress %s has the annotation %s=%s%s, which ingress-nginx reads instead of %s, so the allowlist's addresses would not be enforced", o.Name, nginxAllowlistSourceRange, quote(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+nginxAllowlistSourceRange), NginxAllowlistAnnotation)
 	}
 	if v, ok := o.Annotations[NginxAllowlistAnnotation]; ok {
 		if others := otherHolders(o, manager, "f:metadata", "f:annotations", "f:"+NginxAllowlistAnnotation); others != "" {
-			return fmt.Sprintf("the annotation %s of Ingress %s is set already (%s) by %s", NginxAllowlistAnnotation, o.Name, quote(v, 128), others)
+			return restricted, fmt.Sprintf("the annotation %s of Ingress %s is set already (%s) by %s", NginxAllowlistAnnotation, o.Name, quote(v, 128), others)
 		}
 	}
-	return ""
+	return "", ""
 }
 
 func (ingressNginxKind) FieldUpToDate(existing runtime.Object, desired *unstructured.Unstructured, manager string) bool {

@@ -72,7 +72,7 @@ func (istioKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, bo
 	return schema.GroupKind{Group: gatewayAPIGroup, Kind: "Gateway"}, string(t.Istio.GatewayName), true
 }
 
-func (istioKind) Restriction(runtime.Object, string) string { return "" }
+func (istioKind) Restriction(runtime.Object, string) (string, string) { return "", "" }
 
 func (istioKind) FieldUpToDate(runtime.Object, *unstructured.Unstructured, string) bool { return false }
 

@@ -44,10 +44,12 @@ type Kind interface {
 	// (its kind and name), and whether consent is needed at all. Needed with no
 	// subject: only the cluster admin can consent, for the whole namespace.
 	Consent(t v1alpha1.IngressTarget) (subject schema.GroupKind, name string, needed bool)
-	// Restriction says who else restricts the sources of existing, a user object the
-	// kind would set a field of; "" when no one does. manager is the allowlist's
+	// Restriction says why the kind's field is not set of existing, a user object:
+	// a target status reason and what it says; "" when it may be set. With reason
+	// Restricted, detail names who else restricts the object's sources (whatever
+	// the allowlist set there before is then released). manager is the allowlist's
 	// field manager.
-	Restriction(existing runtime.Object, manager string) string
+	Restriction(existing runtime.Object, manager string) (reason, detail string)
 	// FieldUpToDate says whether manager holds, of existing, exactly the field
 	// desired sets, with desired's values.
 	FieldUpToDate(existing runtime.Object, desired *unstructured.Unstructured, manager string) bool

@@ -41,20 +41,32 @@ func (serviceKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, 
 	return ServiceKind.GroupKind(), string(t.Service.Name), true
 }
 
-func (serviceKind) Restriction(existing runtime.Object, manager string) string {
+func (serviceKind) Restriction(existing runtime.Object, manager string) (string, string) {
 	o, ok := existing.(*corev1.Service)
-	if !ok {
-		return ""
+	switch {
+	case !ok:
+		return "", ""
+	case o.Spec.Type != corev1.ServiceTypeLoadBalancer:
+		// The API server takes loadBalancerSourceRanges on a LoadBalancer alone.
+		return v1alpha1.TargetReasonNotLoadBalancer, fmt.Sprintf("Service %s is of type %s: only a LoadBalancer Service has source ranges (enforced by kube-proxy or the cloud's load balancer), so nothing would check the addresses; make it type: LoadBalancer, or name the proxy in front of it as the target", o.Name, serviceType(o))
 	}
+	restricted := v1alpha1.TargetReasonRestricted
 	if v := o.Annotations[cloudSourceRangesAnnotation]; strings.TrimSpace(v) != "" {
-		return fmt.Sprintf("Service %s has the annotation %s=%s%s, which cloud load balancers stop reading once spec.loadBalancerSourceRanges is set", o.Name, cloudSourceRangesAnnotation, quote(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+cloudSourceRangesAnnotation))
+		return restricted, fmt.Sprintf("Service %s has the annotation %s=%s%s, which cloud load balancers stop reading once spec.loadBalancerSourceRanges is set", o.Name, cloudSourceRangesAnnotation, quote(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+cloudSourceRangesAnnotation))
 	}
 	if len(o.Spec.LoadBalancerSourceRanges) > 0 {
 		if others := otherHolders(o, manager, "f:spec", "f:loadBalancerSourceRanges"); others != "" {
-			return fmt.Sprintf("spec.loadBalancerSourceRanges of Service %s is set already (%s) by %s", o.Name, quote(strings.Join(o.Spec.LoadBalancerSourceRanges, ","), 128), others)
+			return restricted, fmt.Sprintf("spec.loadBalancerSourceRanges of Service %s is set already (%s) by %s", o.Name, quote(strings.Join(o.Spec.LoadBalancerSourceRanges, ","), 128), others)
 		}
 	}
-	return ""
+	return "", ""
+}
+
+func serviceType(svc *corev1.Service) string {
+	if svc.Spec.Type == "" {
+		return string(corev1.ServiceTypeClusterIP)
+	}
+	return string(svc.Spec.Type)
 }
 
 func (serviceKind) FieldUpToDate(existing runtime.Object, desired *unstructured.Unstructured, manager string) bool {

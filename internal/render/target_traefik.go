@@ -50,7 +50,7 @@ func (traefikKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, 
 	return IngressKind.GroupKind(), string(t.Traefik.IngressName), true
 }
 
-func (traefikKind) Restriction(runtime.Object, string) string { return "" }
+func (traefikKind) Restriction(runtime.Object, string) (string, string) { return "", "" }
 
 func (traefikKind) FieldUpToDate(existing runtime.Object, desired *unstructured.Unstructured, manager string) bool {
 	return ingressAnnotationsUpToDate(existing, desired, manager)
