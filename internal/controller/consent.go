@@ -50,14 +50,11 @@ func (s consentSubject) kubectlRef() string {
 	return strings.ToLower(s.kind.Kind) + "." + s.kind.Group + "/" + s.name
 }
 
-// consentSubjectOf is what the target at rt.Index writes into or attaches to, and
-// whether it needs consent at all (false: a Traefik Middleware no Ingress names,
-// which attaches to nothing by itself). Needed without a subject: only the admin can
-// consent (an Istio selector).
-func consentSubjectOf(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget) (subject consentSubject, needed bool) {
+// consentOf is whose consent the target at rt.Index needs.
+func consentOf(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget) (render.Kind, render.Consent, consentSubject) {
 	kind, t := targetOf(allowlist, rt)
-	gk, name, needed := kind.Consent(t)
-	return consentSubject{gk, name}, needed
+	c := kind.Consent(allowlist, t)
+	return kind, c, consentSubject{c.Kind, c.Name}
 }
 
 // namesAllowlist: the value of AllowAllowlistsAnnotation names the allowlist, or is "*".
@@ -120,9 +117,8 @@ func (c *consentCheck) namespaceValue(ctx context.Context) (string, error) {
 // be written, and its consent is checked again there (givenBy), on the object
 // written.
 func (c *consentCheck) given(ctx context.Context, rt render.RenderedTarget) (string, error) {
-	kind, _ := targetOf(c.allowlist, rt)
-	subject, needed := consentSubjectOf(c.allowlist, rt)
-	if _, owned := kind.Owned(); !needed || !owned {
+	kind, consent, subject := consentOf(c.allowlist, rt)
+	if _, owned := kind.Owned(); !consent.Needed || !owned {
 		// A kind that only sets a field of the one object it names is checked there
 		// (givenBy), after what someone else restricts, which is released even
 		// without consent.
@@ -132,10 +128,8 @@ func (c *consentCheck) given(ctx context.Context, rt render.RenderedTarget) (str
 		return "", err
 	}
 	if subject.name == "" {
-		// An Istio selector: every workload of the namespace with those labels, a
-		// shared gateway's among them, whoever runs it.
-		return fmt.Sprintf("An Istio policy with a selector applies to every workload of namespace %s with those labels, whoever runs it, so only the cluster admin can allow it, by listing istio in the annotation %s of the Namespace: %s%s. Or name a Gateway whose owner consents (istio.gatewayName)",
-			c.allowlist.Namespace, v1alpha1.NamespaceIngressTargetsAnnotation, c.adminCommand(rt.Kind), c.nsProblem), nil
+		return fmt.Sprintf("%s, so only the cluster admin can allow it, by listing %s in the annotation %s of the Namespace: %s%s. %s",
+			consent.AdminOnly, rt.Kind, v1alpha1.NamespaceIngressTargetsAnnotation, c.adminCommand(rt.Kind), c.nsProblem, consent.Otherwise), nil
 	}
 	if f := slices.IndexFunc(kind.Fields(), func(f render.FieldObject) bool { return f.Kind.GroupKind() == subject.kind }); f >= 0 {
 		obj, err := c.r.targetUserObject(ctx, kind.Fields()[f].Kind, client.ObjectKey{Namespace: c.allowlist.Namespace, Name: subject.name})

@@ -70,10 +70,7 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 		var failed *v1alpha1.IngressTargetStatus
 		for _, o := range rt.Objects {
 			gvk := o.Object.GroupVersionKind()
-			if wanted[gvk.GroupKind()] == nil {
-				wanted[gvk.GroupKind()] = map[string]bool{}
-			}
-			wanted[gvk.GroupKind()][o.Object.GetName()] = true
+			setWanted(wanted, gvk.GroupKind(), o.Object.GetName(), true)
 			st := v1alpha1.IngressTargetStatus{Kind: gvk.Kind, Name: o.Object.GetName(), Addresses: int32(rt.Addresses)}
 			var did string
 			var err error
@@ -99,13 +96,8 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 			if did != "" {
 				changed = append(changed, did)
 			}
-			if st.Reason == v1alpha1.TargetReasonRestricted || (o.Owned && st.Reason == v1alpha1.TargetReasonConflict && ownedTargetChecks[rt.Kind].releaseBlocked) {
-				// Not wanted: what the allowlist set there before is released, so
-				// that the restriction of whoever else set one holds again; an
-				// object of its own that a kind's check blocks (a Middleware
-				// another's ID now shadows) is deleted (only one it controls: a
-				// stranger's of that name stays).
-				delete(wanted[gvk.GroupKind()], o.Object.GetName())
+			if takenBack(rt, o, &st) {
+				setWanted(wanted, gvk.GroupKind(), o.Object.GetName(), false)
 			}
 			st.Message = truncate(st.Message, 2048)
 			statuses = append(statuses, st)
@@ -140,23 +132,6 @@ func (r *VendorAllowlistReconciler) targetEvents(allowlist *v1alpha1.VendorAllow
 		}
 		r.Recorder.Eventf(allowlist, nil, "Warning", st.Reason, "Apply", "%s", truncate(st.Message, maxEventNote))
 	}
-}
-
-// ownedTargetCheck is what a kind checks, with I/O, before the object it owns is
-// written, beyond whose the object is: blocked stops the write, with st saying why.
-type ownedTargetCheck struct {
-	check func(r *VendorAllowlistReconciler, ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) (blocked bool, err error)
-	// beforeOwnership: the check comes before whose the object is is read.
-	beforeOwnership bool
-	// releaseBlocked: an object of the allowlist's own that the check blocks is
-	// deleted.
-	releaseBlocked bool
-}
-
-// ownedTargetChecks are the kinds' checks that need the API server.
-var ownedTargetChecks = map[render.TargetKind]ownedTargetCheck{
-	render.TargetEnvoyGateway: {check: (*VendorAllowlistReconciler).envoyConflict, beforeOwnership: true},  // targets_envoy.go
-	render.TargetTraefik:      {check: (*VendorAllowlistReconciler).traefikConflict, releaseBlocked: true}, // targets_traefik.go
 }
 
 // applyOwnedTarget creates or updates an object the operator owns (a SecurityPolicy,
@@ -613,4 +588,43 @@ func targetNotes(statuses []v1alpha1.IngressTargetStatus) string {
 // consented, as missing says; nothing is written, and nothing taken back.
 func consentMissing(st *v1alpha1.IngressTargetStatus, missing string) {
 	st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
+}
+
+// setWanted records whether the allowlist keeps the object kind/name.
+func setWanted(wanted map[schema.GroupKind]map[string]bool, kind schema.GroupKind, name string, want bool) {
+	if !want {
+		delete(wanted[kind], name)
+		return
+	}
+	if wanted[kind] == nil {
+		wanted[kind] = map[string]bool{}
+	}
+	wanted[kind][name] = true
+}
+
+// takenBack says whether what the allowlist wrote of o before is taken back: a
+// restricted field is released, so that the restriction of whoever else set one
+// holds again; an object of its own that a kind's check blocks (a Middleware
+// another's ID now shadows) is deleted (only one it controls: a stranger's of that
+// name stays).
+func takenBack(rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) bool {
+	return st.Reason == v1alpha1.TargetReasonRestricted ||
+		(o.Owned && st.Reason == v1alpha1.TargetReasonConflict && ownedTargetChecks[rt.Kind].releaseBlocked)
+}
+
+// ownedTargetCheck is what a kind checks, with I/O, before the object it owns is
+// written, beyond whose the object is: blocked stops the write, with st saying why.
+type ownedTargetCheck struct {
+	check func(r *VendorAllowlistReconciler, ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) (blocked bool, err error)
+	// beforeOwnership: the check comes before whose the object is is read.
+	beforeOwnership bool
+	// releaseBlocked: an object of the allowlist's own that the check blocks is
+	// deleted.
+	releaseBlocked bool
+}
+
+// ownedTargetChecks are the kinds' checks that need the API server.
+var ownedTargetChecks = map[render.TargetKind]ownedTargetCheck{
+	render.TargetEnvoyGateway: {check: (*VendorAllowlistReconciler).envoyConflict, beforeOwnership: true},  // targets_envoy.go
+	render.TargetTraefik:      {check: (*VendorAllowlistReconciler).traefikConflict, releaseBlocked: true}, // targets_traefik.go
 }

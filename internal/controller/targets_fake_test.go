@@ -56,8 +56,8 @@ func (configMapKind) Objects(a *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarg
 		Content: map[string]any{"data": map[string]any{configMapKey(a.Name): strings.Join(cidrs, ",")}}}}
 }
 
-func (configMapKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, bool) {
-	return configMapGVK.GroupKind(), string(t.Service.Name), true
+func (configMapKind) Consent(_ *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget) render.Consent {
+	return render.Consent{Needed: true, Kind: configMapGVK.GroupKind(), Name: string(t.Service.Name)}
 }
 
 func (configMapKind) Restriction(runtime.Object, string) (string, string) { return "", "" }

@@ -15,6 +15,12 @@ import (
 // envoyGatewayKind creates an Envoy Gateway SecurityPolicy on a Gateway or a route.
 type envoyGatewayKind struct{}
 
+// TargetEnvoyGateway is the kind's name.
+const TargetEnvoyGateway TargetKind = "envoy-gateway"
+
+// SecurityPolicyKind is the kind of object it creates.
+var SecurityPolicyKind = schema.GroupVersionKind{Group: "gateway.envoyproxy.io", Version: "v1alpha1", Kind: "SecurityPolicy"}
+
 func (envoyGatewayKind) Name() TargetKind                                          { return TargetEnvoyGateway }
 func (envoyGatewayKind) Member() string                                            { return "envoyGateway" }
 func (envoyGatewayKind) Of(t v1alpha1.IngressTarget) bool                          { return t.EnvoyGateway != nil }
@@ -28,9 +34,9 @@ func (envoyGatewayKind) Objects(a *v1alpha1.VendorAllowlist, t v1alpha1.IngressT
 		Content: envoySecurityPolicy(a.Name, ref, anys(cidrs))}}
 }
 
-func (envoyGatewayKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, bool) {
+func (envoyGatewayKind) Consent(_ *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget) Consent {
 	ref := t.EnvoyGateway.TargetRef
-	return schema.GroupKind{Group: gatewayAPIGroup, Kind: string(ref.Kind)}, string(ref.Name), true
+	return Consent{Needed: true, Kind: schema.GroupKind{Group: gatewayAPIGroup, Kind: string(ref.Kind)}, Name: string(ref.Name)}
 }
 
 func (envoyGatewayKind) Restriction(runtime.Object, string) (string, string) { return "", "" }

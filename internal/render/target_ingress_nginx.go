@@ -19,6 +19,13 @@ import (
 // the user's.
 type ingressNginxKind struct{}
 
+// TargetIngressNginx is the kind's name.
+const TargetIngressNginx TargetKind = "ingress-nginx"
+
+// NginxAllowlistAnnotation is ingress-nginx's source-address allowlist. (Newer
+// releases also read allowlist-source-range; this name works with all of them.)
+const NginxAllowlistAnnotation = "nginx.ingress.kubernetes.io/whitelist-source-range"
+
 // nginxAllowlistSourceRange: newer ingress-nginx releases read it before
 // whitelist-source-range, which it then makes of no effect.
 const nginxAllowlistSourceRange = "nginx.ingress.kubernetes.io/allowlist-source-range"
@@ -37,8 +44,8 @@ func (ingressNginxKind) Objects(_ *v1alpha1.VendorAllowlist, t v1alpha1.IngressT
 		Content: annotation(NginxAllowlistAnnotation, strings.Join(cidrs, ","))}}
 }
 
-func (ingressNginxKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, bool) {
-	return IngressKind.GroupKind(), string(t.IngressNginx.IngressName), true
+func (ingressNginxKind) Consent(_ *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget) Consent {
+	return Consent{Needed: true, Kind: IngressKind.GroupKind(), Name: string(t.IngressNginx.IngressName)}
 }
 
 func (ingressNginxKind) Restriction(existing runtime.Object, manager string) (string, string) {

@@ -17,6 +17,12 @@ import (
 // pods a selector matches.
 type istioKind struct{}
 
+// TargetIstio is the kind's name.
+const TargetIstio TargetKind = "istio"
+
+// AuthorizationPolicyKind is the kind of object it creates.
+var AuthorizationPolicyKind = schema.GroupVersionKind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy"}
+
 func (istioKind) Name() TargetKind                       { return TargetIstio }
 func (istioKind) Member() string                         { return "istio" }
 func (istioKind) Of(t v1alpha1.IngressTarget) bool       { return t.Istio != nil }
@@ -64,12 +70,15 @@ func (istioKind) Objects(a *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget, 
 }
 
 // Consent: a selector applies to every workload of the namespace with those labels,
-// a shared gateway's among them, so only the cluster admin can allow it.
-func (istioKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, bool) {
+// a shared gateway's among them, whoever runs it, so only the cluster admin can
+// allow it.
+func (istioKind) Consent(a *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget) Consent {
 	if t.Istio.GatewayName == "" {
-		return schema.GroupKind{}, "", true
+		return Consent{Needed: true,
+			AdminOnly: fmt.Sprintf("An Istio policy with a selector applies to every workload of namespace %s with those labels, whoever runs it", a.Namespace),
+			Otherwise: "Or name a Gateway whose owner consents (istio.gatewayName)"}
 	}
-	return schema.GroupKind{Group: gatewayAPIGroup, Kind: "Gateway"}, string(t.Istio.GatewayName), true
+	return Consent{Needed: true, Kind: schema.GroupKind{Group: gatewayAPIGroup, Kind: "Gateway"}, Name: string(t.Istio.GatewayName)}
 }
 
 func (istioKind) Restriction(runtime.Object, string) (string, string) { return "", "" }

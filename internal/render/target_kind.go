@@ -40,10 +40,8 @@ type Kind interface {
 	// (the allowlist's ingress addresses) in their content. With no cidrs they still
 	// name the objects: those are the target's identities.
 	Objects(allowlist *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget, cidrs []string) []KindObject
-	// Consent is the object whose owner must consent before the entry is written
-	// (its kind and name), and whether consent is needed at all. Needed with no
-	// subject: only the cluster admin can consent, for the whole namespace.
-	Consent(t v1alpha1.IngressTarget) (subject schema.GroupKind, name string, needed bool)
+	// Consent is whose consent the entry needs before it is written.
+	Consent(allowlist *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget) Consent
 	// Restriction says why the kind's field is not set of existing, a user object:
 	// a target status reason and what it says; "" when it may be set. With reason
 	// Restricted, detail names who else restricts the object's sources (whatever
@@ -57,6 +55,20 @@ type Kind interface {
 	// when it is in place but may not filter as meant, the reason of a warning.
 	// existing is the user object a field was set of; nil for an owned object.
 	Applied(t v1alpha1.IngressTarget, written *unstructured.Unstructured, existing runtime.Object, addresses int) (message, warning string)
+}
+
+// Consent is whose consent an entry needs before the operator writes it.
+type Consent struct {
+	// Needed: false for an entry that writes into or attaches to nothing of anyone
+	// else's by itself.
+	Needed bool
+	// Kind and Name are the object the entry writes into or attaches to: its owner
+	// consents (or the cluster admin, for the whole namespace).
+	Kind schema.GroupKind
+	Name string
+	// AdminOnly, when there is no such object, says why only the cluster admin can
+	// consent; Otherwise, what the user can do instead.
+	AdminOnly, Otherwise string
 }
 
 // FieldObject is a kind of user object whose field a target kind sets.

@@ -19,6 +19,12 @@ import (
 // user's.
 type serviceKind struct{}
 
+// TargetService is the kind's name.
+const TargetService TargetKind = "service"
+
+// ServiceKind is the kind of object it writes into.
+var ServiceKind = schema.GroupVersionKind{Version: "v1", Kind: "Service"}
+
 // cloudSourceRangesAnnotation: cloud providers take it when the spec field is empty,
 // and ignore it once the field is set.
 const cloudSourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges"
@@ -37,8 +43,8 @@ func (serviceKind) Objects(_ *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget
 		Content: map[string]any{"spec": map[string]any{"loadBalancerSourceRanges": anys(cidrs)}}}}
 }
 
-func (serviceKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, bool) {
-	return ServiceKind.GroupKind(), string(t.Service.Name), true
+func (serviceKind) Consent(_ *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget) Consent {
+	return Consent{Needed: true, Kind: ServiceKind.GroupKind(), Name: string(t.Service.Name)}
 }
 
 func (serviceKind) Restriction(existing runtime.Object, manager string) (string, string) {

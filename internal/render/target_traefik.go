@@ -15,6 +15,16 @@ import (
 // Ingress of the user's, sets the annotation by which its routers use it.
 type traefikKind struct{}
 
+// TargetTraefik is the kind's name.
+const TargetTraefik TargetKind = "traefik"
+
+// MiddlewareKind is the kind of object it creates.
+var MiddlewareKind = schema.GroupVersionKind{Group: "traefik.io", Version: "v1alpha1", Kind: "Middleware"}
+
+// TraefikMiddlewaresAnnotation attaches middlewares to the routers Traefik makes of
+// an Ingress.
+const TraefikMiddlewaresAnnotation = "traefik.ingress.kubernetes.io/router.middlewares"
+
 func (traefikKind) Name() TargetKind                                          { return TargetTraefik }
 func (traefikKind) Member() string                                            { return "traefik" }
 func (traefikKind) Of(t v1alpha1.IngressTarget) bool                          { return t.Traefik != nil }
@@ -43,11 +53,11 @@ func (traefikKind) Objects(a *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget
 }
 
 // Consent: a Middleware no Ingress names attaches to nothing by itself.
-func (traefikKind) Consent(t v1alpha1.IngressTarget) (schema.GroupKind, string, bool) {
+func (traefikKind) Consent(_ *v1alpha1.VendorAllowlist, t v1alpha1.IngressTarget) Consent {
 	if t.Traefik.IngressName == "" {
-		return schema.GroupKind{}, "", false
+		return Consent{}
 	}
-	return IngressKind.GroupKind(), string(t.Traefik.IngressName), true
+	return Consent{Needed: true, Kind: IngressKind.GroupKind(), Name: string(t.Traefik.IngressName)}
 }
 
 func (traefikKind) Restriction(runtime.Object, string) (string, string) { return "", "" }

@@ -20,35 +20,20 @@ import (
 // resource, an installed CRD for.
 type TargetKind string
 
-const (
-	TargetService      TargetKind = "service"
-	TargetIngressNginx TargetKind = "ingress-nginx"
-	TargetEnvoyGateway TargetKind = "envoy-gateway"
-	TargetIstio        TargetKind = "istio"
-	TargetTraefik      TargetKind = "traefik"
-)
+// TargetKinds are the built-in kinds (builtinKinds), in the order the flag lists
+// them.
+var TargetKinds = kindNames(builtinKinds)
 
-// TargetKinds are every kind, in the order the flag lists them.
-var TargetKinds = []TargetKind{TargetService, TargetIngressNginx, TargetEnvoyGateway, TargetIstio, TargetTraefik}
+func kindNames(kinds []Kind) []TargetKind {
+	out := make([]TargetKind, len(kinds))
+	for i, k := range kinds {
+		out[i] = k.Name()
+	}
+	return out
+}
 
-// The kinds of object the targets write.
-var (
-	ServiceKind             = schema.GroupVersionKind{Version: "v1", Kind: "Service"}
-	IngressKind             = schema.GroupVersionKind{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"}
-	SecurityPolicyKind      = schema.GroupVersionKind{Group: "gateway.envoyproxy.io", Version: "v1alpha1", Kind: "SecurityPolicy"}
-	AuthorizationPolicyKind = schema.GroupVersionKind{Group: "security.istio.io", Version: "v1", Kind: "AuthorizationPolicy"}
-	MiddlewareKind          = schema.GroupVersionKind{Group: "traefik.io", Version: "v1alpha1", Kind: "Middleware"}
-)
-
-// The fields the operator sets on objects it does not own.
-const (
-	// NginxAllowlistAnnotation is ingress-nginx's source-address allowlist. (Newer
-	// releases also read allowlist-source-range; this name works with all of them.)
-	NginxAllowlistAnnotation = "nginx.ingress.kubernetes.io/whitelist-source-range"
-	// TraefikMiddlewaresAnnotation attaches middlewares to the routers Traefik makes
-	// of an Ingress.
-	TraefikMiddlewaresAnnotation = "traefik.ingress.kubernetes.io/router.middlewares"
-)
+// IngressKind is the kind of user object more than one kind writes into.
+var IngressKind = schema.GroupVersionKind{Group: "networking.k8s.io", Version: "v1", Kind: "Ingress"}
 
 // gatewayAPIGroup is the group of the Gateway API objects targets attach to.
 const gatewayAPIGroup = "gateway.networking.k8s.io"
