@@ -187,7 +187,7 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 	if act == upToDate {
 		// Only an object the operator did not just change has a status about what it
 		// holds now; a change is judged when the gateway updates that status.
-		attachWarning(existing, st)
+		attachWarning(rt, existing, st)
 	}
 	return did, nil
 }
@@ -212,8 +212,9 @@ func targetOf(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget) (re
 
 // attachWarning turns an Applied target into a Warning when its gateway controller
 // says it has not attached the object.
-func attachWarning(existing *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) {
-	if problems := notAttached(existing); len(problems) > 0 {
+func attachWarning(rt render.RenderedTarget, existing *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) {
+	kind, _ := render.LookupKind(rt.Kind)
+	if problems := kind.NotAttached(existing); len(problems) > 0 {
 		st.State, st.Reason = v1alpha1.IngressTargetWarning, v1alpha1.TargetReasonNotAccepted
 		st.Message = fmt.Sprintf("%s %s holds the allowlist's addresses, but its gateway controller has not attached it, so it filters nothing: %s. Fix what it names (a route or Gateway that does not exist, another policy on the same target)", existing.GetKind(), existing.GetName(), strings.Join(problems, "; "))
 	}

@@ -72,6 +72,8 @@ func (configMapKind) FieldUpToDate(existing runtime.Object, desired *unstructure
 	return err == nil && maps.Equal(owned.Data, want)
 }
 
+func (configMapKind) NotAttached(*unstructured.Unstructured) []string { return nil }
+
 func (configMapKind) Applied(_ v1alpha1.IngressTarget, written *unstructured.Unstructured, _ runtime.Object, addresses int) (string, string) {
 	return fmt.Sprintf("ConfigMap %s holds the %d address blocks of the allowlist", written.GetName(), addresses), ""
 }

@@ -45,6 +45,11 @@ func (envoyGatewayKind) FieldUpToDate(runtime.Object, *unstructured.Unstructured
 	return false
 }
 
+// NotAttached: Envoy Gateway writes Gateway API's policy status.
+func (envoyGatewayKind) NotAttached(existing *unstructured.Unstructured) []string {
+	return policyNotAttached(existing)
+}
+
 func (envoyGatewayKind) Applied(t v1alpha1.IngressTarget, written *unstructured.Unstructured, _ runtime.Object, addresses int) (string, string) {
 	ref := t.EnvoyGateway.TargetRef
 	return fmt.Sprintf("SecurityPolicy %s denies requests to %s %s from any address but the %d address blocks of the allowlist; Envoy Gateway says in the SecurityPolicy's status whether it attached", written.GetName(), ref.Kind, ref.Name, addresses), ""

@@ -69,6 +69,8 @@ func (ingressNginxKind) FieldUpToDate(existing runtime.Object, desired *unstruct
 	return ingressAnnotationsUpToDate(existing, desired, manager)
 }
 
+func (ingressNginxKind) NotAttached(*unstructured.Unstructured) []string { return nil }
+
 func (ingressNginxKind) Applied(_ v1alpha1.IngressTarget, written *unstructured.Unstructured, _ runtime.Object, addresses int) (string, string) {
 	return fmt.Sprintf("The annotation %s of Ingress %s holds the %d address blocks of the allowlist", NginxAllowlistAnnotation, written.GetName(), addresses), ""
 }

@@ -85,6 +85,8 @@ func (istioKind) Restriction(runtime.Object, string) (string, string) { return "
 
 func (istioKind) FieldUpToDate(runtime.Object, *unstructured.Unstructured, string) bool { return false }
 
+func (istioKind) NotAttached(*unstructured.Unstructured) []string { return nil }
+
 func (istioKind) Applied(t v1alpha1.IngressTarget, written *unstructured.Unstructured, _ runtime.Object, addresses int) (string, string) {
 	to := "Gateway " + string(t.Istio.GatewayName)
 	if t.Istio.Selector != nil {

@@ -51,6 +51,10 @@ type Kind interface {
 	// FieldUpToDate says whether manager holds, of existing, exactly the field
 	// desired sets, with desired's values.
 	FieldUpToDate(existing runtime.Object, desired *unstructured.Unstructured, manager string) bool
+	// NotAttached is what the gateway controller says, in the status of existing (an
+	// object the kind owns, as read), of where it has not attached it: it then
+	// filters nothing. Empty when it has attached it or says nothing yet.
+	NotAttached(existing *unstructured.Unstructured) []string
 	// Applied is the status of an object of the entry once written: its message and,
 	// when it is in place but may not filter as meant, the reason of a warning.
 	// existing is the user object a field was set of; nil for an owned object.

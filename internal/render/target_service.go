@@ -85,6 +85,8 @@ func (serviceKind) FieldUpToDate(existing runtime.Object, desired *unstructured.
 	return err == nil && owned.Spec != nil && owned.Spec.LoadBalancerSourceRanges != nil && slices.Equal(owned.Spec.LoadBalancerSourceRanges, want)
 }
 
+func (serviceKind) NotAttached(*unstructured.Unstructured) []string { return nil }
+
 func (serviceKind) Applied(_ v1alpha1.IngressTarget, written *unstructured.Unstructured, existing runtime.Object, addresses int) (string, string) {
 	msg := fmt.Sprintf("spec.loadBalancerSourceRanges of Service %s holds the %d address blocks of the allowlist", written.GetName(), addresses)
 	if svc, ok := existing.(*corev1.Service); ok && svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {

@@ -66,6 +66,8 @@ func (traefikKind) FieldUpToDate(existing runtime.Object, desired *unstructured.
 	return ingressAnnotationsUpToDate(existing, desired, manager)
 }
 
+func (traefikKind) NotAttached(*unstructured.Unstructured) []string { return nil }
+
 func (traefikKind) Applied(t v1alpha1.IngressTarget, written *unstructured.Unstructured, _ runtime.Object, addresses int) (string, string) {
 	name := written.GetName()
 	switch {
