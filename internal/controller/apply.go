@@ -157,9 +157,9 @@ func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alph
 // NetworkPolicy, an object of an ingress target) needs: created, updated, adopted,
 // nothing, or left alone as someone else's. managed reads the allowlist's own
 // objects whole (a cache of the labelled ones), names the metadata of any object of
-// the name (for a name managed does not hold), and holdsDesired says whether a managed
-// object holds what would be applied (holdsDesired). It returns the object read: the one in the way
-// on a conflict, the allowlist's own when it is up to date.
+// the name (for a name managed does not hold), and holdsDesired says whether the
+// allowlist's object holds what would be applied. It returns the object read: the
+// one in the way on a conflict, the allowlist's own when it is up to date.
 func ownership[T client.Object](ctx context.Context, allowlist *v1alpha1.VendorAllowlist, gvk schema.GroupVersionKind, key client.ObjectKey,
 	managed, names client.Reader, existing T, holdsDesired func(T) (bool, error)) (action, client.Object, error) {
 	err := managed.Get(ctx, key, existing)

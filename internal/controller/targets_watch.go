@@ -131,9 +131,9 @@ func fieldOwnership(o client.Object) []metav1.ManagedFieldsEntry {
 	return entries
 }
 
-// allowlistsForTargetObject maps a user's object of kind (a Service, an Ingress) to the allowlists of its
-// namespace that name it, and those that hold a field of it (a deleted allowlist
-// among them: its reconcile releases the field).
+// allowlistsForTargetObject maps a user's object of kind (a Service, an Ingress) to
+// the allowlists of its namespace that name it, and those that hold a field of it
+// (a deleted allowlist among them: its reconcile releases the field).
 func (r *VendorAllowlistReconciler) allowlistsForTargetObject(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		var list v1alpha1.VendorAllowlistList
