@@ -84,18 +84,23 @@ func updateStatus(allowlist *v1alpha1.VendorAllowlist, obs *observation) []statu
 		out = append(out, setReady(allowlist, ready, reason, msg)...)
 	}
 	summarize(allowlist, obs.err)
-	hadPolicies := len(allowlist.Status.Policies) > 0
 	if obs.applied {
+		out = append(out, policiesApplied(obs, len(allowlist.Status.Policies) > 0)...)
 		allowlist.Status.Policies = obs.result.Summaries
 	}
-	// A change to policies already in place is worth an event; an allowlist's first
-	// policies are not news: its Ready condition names them. (At a GitOps sync of a
-	// thousand allowlists, a thousand such events would cost the API server more
-	// than the policies themselves.)
-	if msg := obs.outcome.message(); obs.applied && obs.applyErr == nil && msg != "" && (hadPolicies || len(obs.outcome.updated)+len(obs.outcome.deleted) > 0) {
-		out = append(out, statusEvent{v1alpha1.ReasonPoliciesApplied, "Apply", msg})
-	}
 	return out
+}
+
+// policiesApplied tells of a change to policies already in place; an allowlist's
+// first policies are not news: its Ready condition names them. (At a GitOps sync of a
+// thousand allowlists, a thousand such events would cost the API server more than
+// the policies themselves.)
+func policiesApplied(obs *observation, hadPolicies bool) []statusEvent {
+	msg := obs.outcome.message()
+	if obs.applyErr != nil || msg == "" || (!hadPolicies && len(obs.outcome.updated)+len(obs.outcome.deleted) == 0) {
+		return nil
+	}
+	return []statusEvent{{v1alpha1.ReasonPoliciesApplied, "Apply", msg}}
 }
 
 // readiness decides Ready from the facts, first what stopped the reconcile, then what

@@ -128,13 +128,13 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		obs.catalogErr = err
 		return ctrl.Result{}, err
 	}
-	// Until an admin approves the change.
+	// The policies in place stay as they are until the Vendor's change is accepted.
 	if obs.vendorChange, obs.vendorChangeHeld = heldVendorChanges(allowlist, vendors); obs.vendorChange != "" {
 		return ctrl.Result{}, nil
 	}
 	plan, err := render.Compile(allowlist, r.Catalog.WithOverrides(vendors), r.Render)
 	if errors.As(err, &obs.compileErr) {
-		return ctrl.Result{}, reconcile.TerminalError(err) // until the spec is fixed
+		return ctrl.Result{}, reconcile.TerminalError(err) // the policies in place stay until the spec is fixed
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
