@@ -115,8 +115,8 @@ type ReasonInfo struct {
 // Normal and not Stalled. (Two kinds of status share the reason ApplyFailed, and mean
 // the same by it.)
 var Reasons = map[string]ReasonInfo{
-	// Ready. Those a person must fix are Warnings, told once per change; the others
-	// are not news worth an event: Ready itself says them.
+	// Ready. A Warning is told by an event once per change of the condition; the
+	// others are no news worth an event: Ready itself says them.
 	ReasonReconciled:           {Severity: SeverityNormal},
 	ReasonUnknownVendor:        {Severity: SeverityWarning, Stalled: true},
 	ReasonUnknownEndpoint:      {Severity: SeverityWarning, Stalled: true},

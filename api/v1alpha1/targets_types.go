@@ -294,7 +294,8 @@ const ReasonIngressTargetFailed = "IngressTargetFailed"
 const ReasonIngressTargetPending = "IngressTargetPending"
 
 // TargetReasonsStalled is the set of reasons Reasons marks Stalled, kept for the
-// callers that index it with a target's reason (no Ready reason is also a target's).
+// callers that index it with a target's reason (no Stalled reason of Ready is also a
+// target's).
 //
 // Deprecated: use IsStalled, which reads the table itself.
 var TargetReasonsStalled = stalledReasons()
