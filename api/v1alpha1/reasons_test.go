@@ -74,8 +74,5 @@ func TestEventTypeAndStalledReadTheTable(t *testing.T) {
 		if got := v1alpha1.IsStalled(tc.reason); got != tc.stalled {
 			t.Errorf("IsStalled(%s) = %v, want %v", tc.reason, got, tc.stalled)
 		}
-		if got := v1alpha1.TargetReasonsStalled[tc.reason]; got != tc.stalled {
-			t.Errorf("TargetReasonsStalled[%s] = %v, want %v", tc.reason, got, tc.stalled)
-		}
 	}
 }

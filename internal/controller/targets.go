@@ -36,10 +36,6 @@ import (
 // operator last applied, so that a change of content is seen from the cache alone.
 const renderedHashAnnotation = "networking.vendorallowlist.io/rendered-hash"
 
-// ReasonIngressTargetsApplied is the reason of the event that tells of target objects
-// written, released or deleted.
-const ReasonIngressTargetsApplied = "IngressTargetsApplied"
-
 // reconcileTargets writes what the allowlist's ingress targets render, takes back what
 // it no longer renders (deleting the objects it created, releasing its field of the
 // user's objects), and records each in status.ingressTargets. A target that cannot be
@@ -523,7 +519,7 @@ func failedTargets(statuses []v1alpha1.IngressTargetStatus) (reason, msg string)
 	for _, st := range statuses {
 		if st.State == v1alpha1.IngressTargetFailed {
 			msgs = append(msgs, fmt.Sprintf("%s %s: %s", st.Kind, st.Name, st.Message))
-			if v1alpha1.TargetReasonsStalled[st.Reason] {
+			if v1alpha1.IsStalled(st.Reason) {
 				reason = v1alpha1.ReasonIngressTargetFailed
 			}
 		}
