@@ -46,69 +46,100 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 		allowlist.Status.IngressTargets = nil
 		return nil, nil // the manager handles no target: nothing to write or take back
 	}
-	var statuses []v1alpha1.IngressTargetStatus
-	var changed []string
-	var errs []error
-	wanted := map[schema.GroupKind]map[string]bool{}
-	consent := r.newConsentCheck(allowlist)
+	w := &targetWrite{r: r, allowlist: allowlist, consent: r.newConsentCheck(allowlist), wanted: map[schema.GroupKind]map[string]bool{}}
 	for _, rt := range result.Targets {
-		reason, msg, usable := r.Targets.usable(rt.Kind)
-		missing := ""
-		if usable && rt.Addresses > 0 {
-			var err error
-			if missing, err = consent.given(ctx, rt); err != nil {
-				errs = append(errs, err)
-				usable, reason, msg = false, v1alpha1.TargetReasonApplyFailed, err.Error()
-			}
-		}
-		// An object of the target that could not be written stops those after it:
-		// an Ingress must not name a Middleware that is not the allowlist's.
-		var failed *v1alpha1.IngressTargetStatus
-		for _, o := range rt.Objects {
-			gvk := o.Object.GroupVersionKind()
-			setWanted(wanted, gvk.GroupKind(), o.Object.GetName(), true)
-			st := v1alpha1.IngressTargetStatus{Kind: gvk.Kind, Name: o.Object.GetName(), Addresses: int32(rt.Addresses)}
-			var did string
-			var err error
-			switch {
-			case !usable:
-				st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, reason, msg
-			case rt.Addresses == 0:
-				st.State, st.Reason = v1alpha1.IngressTargetPending, v1alpha1.TargetReasonNoAddresses
-				st.Message = fmt.Sprintf("No ingress address is known yet (the allowlist's hostnames have not answered, or every address was left out): %s %s is not written, and what it holds stays", gvk.Kind, o.Object.GetName())
-			case missing != "":
-				consentMissing(&st, missing)
-			case failed != nil:
-				st.State, st.Reason = failed.State, failed.Reason
-				st.Message = fmt.Sprintf("Not written, because %s %s of the same target was not: %s", failed.Kind, failed.Name, failed.Message)
-			case o.Owned:
-				did, err = r.applyOwnedTarget(ctx, allowlist, rt, o, &st)
-			default:
-				did, err = r.applyTargetField(ctx, allowlist, consent, rt, o, &st)
-			}
-			if err != nil {
-				errs = append(errs, err)
-			}
-			if did != "" {
-				changed = append(changed, did)
-			}
-			if takenBack(rt, o, &st) {
-				setWanted(wanted, gvk.GroupKind(), o.Object.GetName(), false)
-			}
-			st.Message = truncate(st.Message, 2048)
-			statuses = append(statuses, st)
-			if failed == nil && st.State == v1alpha1.IngressTargetFailed {
-				failed = &st
-			}
-		}
+		w.target(ctx, rt)
 	}
-	pruned, err := r.pruneTargets(ctx, allowlist, wanted)
+	pruned, err := r.pruneTargets(ctx, allowlist, w.wanted)
 	if err != nil {
-		errs = append(errs, err)
+		w.errs = append(w.errs, err)
 	}
-	changed = append(changed, pruned...)
-	allowlist.Status.IngressTargets = statuses
-	return changed, errors.Join(errs...)
+	allowlist.Status.IngressTargets = w.statuses
+	return append(w.changed, pruned...), errors.Join(w.errs...)
+}
+
+// targetWrite is one reconcile's writing of an allowlist's targets: what each object
+// came to, what changed, what the prune must keep, and the failures worth a retry.
+type targetWrite struct {
+	r         *VendorAllowlistReconciler
+	allowlist *v1alpha1.VendorAllowlist
+	consent   *consentCheck
+	wanted    map[schema.GroupKind]map[string]bool
+	statuses  []v1alpha1.IngressTargetStatus
+	changed   []string
+	errs      []error
+}
+
+// gate is whether a target's objects may be written: the kind usable, the owners'
+// consent given; when not, why.
+type gate struct {
+	usable      bool
+	reason, msg string
+	missing     string // the consent not given
+}
+
+func (w *targetWrite) gate(ctx context.Context, rt render.RenderedTarget) gate {
+	var g gate
+	g.reason, g.msg, g.usable = w.r.Targets.usable(rt.Kind)
+	if !g.usable || rt.Addresses == 0 {
+		return g
+	}
+	missing, err := w.consent.given(ctx, rt)
+	if err != nil {
+		w.errs = append(w.errs, err)
+		return gate{reason: v1alpha1.TargetReasonApplyFailed, msg: err.Error()}
+	}
+	g.missing = missing
+	return g
+}
+
+// target writes one target's objects in order. An object that could not be written
+// stops those after it: an Ingress must not name a Middleware that is not the
+// allowlist's.
+func (w *targetWrite) target(ctx context.Context, rt render.RenderedTarget) {
+	g := w.gate(ctx, rt)
+	var failed *v1alpha1.IngressTargetStatus
+	for _, o := range rt.Objects {
+		gvk := o.Object.GroupVersionKind()
+		setWanted(w.wanted, gvk.GroupKind(), o.Object.GetName(), true)
+		st := v1alpha1.IngressTargetStatus{Kind: gvk.Kind, Name: o.Object.GetName(), Addresses: int32(rt.Addresses)}
+		did, err := w.object(ctx, g, failed, rt, o, &st)
+		if err != nil {
+			w.errs = append(w.errs, err)
+		}
+		if did != "" {
+			w.changed = append(w.changed, did)
+		}
+		if takenBack(rt, o, &st) {
+			setWanted(w.wanted, gvk.GroupKind(), o.Object.GetName(), false)
+		}
+		st.Message = truncate(st.Message, 2048)
+		w.statuses = append(w.statuses, st)
+		if failed == nil && st.State == v1alpha1.IngressTargetFailed {
+			failed = &st
+		}
+	}
+}
+
+// object writes one object of a target, or says in st why it is not written.
+func (w *targetWrite) object(ctx context.Context, g gate, failed *v1alpha1.IngressTargetStatus, rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) (string, error) {
+	switch {
+	case !g.usable:
+		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, g.reason, g.msg
+	case rt.Addresses == 0:
+		st.State, st.Reason = v1alpha1.IngressTargetPending, v1alpha1.TargetReasonNoAddresses
+		st.Message = fmt.Sprintf("No ingress address is known yet (the allowlist's hostnames have not answered, or every address was left out): %s %s is not written, and what it holds stays", st.Kind, st.Name)
+	case g.missing != "":
+		consentMissing(st, g.missing)
+	case failed != nil:
+		st.State, st.Reason = failed.State, failed.Reason
+		st.Message = fmt.Sprintf("Not written, because %s %s of the same target was not: %s", failed.Kind, failed.Name, failed.Message)
+	case o.Owned:
+		return w.r.applyOwnedTarget(ctx, w.allowlist, rt, o, st)
+	default:
+		return w.r.applyTargetField(ctx, w.allowlist, w.consent, rt, o, st)
+	}
+	return "", nil
 }
 
 // applyOwnedTarget creates or updates an object the operator owns (a SecurityPolicy,
