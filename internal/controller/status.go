@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -243,13 +242,4 @@ func prefixString(p netip.Prefix) string {
 // refuses a longer one, and the event is lost.
 const maxEventNote = 1024
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := n - 3
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut-- // never half a character: the text may be someone else's, in any script
-	}
-	return s[:cut] + "..."
-}
+func truncate(s string, n int) string { return render.Truncate(s, n) }

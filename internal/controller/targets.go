@@ -328,21 +328,7 @@ func contains(have, want any) bool {
 		}
 		return true
 	}
-	return equality.Semantic.DeepEqual(normalizeNumber(have), normalizeNumber(want))
-}
-
-// normalizeNumber makes the int64 of a rendered object and the int64 or float64 of
-// a decoded one compare equal.
-func normalizeNumber(v any) any {
-	switch n := v.(type) {
-	case int64:
-		return float64(n)
-	case int32:
-		return float64(n)
-	case int:
-		return float64(n)
-	}
-	return v
+	return equality.Semantic.DeepEqual(render.NormalizeNumber(have), render.NormalizeNumber(want))
 }
 
 // applyTargetField sets the one field the operator owns of a user's object (a

@@ -38,21 +38,21 @@ func policyNotAttached(o *unstructured.Unstructured) []string {
 			if !ok || cond["type"] != "Accepted" || cond["status"] != "False" {
 				continue
 			}
-			if gen, found := cond["observedGeneration"]; found && asFloat(gen) != asFloat(o.GetGeneration()) {
+			if gen, found := cond["observedGeneration"]; found && NormalizeNumber(gen) != NormalizeNumber(o.GetGeneration()) {
 				continue
 			}
 			reason, _, _ := unstructured.NestedString(cond, "reason")
 			message, _, _ := unstructured.NestedString(cond, "message")
-			out = append(out, fmt.Sprintf("%s %s: %s: %s", kind, name, reason, quote(strings.TrimSpace(message), maxAttachNote)))
+			out = append(out, fmt.Sprintf("%s %s: %s: %s", kind, name, reason, Truncate(strings.TrimSpace(message), maxAttachNote)))
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
 }
 
-// asFloat makes the int64 of an object and the int64 or float64 of a decoded one
-// compare equal.
-func asFloat(v any) any {
+// NormalizeNumber makes the int64 of a rendered object and the int64 or float64 of a
+// decoded one compare equal.
+func NormalizeNumber(v any) any {
 	switch n := v.(type) {
 	case int64:
 		return float64(n)

@@ -58,8 +58,9 @@ func fieldManagers(o metav1.Object, path ...string) []string {
 	return out
 }
 
-// quote is at most n bytes of someone else's value, for a message.
-func quote(s string, n int) string {
+// Truncate is at most n bytes of s, cut at a character, for a message that quotes
+// someone else's value or must fit a field.
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

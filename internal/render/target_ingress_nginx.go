@@ -55,11 +55,11 @@ func (ingressNginxKind) Restriction(existing runtime.Object, manager string) (st
 	}
 	restricted := v1alpha1.TargetReasonRestricted
 	if v, ok := o.Annotations[nginxAllowlistSourceRange]; ok {
-		return restricted, fmt.Sprintf("Ingress %s has the annotation %s=%s%s, which ingress-nginx reads instead of %s, so the allowlist's addresses would not be enforced", o.Name, nginxAllowlistSourceRange, quote(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+nginxAllowlistSourceRange), NginxAllowlistAnnotation)
+		return restricted, fmt.Sprintf("Ingress %s has the annotation %s=%s%s, which ingress-nginx reads instead of %s, so the allowlist's addresses would not be enforced", o.Name, nginxAllowlistSourceRange, Truncate(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+nginxAllowlistSourceRange), NginxAllowlistAnnotation)
 	}
 	if v, ok := o.Annotations[NginxAllowlistAnnotation]; ok {
 		if others := otherHolders(o, manager, "f:metadata", "f:annotations", "f:"+NginxAllowlistAnnotation); others != "" {
-			return restricted, fmt.Sprintf("the annotation %s of Ingress %s is set already (%s) by %s", NginxAllowlistAnnotation, o.Name, quote(v, 128), others)
+			return restricted, fmt.Sprintf("the annotation %s of Ingress %s is set already (%s) by %s", NginxAllowlistAnnotation, o.Name, Truncate(v, 128), others)
 		}
 	}
 	return "", ""

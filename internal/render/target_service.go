@@ -58,11 +58,11 @@ func (serviceKind) Restriction(existing runtime.Object, manager string) (string,
 	}
 	restricted := v1alpha1.TargetReasonRestricted
 	if v := o.Annotations[cloudSourceRangesAnnotation]; strings.TrimSpace(v) != "" {
-		return restricted, fmt.Sprintf("Service %s has the annotation %s=%s%s, which cloud load balancers stop reading once spec.loadBalancerSourceRanges is set", o.Name, cloudSourceRangesAnnotation, quote(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+cloudSourceRangesAnnotation))
+		return restricted, fmt.Sprintf("Service %s has the annotation %s=%s%s, which cloud load balancers stop reading once spec.loadBalancerSourceRanges is set", o.Name, cloudSourceRangesAnnotation, Truncate(v, 128), setBy(o, manager, "f:metadata", "f:annotations", "f:"+cloudSourceRangesAnnotation))
 	}
 	if len(o.Spec.LoadBalancerSourceRanges) > 0 {
 		if others := otherHolders(o, manager, "f:spec", "f:loadBalancerSourceRanges"); others != "" {
-			return restricted, fmt.Sprintf("spec.loadBalancerSourceRanges of Service %s is set already (%s) by %s", o.Name, quote(strings.Join(o.Spec.LoadBalancerSourceRanges, ","), 128), others)
+			return restricted, fmt.Sprintf("spec.loadBalancerSourceRanges of Service %s is set already (%s) by %s", o.Name, Truncate(strings.Join(o.Spec.LoadBalancerSourceRanges, ","), 128), others)
 		}
 	}
 	return "", ""

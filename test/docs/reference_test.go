@@ -1,16 +1,14 @@
 package docs
 
 import (
-	"go/ast"
-	"go/parser"
-	"go/token"
 	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/apiconst"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -36,36 +34,13 @@ var notReadyReasons = map[string]string{
 // names every reason the operator sets on Ready, read from the API package's
 // constants, so that a new reason is documented where users look first.
 func TestQuickStartListsEveryReadyReason(t *testing.T) {
-	fset := token.NewFileSet()
-	files, err := filepath.Glob(filepath.Join(repoRoot, "api", "v1alpha1", "*.go"))
+	constants, err := apiconst.Strings(filepath.Join(repoRoot, "api", "v1alpha1"), "Reason")
 	if err != nil {
 		t.Fatal(err)
 	}
 	reasons := map[string]string{}
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") || strings.HasPrefix(filepath.Base(f), "zz_") {
-			continue
-		}
-		af, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(af, func(n ast.Node) bool {
-			vs, ok := n.(*ast.ValueSpec)
-			if !ok {
-				return true
-			}
-			for i, name := range vs.Names {
-				if !strings.HasPrefix(name.Name, "Reason") || i >= len(vs.Values) {
-					continue
-				}
-				if lit, ok := vs.Values[i].(*ast.BasicLit); ok && lit.Kind == token.STRING {
-					v, _ := strconv.Unquote(lit.Value)
-					reasons[v] = name.Name
-				}
-			}
-			return true
-		})
+	for name, v := range constants {
+		reasons[v] = name
 	}
 	if len(reasons) < 15 {
 		t.Fatalf("%d Reason constants in api/v1alpha1: is the parse still right?", len(reasons))
