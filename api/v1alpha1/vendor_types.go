@@ -94,7 +94,8 @@ type AddressRange string
 // +kubebuilder:validation:XValidation:rule="self.direction != 'Egress' || (has(self.ports) && size(self.ports) > 0)",message="an Egress endpoint group must list the ports the pods connect to, for example ports: [{port: 443}]"
 // +kubebuilder:validation:XValidation:rule="self.direction != 'Ingress' || !has(self.ports) || size(self.ports) == 0",message="an Ingress endpoint group takes no ports, because each allowlist names the pod ports that receive the vendor's traffic: remove ports"
 // +kubebuilder:validation:XValidation:rule="!has(self.customerCIDRs) || (has(self.customerInput) && self.customerInput == 'CIDRs')",message="customerCIDRs applies only to a group with customerInput: CIDRs; remove it or set customerInput: CIDRs"
-// +kubebuilder:validation:XValidation:rule="(has(self.customerInput) && self.customerInput != 'None') || (has(self.addresses) && size(self.addresses) > 0) || (has(self.hostnames) && size(self.hostnames) > 0)",message="an endpoint group needs addresses (for example addresses: [{cidr: 52.1.37.96/32}]), hostnames (for example hostnames: [{name: api.example.com}]), or customerInput: Hostnames or CIDRs when each customer supplies their own"
+// +kubebuilder:validation:XValidation:rule="(has(self.customerInput) && self.customerInput != 'None') || (has(self.addresses) && size(self.addresses) > 0) || (has(self.hostnames) && size(self.hostnames) > 0) || has(self.feed)",message="an endpoint group needs addresses (for example addresses: [{cidr: 52.1.37.96/32}]), hostnames (for example hostnames: [{name: api.example.com}]), a feed (for example feed: {preset: github, filters: [{key: service, values: [hooks]}]}), or customerInput: Hostnames or CIDRs when each customer supplies their own"
+// +kubebuilder:validation:XValidation:rule="!has(self.feed) || ((!has(self.addresses) || size(self.addresses) == 0) && (!has(self.hostnames) || size(self.hostnames) == 0) && (!has(self.customerInput) || self.customerInput == 'None'))",message="a group with a feed takes its addresses from the feed: remove addresses, hostnames and customerInput, or put them in a group of their own"
 type EndpointGroup struct {
 	// name of the group, for example opa-gateways.
 	// +required
@@ -141,6 +142,11 @@ type EndpointGroup struct {
 	// special range on purpose, for the one group that needs it.
 	// +optional
 	CustomerCIDRs *CustomerCIDRPolicy `json:"customerCIDRs,omitempty"`
+
+	// feed takes the group's addresses from a list the vendor publishes, instead of
+	// addresses and hostnames written here.
+	// +optional
+	Feed *AddressFeed `json:"feed,omitempty"`
 
 	// notes carries the vendor's caveats.
 	// +optional
@@ -226,6 +232,14 @@ type VendorStatus struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=32
 	Endpoints []EndpointSummary `json:"endpoints,omitempty"`
+
+	// feeds reports each feed-backed endpoint group: the list in force, when it was
+	// fetched and changed, and any list held for approval.
+	// +optional
+	// +listType=map
+	// +listMapKey=group
+	// +kubebuilder:validation:MaxItems=32
+	Feeds []FeedStatus `json:"feeds,omitempty"`
 
 	// conditions: Accepted says whether the current generation is in use.
 	// +optional
