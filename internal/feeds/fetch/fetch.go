@@ -129,6 +129,7 @@ func (r Result) Kind() ErrorKind { return KindOf(r.Err) }
 // Fetcher fetches feed documents. It is safe for concurrent use.
 type Fetcher struct {
 	client    *http.Client
+	timeout   time.Duration
 	maxBody   int64
 	userAgent string
 	clock     clock.PassiveClock
@@ -160,9 +161,9 @@ func New(o Options) (*Fetcher, error) {
 	return &Fetcher{
 		client: &http.Client{
 			Transport:     transport,
-			Timeout:       o.Timeout,
 			CheckRedirect: checkRedirect(o.MaxRedirects),
 		},
+		timeout:   o.Timeout,
 		maxBody:   o.MaxBodyBytes,
 		userAgent: o.UserAgent,
 		clock:     o.Clock,
@@ -229,6 +230,12 @@ func checkRedirect(max int) func(*http.Request, []*http.Request) error {
 func (f *Fetcher) Fetch(ctx context.Context, rawURL string, last Snapshot) Result {
 	now := f.clock.Now()
 	res := Result{URL: rawURL, Snapshot: last, AttemptedAt: now}
+	// The deadline is the request's context rather than http.Client.Timeout: a body
+	// cut by Client.Timeout can end in a clean io.EOF (seen with a chunked body that
+	// stalled), which would pass a truncated document as whole. Checking ctx after
+	// the read tells the two apart.
+	ctx, cancel := context.WithTimeout(ctx, f.timeout)
+	defer cancel()
 	req, err := f.request(ctx, rawURL, last)
 	if err != nil {
 		res.Err = &Error{Kind: KindInvalidURL, Err: err}
@@ -252,6 +259,9 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, last Snapshot) Resul
 		return res
 	}
 	body, err := f.readBody(resp)
+	if err == nil && ctx.Err() != nil {
+		err = fmt.Errorf("the fetch did not finish within %s: %w", f.timeout, ctx.Err())
+	}
 	if err != nil {
 		res.Err = &Error{Kind: classify(err), Err: fmt.Errorf("reading %s: %w", req.URL.Redacted(), err)}
 		return res
