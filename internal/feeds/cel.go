@@ -54,7 +54,7 @@ func compileExpression(src string, limit uint64) (*expression, error) {
 		return nil, invalidSource("expression", "gives a %s, but must give a list of strings, such as self.hooks or self.prefixes.map(p, p.ip_prefix)",
 			ast.OutputType())
 	}
-	prg, err := env.Program(ast, cel.CostLimit(limit), cel.InterruptCheckFrequency(100))
+	prg, err := env.Program(ast, cel.CostLimit(limit))
 	if err != nil {
 		return nil, &Error{Kind: KindInvalidSource, Field: "expression", Message: err.Error(), Err: err}
 	}
