@@ -162,29 +162,13 @@ func (p Preset) checkFilters(filters map[string][]string) (filterSet, error) {
 	}
 	out := filterSet{}
 	for _, f := range p.Filters {
-		values, given := filters[f.Key]
-		field := "filters." + f.Key
-		switch {
-		case given && len(values) == 0:
-			return nil, invalidSource(field, "is empty: give at least one value, such as %s, or remove the filter", f.example())
-		case !given && f.Required:
-			return nil, invalidSource(field, "is required: %s; give one, such as %s", f.Description, f.example())
-		case !given && f.Default == nil:
-			continue
-		case !given:
-			values = f.Default
+		set, err := f.values(filters)
+		if err != nil {
+			return nil, err
 		}
-		if f.ChoosesDocument && len(values) != 1 {
-			return nil, invalidSource(field, "chooses the document to read, so it takes exactly one value, such as %s", f.example())
+		if set != nil {
+			out[f.Key] = set
 		}
-		set := make(map[string]bool, len(values))
-		for _, v := range values {
-			if err := f.check(v); err != nil {
-				return nil, invalidSource(field, "%v", err)
-			}
-			set[v] = true
-		}
-		out[f.Key] = set
 	}
 	if p.validate != nil {
 		if err := p.validate(out); err != nil {
@@ -192,6 +176,33 @@ func (p Preset) checkFilters(filters map[string][]string) (filterSet, error) {
 		}
 	}
 	return out, nil
+}
+
+// values checks the values filters give f, or f's default: nil when there are none.
+func (f Filter) values(filters map[string][]string) (map[string]bool, error) {
+	values, given := filters[f.Key]
+	field := "filters." + f.Key
+	switch {
+	case given && len(values) == 0:
+		return nil, invalidSource(field, "is empty: give at least one value, such as %s, or remove the filter", f.example())
+	case !given && f.Required:
+		return nil, invalidSource(field, "is required: %s; give one, such as %s", f.Description, f.example())
+	case !given && f.Default == nil:
+		return nil, nil
+	case !given:
+		values = f.Default
+	}
+	if f.ChoosesDocument && len(values) != 1 {
+		return nil, invalidSource(field, "chooses the document to read, so it takes exactly one value, such as %s", f.example())
+	}
+	set := make(map[string]bool, len(values))
+	for _, v := range values {
+		if err := f.check(v); err != nil {
+			return nil, invalidSource(field, "%v", err)
+		}
+		set[v] = true
+	}
+	return set, nil
 }
 
 func (p Preset) filterKeys() string {

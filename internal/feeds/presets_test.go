@@ -32,13 +32,13 @@ func prefixes(s ...string) []netip.Prefix {
 
 func TestPresetSelection(t *testing.T) {
 	tests := []struct {
-		name     string
-		file     string
-		src      Source
-		entries  []netip.Prefix
-		merged   []netip.Prefix // nil: the same as entries
-		version  Version
-		url      string
+		name    string
+		file    string
+		src     Source
+		entries []netip.Prefix
+		merged  []netip.Prefix // nil: the same as entries
+		version Version
+		url     string
 	}{
 		{
 			name: "GitHub webhooks", file: "github-meta.json",
