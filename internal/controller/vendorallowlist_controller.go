@@ -31,6 +31,7 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/feeds/follow"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
@@ -48,6 +49,10 @@ type VendorAllowlistReconciler struct {
 	Recorder    events.EventRecorder
 	// Catalog is the built-in vendor catalog; Vendor objects override and extend it.
 	Catalog *catalog.Catalog
+	// Feeds fills feed-backed groups with the lists in force; nil: none is filled.
+	Feeds FeedAddresses
+	// FeedChanges names vendors whose feed-backed groups changed.
+	FeedChanges <-chan event.GenericEvent
 	// Render is the admin's settings for rendering: the tenant limits, the guard and
 	// where the cluster DNS runs.
 	Render render.Options
@@ -131,7 +136,13 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		r.notReady(allowlist, reason, msg, held)
 		return ctrl.Result{}, nil
 	}
-	plan, err := render.Compile(allowlist, r.Catalog.WithOverrides(vendors), r.Render)
+	cat, pending := r.catalogFor(allowlist, vendors) // feeds.go
+	if len(pending) > 0 {
+		reason, warn := feedPendingReason(pending)
+		r.notReady(allowlist, reason, follow.PendingMessage(pending), warn)
+		return ctrl.Result{}, nil
+	}
+	plan, err := render.Compile(allowlist, cat, r.Render)
 	if renderErr := (*render.Error)(nil); errors.As(err, &renderErr) {
 		// The policies already in place stay as they are until the spec is fixed.
 		r.notReady(allowlist, renderErr.Reason, renderErr.Error(), true)
@@ -292,6 +303,7 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 		return err
 	}
 	b = r.watchForeignPolicies(b) // targets_envoy.go
+	b = r.watchFeedChanges(b) // feeds.go
 	return b.
 		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		// A managed policy appearing is the operator's own doing (the initial list at

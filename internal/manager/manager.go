@@ -54,6 +54,8 @@ type Options struct {
 	QPS            float32
 	Burst          int
 	Workers        int
+	// Feeds are the vendor feeds the manager follows.
+	Feeds FeedOptions
 	// MetricsRegistry defaults to controller-runtime's registry; tests that run
 	// several managers in one process give each its own.
 	MetricsRegistry prometheus.Registerer
@@ -74,6 +76,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	cacheOpts := controller.CacheOptions(o.WatchNamespaces)
 	targets.AddToCache(&cacheOpts)
+	if err := o.Feeds.feedCache(&cacheOpts); err != nil {
+		return nil, err
+	}
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme.New(),
 		Cache:                   cacheOpts,
@@ -130,6 +135,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	feeds, err := o.addFeeds(mgr, registry, catalog.Builtin()) // feeds.go
+	if err != nil {
+		return nil, err
+	}
 	reconciler := &controller.VendorAllowlistReconciler{
 		Client:               mgr.GetClient(),
 		PolicyNames:          policyNames,
@@ -143,6 +152,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Targets:              targets,
 		ForeignPolicies:      foreignPolicies,
 	}
+	if feeds != nil {
+		reconciler.Feeds, reconciler.FeedChanges = feeds.feeds, feeds.allowlistFeeds
+	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return nil, err
 	}
@@ -152,6 +164,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Builtin:  catalog.Builtin(),
 		Bounds:   o.VendorChanges,
 		Guard:    o.Guard(),
+	}
+	if feeds != nil {
+		vendors.Feeds, vendors.FeedChanges = feeds.feeds, feeds.vendorFeeds
 	}
 	if err := vendors.SetupWithManager(mgr); err != nil {
 		return nil, err
