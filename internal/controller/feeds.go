@@ -2,6 +2,9 @@ package controller
 
 import (
 	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -76,7 +79,27 @@ func (r *VendorReconciler) setFeeds(ctx context.Context, vendor *v1alpha1.Vendor
 	}
 	err := r.Feeds.SetVendor(ctx, vendor.Name, &vendor.Spec)
 	vendor.Status.Feeds = r.Feeds.VendorStatus(vendor.Name, vendor.Spec)
+	setFeedsCurrent(vendor)
 	return err
+}
+
+// setFeedsCurrent sums up the feeds in one condition: True when every feed-backed
+// group follows its feed, else the first group that does not, and why.
+func setFeedsCurrent(vendor *v1alpha1.Vendor) {
+	conds := &vendor.Status.Conditions
+	if len(vendor.Status.Feeds) == 0 {
+		meta.RemoveStatusCondition(conds, v1alpha1.ConditionFeedsCurrent)
+		return
+	}
+	cond := metav1.Condition{Type: v1alpha1.ConditionFeedsCurrent, Status: metav1.ConditionTrue, Reason: v1alpha1.ReasonFeedCurrent,
+		Message: fmt.Sprintf("%d feed-backed groups follow their feeds", len(vendor.Status.Feeds)), ObservedGeneration: vendor.Generation}
+	for _, f := range vendor.Status.Feeds {
+		if f.Reason != v1alpha1.ReasonFeedCurrent {
+			cond.Status, cond.Reason, cond.Message = metav1.ConditionFalse, f.Reason, fmt.Sprintf("Group %s: %s", f.Group, f.Message)
+			break
+		}
+	}
+	meta.SetStatusCondition(conds, cond)
 }
 
 // vendorGone gives a deleted Vendor's name back to the built-in vendor of that name,

@@ -8,6 +8,7 @@ package feeds
 import (
 	"context"
 	"encoding/pem"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -20,6 +21,7 @@ import (
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -140,6 +142,7 @@ func TestPoliciesFollowAFeedAndSurviveARestartWhileItIsDown(t *testing.T) {
 		var v v1alpha1.Vendor
 		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(vendor), &v)).To(Succeed())
 		g.Expect(v.Status.Feeds).To(ConsistOf(And(HaveField("Reason", v1alpha1.ReasonFeedCurrent), HaveField("Networks", BeEquivalentTo(2)), HaveField("URL", url))))
+		g.Expect(meta.IsStatusConditionTrue(v.Status.Conditions, v1alpha1.ConditionFeedsCurrent)).To(BeTrue())
 	}, 20*time.Second, 200*time.Millisecond).Should(Succeed())
 
 	// The vendor adds a network, within the bounds: the policy follows within an interval.
@@ -213,6 +216,7 @@ func TestAShrinkingListIsHeldUntilAnAdminApprovesItOnTheCopy(t *testing.T) {
 		g.Expect(v.Status.Feeds).To(HaveLen(1))
 		held = v.Status.Feeds[0]
 		g.Expect(held.Reason).To(Equal(v1alpha1.ReasonFeedHeld))
+		g.Expect(meta.FindStatusCondition(v.Status.Conditions, v1alpha1.ConditionFeedsCurrent)).To(HaveField("Reason", v1alpha1.ReasonFeedHeld))
 	}, 30*time.Second, 200*time.Millisecond).Should(Succeed())
 	g.Expect(held.HeldDigest).NotTo(BeEmpty())
 	g.Expect(held.Message).To(ContainSubstring("annotate configmap " + fetch.ConfigMapName(url)))
@@ -223,4 +227,50 @@ func TestAShrinkingListIsHeldUntilAnAdminApprovesItOnTheCopy(t *testing.T) {
 	copyCM.Annotations[v1alpha1.FeedApproveAnnotation] = held.HeldDigest
 	g.Expect(k8s.Update(ctx, &copyCM)).To(Succeed())
 	g.Eventually(cidrs, 30*time.Second, 200*time.Millisecond).Should(Equal([]string{"203.0.113.0/28"}), "the approved list is in force")
+}
+
+// TestOneFetchPerIntervalForAHundredVendors: a hundred Vendors reading one URL cost
+// its server one request per interval, not a hundred.
+func TestOneFetchPerIntervalForAHundredVendors(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := testenv.NewNamespace(t, k8s, "feeds-many")
+	dns := testdns.Start(t)
+	feed := startFeed(t, "198.51.100.0/28\n")
+	url := feed.URL + "/shared.txt"
+	testmanager.Start(t, env.Config, managerOptions(ns, feed.caBundle(t), dns.Addr()))
+	const vendors = 100
+	for i := range vendors {
+		v := &v1alpha1.Vendor{
+			ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("shared-%d-%s", i, ns)},
+			Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
+				Name: "hooks", Direction: v1alpha1.DirectionIngress,
+				Feed: &v1alpha1.AddressFeed{URL: url, Format: v1alpha1.FeedFormatText},
+			}}},
+		}
+		g.Expect(k8s.Create(ctx, v)).To(Succeed())
+		t.Cleanup(func() { _ = k8s.Delete(context.Background(), v) })
+	}
+	g.Eventually(func(g Gomega) {
+		var list v1alpha1.VendorList
+		g.Expect(k8s.List(ctx, &list)).To(Succeed())
+		current := 0
+		for _, v := range list.Items {
+			if len(v.Status.Feeds) == 1 && v.Status.Feeds[0].Reason == v1alpha1.ReasonFeedCurrent && v.Status.Feeds[0].URL == url {
+				current++
+			}
+		}
+		g.Expect(current).To(Equal(vendors))
+	}, 60*time.Second, 500*time.Millisecond).Should(Succeed())
+	feed.mu.Lock()
+	start := feed.hits
+	feed.mu.Unlock()
+	const intervals = 5
+	time.Sleep(intervals * interval)
+	feed.mu.Lock()
+	hits := feed.hits - start
+	feed.mu.Unlock()
+	t.Logf("%d Vendors on one URL: %d requests in %d intervals of %v", vendors, hits, intervals, interval)
+	g.Expect(hits).To(BeNumerically("<=", intervals+1), "one fetch per interval (jitter makes them a little rarer, never more often)")
+	g.Expect(hits).To(BeNumerically(">=", intervals-2), "and the feed is still followed")
 }

@@ -335,9 +335,11 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 	}
 	summary := changeSummary(fd.selections, next)
 	fd.inForce, fd.selections, fd.held, fd.heldReason = snap, next, nil, ""
+	var union []netip.Prefix
 	for _, sel := range next {
-		f.o.Metrics.SetPrefixes(fd.url, len(sel.prefixes))
+		union = append(union, sel.prefixes...)
 	}
+	f.o.Metrics.SetPrefixes(fd.url, len(feeds.Merge(union)))
 	saved := snap
 	return verdict{save: &saved, event: &event{"Normal", v1alpha1.ReasonFeedChanged,
 		fmt.Sprintf("The list from %s (digest %s) is in force: %s", fd.url, short(snap.Digest), summary)}}
