@@ -51,7 +51,8 @@ func catalogCommandUsage(w io.Writer) {
 	fmt.Fprintf(w, `
 Subcommands:
   check                    Compare the catalog with the vendors' documents it was
-                           transcribed from; see '%[1]s catalog check -h'.
+                           transcribed from; its help:
+                           %[1]s catalog check -h
 `, commandName)
 }
 
@@ -75,7 +76,8 @@ Flags:
                            DIR/index.yaml maps each URL to a file in DIR, one
                            'URL: FILE' a line.
       --vendors FILE       File of Vendor objects to lay over the built-in catalog, as
-                           with '%[1]s catalog'. Repeatable; '-' reads standard input.
+                           'catalog --vendors' does. Repeatable; '-' reads standard
+                           input.
   -o, --output FORMAT      text (default) or json.
   -h, --help               Show this help.
 
