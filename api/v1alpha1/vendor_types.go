@@ -33,7 +33,8 @@ type VendorSource struct {
 	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name the vendor's document, for example Workato IP allowlists"
 	Document string `json:"document"`
 
-	// url of the document, when known.
+	// url of the document, when known: the document that endpoint groups without a
+	// source.url of their own cite.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	URL string `json:"url,omitempty"`
@@ -152,6 +153,42 @@ type EndpointGroup struct {
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	Notes string `json:"notes,omitempty"`
+
+	// source records where in the vendor's documents the group was transcribed
+	// from, so that the group can be checked against it
+	// (`kubectl vendorallowlist catalog check`). Without a url of its own the group
+	// cites the Vendor's source.url.
+	// +optional
+	Source *EndpointSource `json:"source,omitempty"`
+}
+
+// EndpointSource is the document, and the part of it, an endpoint group was
+// transcribed from.
+type EndpointSource struct {
+	// url of the document, when it is not the Vendor's source.url. It is fetched to
+	// check the group, so it must be https.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https' && url(self).getHostname() != ''",message="must be an https URL, for example https://docs.workato.com/security/ip-whitelists.html"
+	URL string `json:"url,omitempty"`
+
+	// section is the heading, in the document, of the part the group was
+	// transcribed from, for example "Traffic from Workato".
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Section string `json:"section,omitempty"`
+}
+
+// DocumentURL is the URL of the document the group was transcribed from: the
+// group's own source.url, else the vendor's; empty when neither is known.
+func (g *EndpointGroup) DocumentURL(vendor *VendorSpec) string {
+	if g.Source != nil && g.Source.URL != "" {
+		return g.Source.URL
+	}
+	if vendor.Source != nil {
+		return vendor.Source.URL
+	}
+	return ""
 }
 
 // PublishedAddress is a network the vendor publishes.

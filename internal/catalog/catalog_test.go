@@ -36,12 +36,14 @@ func TestBuiltinContract(t *testing.T) {
 	want := map[string]struct {
 		displayName string
 		document    string
+		url         string
 		groups      map[string]group
 		order       []string
 	}{
 		"workato": {
 			displayName: "Workato",
 			document:    "IP whitelists",
+			url:         "https://docs.workato.com/security/ip-whitelists.html",
 			order:       []string{"inbound", "opa-gateways", "apim-custom-domains", "web"},
 			groups: map[string]group{
 				"inbound":             {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputNone},
@@ -53,6 +55,7 @@ func TestBuiltinContract(t *testing.T) {
 		"freshchat": {
 			displayName: "Freshchat",
 			document:    "IP Allowlisting for Freshchat",
+			url:         "https://crmsupport.freshworks.com/en/support/solutions/articles/50000006158-allowlisting-ips-for-freshchat",
 			order:       []string{"webhooks"},
 			groups: map[string]group{
 				"webhooks": {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputNone},
@@ -61,6 +64,7 @@ func TestBuiltinContract(t *testing.T) {
 		"outsystems": {
 			displayName: "OutSystems",
 			document:    "Whitelist your OutSystems cloud environments on your firewall",
+			url:         "https://success.outsystems.com/Support/Enterprise_Customers/Maintenance_and_Operations/Whitelist_your_OutSystems_Cloud_environments_on_your_firewall",
 			order:       []string{"front-ends", "vpn"},
 			groups: map[string]group{
 				"front-ends": {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputHostnames},
@@ -70,6 +74,7 @@ func TestBuiltinContract(t *testing.T) {
 		"threobuilder": {
 			displayName: "Synthreo ThreoBuilder",
 			document:    "IP Whitelisting",
+			url:         "https://docs.synthreo.ai/threobuilder/ip_whitelisting",
 			order:       []string{"agents"},
 			groups: map[string]group{
 				"agents": {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputNone},
@@ -89,7 +94,7 @@ func TestBuiltinContract(t *testing.T) {
 			g.Expect(v.Spec.Source).NotTo(BeNil())
 			g.Expect(v.Spec.Source.Document).To(Equal(w.document))
 			g.Expect(v.Spec.Source.Transcribed).To(Equal("2026-11-23"))
-			g.Expect(v.Spec.Source.URL).To(BeEmpty(), "no seed document names its URL")
+			g.Expect(v.Spec.Source.URL).To(Equal(w.url))
 
 			var order []string
 			for _, eg := range v.Spec.Endpoints {
