@@ -51,23 +51,6 @@ const (
 	ReasonReconcileError = "ReconcileError"
 )
 
-// StalledReasons are the Ready reasons only a person can fix: with them, Stalled is
-// True. Every other reason of Ready=False is work the operator retries by itself, and
-// Reconciling is True.
-var StalledReasons = map[string]bool{
-	ReasonUnknownVendor:       true,
-	ReasonUnknownEndpoint:     true,
-	ReasonUnknownRegion:       true,
-	ReasonMissingInput:        true,
-	ReasonPortsRequired:       true,
-	ReasonNothingToRender:     true,
-	ReasonInvalidSpec:         true,
-	ReasonPolicyConflict:      true,
-	ReasonTenantLimitExceeded: true,
-	ReasonVendorChangeHeld:    true,
-	ReasonIngressTargetFailed: true,
-}
-
 // Reasons for the Resolved condition.
 const (
 	ReasonResolved         = "Resolved"
@@ -95,9 +78,112 @@ const (
 // generation it approves.
 const ApproveGenerationAnnotation = "networking.vendorallowlist.io/approve-generation"
 
-// ReasonPoliciesApplied is the reason of the event that tells of policies created,
-// updated or deleted while the allowlist already had policies in place.
-const ReasonPoliciesApplied = "PoliciesApplied"
+// Reasons of events that are no condition's.
+const (
+	// ReasonPoliciesApplied tells of policies created, updated or deleted while the
+	// allowlist already had policies in place.
+	ReasonPoliciesApplied = "PoliciesApplied"
+	// ReasonIngressTargetsApplied tells of ingress target objects written, released or
+	// deleted.
+	ReasonIngressTargetsApplied = "IngressTargetsApplied"
+)
+
+// Severity is the type of the events that tell of a reason.
+type Severity string
+
+// Severities, as events.k8s.io/v1 names them.
+const (
+	SeverityNormal  Severity = "Normal"
+	SeverityWarning Severity = "Warning"
+)
+
+// ReasonInfo is what a reason means for whoever watches the object.
+// +kubebuilder:object:generate=false
+type ReasonInfo struct {
+	// Severity is the type of the events that tell of it.
+	Severity Severity
+	// Stalled: only a person can fix it. As the reason of an allowlist's Ready=False,
+	// Stalled is True with it, and Reconciling otherwise (the operator gets there by
+	// itself); as an ingress target's, Ready says IngressTargetFailed rather than
+	// IngressTargetPending.
+	Stalled bool
+}
+
+// Reasons is the one table of the reasons the operator gives, in conditions, in
+// status.ingressTargets and in events: the controllers read severity and Stalled
+// here, never decide them where they set a reason. A reason missing from the table is
+// Normal and not Stalled. (Two kinds of status share the reason ApplyFailed, and mean
+// the same by it.)
+var Reasons = map[string]ReasonInfo{
+	// Ready. A Warning is told by an event once per change of the condition; the
+	// others are no news worth an event: Ready itself says them.
+	ReasonReconciled:           {Severity: SeverityNormal},
+	ReasonUnknownVendor:        {Severity: SeverityWarning, Stalled: true},
+	ReasonUnknownEndpoint:      {Severity: SeverityWarning, Stalled: true},
+	ReasonUnknownRegion:        {Severity: SeverityWarning, Stalled: true},
+	ReasonMissingInput:         {Severity: SeverityWarning, Stalled: true},
+	ReasonPortsRequired:        {Severity: SeverityWarning, Stalled: true},
+	ReasonNothingToRender:      {Severity: SeverityWarning, Stalled: true},
+	ReasonInvalidSpec:          {Severity: SeverityWarning, Stalled: true},
+	ReasonPolicyConflict:       {Severity: SeverityWarning, Stalled: true},
+	ReasonTenantLimitExceeded:  {Severity: SeverityWarning, Stalled: true},
+	ReasonVendorChangeHeld:     {Severity: SeverityWarning, Stalled: true},
+	ReasonIngressTargetFailed:  {Severity: SeverityWarning, Stalled: true},
+	ReasonApplyFailed:          {Severity: SeverityWarning}, // retried; also an ingress target's
+	ReasonVendorChangePending:  {Severity: SeverityNormal},
+	ReasonIngressTargetPending: {Severity: SeverityNormal},
+	ReasonAwaitingDNS:          {Severity: SeverityNormal},
+	ReasonCatalogUnavailable:   {Severity: SeverityNormal},
+	ReasonReconcileError:       {Severity: SeverityNormal},
+
+	// Resolved: each change of its status is told.
+	ReasonResolved:         {Severity: SeverityNormal},
+	ReasonResolutionFailed: {Severity: SeverityWarning},
+
+	// A Vendor's Accepted.
+	ReasonChangeAccepted: {Severity: SeverityNormal},
+	ReasonChangeApproved: {Severity: SeverityNormal},
+	ReasonChangeHeld:     {Severity: SeverityWarning},
+
+	// An ingress target's, in status.ingressTargets; a Failed or Warning target is
+	// told once per change of reason.
+	TargetReasonApplied:              {Severity: SeverityNormal},
+	TargetReasonNoAddresses:          {Severity: SeverityNormal},
+	TargetReasonNotFound:             {Severity: SeverityWarning},
+	TargetReasonNotAccepted:          {Severity: SeverityWarning},
+	TargetReasonTrafficPolicyCluster: {Severity: SeverityWarning},
+	TargetReasonConflict:             {Severity: SeverityWarning, Stalled: true},
+	TargetReasonKindNotInstalled:     {Severity: SeverityWarning, Stalled: true},
+	TargetReasonKindNotEnabled:       {Severity: SeverityWarning, Stalled: true},
+	TargetReasonNotLoadBalancer:      {Severity: SeverityWarning, Stalled: true},
+	TargetReasonConsentMissing:       {Severity: SeverityWarning, Stalled: true},
+	TargetReasonRestricted:           {Severity: SeverityWarning, Stalled: true},
+
+	// A feed-backed group's, in a Vendor's status.feeds and FeedsCurrent, and Ready's
+	// while an allowlist waits for a feed's first list.
+	ReasonFeedCurrent:    {Severity: SeverityNormal},
+	ReasonFeedPending:    {Severity: SeverityNormal},
+	ReasonFeedNotEnabled: {Severity: SeverityWarning, Stalled: true},
+	ReasonFeedInvalid:    {Severity: SeverityWarning, Stalled: true},
+	ReasonFeedStale:      {Severity: SeverityWarning},
+	ReasonFeedHeld:       {Severity: SeverityWarning},
+
+	// Events only.
+	ReasonPoliciesApplied:       {Severity: SeverityNormal},
+	ReasonIngressTargetsApplied: {Severity: SeverityNormal},
+	ReasonFeedChanged:           {Severity: SeverityNormal},
+}
+
+// EventType is the type of the events that tell of reason: "Warning" or "Normal".
+func EventType(reason string) string {
+	if Reasons[reason].Severity == SeverityWarning {
+		return string(SeverityWarning)
+	}
+	return string(SeverityNormal)
+}
+
+// IsStalled reports whether only a person can fix reason.
+func IsStalled(reason string) bool { return Reasons[reason].Stalled }
 
 // Label and field-owner names shared by the operator and its tools.
 const (

@@ -293,14 +293,21 @@ const ReasonIngressTargetFailed = "IngressTargetFailed"
 // when a GitOps sync applies both), or an apply is retried. Reconciling.
 const ReasonIngressTargetPending = "IngressTargetPending"
 
-// TargetReasonsStalled are the target reasons that need a person.
-var TargetReasonsStalled = map[string]bool{
-	TargetReasonConflict:         true,
-	TargetReasonKindNotInstalled: true,
-	TargetReasonKindNotEnabled:   true,
-	TargetReasonNotLoadBalancer:  true,
-	TargetReasonConsentMissing:   true,
-	TargetReasonRestricted:       true,
+// TargetReasonsStalled is the set of reasons Reasons marks Stalled, kept for the
+// callers that index it with a target's reason (no Stalled reason of Ready is also a
+// target's).
+//
+// Deprecated: use IsStalled, which reads the table itself.
+var TargetReasonsStalled = stalledReasons()
+
+func stalledReasons() map[string]bool {
+	out := map[string]bool{}
+	for r, info := range Reasons {
+		if info.Stalled {
+			out[r] = true
+		}
+	}
+	return out
 }
 
 // TargetFieldManagerPrefix starts the server-side apply field manager with which the

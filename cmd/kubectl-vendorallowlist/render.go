@@ -219,11 +219,48 @@ type compiled struct {
 	plan *render.Plan
 }
 
+// renderFiles checks every input, resolves the hostnames, and prints the policies
+// only when nothing is wrong (and, with --strict, nothing hazardous).
 func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	plans, probs := compileInputs(opts, stdin, stderr)
+	if !probs.empty() {
+		probs.write(stderr, "nothing was rendered")
+		return exitError
+	}
+
+	var resolved map[string]lookupResult
+	if !opts.offline {
+		resolved = lookupAll(newLookuper(opts.dnsServers, opts.dnsTimeout), opts.settings, plans)
+	}
+	outputs, hazards := buildAll(plans, resolved, opts.offline, probs, stderr)
+	if !probs.empty() {
+		probs.write(stderr, "nothing was rendered")
+		return exitError
+	}
+
+	var b strings.Builder
+	more, err := writeRendered(&b, outputs, opts)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return exitError
+	}
+	if !reportHazards(stderr, append(hazards, more...), opts.strict) {
+		return exitError
+	}
+	if _, err := io.WriteString(stdout, b.String()); err != nil {
+		fmt.Fprintf(stderr, "error: writing the policies: %v\n", err)
+		return exitError
+	}
+	return exitOK
+}
+
+// compileInputs reads the Vendors and the allowlists, and compiles the allowlists
+// against the catalog; probs says what is wrong with any of them, and that there is
+// nothing to render when no file holds an allowlist.
+func compileInputs(opts renderOptions, stdin io.Reader, stderr io.Writer) ([]compiled, *problems) {
 	probs := &problems{}
 	var stdinUsed bool
 	var in decoded
-
 	vendorDecoder := &decoder{vendorsOnly: true, notes: stderr, probs: probs, out: &in}
 	readInputs(opts.vendorFiles, stdin, &stdinUsed, probs, vendorDecoder.decodeInput)
 	fileDecoder := &decoder{namespace: opts.namespace, notes: stderr, probs: probs, out: &in}
@@ -235,92 +272,107 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 		probs.order++
 		probs.add("", "nothing to render", fmt.Sprintf("no VendorAllowlist (apiVersion: %s, kind: %s) in %s", v1alpha1.GroupVersion, kindVendorAllowlist, strings.Join(names, ", ")))
 	}
-	if !probs.empty() {
-		probs.write(stderr, "nothing was rendered")
-		return exitError
-	}
+	return plans, probs
+}
 
-	var resolved map[string]lookupResult
-	if !opts.offline {
-		resolved = lookupAll(newLookuper(opts.dnsServers, opts.dnsTimeout), opts.settings, plans)
-	}
+// rendered is one allowlist rendered, with where it came from.
+type rendered struct {
+	src    sourced[v1alpha1.VendorAllowlist]
+	result render.Result
+}
 
-	type output struct {
-		src    sourced[v1alpha1.VendorAllowlist]
-		result render.Result
-	}
-	var outputs []output
+// buildAll renders each plan with the addresses DNS gave, and notes on stderr what
+// was left out. A failed lookup is a problem of the allowlist; a hostname without an
+// address is a hazard, returned.
+func buildAll(plans []compiled, resolved map[string]lookupResult, offline bool, probs *problems, stderr io.Writer) ([]rendered, []string) {
+	var outputs []rendered
 	var hazards []string
 	for _, c := range plans {
 		probs.order = c.src.order
-		known := render.Resolved{}
-		for _, h := range c.plan.Hostnames() {
-			res, ok := resolved[h]
-			if !ok {
-				continue // offline
-			}
-			if res.err != nil {
-				probs.add(c.src.file, c.src.ref, fmt.Sprintf("hostname %s: %v: fix the name or the DNS server (--dns-server), or render the published addresses only with --offline", h, res.err))
-				continue
-			}
-			known[h] = res.addrs
-		}
-		result := c.plan.Build(known)
-		hazards = append(hazards, noteAddresses(stderr, c, result, resolved, opts.offline)...)
+		result := c.plan.Build(knownAddresses(c, resolved, probs))
+		hazards = append(hazards, noteAddresses(stderr, c, result, resolved, offline)...)
 		for _, e := range c.plan.Refused() {
 			fmt.Fprintf(stderr, "warning: %s: %s: left out, beyond the tenant limits: %s\n", c.src.file, c.src.ref, e.Error())
 		}
-		outputs = append(outputs, output{src: c.src, result: result})
+		outputs = append(outputs, rendered{src: c.src, result: result})
 	}
-	if !probs.empty() {
-		probs.write(stderr, "nothing was rendered")
-		return exitError
-	}
+	return outputs, hazards
+}
 
-	var b strings.Builder
+// knownAddresses are the addresses DNS gave for the plan's hostnames (none offline);
+// a lookup that failed is a problem of the allowlist.
+func knownAddresses(c compiled, resolved map[string]lookupResult, probs *problems) render.Resolved {
+	known := render.Resolved{}
+	for _, h := range c.plan.Hostnames() {
+		res, ok := resolved[h]
+		if !ok {
+			continue // offline
+		}
+		if res.err != nil {
+			probs.add(c.src.file, c.src.ref, fmt.Sprintf("hostname %s: %v: fix the name or the DNS server (--dns-server), or render the published addresses only with --offline", h, res.err))
+			continue
+		}
+		known[h] = res.addrs
+	}
+	return known
+}
+
+// writeRendered writes each allowlist's policies (handed over with --handover) and,
+// unless --policies-only, what its ingress targets render. It returns the hazards of
+// what it wrote: policies that deny all, targets not rendered.
+func writeRendered(b *strings.Builder, outputs []rendered, opts renderOptions) ([]string, error) {
+	var hazards []string
 	for _, o := range outputs {
 		if opts.handover {
 			handOver(o.src.obj.Name, o.result)
 		}
 		hazards = append(hazards, emptyPolicies(o.src, o.result)...)
-		for i := range o.result.Policies {
-			np := &o.result.Policies[i]
-			y, err := objectYAML(np)
-			if err != nil {
-				fmt.Fprintf(stderr, "error: %s: %s: encoding NetworkPolicy %s: %v\n", o.src.file, o.src.ref, np.Name, err)
-				return exitError
-			}
-			fmt.Fprintf(&b, "---\n# Rendered from %s (%s)\n%s", o.src.ref, o.src.file, y)
+		if err := writePolicies(b, o); err != nil {
+			return nil, err
 		}
 		if opts.policiesOnly {
 			continue
 		}
-		unrendered, err := writeTargets(&b, o.src, o.result) // targets.go
+		unrendered, err := writeTargets(b, o.src, o.result) // targets.go
 		if err != nil {
-			fmt.Fprintf(stderr, "error: %s: %s: %v\n", o.src.file, o.src.ref, err)
-			return exitError
+			return nil, fmt.Errorf("%s: %s: %w", o.src.file, o.src.ref, err)
 		}
 		hazards = append(hazards, unrendered...)
 	}
-	if len(hazards) > 0 {
-		level := "WARNING"
-		if opts.strict {
-			level = "error"
+	return hazards, nil
+}
+
+func writePolicies(b *strings.Builder, o rendered) error {
+	for i := range o.result.Policies {
+		np := &o.result.Policies[i]
+		y, err := objectYAML(np)
+		if err != nil {
+			return fmt.Errorf("%s: %s: encoding NetworkPolicy %s: %w", o.src.file, o.src.ref, np.Name, err)
 		}
-		for _, h := range hazards {
-			fmt.Fprintf(stderr, "%s: %s\n", level, h)
-		}
-		if opts.strict {
-			fmt.Fprintf(stderr, "error: --strict: %d of the above; nothing was rendered. Give the hostnames your own (a sample's example.com names resolve to nothing), or render without --strict to see the policies\n", len(hazards))
-			return exitError
-		}
-		fmt.Fprintf(stderr, "WARNING: %d of the above: the policies printed are not what the allowlist is for; --strict makes this an error\n", len(hazards))
+		fmt.Fprintf(b, "---\n# Rendered from %s (%s)\n%s", o.src.ref, o.src.file, y)
 	}
-	if _, err := io.WriteString(stdout, b.String()); err != nil {
-		fmt.Fprintf(stderr, "error: writing the policies: %v\n", err)
-		return exitError
+	return nil
+}
+
+// reportHazards says each hazard, as a WARNING or, with --strict, as an error, and
+// reports whether the policies may still be printed.
+func reportHazards(stderr io.Writer, hazards []string, strict bool) bool {
+	if len(hazards) == 0 {
+		return true
 	}
-	return exitOK
+	level := "WARNING"
+	if strict {
+		level = "error"
+	}
+	for _, h := range hazards {
+		fmt.Fprintf(stderr, "%s: %s\n", level, h)
+	}
+	if strict {
+		fmt.Fprintf(stderr, "error: --strict: %d of the above; nothing was rendered. Give the hostnames your own (a sample's example.com names resolve to nothing), or render without --strict to see the policies\n", len(hazards))
+		return false
+	}
+	fmt.Fprintf(stderr, "WARNING: %d of the above: the policies printed are not what the allowlist is for; --strict makes this an error\n", len(hazards))
+	return true
 }
 
 // handOver marks what the operator would create for the allowlist as handed over to

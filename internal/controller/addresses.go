@@ -4,12 +4,9 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
-	"slices"
-	"strings"
 	"time"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -106,39 +103,4 @@ func (r *VendorAllowlistReconciler) renderedAddresses(ctx context.Context, allow
 		}
 	}
 	return out, nil
-}
-
-// setResolved sets the Resolved condition, and emits an event when it changes.
-func (r *VendorAllowlistReconciler) setResolved(allowlist *v1alpha1.VendorAllowlist, known map[string]addresses.Host, hostnames []string) {
-	if len(hostnames) == 0 {
-		meta.RemoveStatusCondition(&allowlist.Status.Conditions, v1alpha1.ConditionResolved)
-		return
-	}
-	var failing []string
-	for _, name := range hostnames {
-		if err := known[name].Err; err != nil {
-			failing = append(failing, fmt.Sprintf("%s: %v", name, err))
-		}
-	}
-	slices.Sort(failing)
-	cond := metav1.Condition{
-		Type:               v1alpha1.ConditionResolved,
-		Status:             metav1.ConditionTrue,
-		Reason:             v1alpha1.ReasonResolved,
-		Message:            fmt.Sprintf("DNS answered for all %d hostnames", len(hostnames)),
-		ObservedGeneration: allowlist.Generation,
-	}
-	if len(failing) > 0 {
-		cond.Status, cond.Reason = metav1.ConditionFalse, v1alpha1.ReasonResolutionFailed
-		cond.Message = truncate("DNS lookups failing; the last known addresses stay in the policies: "+strings.Join(failing, "; "), 32768)
-	}
-	previous := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionResolved)
-	changed := previous == nil || previous.Status != cond.Status
-	meta.SetStatusCondition(&allowlist.Status.Conditions, cond)
-	switch {
-	case changed && len(failing) > 0:
-		r.Recorder.Eventf(allowlist, nil, "Warning", v1alpha1.ReasonResolutionFailed, "Resolve", "%s", truncate(cond.Message, maxEventNote))
-	case changed && previous != nil:
-		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonResolved, "Resolve", "%s", truncate(cond.Message, maxEventNote))
-	}
 }

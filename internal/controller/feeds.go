@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/tools/events"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -42,20 +43,28 @@ type FeedFollower interface {
 func (r *VendorAllowlistReconciler) catalogFor(allowlist *v1alpha1.VendorAllowlist, vendors []v1alpha1.Vendor) (*catalog.Catalog, []follow.Pending) {
 	cat := r.Catalog.WithOverrides(vendors)
 	if r.Feeds == nil {
-		return cat, nil
+		return cat, follow.NotEnabled(cat, allowlist.Spec.Vendors)
 	}
 	return r.Feeds.Fill(cat, allowlist.Spec.Vendors)
 }
 
-// feedPendingReason is the Ready reason of pending groups: an admin's to fix when the
-// feed is not enabled or cannot work, the operator's to wait for otherwise.
-func feedPendingReason(pending []follow.Pending) (reason string, warn bool) {
+// feedPendingReason is the Ready reason of pending groups: the admin's to fix when a
+// feed is not enabled or cannot work (the reason table makes those Warnings, and
+// Stalled), the operator's to wait for otherwise.
+func feedPendingReason(pending []follow.Pending) string {
 	for _, p := range pending {
-		if p.Reason == v1alpha1.ReasonFeedNotEnabled || p.Reason == v1alpha1.ReasonFeedInvalid {
-			return p.Reason, true
+		if v1alpha1.IsStalled(p.Reason) {
+			return p.Reason
 		}
 	}
-	return v1alpha1.ReasonFeedPending, false
+	return v1alpha1.ReasonFeedPending
+}
+
+// RecordFeedEvent tells of a feed's new or held list on its copy in the operator's
+// namespace (a built-in vendor has no object to tell it on).
+func RecordFeedEvent(rec events.EventRecorder, namespace, url, reason, message string) {
+	copyRef := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: namespace, Name: fetch.ConfigMapName(url)}}
+	recordEvent(rec, copyRef, statusEvent{reason: reason, action: "Fetch", note: message})
 }
 
 // watchFeedChanges re-renders the allowlists of a vendor whose feed-backed groups

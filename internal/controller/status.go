@@ -14,7 +14,6 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
-	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -115,21 +114,6 @@ func (w *writtenStatuses) forget(key types.NamespacedName) {
 	delete(w.digests, key)
 }
 
-// setReady sets the Ready condition; its transition time moves only when its status does.
-func setReady(allowlist *v1alpha1.VendorAllowlist, ready bool, reason, message string) {
-	status := metav1.ConditionFalse
-	if ready {
-		status = metav1.ConditionTrue
-	}
-	meta.SetStatusCondition(&allowlist.Status.Conditions, metav1.Condition{
-		Type:               v1alpha1.ConditionReady,
-		Status:             status,
-		Reason:             reason,
-		Message:            truncate(message, 32768),
-		ObservedGeneration: allowlist.Generation,
-	})
-}
-
 // readyMessage names the policies in place, the hostnames that DNS says have no
 // address (their rules are left out: the selected pods get no traffic to or from
 // those hosts, and the message should say so rather than look complete), and what the
@@ -173,35 +157,6 @@ func refusedMessage(policies []networkingv1.NetworkPolicy, refused field.ErrorLi
 	return fmt.Sprintf("Left out of the policies (%s in place), beyond what the admin lets an allowlist open: %s. "+
 		"To fix: list narrower, public networks and fewer hostnames, drop clusterDNS and privateAddresses: Allow, or ask an admin to widen the limit named (a manager flag), or to open the range in a Vendor",
 		strings.Join(names, ", "), strings.Join(msgs, "; "))
-}
-
-// renderedPolicies is status.policies: what the render made of each policy.
-func renderedPolicies(result render.Result) []v1alpha1.RenderedPolicy {
-	out := make([]v1alpha1.RenderedPolicy, 0, len(result.Policies))
-	for _, p := range result.Policies {
-		out = append(out, v1alpha1.RenderedPolicy{Name: p.Name, Direction: v1alpha1.Direction(p.Spec.PolicyTypes[0]), Peers: countIPBlocks(&p)})
-	}
-	return out
-}
-
-// countIPBlocks counts a policy's address blocks, both directions.
-func countIPBlocks(np *networkingv1.NetworkPolicy) int32 {
-	var n int32
-	for _, r := range np.Spec.Ingress {
-		for _, p := range r.From {
-			if p.IPBlock != nil {
-				n++
-			}
-		}
-	}
-	for _, r := range np.Spec.Egress {
-		for _, p := range r.To {
-			if p.IPBlock != nil {
-				n++
-			}
-		}
-	}
-	return n
 }
 
 func resolvedAddresses(known map[string]addresses.Host) render.Resolved {

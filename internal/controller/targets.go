@@ -48,11 +48,12 @@ const ReasonIngressTargetsApplied = "IngressTargetsApplied"
 // reconcileTargets writes what the allowlist's ingress targets render, takes back what
 // it no longer renders (deleting the objects it created, releasing its field of the
 // user's objects), and records each in status.ingressTargets. A target that cannot be
-// written leaves what is there; only failures worth a retry are returned.
-func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, result render.Result) error {
+// written leaves what is there; only failures worth a retry are returned, with the
+// objects written, released or deleted, for the status step to tell.
+func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, result render.Result) ([]string, error) {
 	if len(result.Targets) == 0 && len(r.Targets.Installed) == 0 {
 		allowlist.Status.IngressTargets = nil
-		return nil // the manager handles no target: nothing to write or take back
+		return nil, nil // the manager handles no target: nothing to write or take back
 	}
 	var statuses []v1alpha1.IngressTargetStatus
 	var changed []string
@@ -122,27 +123,8 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 		errs = append(errs, err)
 	}
 	changed = append(changed, pruned...)
-	r.targetEvents(allowlist, statuses, changed)
 	allowlist.Status.IngressTargets = statuses
-	return errors.Join(errs...)
-}
-
-// targetEvents tells what was written, and, once per change of state, a target that
-// failed or warns.
-func (r *VendorAllowlistReconciler) targetEvents(allowlist *v1alpha1.VendorAllowlist, statuses []v1alpha1.IngressTargetStatus, changed []string) {
-	if len(changed) > 0 {
-		r.Recorder.Eventf(allowlist, nil, "Normal", ReasonIngressTargetsApplied, "Apply", "%s", truncate("Ingress targets: "+strings.Join(changed, "; "), maxEventNote))
-	}
-	for _, st := range statuses {
-		if st.State != v1alpha1.IngressTargetFailed && st.State != v1alpha1.IngressTargetWarning {
-			continue
-		}
-		i := slices.IndexFunc(allowlist.Status.IngressTargets, func(p v1alpha1.IngressTargetStatus) bool { return p.Kind == st.Kind && p.Name == st.Name })
-		if i >= 0 && allowlist.Status.IngressTargets[i].Reason == st.Reason {
-			continue
-		}
-		r.Recorder.Eventf(allowlist, nil, "Warning", st.Reason, "Apply", "%s", truncate(st.Message, maxEventNote))
-	}
+	return changed, errors.Join(errs...)
 }
 
 // applyOwnedTarget creates or updates an object the operator owns (a SecurityPolicy,

@@ -108,7 +108,7 @@ func (r *VendorReconciler) judge(ctx context.Context, vendor *v1alpha1.Vendor) {
 	previous := meta.FindStatusCondition(st.Conditions, v1alpha1.ConditionAccepted).DeepCopy()
 	r.setAccepted(vendor, metav1.ConditionFalse, v1alpha1.ReasonChangeHeld, msg)
 	if previous == nil || previous.Reason != v1alpha1.ReasonChangeHeld || previous.ObservedGeneration != vendor.Generation {
-		r.Recorder.Eventf(vendor, nil, "Warning", v1alpha1.ReasonChangeHeld, "Compare", "%s", truncate(msg, maxEventNote))
+		recordEvent(r.Recorder, vendor, statusEvent{v1alpha1.ReasonChangeHeld, "Compare", msg})
 		logf.FromContext(ctx).Info("Vendor change held for an admin", "generation", vendor.Generation, "findings", len(findings))
 	}
 }

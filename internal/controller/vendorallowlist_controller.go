@@ -31,7 +31,6 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/feeds/follow"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
@@ -112,41 +111,38 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	ctx = logf.IntoContext(ctx, log)
 
 	original := allowlist.DeepCopy()
-	result, reconcileErr := r.reconcile(ctx, &allowlist)
+	obs := &observation{}
+	result, reconcileErr := r.reconcile(ctx, &allowlist, obs)
+	obs.err = reconcileErr
 	allowlist.Status.ObservedGeneration = allowlist.Generation
-	summarize(&allowlist, reconcileErr)
+	for _, e := range updateStatus(&allowlist, obs) {
+		recordEvent(r.Recorder, &allowlist, e)
+	}
 	if err := r.patchStatus(ctx, original, &allowlist); err != nil {
 		return ctrl.Result{}, errors.Join(reconcileErr, err)
 	}
 	return result, reconcileErr
 }
 
-func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1alpha1.VendorAllowlist) (ctrl.Result, error) {
+// reconcile applies what the allowlist renders, and records in obs what it found on
+// the way; it stops where a fact says the policies in place must stay as they are.
+func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, obs *observation) (ctrl.Result, error) {
 	vendors, err := r.vendors(ctx)
 	if err != nil {
-		setReady(allowlist, false, v1alpha1.ReasonCatalogUnavailable, err.Error())
+		obs.catalogErr = err
 		return ctrl.Result{}, err
 	}
-	if msg, held := heldVendorChanges(allowlist, vendors); msg != "" {
-		// The policies in place stay as they are until an admin approves the change.
-		reason := v1alpha1.ReasonVendorChangePending
-		if held {
-			reason = v1alpha1.ReasonVendorChangeHeld
-		}
-		r.notReady(allowlist, reason, msg, held)
+	// The policies in place stay as they are until the Vendor's change is accepted.
+	if obs.vendorChange, obs.vendorChangeHeld = heldVendorChanges(allowlist, vendors); obs.vendorChange != "" {
 		return ctrl.Result{}, nil
 	}
 	cat, pending := r.catalogFor(allowlist, vendors) // feeds.go
-	if len(pending) > 0 {
-		reason, warn := feedPendingReason(pending)
-		r.notReady(allowlist, reason, follow.PendingMessage(pending), warn)
-		return ctrl.Result{}, nil
+	if obs.feedsPending = pending; len(pending) > 0 {
+		return ctrl.Result{}, nil // the policies in place stay until the feeds have a list
 	}
 	plan, err := render.Compile(allowlist, cat, r.Render)
-	if renderErr := (*render.Error)(nil); errors.As(err, &renderErr) {
-		// The policies already in place stay as they are until the spec is fixed.
-		r.notReady(allowlist, renderErr.Reason, renderErr.Error(), true)
-		return ctrl.Result{}, reconcile.TerminalError(err)
+	if errors.As(err, &obs.compileErr) {
+		return ctrl.Result{}, reconcile.TerminalError(err) // the policies in place stay until the spec is fixed
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
@@ -155,66 +151,34 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	if err != nil {
 		return ctrl.Result{}, err
 	}
-	result := plan.Build(resolvedAddresses(known))
-	allowlist.Status.Hostnames = hostnameStatuses(result.Hostnames, known, allowlist.Status.Hostnames, r.StatusTimeResolution)
-	if msg := nothingToRender(plan, result, known); msg != "" {
-		r.notReady(allowlist, v1alpha1.ReasonNothingToRender, msg, true)
+	obs.resolved, obs.hostnames, obs.known = true, plan.Hostnames(), known
+	obs.result = plan.Build(resolvedAddresses(known))
+	obs.awaiting, obs.refused = awaitingDNS(obs.result, known), plan.Refused()
+	allowlist.Status.Hostnames = hostnameStatuses(obs.result.Hostnames, known, allowlist.Status.Hostnames, r.StatusTimeResolution)
+	if obs.nothingToRender = nothingToRender(obs); obs.nothingToRender != "" {
 		return ctrl.Result{}, nil
 	}
 
-	hadPolicies := len(allowlist.Status.Policies) > 0
-	outcome, err := r.applyPolicies(ctx, allowlist, result.Policies)
-	allowlist.Status.Policies = renderedPolicies(result)
-	if err == nil {
-		err = r.reconcileTargets(ctx, allowlist, result) // targets.go
+	obs.outcome, obs.applyErr = r.applyPolicies(ctx, allowlist, obs.result.Policies)
+	obs.applied = true
+	if obs.applyErr != nil {
+		return ctrl.Result{}, obs.applyErr
 	}
-	targetReason, targetMsg := failedTargets(allowlist.Status.IngressTargets)
-	switch {
-	case err != nil:
-		r.notReady(allowlist, v1alpha1.ReasonApplyFailed, err.Error(), true)
-		return ctrl.Result{}, err
-	case len(outcome.conflicts) > 0:
-		r.notReady(allowlist, v1alpha1.ReasonPolicyConflict, conflictMessage(outcome.conflicts), true)
-	case len(plan.Refused()) > 0:
-		r.notReady(allowlist, v1alpha1.ReasonTenantLimitExceeded, refusedMessage(result.Policies, plan.Refused()), true)
-	case targetReason != "":
-		r.notReady(allowlist, targetReason, targetMsg, targetReason == v1alpha1.ReasonIngressTargetFailed)
-	case len(awaitingDNS(result, known)) > 0:
-		r.notReady(allowlist, v1alpha1.ReasonAwaitingDNS, awaitingMessage(allowlist, result, awaitingDNS(result, known)), false)
-	default:
-		setReady(allowlist, true, v1alpha1.ReasonReconciled, readyMessage(result.Policies, allowlist.Status.Hostnames)+targetNotes(allowlist.Status.IngressTargets))
-	}
-	// A change to policies already in place is worth an event; an allowlist's first
-	// policies are not news: its Ready condition names them. (At a GitOps sync of a
-	// thousand allowlists, a thousand such events would cost the API server more
-	// than the policies themselves.)
-	if msg := outcome.message(); msg != "" && (hadPolicies || len(outcome.updated)+len(outcome.deleted) > 0) {
-		r.Recorder.Eventf(allowlist, nil, "Normal", v1alpha1.ReasonPoliciesApplied, "Apply", "%s", truncate(msg, maxEventNote))
+	obs.targets = &targetsObserved{before: allowlist.Status.IngressTargets}
+	if obs.targets.changed, obs.applyErr = r.reconcileTargets(ctx, allowlist, obs.result); obs.applyErr != nil {
+		return ctrl.Result{}, obs.applyErr
 	}
 	return targetRecheck(allowlist.Status.IngressTargets), nil
 }
 
 // resolve asks the address source for the plan's hostnames, seeded with what the
-// operator rendered before, and sets the Resolved condition.
+// operator rendered before.
 func (r *VendorAllowlistReconciler) resolve(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, plan *render.Plan) (map[string]addresses.Host, error) {
 	rendered, err := r.renderedAddresses(ctx, allowlist)
 	if err != nil {
 		return nil, err
 	}
-	known := r.Addresses.Lookup(ctx, addressOwner(allowlist), addressRequests(plan, allowlist.Status.Hostnames, rendered))
-	r.setResolved(allowlist, known, plan.Hostnames())
-	return known, nil
-}
-
-// notReady sets Ready=False, with a Warning event when warn is set and the condition
-// says something new: a state that lasts is told once, not at every reconcile.
-func (r *VendorAllowlistReconciler) notReady(allowlist *v1alpha1.VendorAllowlist, reason, msg string, warn bool) {
-	previous := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionReady).DeepCopy()
-	setReady(allowlist, false, reason, msg)
-	current := meta.FindStatusCondition(allowlist.Status.Conditions, v1alpha1.ConditionReady)
-	if warn && (previous == nil || previous.Reason != current.Reason || previous.Message != current.Message) {
-		r.Recorder.Eventf(allowlist, nil, "Warning", reason, "Reconcile", "%s", truncate(current.Message, maxEventNote))
-	}
+	return r.Addresses.Lookup(ctx, addressOwner(allowlist), addressRequests(plan, allowlist.Status.Hostnames, rendered)), nil
 }
 
 // nothingToRender says why a direction the allowlist opens would render no address,
@@ -222,12 +186,9 @@ func (r *VendorAllowlistReconciler) notReady(allowlist *v1alpha1.VendorAllowlist
 // awaited, or a lookup failing: its policy then isolates the pods meanwhile, and Ready
 // says what it waits for). Entries left out by the tenant limits must go from the
 // policies in place, so they are applied, not kept.
-func nothingToRender(plan *render.Plan, result render.Result, known map[string]addresses.Host) string {
-	empty := result.Empty
-	if len(empty) == 0 || len(plan.Refused()) > 0 {
-		return ""
-	}
-	if len(awaitingDNS(result, known)) > 0 {
+func nothingToRender(obs *observation) string {
+	empty := obs.result.Empty
+	if len(empty) == 0 || len(obs.refused) > 0 || len(obs.awaiting) > 0 {
 		return ""
 	}
 	dirs := make([]string, len(empty))
@@ -303,7 +264,7 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 		return err
 	}
 	b = r.watchForeignPolicies(b) // targets_envoy.go
-	b = r.watchFeedChanges(b) // feeds.go
+	b = r.watchFeedChanges(b)     // feeds.go
 	return b.
 		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		// A managed policy appearing is the operator's own doing (the initial list at

@@ -498,56 +498,69 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 		return nil // nobody uses it any more
 	}
 	now := c.clock.Now()
-	before := maps.Clone(e.seen)
-	hadErr := e.err != nil
 	first := e.cold()
 	clear(e.resolving)
 	var waiters []types.NamespacedName
 	if first {
-		// Whoever is still waiting in Lookup sees this result there; whoever stopped
-		// waiting is told.
-		close(e.firstResult)
-		waiters = sortedKeys(e.waiters)
-		clear(e.waiters)
+		waiters = e.firstResultCame()
 	}
-	minRefresh, maxRefresh := c.bounds(e)
-
 	if !addresses.Authoritative(err) {
-		// Fail static: keep every address, and do not age them while DNS is down.
-		if e.err == nil {
-			logf.FromContext(ctx).Info("DNS lookup failed; keeping the last known addresses", "hostname", name, "error", err.Error())
-		}
-		e.err = err
-		if e.failures == 0 {
-			e.failingSince = now
-		}
-		e.failures++
-		backoff := min(minRefresh<<min(e.failures-1, 10), maxRefresh)
-		e.next = now.Add(c.jitter(backoff))
-		c.metrics.setHost(name, len(e.seen), e.forbidden, e.dropped, e.answeredAt)
-		if first {
+		newlyFailing := c.recordFailure(ctx, name, e, err, now)
+		switch {
+		case first:
 			return waiters
-		}
-		if !hadErr {
+		case newlyFailing:
 			return sortedKeys(e.users)
 		}
 		return nil
 	}
-
-	if !e.failingSince.IsZero() {
-		// The retention clock stood still while DNS was down: an address gets the
-		// same time to reappear after an outage as before it.
-		outage := now.Sub(e.failingSince)
-		for a, t := range e.seen {
-			e.seen[a] = minTime(t.Add(outage), now)
-		}
-		for _, seeds := range e.seeds {
-			for a, t := range seeds {
-				seeds[a] = minTime(t.Add(outage), now)
-			}
-		}
-		e.failingSince = time.Time{}
+	changed, seedsChanged := c.recordAnswer(ctx, name, e, answer, err, now)
+	switch {
+	case first:
+		e.published = maps.Clone(e.seen)
+		return waiters
+	case changed || c.statusStale(e):
+		e.published = maps.Clone(e.seen)
+		return sortedKeys(e.users)
 	}
+	return seedsChanged
+}
+
+// firstResultCame releases whoever is still waiting in Lookup, who sees the result
+// there, and returns whoever stopped waiting, to be told.
+func (e *entry) firstResultCame() []types.NamespacedName {
+	close(e.firstResult)
+	waiters := sortedKeys(e.waiters)
+	clear(e.waiters)
+	return waiters
+}
+
+// recordFailure keeps every address, fail static, and does not age them while DNS
+// is down; the next try backs off. It reports whether DNS had answered until now.
+func (c *Cache) recordFailure(ctx context.Context, name string, e *entry, err error, now time.Time) bool {
+	newlyFailing := e.err == nil
+	if newlyFailing {
+		logf.FromContext(ctx).Info("DNS lookup failed; keeping the last known addresses", "hostname", name, "error", err.Error())
+	}
+	e.err = err
+	if e.failures == 0 {
+		e.failingSince = now
+	}
+	e.failures++
+	minRefresh, maxRefresh := c.bounds(e)
+	backoff := min(minRefresh<<min(e.failures-1, 10), maxRefresh)
+	e.next = now.Add(c.jitter(backoff))
+	c.metrics.setHost(name, len(e.seen), e.forbidden, e.dropped, e.answeredAt)
+	return newlyFailing
+}
+
+// recordAnswer folds an authoritative answer (addresses, NXDOMAIN or NODATA) into the
+// entry and schedules its refresh at the TTL. It reports whether the addresses kept
+// changed or DNS had been failing, and the owners whose seeds lost an address.
+func (c *Cache) recordAnswer(ctx context.Context, name string, e *entry, answer resolver.Answer, err error, now time.Time) (bool, []types.NamespacedName) {
+	before := setOf(e.seen)
+	hadErr := e.err != nil
+	e.resumeAgeing(now)
 	kept, forbidden := addresses.Keep(answer.Addrs(), c.opts.Guard)
 	e.err, e.failures, e.forbidden = nil, 0, len(forbidden)
 	e.answeredAt = now
@@ -562,22 +575,37 @@ func (c *Cache) record(ctx context.Context, name string, answer resolver.Answer,
 		logf.FromContext(ctx).Info("DNS returned more addresses than are kept per hostname; dropped the longest unseen", "hostname", name, "kept", len(e.seen), "dropped", e.dropped)
 	}
 	seedsChanged := c.expireSeeds(e, now)
+	c.scheduleRefresh(e, answer, err, now)
+	c.metrics.setHost(name, len(e.seen), e.forbidden, e.dropped, now)
+	return hadErr || !maps.Equal(before, setOf(e.seen)), seedsChanged
+}
+
+// resumeAgeing ends an outage: the retention clock stood still while DNS was down,
+// so an address gets the same time to reappear after an outage as before it.
+func (e *entry) resumeAgeing(now time.Time) {
+	if e.failingSince.IsZero() {
+		return
+	}
+	outage := now.Sub(e.failingSince)
+	for a, t := range e.seen {
+		e.seen[a] = minTime(t.Add(outage), now)
+	}
+	for _, seeds := range e.seeds {
+		for a, t := range seeds {
+			seeds[a] = minTime(t.Add(outage), now)
+		}
+	}
+	e.failingSince = time.Time{}
+}
+
+// scheduleRefresh sets the next refresh at the answer's TTL, within the users' bounds.
+func (c *Cache) scheduleRefresh(e *entry, answer resolver.Answer, err error, now time.Time) {
+	minRefresh, maxRefresh := c.bounds(e)
 	e.ttl = answer.MinTTL()
 	if err != nil {
 		e.ttl = minRefresh // NXDOMAIN/NODATA carry no usable TTL here
 	}
 	e.next = now.Add(c.jitter(min(max(e.ttl, minRefresh), maxRefresh)))
-	c.metrics.setHost(name, len(e.seen), e.forbidden, e.dropped, now)
-
-	if first {
-		e.published = maps.Clone(e.seen)
-		return waiters
-	}
-	if hadErr || !maps.Equal(setOf(before), setOf(e.seen)) || c.statusStale(e) {
-		e.published = maps.Clone(e.seen)
-		return sortedKeys(e.users)
-	}
-	return seedsChanged
 }
 
 // expireSeeds drops seeded addresses unseen for longer than the retention window, and

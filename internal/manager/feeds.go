@@ -9,7 +9,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
 	ctrl "sigs.k8s.io/controller-runtime"
@@ -127,10 +126,7 @@ func (o Options) addFeeds(mgr ctrl.Manager, registry prometheus.Registerer, buil
 				w.vendorFeeds <- event.GenericEvent{Object: controller.VendorObject(v)}
 			}
 		},
-		Event: func(url, eventType, reason, message string) {
-			copyRef := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: fetch.ConfigMapName(url)}}
-			recorder.Eventf(copyRef, nil, eventType, reason, "Fetch", "%s", message)
-		},
+		Event: func(url, reason, message string) { controller.RecordFeedEvent(recorder, ns, url, reason, message) },
 	})
 	w.feeds = feeds
 	if err := mgr.Add(scheduler); err != nil {

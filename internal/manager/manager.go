@@ -74,10 +74,44 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	mgrOpts, err := o.managerOptions(targets)
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
+	if err != nil {
+		return nil, fmt.Errorf("creating manager: %w", err)
+	}
+	res, err := o.dnsResolver()
+	if err != nil {
+		return nil, err
+	}
+	o.DNS.Guard, o.DNS.MaxAddresses = o.Guard(), o.MaxAddresses
+	addresses, err := addDNSCache(mgr, res, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := addControllers(mgr, o, targets, addresses); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
+		return nil, err
+	}
+	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster,
+		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", o.Limits), "ingressTargets", targets.String())
+	return mgr, nil
+}
+
+// managerOptions are controller-runtime's: the label-selected cache with the target
+// kinds served, metrics, probes and leader election.
+func (o *Options) managerOptions(targets controller.TargetKinds) (ctrl.Options, error) {
 	cacheOpts := controller.CacheOptions(o.WatchNamespaces)
 	targets.AddToCache(&cacheOpts)
 	if err := o.Feeds.feedCache(&cacheOpts); err != nil {
-		return nil, err
+		return ctrl.Options{}, err
 	}
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme.New(),
@@ -93,33 +127,36 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		Controller:                    config.Controller{SkipNameValidation: ptr.To(o.SkipControllerNameValidation)},
 	}
 	if o.LeaseDuration > 0 {
-		mgrOpts.LeaseDuration = &o.LeaseDuration
+		mgrOpts.LeaseDuration = ptr.To(o.LeaseDuration)
 	}
 	if o.RenewDeadline > 0 {
-		mgrOpts.RenewDeadline = &o.RenewDeadline
+		mgrOpts.RenewDeadline = ptr.To(o.RenewDeadline)
 	}
 	if o.RetryPeriod > 0 {
-		mgrOpts.RetryPeriod = &o.RetryPeriod
+		mgrOpts.RetryPeriod = ptr.To(o.RetryPeriod)
 	}
-	mgr, err := ctrl.NewManager(cfg, mgrOpts)
-	if err != nil {
-		return nil, fmt.Errorf("creating manager: %w", err)
-	}
+	return mgrOpts, nil
+}
 
+// dnsResolver asks the servers given, or else those of /etc/resolv.conf; with
+// neither the manager cannot run.
+func (o *Options) dnsResolver() (*resolver.Resolver, error) {
 	res := &resolver.Resolver{Servers: o.DNSServers, Timeout: o.DNSTimeout}
-	if len(res.Servers) == 0 {
-		servers, err := resolver.ServersFromResolvConf(resolver.DefaultResolvConf)
-		if err != nil {
-			return nil, fmt.Errorf("no DNS server given and %s unreadable: %w", resolver.DefaultResolvConf, err)
-		}
-		res.Servers = servers
+	if len(res.Servers) > 0 {
+		return res, nil
 	}
-	o.DNS.Guard, o.DNS.MaxAddresses = o.Guard(), o.MaxAddresses
-	registry := o.MetricsRegistry
-	if registry == nil {
-		registry = ctrlmetrics.Registry
+	servers, err := resolver.ServersFromResolvConf(resolver.DefaultResolvConf)
+	if err != nil {
+		return nil, fmt.Errorf("no DNS server given and %s unreadable: %w", resolver.DefaultResolvConf, err)
 	}
-	metrics, err := dnscache.NewMetrics(registry, clock.RealClock{})
+	res.Servers = servers
+	return res, nil
+}
+
+// addDNSCache adds the DNS cache the allowlists share, with its metrics, to run with
+// the manager.
+func addDNSCache(mgr ctrl.Manager, res *resolver.Resolver, o Options) (*dnscache.Cache, error) {
+	metrics, err := dnscache.NewMetrics(o.metricsRegistry(), clock.RealClock{})
 	if err != nil {
 		return nil, fmt.Errorf("registering DNS metrics: %w", err)
 	}
@@ -127,17 +164,23 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := mgr.Add(addresses); err != nil {
 		return nil, err
 	}
+	return addresses, nil
+}
+
+// addControllers sets up the VendorAllowlist and Vendor reconcilers, with the caches
+// of policy names and foreign policies the first one reads.
+func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds, addresses *dnscache.Cache) error {
 	policyNames, err := controller.AddPolicyNameCache(mgr, o.WatchNamespaces)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	foreignPolicies, err := controller.AddForeignPolicyCache(mgr, targets, o.WatchNamespaces)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	feeds, err := o.addFeeds(mgr, registry, catalog.Builtin()) // feeds.go
+	feeds, err := o.addFeeds(mgr, o.metricsRegistry(), catalog.Builtin()) // feeds.go
 	if err != nil {
-		return nil, err
+		return err
 	}
 	reconciler := &controller.VendorAllowlistReconciler{
 		Client:               mgr.GetClient(),
@@ -156,7 +199,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		reconciler.Feeds, reconciler.FeedChanges = feeds.feeds, feeds.allowlistFeeds
 	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
-		return nil, err
+		return err
 	}
 	vendors := &controller.VendorReconciler{
 		Client:   mgr.GetClient(),
@@ -168,16 +211,13 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if feeds != nil {
 		vendors.Feeds, vendors.FeedChanges = feeds.feeds, feeds.vendorFeeds
 	}
-	if err := vendors.SetupWithManager(mgr); err != nil {
-		return nil, err
+	return vendors.SetupWithManager(mgr)
+}
+
+// metricsRegistry is where the manager's own metrics go.
+func (o Options) metricsRegistry() prometheus.Registerer {
+	if o.MetricsRegistry == nil {
+		return ctrlmetrics.Registry
 	}
-	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
-		return nil, err
-	}
-	if err := mgr.AddReadyzCheck("readyz", healthz.Ping); err != nil {
-		return nil, err
-	}
-	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster,
-		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", o.Limits), "ingressTargets", targets.String())
-	return mgr, nil
+	return o.MetricsRegistry
 }

@@ -289,156 +289,234 @@ func (c *compiler) selectors(spec *field.Path, s *v1alpha1.VendorAllowlistSpec) 
 	}
 }
 
+// vendor compiles one vendor selection: it checks the selection against the vendor's
+// catalog entry, then builds a rule per endpoint group it opens. The checks of
+// customer input and ports come after building, so that an error a rule's networks
+// raise keeps its place (and the Reason it sets) ahead of theirs.
 func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
-	name := string(sel.Name)
-	vendor, ok := c.cat.Get(name)
-	if !ok {
-		c.fail(v1alpha1.ReasonUnknownVendor, field.Invalid(path.Child("name"), name,
-			fmt.Sprintf("no such vendor in the catalog (known: %s); fix the name or add a Vendor object named %s", strings.Join(c.cat.Names(), ", "), name)))
-		return
-	}
-	groups, ok := c.selectGroups(path, name, sel, vendor.Spec.Endpoints)
+	vendor, ok := c.lookupVendor(path, sel.Name)
 	if !ok {
 		return
 	}
-	if !c.checkRegions(path, name, sel, vendor.Spec.Endpoints) {
+	groups, ok := c.selectGroups(path, string(sel.Name), sel, vendor.Spec.Endpoints)
+	if !ok || !c.checkRegions(path, string(sel.Name), sel, vendor.Spec.Endpoints) {
 		return
 	}
-	regions := setOf(sel.Regions)
 	allowPrivate := c.allowPrivate(path.Child("privateAddresses"), sel.PrivateAddresses)
-	ingress := false
-	var usedHostnames, usedCIDRs bool
 	for _, g := range groups {
-		r := rule{direction: g.Direction, origin: name + "/" + string(g.Name)}
-		for _, a := range g.Addresses {
-			if a.Deprecated != nil && !sel.IncludeDeprecated {
-				continue
-			}
-			if inRegion(a.Region, regions) {
-				r.prefixes = append(r.prefixes, c.prefixes(vendorPath(name, g.Name), a.CIDR)...)
-			}
-		}
-		for _, h := range g.Hostnames {
-			if inRegion(h.Region, regions) {
-				r.hostnames = append(r.hostnames, hostname{name: string(h.Name), published: c.prefixes(vendorPath(name, g.Name), h.Addresses...), allowPrivate: allowPrivate})
-			}
-		}
-		switch g.CustomerInput {
-		case v1alpha1.CustomerInputHostnames:
-			usedHostnames = true
-			for _, h := range sel.Hostnames {
-				r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate, own: true})
-			}
-		case v1alpha1.CustomerInputCIDRs:
-			usedCIDRs = true
-			own, widened := c.own(path.Child("cidrs"), sel.CIDRs, r.origin, g.CustomerCIDRs)
-			r.own = append(r.own, own...)
-			r.widened = append(r.widened, widened...)
-		}
-		if g.Direction == v1alpha1.DirectionIngress {
-			ingress = true
-			r.ports, r.allPorts = sel.Ports, sel.AllPorts
-		} else {
-			r.ports = g.Ports
-		}
-		c.rules = append(c.rules, r)
+		c.rules = append(c.rules, c.groupRule(path, sel, g, allowPrivate))
 	}
-	if len(sel.Hostnames) > 0 && !usedHostnames {
+	c.checkCustomerInputTaken(path, sel, groups)
+	c.checkVendorPorts(path, sel, groups)
+}
+
+func (c *compiler) lookupVendor(path *field.Path, name v1alpha1.ObjectName) (*v1alpha1.Vendor, bool) {
+	vendor, ok := c.cat.Get(string(name))
+	if !ok {
+		c.fail(v1alpha1.ReasonUnknownVendor, field.Invalid(path.Child("name"), string(name),
+			fmt.Sprintf("no such vendor in the catalog (known: %s); fix the name or add a Vendor object named %s", strings.Join(c.cat.Names(), ", "), name)))
+	}
+	return vendor, ok
+}
+
+// groupRule is the rule of one selected endpoint group: the catalog's networks and
+// hostnames in the selected regions, the customer input the group takes, and its ports.
+func (c *compiler) groupRule(path *field.Path, sel *v1alpha1.VendorSelection, g v1alpha1.EndpointGroup, allowPrivate bool) rule {
+	name := string(sel.Name)
+	r := rule{direction: g.Direction, origin: name + "/" + string(g.Name)}
+	regions := setOf(sel.Regions)
+	r.prefixes = c.catalogPrefixes(name, g, regions, sel.IncludeDeprecated)
+	r.hostnames = c.catalogHostnames(name, g, regions, allowPrivate)
+	switch g.CustomerInput {
+	case v1alpha1.CustomerInputHostnames:
+		r.hostnames = append(r.hostnames, ownHostnames(sel.Hostnames, allowPrivate)...)
+	case v1alpha1.CustomerInputCIDRs:
+		r.own, r.widened = c.own(path.Child("cidrs"), sel.CIDRs, r.origin, g.CustomerCIDRs)
+	}
+	if g.Direction == v1alpha1.DirectionIngress {
+		r.ports, r.allPorts = sel.Ports, sel.AllPorts
+	} else {
+		r.ports = g.Ports
+	}
+	return r
+}
+
+// catalogPrefixes are the networks the catalog publishes for the group in the regions.
+func (c *compiler) catalogPrefixes(vendor string, g v1alpha1.EndpointGroup, regions map[v1alpha1.Region]bool, includeDeprecated bool) []netip.Prefix {
+	var out []netip.Prefix
+	for _, a := range g.Addresses {
+		if (a.Deprecated == nil || includeDeprecated) && inRegion(a.Region, regions) {
+			out = append(out, c.prefixes(vendorPath(vendor, g.Name), a.CIDR)...)
+		}
+	}
+	return out
+}
+
+// catalogHostnames are the hostnames the catalog publishes for the group in the
+// regions, with the addresses it publishes for them.
+func (c *compiler) catalogHostnames(vendor string, g v1alpha1.EndpointGroup, regions map[v1alpha1.Region]bool, allowPrivate bool) []hostname {
+	var out []hostname
+	for _, h := range g.Hostnames {
+		if inRegion(h.Region, regions) {
+			out = append(out, hostname{name: string(h.Name), published: c.prefixes(vendorPath(vendor, g.Name), h.Addresses...), allowPrivate: allowPrivate})
+		}
+	}
+	return out
+}
+
+// ownHostnames are the hostnames an allowlist wrote itself.
+func ownHostnames(names []v1alpha1.Hostname, allowPrivate bool) []hostname {
+	out := make([]hostname, 0, len(names))
+	for _, h := range names {
+		out = append(out, hostname{name: string(h), allowPrivate: allowPrivate, own: true})
+	}
+	return out
+}
+
+// checkCustomerInputTaken fails on hostnames or CIDRs that no selected group takes:
+// they would open nothing.
+func (c *compiler) checkCustomerInputTaken(path *field.Path, sel *v1alpha1.VendorSelection, groups []v1alpha1.EndpointGroup) {
+	if len(sel.Hostnames) > 0 && !slices.ContainsFunc(groups, takesInput(v1alpha1.CustomerInputHostnames)) {
 		c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path.Child("hostnames"), sel.Hostnames,
-			fmt.Sprintf("no selected endpoint group of %s takes customer hostnames; remove hostnames (the vendor's own hostnames are in the catalog)", name)))
+			fmt.Sprintf("no selected endpoint group of %s takes customer hostnames; remove hostnames (the vendor's own hostnames are in the catalog)", sel.Name)))
 	}
-	if len(sel.CIDRs) > 0 && !usedCIDRs {
+	if len(sel.CIDRs) > 0 && !slices.ContainsFunc(groups, takesInput(v1alpha1.CustomerInputCIDRs)) {
 		c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path.Child("cidrs"), sel.CIDRs,
-			fmt.Sprintf("no selected endpoint group of %s takes customer CIDRs; use spec.custom for addresses of your own", name)))
+			fmt.Sprintf("no selected endpoint group of %s takes customer CIDRs; use spec.custom for addresses of your own", sel.Name)))
 	}
+}
+
+// checkVendorPorts fails on ingress without ports, and on ports where every group is
+// egress (their ports come from the catalog).
+func (c *compiler) checkVendorPorts(path *field.Path, sel *v1alpha1.VendorSelection, groups []v1alpha1.EndpointGroup) {
+	ingress := slices.ContainsFunc(groups, func(g v1alpha1.EndpointGroup) bool { return g.Direction == v1alpha1.DirectionIngress })
+	portsGiven := len(sel.Ports) > 0 || sel.AllPorts
 	switch {
-	case ingress && len(sel.Ports) == 0 && !sel.AllPorts:
+	case ingress && !portsGiven:
 		c.fail(v1alpha1.ReasonPortsRequired, field.Required(path.Child("ports"),
-			fmt.Sprintf("%s sends Ingress traffic to the selected pods: list the pod ports that receive it (for example [{port: 443}]), or set allPorts: true to open every port", name)))
-	case !ingress && (len(sel.Ports) > 0 || sel.AllPorts):
+			fmt.Sprintf("%s sends Ingress traffic to the selected pods: list the pod ports that receive it (for example [{port: 443}]), or set allPorts: true to open every port", sel.Name)))
+	case !ingress && portsGiven:
 		c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path.Child("ports"), portsString(sel.Ports, sel.AllPorts),
-			fmt.Sprintf("ports and allPorts apply to Ingress only, and every selected endpoint group of %s is Egress (their ports come from the catalog); remove them", name)))
+			fmt.Sprintf("ports and allPorts apply to Ingress only, and every selected endpoint group of %s is Egress (their ports come from the catalog); remove them", sel.Name)))
 	}
+}
+
+func takesInput(in v1alpha1.CustomerInput) func(v1alpha1.EndpointGroup) bool {
+	return func(g v1alpha1.EndpointGroup) bool { return g.CustomerInput == in }
 }
 
 // selectGroups applies directions and endpoints to the vendor's groups. A group that
 // needs customer input is left out when the input is missing and the group was not
 // asked for by name; asked for by name, the missing input is an error.
 func (c *compiler) selectGroups(path *field.Path, name string, sel *v1alpha1.VendorSelection, all []v1alpha1.EndpointGroup) ([]v1alpha1.EndpointGroup, bool) {
-	published := map[v1alpha1.Direction]bool{}
-	for _, g := range all {
-		published[g.Direction] = true
+	ok := c.checkDirections(path, sel, all)
+	if len(sel.Endpoints) == 0 {
+		return c.groupsInDirections(path, name, sel, all, ok)
 	}
+	groups, named := c.groupsByName(path, name, sel, all)
+	return groups, ok && named
+}
+
+// checkDirections fails on a direction the vendor publishes no group for.
+func (c *compiler) checkDirections(path *field.Path, sel *v1alpha1.VendorSelection, all []v1alpha1.EndpointGroup) bool {
 	ok := true
 	for i, d := range sel.Directions {
-		if !published[d] {
+		if !slices.ContainsFunc(all, func(g v1alpha1.EndpointGroup) bool { return g.Direction == d }) {
 			c.fail(v1alpha1.ReasonUnknownEndpoint, field.NotSupported(path.Child("directions").Index(i), d, directionsOf(all)))
 			ok = false
 		}
 	}
-	wanted := setOf(sel.Directions)
-	inDirection := func(g v1alpha1.EndpointGroup) bool { return len(wanted) == 0 || wanted[g.Direction] }
-	missingInput := func(g v1alpha1.EndpointGroup) string {
-		switch {
-		case g.CustomerInput == v1alpha1.CustomerInputHostnames && len(sel.Hostnames) == 0:
-			return "hostnames"
-		case g.CustomerInput == v1alpha1.CustomerInputCIDRs && len(sel.CIDRs) == 0:
-			return "cidrs"
-		}
-		return ""
-	}
+	return ok
+}
 
+// groupsInDirections are, when the selection names no endpoints, the groups in its
+// directions that have the customer input they need; none at all is an error, which
+// says what each group left out needs. directionsOK is whether the directions passed
+// their check (which has said what is wrong already).
+func (c *compiler) groupsInDirections(path *field.Path, name string, sel *v1alpha1.VendorSelection, all []v1alpha1.EndpointGroup, directionsOK bool) ([]v1alpha1.EndpointGroup, bool) {
 	var groups []v1alpha1.EndpointGroup
-	if len(sel.Endpoints) == 0 {
-		var skipped []string
-		for _, g := range all {
-			if !inDirection(g) {
-				continue
-			}
-			if in := missingInput(g); in != "" {
-				skipped = append(skipped, fmt.Sprintf("%s needs %s", g.Name, path.Child(in)))
-				continue
-			}
-			groups = append(groups, g)
+	var skipped []string
+	for _, g := range all {
+		if !inDirections(g, sel.Directions) {
+			continue
 		}
-		if len(groups) == 0 && ok {
-			msg := fmt.Sprintf("nothing of %s to open in the chosen directions", name)
-			if len(skipped) > 0 {
-				msg = fmt.Sprintf("nothing of %s to open: %s", name, strings.Join(skipped, "; "))
-			}
-			c.fail(v1alpha1.ReasonMissingInput, field.Required(path, msg))
-			return nil, false
+		if in := missingInput(g, sel); in != "" {
+			skipped = append(skipped, fmt.Sprintf("%s needs %s", g.Name, path.Child(in)))
+			continue
 		}
-		return groups, ok
+		groups = append(groups, g)
 	}
+	if len(groups) > 0 || !directionsOK {
+		return groups, directionsOK
+	}
+	msg := fmt.Sprintf("nothing of %s to open in the chosen directions", name)
+	if len(skipped) > 0 {
+		msg = fmt.Sprintf("nothing of %s to open: %s", name, strings.Join(skipped, "; "))
+	}
+	c.fail(v1alpha1.ReasonMissingInput, field.Required(path, msg))
+	return nil, false
+}
 
+// groupsByName are the groups the selection names in endpoints; a name the vendor
+// does not publish, a group outside the directions, or one without the customer input
+// it needs is an error.
+func (c *compiler) groupsByName(path *field.Path, name string, sel *v1alpha1.VendorSelection, all []v1alpha1.EndpointGroup) ([]v1alpha1.EndpointGroup, bool) {
 	byName := map[v1alpha1.ObjectName]v1alpha1.EndpointGroup{}
 	var names []string
 	for _, g := range all {
 		byName[g.Name] = g
 		names = append(names, string(g.Name))
 	}
+	var groups []v1alpha1.EndpointGroup
+	ok := true
 	for i, n := range sel.Endpoints {
-		p := path.Child("endpoints").Index(i)
 		g, found := byName[n]
-		switch {
-		case !found:
-			c.fail(v1alpha1.ReasonUnknownEndpoint, field.NotSupported(p, n, names))
+		if reason, err := checkNamedGroup(path, i, name, sel, g, found, names); err != nil {
+			c.fail(reason, err)
 			ok = false
-		case !inDirection(g):
-			c.fail(v1alpha1.ReasonUnknownEndpoint, field.Invalid(p, n,
-				fmt.Sprintf("%s/%s is %s, which spec directions leaves out; add %s to directions or remove the group", name, n, g.Direction, g.Direction)))
-			ok = false
-		case missingInput(g) != "":
-			in := missingInput(g)
-			c.fail(v1alpha1.ReasonMissingInput, field.Required(path.Child(in),
-				fmt.Sprintf("%s/%s is specific to each customer: %s", name, n, inputHint(g, in))))
-			ok = false
-		default:
-			groups = append(groups, g)
+			continue
 		}
+		groups = append(groups, g)
 	}
 	return groups, ok
+}
+
+// checkNamedGroup says what is wrong with endpoints[i], the group g (found: whether
+// the vendor publishes it; names: those it does), with the Reason to report; a nil
+// error when nothing is.
+func checkNamedGroup(path *field.Path, i int, vendor string, sel *v1alpha1.VendorSelection, g v1alpha1.EndpointGroup, found bool, names []string) (string, *field.Error) {
+	p := path.Child("endpoints").Index(i)
+	n := sel.Endpoints[i]
+	switch {
+	case !found:
+		return v1alpha1.ReasonUnknownEndpoint, field.NotSupported(p, n, names)
+	case !inDirections(g, sel.Directions):
+		return v1alpha1.ReasonUnknownEndpoint, field.Invalid(p, n,
+			fmt.Sprintf("%s/%s is %s, which spec directions leaves out; add %s to directions or remove the group", vendor, n, g.Direction, g.Direction))
+	}
+	if in := missingInput(g, sel); in != "" {
+		return v1alpha1.ReasonMissingInput, field.Required(path.Child(in),
+			fmt.Sprintf("%s/%s is specific to each customer: %s", vendor, n, inputHint(g, in)))
+	}
+	return "", nil
+}
+
+// inDirections is whether the group is in the directions selected; none selected
+// means all.
+func inDirections(g v1alpha1.EndpointGroup, directions []v1alpha1.Direction) bool {
+	return len(directions) == 0 || slices.Contains(directions, g.Direction)
+}
+
+// missingInput is the field of customer input the group needs and the selection
+// lacks ("hostnames" or "cidrs"), or "".
+func missingInput(g v1alpha1.EndpointGroup, sel *v1alpha1.VendorSelection) string {
+	switch {
+	case g.CustomerInput == v1alpha1.CustomerInputHostnames && len(sel.Hostnames) == 0:
+		return "hostnames"
+	case g.CustomerInput == v1alpha1.CustomerInputCIDRs && len(sel.CIDRs) == 0:
+		return "cidrs"
+	}
+	return ""
 }
 
 func inputHint(g v1alpha1.EndpointGroup, in string) string {

@@ -35,6 +35,9 @@ type Result struct {
 	Policies []networkingv1.NetworkPolicy
 	// Hostnames says, for each hostname the plan names (sorted), what it rendered.
 	Hostnames []RenderedHostname
+	// Summaries are status.policies: for each of Policies, in the same order, its
+	// name, direction and number of address blocks.
+	Summaries []v1alpha1.RenderedPolicy
 	// Empty are the directions the allowlist opens that render no address at all:
 	// their policy would only isolate the pods.
 	Empty []v1alpha1.Direction
@@ -77,6 +80,7 @@ func (p *Plan) Build(resolved Resolved) Result {
 			}
 		}
 		res.Policies = append(res.Policies, np)
+		res.Summaries = append(res.Summaries, v1alpha1.RenderedPolicy{Name: np.Name, Direction: d, Peers: peers})
 	}
 	res.Targets = p.buildTargets(res.IngressAddresses)
 	for _, name := range p.Hostnames() {

@@ -334,77 +334,120 @@ type typeResult struct {
 
 // resolveType resolves name's records of qtype (A or AAAA), following CNAMEs.
 func (r *Resolver) resolveType(ctx context.Context, servers []string, name string, qtype uint16) typeResult {
-	cur := dns.Fqdn(name)
-	seen := map[string]bool{cur: true}
-	minTTL := uint32(1<<32 - 1)
-	hops := 0
+	chain := newCNAMEChain(name)
 	for {
-		resp, server, err := r.exchange(ctx, servers, cur, qtype)
+		resp, server, err := r.exchange(ctx, servers, chain.cur, qtype)
 		if err != nil {
 			return typeResult{server: server, err: err}
 		}
-		// Walk the chain as far as this answer goes. Only records on the chain count.
-		followed := false
-		for {
-			var recs []Record
-			var cname *dns.CNAME
-			for _, rr := range resp.Answer {
-				h := rr.Header()
-				if h.Class != dns.ClassINET || !strings.EqualFold(h.Name, cur) {
-					continue
-				}
-				switch rr := rr.(type) {
-				case *dns.A:
-					if qtype != dns.TypeA {
-						continue
-					}
-					if ip, ok := netip.AddrFromSlice(rr.A); ok {
-						recs = append(recs, record(ip.Unmap(), min(minTTL, h.Ttl)))
-					}
-				case *dns.AAAA:
-					if qtype != dns.TypeAAAA {
-						continue
-					}
-					if ip, ok := netip.AddrFromSlice(rr.AAAA); ok && len(rr.AAAA) == net.IPv6len {
-						recs = append(recs, record(ip, min(minTTL, h.Ttl)))
-					}
-				case *dns.CNAME:
-					if cname == nil {
-						cname = rr
-					}
-				}
-			}
-			if len(recs) > 0 {
-				return typeResult{records: recs, canonical: strings.TrimSuffix(strings.ToLower(cur), "."), server: server}
-			}
-			if cname == nil {
-				break
-			}
-			hops++
-			target := strings.ToLower(dns.Fqdn(cname.Target))
-			if hops > MaxCNAMEHops {
-				return typeResult{server: server, err: fmt.Errorf("%w: %w: more than %d CNAMEs", ErrTemporary, ErrCNAMEChain, MaxCNAMEHops)}
-			}
-			if seen[target] {
-				return typeResult{server: server, err: fmt.Errorf("%w: %w: %s points back to %s", ErrTemporary, ErrCNAMEChain,
-					strings.TrimSuffix(cur, "."), strings.TrimSuffix(target, "."))}
-			}
-			seen[target] = true
-			minTTL = min(minTTL, cname.Hdr.Ttl)
-			cur = target
-			followed = true
-		}
-		if resp.Rcode == dns.RcodeNameError {
+		recs, followed, err := chain.walk(resp, qtype)
+		switch {
+		case err != nil:
+			return typeResult{server: server, err: err}
+		case len(recs) > 0:
+			return typeResult{records: recs, canonical: chain.canonical(), server: server}
+		case resp.Rcode == dns.RcodeNameError:
 			return typeResult{server: server, nxdomain: true}
-		}
-		// NOERROR without records for cur. If this answer led to cur through a CNAME
-		// but says nothing of cur itself (no SOA proving there is no data), the server
-		// did not chase the chain: ask for cur.
-		if followed && !hasSOA(resp.Ns) {
+		case followed && !hasSOA(resp.Ns):
+			// NOERROR without records for cur, to which this answer led through a
+			// CNAME but says nothing of (no SOA proving there is no data): the server
+			// did not chase the chain, so ask for cur.
 			continue
 		}
 		return typeResult{server: server}
 	}
+}
+
+// cnameChain is how far a lookup has come from the host towards its addresses.
+type cnameChain struct {
+	cur  string          // the name whose records count now, fully qualified
+	seen map[string]bool // the names on the chain so far, to detect loops
+	// minTTL is the smallest TTL of the CNAMEs followed: no address outlives them.
+	minTTL uint32
+	hops   int
+}
+
+func newCNAMEChain(name string) *cnameChain {
+	cur := dns.Fqdn(name)
+	return &cnameChain{cur: cur, seen: map[string]bool{cur: true}, minTTL: 1<<32 - 1}
+}
+
+// canonical is the name the chain ends at, as Answer.Canonical says it.
+func (ch *cnameChain) canonical() string {
+	return strings.TrimSuffix(strings.ToLower(ch.cur), ".")
+}
+
+// walk follows the chain as far as this answer goes, and returns the records of qtype
+// at its end, and whether it followed a CNAME. Only records on the chain count.
+func (ch *cnameChain) walk(resp *dns.Msg, qtype uint16) ([]Record, bool, error) {
+	followed := false
+	for {
+		recs, cname := ch.recordsAt(resp.Answer, qtype)
+		if len(recs) > 0 || cname == nil {
+			return recs, followed, nil
+		}
+		if err := ch.follow(cname); err != nil {
+			return nil, followed, err
+		}
+		followed = true
+	}
+}
+
+// recordsAt returns the addresses of qtype that answer names for the current name,
+// with their TTLs capped by the chain's, and the first CNAME it gives for it.
+func (ch *cnameChain) recordsAt(answer []dns.RR, qtype uint16) ([]Record, *dns.CNAME) {
+	var recs []Record
+	var cname *dns.CNAME
+	for _, rr := range answer {
+		h := rr.Header()
+		if h.Class != dns.ClassINET || !strings.EqualFold(h.Name, ch.cur) {
+			continue
+		}
+		if c, ok := rr.(*dns.CNAME); ok {
+			if cname == nil {
+				cname = c
+			}
+			continue
+		}
+		if ip, ok := addressOf(rr, qtype); ok {
+			recs = append(recs, record(ip, min(ch.minTTL, h.Ttl)))
+		}
+	}
+	return recs, cname
+}
+
+// follow moves the chain on to the CNAME's target; a loop or a chain longer than
+// MaxCNAMEHops is a temporary failure.
+func (ch *cnameChain) follow(cname *dns.CNAME) error {
+	ch.hops++
+	target := strings.ToLower(dns.Fqdn(cname.Target))
+	if ch.hops > MaxCNAMEHops {
+		return fmt.Errorf("%w: %w: more than %d CNAMEs", ErrTemporary, ErrCNAMEChain, MaxCNAMEHops)
+	}
+	if ch.seen[target] {
+		return fmt.Errorf("%w: %w: %s points back to %s", ErrTemporary, ErrCNAMEChain,
+			strings.TrimSuffix(ch.cur, "."), strings.TrimSuffix(target, "."))
+	}
+	ch.seen[target] = true
+	ch.minTTL = min(ch.minTTL, cname.Hdr.Ttl)
+	ch.cur = target
+	return nil
+}
+
+// addressOf is the address of an A record when asking for A, or of an AAAA record
+// when asking for AAAA; IPv4 in IPv4-mapped form is unmapped.
+func addressOf(rr dns.RR, qtype uint16) (netip.Addr, bool) {
+	switch rr := rr.(type) {
+	case *dns.A:
+		if ip, ok := netip.AddrFromSlice(rr.A); ok && qtype == dns.TypeA {
+			return ip.Unmap(), true
+		}
+	case *dns.AAAA:
+		if len(rr.AAAA) == net.IPv6len && qtype == dns.TypeAAAA {
+			return netip.AddrFromSlice(rr.AAAA)
+		}
+	}
+	return netip.Addr{}, false
 }
 
 func record(ip netip.Addr, ttl uint32) Record {

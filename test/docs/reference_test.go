@@ -23,12 +23,13 @@ import (
 // an allowlist's Ready condition: those of Resolved, of a Vendor's Accepted, and of
 // events.
 var notReadyReasons = map[string]string{
-	"Resolved":         "the Resolved condition",
-	"ResolutionFailed": "the Resolved condition",
-	"ChangeAccepted":   "a Vendor's Accepted condition",
-	"ChangeApproved":   "a Vendor's Accepted condition",
-	"ChangeHeld":       "a Vendor's Accepted condition",
-	"PoliciesApplied":  "an event",
+	"Resolved":              "the Resolved condition",
+	"ResolutionFailed":      "the Resolved condition",
+	"ChangeAccepted":        "a Vendor's Accepted condition",
+	"ChangeApproved":        "a Vendor's Accepted condition",
+	"ChangeHeld":            "a Vendor's Accepted condition",
+	"PoliciesApplied":       "an event",
+	"IngressTargetsApplied": "an event",
 }
 
 // TestQuickStartListsEveryReadyReason: the quick start's list of what READY says

@@ -274,3 +274,35 @@ func TestOneFetchPerIntervalForAHundredVendors(t *testing.T) {
 	g.Expect(hits).To(BeNumerically("<=", intervals+1), "one fetch per interval (jitter makes them a little rarer, never more often)")
 	g.Expect(hits).To(BeNumerically(">=", intervals-2), "and the feed is still followed")
 }
+
+// TestByDefaultNoFeedIsFetchedAndTheAllowlistSaysWhy: with the binary's defaults the
+// manager fetches nothing; an allowlist naming a built-in feed vendor says which
+// flag enables it, and is Stalled, since only an admin can.
+func TestByDefaultNoFeedIsFetchedAndTheAllowlistSaysWhy(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := testenv.NewNamespace(t, k8s, "feeds-off")
+	dns := testdns.Start(t)
+	o := testmanager.Options(t, "--dns-server="+dns.Addr(), "--watch-namespaces="+ns)
+	g.Expect(o.Feeds.Enabled).To(BeEmpty())
+	testmanager.Start(t, env.Config, o)
+	g.Expect(k8s.Create(ctx, &v1alpha1.VendorAllowlist{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "ci"},
+		Spec: v1alpha1.VendorAllowlistSpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "ci"}},
+			Vendors:     []v1alpha1.VendorSelection{{Name: "github", Endpoints: []v1alpha1.ObjectName{"hooks"}, Ports: []v1alpha1.Port{{Port: 8080}}}},
+		},
+	})).To(Succeed())
+	g.Eventually(func(g Gomega) {
+		var a v1alpha1.VendorAllowlist
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "ci"}, &a)).To(Succeed())
+		ready := meta.FindStatusCondition(a.Status.Conditions, v1alpha1.ConditionReady)
+		g.Expect(ready).NotTo(BeNil())
+		g.Expect(ready.Reason).To(Equal(v1alpha1.ReasonFeedNotEnabled))
+		g.Expect(ready.Message).To(ContainSubstring("--feeds=github"))
+		g.Expect(meta.IsStatusConditionTrue(a.Status.Conditions, v1alpha1.ConditionStalled)).To(BeTrue())
+	}, 30*time.Second, 200*time.Millisecond).Should(Succeed())
+	var policies networkingv1.NetworkPolicyList
+	g.Expect(k8s.List(ctx, &policies, client.InNamespace(ns))).To(Succeed())
+	g.Expect(policies.Items).To(BeEmpty(), "nothing is opened for a feed that is not followed")
+}

@@ -58,7 +58,7 @@ type Options struct {
 	// re-render their allowlists and refresh their status; called without locks held.
 	Notify func(vendors []string)
 	// Event tells of an accepted or held document, for the feed's copy; nil: none.
-	Event func(url, eventType, reason, message string)
+	Event func(url, reason, message string)
 	// Clock; nil: the real clock.
 	Clock clock.PassiveClock
 }
@@ -282,14 +282,14 @@ func (f *Feeds) judge(ctx context.Context, url string, state fetch.State) {
 	}
 	if v.save != nil {
 		if err := f.o.Store.Save(ctx, url, *v.save); err != nil {
-			f.event(url, &event{"Warning", v1alpha1.ReasonFeedStale, fmt.Sprintf(
+			f.event(url, &event{v1alpha1.ReasonFeedStale, fmt.Sprintf(
 				"The new list from %s is in force, but keeping it for a restart failed: %v", url, err)})
 		}
 	}
 	f.notify(vendorsOf(users))
 }
 
-type event struct{ eventType, reason, message string }
+type event struct{ reason, message string }
 
 type verdict struct {
 	save  *fetch.Snapshot
@@ -329,7 +329,7 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 		held := snap
 		fd.held, fd.heldReason = &held, heldMessage(fd.url, snap.Digest, findings)
 		if first {
-			return verdict{event: &event{"Warning", v1alpha1.ReasonFeedHeld, fd.heldReason}}
+			return verdict{event: &event{v1alpha1.ReasonFeedHeld, fd.heldReason}}
 		}
 		return verdict{}
 	}
@@ -341,7 +341,7 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 	}
 	f.o.Metrics.SetPrefixes(fd.url, len(feeds.Merge(union)))
 	saved := snap
-	return verdict{save: &saved, event: &event{"Normal", v1alpha1.ReasonFeedChanged,
+	return verdict{save: &saved, event: &event{v1alpha1.ReasonFeedChanged,
 		fmt.Sprintf("The list from %s (digest %s) is in force: %s", fd.url, short(snap.Digest), summary)}}
 }
 
@@ -468,7 +468,7 @@ func (f *Feeds) notify(vendors []string) {
 
 func (f *Feeds) event(url string, e *event) {
 	if f.o.Event != nil {
-		f.o.Event(url, e.eventType, e.reason, e.message)
+		f.o.Event(url, e.reason, e.message)
 	}
 }
 

@@ -70,7 +70,7 @@ func newHarness(t *testing.T, store fetch.Store, enabled ...string) *harness {
 		StaleAfter: 3 * time.Hour, Clock: h.clock,
 		Approvals: func(context.Context, string) (string, error) { return h.approved, nil },
 		Notify:    func(v []string) { h.notified = append(h.notified, v...) },
-		Event:     func(_, eventType, reason, msg string) { h.events = append(h.events, eventType+" "+reason+" "+msg) },
+		Event:     func(_, reason, msg string) { h.events = append(h.events, reason+" "+msg) },
 	})
 	return h
 }
@@ -311,4 +311,11 @@ func TestInvalidFeedSaysWhichField(t *testing.T) {
 	g.Expect(st).To(ConsistOf(HaveField("Reason", v1alpha1.ReasonFeedInvalid)))
 	g.Expect(st[0].Message).To(ContainSubstring("servce"))
 	g.Expect(strings.Count(st[0].Message, "spec.endpoints[hooks].feed")).To(Equal(1))
+}
+
+func TestAManagerWithoutFeedsSaysSo(t *testing.T) {
+	g := NewWithT(t)
+	pending := NotEnabled(catalog.Builtin(), []v1alpha1.VendorSelection{{Name: "stripe", Endpoints: []v1alpha1.ObjectName{"webhooks"}}, {Name: "workato"}})
+	g.Expect(pending).To(ConsistOf(And(HaveField("Vendor", "stripe"), HaveField("Group", "webhooks"),
+		HaveField("Reason", v1alpha1.ReasonFeedNotEnabled), HaveField("Message", ContainSubstring("--feeds=stripe")))))
 }

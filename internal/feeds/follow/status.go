@@ -172,3 +172,21 @@ func PendingMessage(pending []Pending) string {
 	}
 	return strings.Join(parts, "; ") + ". The policies in place, if any, stay as they are"
 }
+
+// NotEnabled is, for a manager that follows no feed at all, the feed-backed groups the
+// selections name: none has a list, and only an admin can change that.
+func NotEnabled(cat *catalog.Catalog, selections []v1alpha1.VendorSelection) []Pending {
+	var pending []Pending
+	for _, sel := range selections {
+		v, ok := cat.Get(string(sel.Name))
+		if !ok {
+			continue
+		}
+		for i := range v.Spec.Endpoints {
+			if eg := &v.Spec.Endpoints[i]; eg.Feed != nil && selected(sel, eg) {
+				pending = append(pending, Pending{Vendor: v.Name, Group: string(eg.Name), Reason: v1alpha1.ReasonFeedNotEnabled, Message: notEnabledMessage(v.Name, eg)})
+			}
+		}
+	}
+	return pending
+}
