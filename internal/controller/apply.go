@@ -146,35 +146,54 @@ func (a action) String() string {
 // needs says what the desired policy needs, from the caches alone: the managed
 // policies' full objects, and the other policies' metadata. For a conflict it also
 // returns the policy in the way.
-func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, metav1.Object, error) {
+func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, client.Object, error) {
 	key := client.ObjectKey{Namespace: *desired.Namespace, Name: *desired.Name}
-	var existing networkingv1.NetworkPolicy
-	err := r.Get(ctx, key, &existing)
+	return ownership(ctx, allowlist, policyKind, key, r.Client, r.PolicyNames, &networkingv1.NetworkPolicy{}, func(existing *networkingv1.NetworkPolicy) (bool, error) {
+		return managedContentEqual(existing, desired)
+	})
+}
+
+// ownership is the one decision of what an object the operator creates (a
+// NetworkPolicy, an object of an ingress target) needs: created, updated, adopted,
+// nothing, or left alone as someone else's. managed reads the allowlist's own
+// objects whole (a cache of the labelled ones), names the metadata of any object of
+// the name (for a name managed does not hold), and holdsDesired says whether the
+// allowlist's object holds what would be applied. It returns the object read: the
+// one in the way on a conflict, the allowlist's own when it is up to date.
+func ownership[T client.Object](ctx context.Context, allowlist *v1alpha1.VendorAllowlist, gvk schema.GroupVersionKind, key client.ObjectKey,
+	managed, names client.Reader, existing T, holdsDesired func(T) (bool, error)) (action, client.Object, error) {
+	err := managed.Get(ctx, key, existing)
 	if apierrors.IsNotFound(err) {
-		// Not managed, or not there: another policy of that name may be in the way.
-		meta := partialMetadata(policyKind, key)
-		if err := r.PolicyNames.Get(ctx, key, meta); apierrors.IsNotFound(err) {
+		// Not managed, or not there: another object of that name may be in the way.
+		meta := partialMetadata(gvk, key)
+		if err := names.Get(ctx, key, meta); apierrors.IsNotFound(err) {
 			return create, nil, nil
 		} else if err != nil {
-			return upToDate, nil, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
+			return upToDate, nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
 		}
-		if !metav1.IsControlledBy(meta, allowlist) {
-			return conflict, meta, nil
-		}
-		return update, nil, nil // the allowlist's, with its label removed: put it back
-	}
-	if err != nil {
-		return upToDate, nil, fmt.Errorf("reading NetworkPolicy %s/%s: %w", key.Namespace, key.Name, err)
-	}
-	if !metav1.IsControlledBy(&existing, allowlist) {
-		if adoptableObject(&existing, allowlist) {
+		switch {
+		case metav1.IsControlledBy(meta, allowlist):
+			return update, nil, nil // the allowlist's, with its label removed: put it back
+		case adoptableObject(meta, allowlist):
 			return adopt, nil, nil
 		}
-		return conflict, &existing, nil
+		return conflict, meta, nil
 	}
-	equal, err := managedContentEqual(&existing, desired)
-	if err != nil || equal {
+	if err != nil {
+		return upToDate, nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
+	}
+	if !metav1.IsControlledBy(existing, allowlist) {
+		if adoptableObject(existing, allowlist) {
+			return adopt, nil, nil
+		}
+		return conflict, existing, nil
+	}
+	equal, err := holdsDesired(existing)
+	switch {
+	case err != nil:
 		return upToDate, nil, err
+	case equal:
+		return upToDate, existing, nil
 	}
 	return update, nil, nil
 }

@@ -2,7 +2,6 @@ package controller
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/util/validation"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -36,9 +34,6 @@ import (
 // operator watches (a Service's or an Ingress's does, and is seen at once).
 const consentRecheck = time.Minute
 
-// gatewayAPIGroup is the group of the objects Envoy Gateway and Istio attach to.
-const gatewayAPIGroup = "gateway.networking.k8s.io"
-
 // consentSubject is the object whose owner must consent to a target: the object it
 // writes into or attaches to. Empty when there is none (a Traefik Middleware no
 // Ingress names, which attaches to nothing by itself; an Istio selector, which only
@@ -55,29 +50,11 @@ func (s consentSubject) kubectlRef() string {
 	return strings.ToLower(s.kind.Kind) + "." + s.kind.Group + "/" + s.name
 }
 
-// consentSubjectOf is what the target at rt.Index writes into or attaches to.
-func consentSubjectOf(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget) (consentSubject, bool) {
-	t := allowlist.Spec.IngressTargets[rt.Index]
-	switch {
-	case t.Service != nil:
-		return consentSubject{render.ServiceKind.GroupKind(), string(t.Service.Name)}, true
-	case t.IngressNginx != nil:
-		return consentSubject{render.IngressKind.GroupKind(), string(t.IngressNginx.IngressName)}, true
-	case t.Traefik != nil && t.Traefik.IngressName != "":
-		return consentSubject{render.IngressKind.GroupKind(), string(t.Traefik.IngressName)}, true
-	case t.EnvoyGateway != nil:
-		ref := t.EnvoyGateway.TargetRef
-		return consentSubject{schema.GroupKind{Group: gatewayAPIGroup, Kind: string(ref.Kind)}, string(ref.Name)}, true
-	case t.Istio != nil && t.Istio.GatewayName != "":
-		return consentSubject{schema.GroupKind{Group: gatewayAPIGroup, Kind: "Gateway"}, string(t.Istio.GatewayName)}, true
-	}
-	return consentSubject{}, false
-}
-
-// needsConsent: every target but a Traefik Middleware that no Ingress names.
-func needsConsent(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget) bool {
-	t := allowlist.Spec.IngressTargets[rt.Index]
-	return t.Traefik == nil || t.Traefik.IngressName != ""
+// consentOf is whose consent the target at rt.Index needs.
+func consentOf(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget) (render.Kind, render.Consent, consentSubject) {
+	kind, t := targetOf(allowlist, rt)
+	c := kind.Consent(allowlist, t)
+	return kind, c, consentSubject{c.Kind, c.Name}
 }
 
 // namesAllowlist: the value of AllowAllowlistsAnnotation names the allowlist, or is "*".
@@ -140,23 +117,22 @@ func (c *consentCheck) namespaceValue(ctx context.Context) (string, error) {
 // be written, and its consent is checked again there (givenBy), on the object
 // written.
 func (c *consentCheck) given(ctx context.Context, rt render.RenderedTarget) (string, error) {
-	if !needsConsent(c.allowlist, rt) || rt.Kind == render.TargetService || rt.Kind == render.TargetIngressNginx {
-		// Those write the one object they name, and are checked there (givenBy),
-		// after what someone else restricts, which is released even without consent.
+	kind, consent, subject := consentOf(c.allowlist, rt)
+	if _, owned := kind.Owned(); !consent.Needed || !owned {
+		// A kind that only sets a field of the one object it names is checked there
+		// (givenBy), after what someone else restricts, which is released even
+		// without consent.
 		return "", nil
 	}
 	if ok, err := c.namespaceAllows(ctx, rt.Kind); ok || err != nil {
 		return "", err
 	}
-	subject, ok := consentSubjectOf(c.allowlist, rt)
-	if !ok {
-		// An Istio selector: every workload of the namespace with those labels, a
-		// shared gateway's among them, whoever runs it.
-		return fmt.Sprintf("An Istio policy with a selector applies to every workload of namespace %s with those labels, whoever runs it, so only the cluster admin can allow it, by listing istio in the annotation %s of the Namespace: %s%s. Or name a Gateway whose owner consents (istio.gatewayName)",
-			c.allowlist.Namespace, v1alpha1.NamespaceIngressTargetsAnnotation, c.adminCommand(rt.Kind), c.nsProblem), nil
+	if subject.name == "" {
+		return fmt.Sprintf("%s, so only the cluster admin can allow it, by listing %s in the annotation %s of the Namespace: %s%s. %s",
+			consent.AdminOnly, rt.Kind, v1alpha1.NamespaceIngressTargetsAnnotation, c.adminCommand(rt.Kind), c.nsProblem, consent.Otherwise), nil
 	}
-	if subject.kind.Group != gatewayAPIGroup {
-		obj, err := c.r.targetUserObject(ctx, subject.kind.Kind, client.ObjectKey{Namespace: c.allowlist.Namespace, Name: subject.name})
+	if f := slices.IndexFunc(kind.Fields(), func(f render.FieldObject) bool { return f.Kind.GroupKind() == subject.kind }); f >= 0 {
+		obj, err := c.r.targetUserObject(ctx, kind.Fields()[f].Kind, client.ObjectKey{Namespace: c.allowlist.Namespace, Name: subject.name})
 		if err != nil || obj == nil {
 			return "", err
 		}
@@ -169,15 +145,12 @@ func (c *consentCheck) given(ctx context.Context, rt render.RenderedTarget) (str
 	return c.judge(rt, subject, value, problem), nil
 }
 
-// givenBy is given for the Service or Ingress about to be written, as read then.
-func (c *consentCheck) givenBy(ctx context.Context, rt render.RenderedTarget, obj client.Object, kind string) (string, error) {
+// givenBy is given for the user's object of kind about to be written, as read then.
+func (c *consentCheck) givenBy(ctx context.Context, rt render.RenderedTarget, obj client.Object, kind schema.GroupKind) (string, error) {
 	if ok, err := c.namespaceAllows(ctx, rt.Kind); ok || err != nil {
 		return "", err
 	}
-	subject := consentSubject{render.IngressKind.GroupKind(), obj.GetName()}
-	if kind == render.ServiceKind.Kind {
-		subject.kind = render.ServiceKind.GroupKind()
-	}
+	subject := consentSubject{kind, obj.GetName()}
 	return c.judge(rt, subject, obj.GetAnnotations()[v1alpha1.AllowAllowlistsAnnotation], ""), nil
 }
 
@@ -249,120 +222,4 @@ func appendValue(list, item string) string {
 		}
 	}
 	return strings.Join(append(out, item), ",")
-}
-
-// The annotations by which others restrict the sources of a Service or an Ingress.
-const (
-	// cloudSourceRangesAnnotation: cloud providers take it when the spec field is
-	// empty, and ignore it once the field is set.
-	cloudSourceRangesAnnotation = "service.beta.kubernetes.io/load-balancer-source-ranges"
-	// nginxAllowlistSourceRange: newer ingress-nginx releases read it before
-	// whitelist-source-range, which it then makes of no effect.
-	nginxAllowlistSourceRange = "nginx.ingress.kubernetes.io/allowlist-source-range"
-)
-
-// restriction says who else already restricts the sources of a Service or an Ingress
-// of an ingress-nginx target: "" when no one does. The operator never writes over
-// that: its addresses could be wider than what was restricted (and on a Service,
-// setting the field makes the cloud ignore the annotation).
-func restriction(existing client.Object, rt render.RenderedTarget, manager string) string {
-	annotations := existing.GetAnnotations()
-	switch o := existing.(type) {
-	case *corev1.Service:
-		if v := annotations[cloudSourceRangesAnnotation]; strings.TrimSpace(v) != "" {
-			return fmt.Sprintf("Service %s has the annotation %s=%s%s, which cloud load balancers stop reading once spec.loadBalancerSourceRanges is set", o.Name, cloudSourceRangesAnnotation, truncate(v, 128), setBy(existing, manager, "f:metadata", "f:annotations", "f:"+cloudSourceRangesAnnotation))
-		}
-		if len(o.Spec.LoadBalancerSourceRanges) > 0 {
-			if others := otherHolders(existing, manager, "f:spec", "f:loadBalancerSourceRanges"); others != "" {
-				return fmt.Sprintf("spec.loadBalancerSourceRanges of Service %s is set already (%s) by %s", o.Name, truncate(strings.Join(o.Spec.LoadBalancerSourceRanges, ","), 128), others)
-			}
-		}
-	case *networkingv1.Ingress:
-		if rt.Kind != render.TargetIngressNginx {
-			return ""
-		}
-		if v, ok := annotations[nginxAllowlistSourceRange]; ok {
-			return fmt.Sprintf("Ingress %s has the annotation %s=%s%s, which ingress-nginx reads instead of %s, so the allowlist's addresses would not be enforced", o.Name, nginxAllowlistSourceRange, truncate(v, 128), setBy(existing, manager, "f:metadata", "f:annotations", "f:"+nginxAllowlistSourceRange), render.NginxAllowlistAnnotation)
-		}
-		if v, ok := annotations[render.NginxAllowlistAnnotation]; ok {
-			if others := otherHolders(existing, manager, "f:metadata", "f:annotations", "f:"+render.NginxAllowlistAnnotation); others != "" {
-				return fmt.Sprintf("the annotation %s of Ingress %s is set already (%s) by %s", render.NginxAllowlistAnnotation, o.Name, truncate(v, 128), others)
-			}
-		}
-	}
-	return ""
-}
-
-// otherHolders names the field managers other than manager that hold the field at
-// path, or "someone who is not recorded" when no manager holds it, not even
-// manager: "" when manager alone does.
-func otherHolders(o client.Object, manager string, path ...string) string {
-	holders := fieldManagers(o, path...)
-	others := slices.DeleteFunc(slices.Clone(holders), func(m string) bool { return m == manager })
-	switch {
-	case len(others) > 0:
-		return "field manager " + strings.Join(others, ", ")
-	case len(holders) == 0:
-		return "a writer the object's managed fields do not record"
-	}
-	return ""
-}
-
-func setBy(o client.Object, manager string, path ...string) string {
-	if others := otherHolders(o, manager, path...); others != "" {
-		return " (set by " + others + ")"
-	}
-	return ""
-}
-
-// fieldManagers are the managers whose managed fields hold the field at path (each
-// element "f:<name>", as in FieldsV1).
-func fieldManagers(o client.Object, path ...string) []string {
-	var out []string
-	for _, e := range o.GetManagedFields() {
-		if e.FieldsV1 == nil || e.Subresource != "" {
-			continue
-		}
-		var fields map[string]any
-		if json.Unmarshal(e.FieldsV1.Raw, &fields) != nil {
-			continue
-		}
-		var node any = fields
-		for _, p := range path {
-			m, _ := node.(map[string]any)
-			node = m[p]
-		}
-		if node != nil && !slices.Contains(out, e.Manager) {
-			out = append(out, e.Manager)
-		}
-	}
-	return out
-}
-
-// traefikIDConflict names another Middleware that Traefik would know by the same
-// ID as the Middleware ns/name: Traefik names a Middleware <namespace>-<name>, so
-// ns-a/b and ns/a-b are one to it, and an Ingress naming one may get the other.
-// Every split of the ID at a '-' into a namespace and a name is looked up. A
-// namespace the operator may not read (with watchNamespaces) is not looked in.
-func (r *VendorAllowlistReconciler) traefikIDConflict(ctx context.Context, ns, name string) (string, error) {
-	id := ns + "-" + name
-	for i := range len(id) {
-		if id[i] != '-' || i == len(ns) {
-			continue
-		}
-		otherNS, otherName := id[:i], id[i+1:]
-		if len(validation.IsDNS1123Label(otherNS)) > 0 || len(validation.IsDNS1123Subdomain(otherName)) > 0 {
-			continue
-		}
-		key := client.ObjectKey{Namespace: otherNS, Name: otherName}
-		o := partialMetadata(render.MiddlewareKind, key)
-		switch err := r.APIReader.Get(ctx, key, o); {
-		case apierrors.IsNotFound(err), apierrors.IsForbidden(err):
-			continue
-		case err != nil:
-			return "", fmt.Errorf("looking for a Middleware Traefik would confuse with %s/%s: %w", ns, name, err)
-		}
-		return otherNS + "/" + otherName, nil
-	}
-	return "", nil
 }

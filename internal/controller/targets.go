@@ -7,24 +7,19 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
-	"slices"
 	"strings"
 
-	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
-	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
-
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/client/apiutil"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -75,10 +70,7 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 		var failed *v1alpha1.IngressTargetStatus
 		for _, o := range rt.Objects {
 			gvk := o.Object.GroupVersionKind()
-			if wanted[gvk.GroupKind()] == nil {
-				wanted[gvk.GroupKind()] = map[string]bool{}
-			}
-			wanted[gvk.GroupKind()][o.Object.GetName()] = true
+			setWanted(wanted, gvk.GroupKind(), o.Object.GetName(), true)
 			st := v1alpha1.IngressTargetStatus{Kind: gvk.Kind, Name: o.Object.GetName(), Addresses: int32(rt.Addresses)}
 			var did string
 			var err error
@@ -104,12 +96,8 @@ func (r *VendorAllowlistReconciler) reconcileTargets(ctx context.Context, allowl
 			if did != "" {
 				changed = append(changed, did)
 			}
-			if st.Reason == v1alpha1.TargetReasonRestricted || (gvk == render.MiddlewareKind && st.Reason == v1alpha1.TargetReasonConflict) {
-				// Not wanted: what the allowlist set there before is released, so
-				// that the restriction of whoever else set one holds again; a
-				// Middleware of its own that another's ID now shadows is deleted
-				// (only one it controls: a stranger's of that name stays).
-				delete(wanted[gvk.GroupKind()], o.Object.GetName())
+			if takenBack(rt, o, &st) {
+				setWanted(wanted, gvk.GroupKind(), o.Object.GetName(), false)
 			}
 			st.Message = truncate(st.Message, 2048)
 			statuses = append(statuses, st)
@@ -139,31 +127,29 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 	}
 	gvk := desired.GroupVersionKind()
 	key := client.ObjectKeyFromObject(desired)
-	if rt.Kind == render.TargetEnvoyGateway {
-		if blocked, err := r.envoyConflict(ctx, allowlist, desired, st); blocked {
+	check, hasCheck := ownedTargetChecks[rt.Kind]
+	if hasCheck && check.beforeOwnership {
+		if blocked, err := check.check(r, ctx, allowlist, desired, st); blocked {
 			return "", err
 		}
 	}
-	act, existing, err := r.ownedTargetAction(ctx, allowlist, desired)
+	existing := &unstructured.Unstructured{}
+	existing.SetGroupVersionKind(gvk)
+	act, found, err := ownership(ctx, allowlist, gvk, key, r.TargetObjects, r.APIReader, existing, func(e *unstructured.Unstructured) (bool, error) {
+		return ownedContentEqual(e, desired), nil
+	})
 	if err != nil {
 		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonApplyFailed, err.Error()
 		return "", err
 	}
 	if act == conflict {
 		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict
-		st.Message = conflictDetail(gvk.Kind, strings.ToLower(gvk.Kind)+"."+gvk.Group, existing, allowlist)
+		st.Message = conflictDetail(gvk.Kind, strings.ToLower(gvk.Kind)+"."+gvk.Group, found, allowlist)
 		return "", nil
 	}
-	if gvk == render.MiddlewareKind {
-		other, err := r.traefikIDConflict(ctx, key.Namespace, key.Name)
-		if err != nil {
-			st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonApplyFailed, err.Error()
+	if hasCheck && !check.beforeOwnership {
+		if blocked, err := check.check(r, ctx, allowlist, desired, st); blocked {
 			return "", err
-		}
-		if other != "" {
-			st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict
-			st.Message = fmt.Sprintf("Traefik would know Middleware %s/%s and Middleware %s by the same ID, %s-%s@kubernetescrd, so a router naming one could get the other: the operator writes no Middleware whose ID another has. Rename the allowlist (the Middleware is named after it), or have that Middleware renamed", key.Namespace, key.Name, other, key.Namespace, key.Name)
-			return "", nil
 		}
 	}
 	did := ""
@@ -178,20 +164,38 @@ func (r *VendorAllowlistReconciler) applyOwnedTarget(ctx context.Context, allowl
 		logf.FromContext(ctx).Info("Applied ingress target", "kind", gvk.Kind, "name", key.Name, "action", act.String())
 		did = fmt.Sprintf("%s %s %s", pastTense(act), gvk.Kind, key.Name)
 	}
-	st.State, st.Reason = v1alpha1.IngressTargetApplied, v1alpha1.TargetReasonApplied
-	st.Message = ownedTargetMessage(allowlist, rt, desired)
+	applied(allowlist, rt, desired, nil, st)
 	if act == upToDate {
 		// Only an object the operator did not just change has a status about what it
 		// holds now; a change is judged when the gateway updates that status.
-		attachWarning(existing, st)
+		attachWarning(rt, existing, st)
 	}
 	return did, nil
 }
 
+// applied sets st to what the kind says of its object written; existing is the user
+// object of a field, nil for an owned object.
+func applied(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget, written *unstructured.Unstructured, existing runtime.Object, st *v1alpha1.IngressTargetStatus) {
+	kind, t := targetOf(allowlist, rt)
+	st.State, st.Reason = v1alpha1.IngressTargetApplied, v1alpha1.TargetReasonApplied
+	var warning string
+	st.Message, warning = kind.Applied(t, written, existing, rt.Addresses)
+	if warning != "" {
+		st.State, st.Reason = v1alpha1.IngressTargetWarning, warning
+	}
+}
+
+// targetOf is the kind and the entry of a rendered target.
+func targetOf(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget) (render.Kind, v1alpha1.IngressTarget) {
+	kind, _ := render.LookupKind(rt.Kind)
+	return kind, allowlist.Spec.IngressTargets[rt.Index]
+}
+
 // attachWarning turns an Applied target into a Warning when its gateway controller
 // says it has not attached the object.
-func attachWarning(existing *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) {
-	if problems := notAttached(existing); len(problems) > 0 {
+func attachWarning(rt render.RenderedTarget, existing *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) {
+	kind, _ := render.LookupKind(rt.Kind)
+	if problems := kind.NotAttached(existing); len(problems) > 0 {
 		st.State, st.Reason = v1alpha1.IngressTargetWarning, v1alpha1.TargetReasonNotAccepted
 		st.Message = fmt.Sprintf("%s %s holds the allowlist's addresses, but its gateway controller has not attached it, so it filters nothing: %s. Fix what it names (a route or Gateway that does not exist, another policy on the same target)", existing.GetKind(), existing.GetName(), strings.Join(problems, "; "))
 	}
@@ -199,28 +203,6 @@ func attachWarning(existing *unstructured.Unstructured, st *v1alpha1.IngressTarg
 
 func pastTense(a action) string {
 	return map[action]string{create: "created", update: "updated", adopt: "adopted"}[a]
-}
-
-func ownedTargetMessage(allowlist *v1alpha1.VendorAllowlist, rt render.RenderedTarget, o *unstructured.Unstructured) string {
-	t := allowlist.Spec.IngressTargets[rt.Index]
-	n := rt.Addresses
-	switch rt.Kind {
-	case render.TargetEnvoyGateway:
-		ref := t.EnvoyGateway.TargetRef
-		return fmt.Sprintf("SecurityPolicy %s denies requests to %s %s from any address but the %d address blocks of the allowlist; Envoy Gateway says in the SecurityPolicy's status whether it attached", o.GetName(), ref.Kind, ref.Name, n)
-	case render.TargetIstio:
-		to := "Gateway " + string(t.Istio.GatewayName)
-		if t.Istio.Selector != nil {
-			to = "the pods labelled " + labels.Set(t.Istio.Selector.MatchLabels).String()
-		}
-		return fmt.Sprintf("AuthorizationPolicy %s denies requests to %s whose original client is not one of the %d address blocks of the allowlist", o.GetName(), to, n)
-	case render.TargetTraefik:
-		if t.Traefik.IngressName == "" {
-			return fmt.Sprintf("Middleware %s allows only the %d address blocks of the allowlist: list it in your IngressRoute's routes[].middlewares as {name: %s}", o.GetName(), n, o.GetName())
-		}
-		return fmt.Sprintf("Middleware %s allows only the %d address blocks of the allowlist; Ingress %s names it", o.GetName(), n, t.Traefik.IngressName)
-	}
-	return ""
 }
 
 // ownedDesired is the apply request of an owned target object: what render made,
@@ -235,46 +217,6 @@ func ownedDesired(allowlist *v1alpha1.VendorAllowlist, obj *unstructured.Unstruc
 	u.SetAnnotations(map[string]string{renderedHashAnnotation: hex.EncodeToString(sum[:16])})
 	u.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(allowlist, allowlistKind)})
 	return u, nil
-}
-
-// ownedTargetAction says what an owned object needs, from the cache, and for a name
-// the cache does not hold (it holds only labelled objects), from the API server. It
-// returns the cached object when it is the allowlist's own and up to date, and the
-// object in the way (its metadata at least) on a conflict.
-func (r *VendorAllowlistReconciler) ownedTargetAction(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *unstructured.Unstructured) (action, *unstructured.Unstructured, error) {
-	gvk := desired.GroupVersionKind()
-	key := client.ObjectKeyFromObject(desired)
-	existing := &unstructured.Unstructured{}
-	existing.SetGroupVersionKind(gvk)
-	err := r.TargetObjects.Get(ctx, key, existing)
-	if apierrors.IsNotFound(err) {
-		meta := partialMetadata(gvk, key)
-		if err := r.APIReader.Get(ctx, key, meta); apierrors.IsNotFound(err) {
-			return create, nil, nil
-		} else if err != nil {
-			return upToDate, nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
-		}
-		switch {
-		case metav1.IsControlledBy(meta, allowlist):
-			return update, nil, nil // its label was removed: put it back
-		case adoptableObject(meta, allowlist):
-			return adopt, nil, nil
-		}
-		return conflict, asUnstructured(meta), nil
-	}
-	if err != nil {
-		return upToDate, nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
-	}
-	if !metav1.IsControlledBy(existing, allowlist) {
-		if adoptableObject(existing, allowlist) {
-			return adopt, nil, nil
-		}
-		return conflict, existing, nil
-	}
-	if ownedContentEqual(existing, desired) {
-		return upToDate, existing, nil
-	}
-	return update, nil, nil
 }
 
 // adoptableObject reports whether an object (a NetworkPolicy, a target object) that
@@ -314,18 +256,6 @@ func conflictDetail(kind, resource string, o metav1.Object, allowlist *v1alpha1.
 			kind, o.GetName(), kind, resource, o.GetName(), o.GetNamespace(), v1alpha1.AdoptAnnotation, name)
 	}
 	return fmt.Sprintf("%s %s exists and is not managed by this VendorAllowlist: rename the allowlist or remove that %s", kind, o.GetName(), kind)
-}
-
-// asUnstructured is the metadata of a partial object as an object of its own kind.
-func asUnstructured(m *metav1.PartialObjectMetadata) *unstructured.Unstructured {
-	u := &unstructured.Unstructured{}
-	u.SetGroupVersionKind(m.GroupVersionKind())
-	u.SetName(m.Name)
-	u.SetNamespace(m.Namespace)
-	u.SetLabels(m.Labels)
-	u.SetAnnotations(m.Annotations)
-	u.SetOwnerReferences(m.OwnerReferences)
-	return u
 }
 
 // ownedContentEqual: the object carries the digest of what the operator would apply
@@ -388,36 +318,36 @@ func normalizeNumber(v any) any {
 	return v
 }
 
-// applyTargetField sets the one field the operator owns of a Service or an Ingress
-// that is the user's: with a field manager of the allowlist's own, never forced, and
-// only when the object exists (it is never created).
+// applyTargetField sets the one field the operator owns of a user's object (a
+// Service, an Ingress): with a field manager of the allowlist's own, never forced,
+// and only when the object exists (it is never created).
 func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, consent *consentCheck, rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) (string, error) {
+	kind, _ := targetOf(allowlist, rt)
 	desired := o.Object
 	key := client.ObjectKeyFromObject(desired)
-	kind := desired.GetKind()
-	existing, err := r.targetUserObject(ctx, kind, key)
+	gvk := desired.GroupVersionKind()
+	existing, err := r.targetUserObject(ctx, gvk, key)
 	if err != nil {
 		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonApplyFailed, err.Error()
 		return "", err
 	}
 	if existing == nil {
 		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonNotFound
-		st.Message = fmt.Sprintf("%s %s does not exist in namespace %s: create it, or fix the name in spec.ingressTargets[%d]; the operator never creates it, only sets %s of it", kind, key.Name, key.Namespace, rt.Index, fieldName(desired))
-		return "", nil
-	}
-	if svc, ok := existing.(*corev1.Service); ok && svc.Spec.Type != corev1.ServiceTypeLoadBalancer {
-		// The API server takes loadBalancerSourceRanges on a LoadBalancer alone.
-		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonNotLoadBalancer
-		st.Message = fmt.Sprintf("Service %s is of type %s: only a LoadBalancer Service has source ranges (enforced by kube-proxy or the cloud's load balancer), so nothing would check the addresses; make it type: LoadBalancer, or name the proxy in front of it as the target", key.Name, serviceType(svc))
+		st.Message = fmt.Sprintf("%s %s does not exist in namespace %s: create it, or fix the name in spec.ingressTargets[%d]; the operator never creates it, only sets %s of it", gvk.Kind, key.Name, key.Namespace, rt.Index, fieldName(desired))
 		return "", nil
 	}
 	manager := v1alpha1.TargetFieldManager(allowlist.Name)
-	if who := restriction(existing, rt, manager); who != "" {
-		st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonRestricted
-		st.Message = fmt.Sprintf("%s: the operator never writes over a restriction someone else set, since the allowlist's addresses could be wider. Remove that restriction if the allowlist is to replace it, or remove this target; what the allowlist set there before is released", who)
+	switch reason, detail := kind.Restriction(existing, manager); reason {
+	case "":
+	case v1alpha1.TargetReasonRestricted:
+		st.State, st.Reason = v1alpha1.IngressTargetFailed, reason
+		st.Message = fmt.Sprintf("%s: the operator never writes over a restriction someone else set, since the allowlist's addresses could be wider. Remove that restriction if the allowlist is to replace it, or remove this target; what the allowlist set there before is released", detail)
+		return "", nil
+	default:
+		st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, reason, detail
 		return "", nil
 	}
-	if missing, err := consent.givenBy(ctx, rt, existing, kind); err != nil || missing != "" {
+	if missing, err := consent.givenBy(ctx, rt, existing, gvk.GroupKind()); err != nil || missing != "" {
 		consentMissing(st, missing)
 		if err != nil {
 			st.Reason, st.Message = v1alpha1.TargetReasonApplyFailed, err.Error()
@@ -425,48 +355,23 @@ func (r *VendorAllowlistReconciler) applyTargetField(ctx context.Context, allowl
 		return "", err
 	}
 	did := ""
-	if !fieldUpToDate(existing, desired, manager) {
+	if !kind.FieldUpToDate(existing, desired, manager) {
 		err := r.applyUnstructured(ctx, desired, manager, false)
 		switch {
 		case apierrors.IsConflict(err):
 			st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConflict
-			st.Message = fmt.Sprintf("%s of %s %s is set by another field manager, and the operator does not take it over (%v): remove the field from that manager's configuration (your Helm chart, your Argo CD application, kubectl), or remove this target", fieldName(desired), kind, key.Name, apiMessage(err))
+			st.Message = fmt.Sprintf("%s of %s %s is set by another field manager, and the operator does not take it over (%v): remove the field from that manager's configuration (your Helm chart, your Argo CD application, kubectl), or remove this target", fieldName(desired), gvk.Kind, key.Name, apiMessage(err))
 			return "", nil
 		case err != nil:
 			st.State, st.Reason = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonApplyFailed
-			st.Message = fmt.Sprintf("Setting %s of %s %s failed: %v", fieldName(desired), kind, key.Name, err)
-			return "", fmt.Errorf("applying %s of %s %s/%s: %w", fieldName(desired), kind, key.Namespace, key.Name, err)
+			st.Message = fmt.Sprintf("Setting %s of %s %s failed: %v", fieldName(desired), gvk.Kind, key.Name, err)
+			return "", fmt.Errorf("applying %s of %s %s/%s: %w", fieldName(desired), gvk.Kind, key.Namespace, key.Name, err)
 		}
-		logf.FromContext(ctx).Info("Set the field of an ingress target", "kind", kind, "name", key.Name, "field", fieldName(desired))
-		did = fmt.Sprintf("set %s of %s %s", fieldName(desired), kind, key.Name)
+		logf.FromContext(ctx).Info("Set the field of an ingress target", "kind", gvk.Kind, "name", key.Name, "field", fieldName(desired))
+		did = fmt.Sprintf("set %s of %s %s", fieldName(desired), gvk.Kind, key.Name)
 	}
-	st.State, st.Reason = v1alpha1.IngressTargetApplied, v1alpha1.TargetReasonApplied
-	switch {
-	case kind == render.ServiceKind.Kind:
-		st.Message = fmt.Sprintf("spec.loadBalancerSourceRanges of Service %s holds the %d address blocks of the allowlist", key.Name, rt.Addresses)
-		serviceWarning(existing.(*corev1.Service), st)
-	case rt.Kind == render.TargetTraefik:
-		st.Message = fmt.Sprintf("The annotation %s of Ingress %s names the Middleware", render.TraefikMiddlewaresAnnotation, key.Name)
-	default:
-		st.Message = fmt.Sprintf("The annotation %s of Ingress %s holds the %d address blocks of the allowlist", render.NginxAllowlistAnnotation, key.Name, rt.Addresses)
-	}
+	applied(allowlist, rt, desired, existing, st)
 	return did, nil
-}
-
-// serviceWarning warns of a LoadBalancer Service whose traffic policy hides the
-// vendor's address behind the node's.
-func serviceWarning(svc *corev1.Service, st *v1alpha1.IngressTargetStatus) {
-	if svc.Spec.ExternalTrafficPolicy != corev1.ServiceExternalTrafficPolicyLocal {
-		st.State, st.Reason = v1alpha1.IngressTargetWarning, v1alpha1.TargetReasonTrafficPolicyCluster
-		st.Message += ", but its externalTrafficPolicy is Cluster: traffic that reaches a node without a ready pod is forwarded with the node's address as source, so the pods (and an ingress NetworkPolicy) no longer see the vendor's address, and a load balancer that checks the ranges only at the node does not see it either; set externalTrafficPolicy: Local"
-	}
-}
-
-func serviceType(svc *corev1.Service) string {
-	if svc.Spec.Type == "" {
-		return string(corev1.ServiceTypeClusterIP)
-	}
-	return string(svc.Spec.Type)
 }
 
 // apiMessage is the API server's message of err.
@@ -478,33 +383,31 @@ func apiMessage(err error) string {
 	return err.Error()
 }
 
-// fieldName names the field a user object's target sets.
+// fieldName names the field a user object's target sets: an annotation, or the
+// one field of its spec.
 func fieldName(o *unstructured.Unstructured) string {
-	if o.GetKind() == render.ServiceKind.Kind {
-		return "spec.loadBalancerSourceRanges"
-	}
 	for k := range o.GetAnnotations() {
 		return "the annotation " + k
+	}
+	if spec, ok := o.Object["spec"].(map[string]any); ok && len(spec) == 1 {
+		for k := range spec {
+			return "spec." + k
+		}
 	}
 	return "its fields"
 }
 
-// targetUserObject reads a Service or an Ingress from the cache; nil when it does not
-// exist or is being deleted.
-func (r *VendorAllowlistReconciler) targetUserObject(ctx context.Context, kind string, key client.ObjectKey) (client.Object, error) {
-	var obj client.Object
-	switch kind {
-	case render.ServiceKind.Kind:
-		obj = &corev1.Service{}
-	case render.IngressKind.Kind:
-		obj = &networkingv1.Ingress{}
-	default:
-		return nil, fmt.Errorf("no user object of kind %s", kind)
+// targetUserObject reads a user's object a target sets a field of (a Service, an
+// Ingress) from the cache; nil when it does not exist or is being deleted.
+func (r *VendorAllowlistReconciler) targetUserObject(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (client.Object, error) {
+	obj, err := newObject(r.Scheme(), gvk)
+	if err != nil {
+		return nil, err
 	}
 	if err := r.Get(ctx, key, obj); apierrors.IsNotFound(err) {
 		return nil, nil
 	} else if err != nil {
-		return nil, fmt.Errorf("reading %s %s/%s: %w", kind, key.Namespace, key.Name, err)
+		return nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)
 	}
 	if !obj.GetDeletionTimestamp().IsZero() {
 		return nil, nil
@@ -512,19 +415,17 @@ func (r *VendorAllowlistReconciler) targetUserObject(ctx context.Context, kind s
 	return obj, nil
 }
 
-// fieldUpToDate: manager owns every field desired sets, with desired's values, and no
-// other: an annotation it set before and sets no more must be released.
-func fieldUpToDate(existing client.Object, desired *unstructured.Unstructured, manager string) bool {
-	switch e := existing.(type) {
-	case *corev1.Service:
-		owned, err := corev1ac.ExtractService(e, manager)
-		want, _, _ := unstructured.NestedStringSlice(desired.Object, "spec", "loadBalancerSourceRanges")
-		return err == nil && owned.Spec != nil && owned.Spec.LoadBalancerSourceRanges != nil && slices.Equal(owned.Spec.LoadBalancerSourceRanges, want)
-	case *networkingv1.Ingress:
-		owned, err := networkingv1ac.ExtractIngress(e, manager)
-		return err == nil && maps.Equal(owned.Annotations, desired.GetAnnotations())
+// newObject is an empty typed object of gvk, as the manager's cache holds it.
+func newObject(scheme *runtime.Scheme, gvk schema.GroupVersionKind) (client.Object, error) {
+	o, err := scheme.New(gvk)
+	if err != nil {
+		return nil, fmt.Errorf("no user object of kind %s: %w", gvk.Kind, err)
 	}
-	return false
+	obj, ok := o.(client.Object)
+	if !ok {
+		return nil, fmt.Errorf("no user object of kind %s", gvk.Kind)
+	}
+	return obj, nil
 }
 
 // applyUnstructured sends a server-side apply request for obj as manager.
@@ -564,39 +465,37 @@ func (r *VendorAllowlistReconciler) pruneTargets(ctx context.Context, allowlist 
 	return append(done, released...), errors.Join(append(errs, err)...)
 }
 
-// releaseTargetFields releases the fields the allowlist key set on Services and
-// Ingresses of its namespace that are not in wanted (all of them for a deleted
-// allowlist): it applies an empty configuration with its field manager, so that the
-// API server removes what no other manager holds. The object itself is never
-// deleted. The objects are found by their managed fields, not by the allowlist's
-// status, which its writer could have edited.
+// releaseTargetFields releases the fields the allowlist key set on the user's
+// objects of its namespace (Services, Ingresses) that are not in wanted (all of them
+// for a deleted allowlist): it applies an empty configuration with its field
+// manager, so that the API server removes what no other manager holds. The object
+// itself is never deleted. The objects are found by their managed fields, not by
+// the allowlist's status, which its writer could have edited.
 func (r *VendorAllowlistReconciler) releaseTargetFields(ctx context.Context, key types.NamespacedName, wanted map[schema.GroupKind]map[string]bool) ([]string, error) {
 	manager := v1alpha1.TargetFieldManager(key.Name)
 	var objs []client.Object
-	if r.Targets.watchesServices() {
-		var list corev1.ServiceList
-		if err := r.List(ctx, &list, client.InNamespace(key.Namespace), client.MatchingFields{fieldHolderIndex: key.Name}); err != nil {
-			return nil, fmt.Errorf("listing the Services the allowlist holds a field of: %w", err)
+	for _, f := range r.Targets.fieldObjects() {
+		list, err := r.Scheme().New(f.Kind.GroupVersion().WithKind(f.Kind.Kind + "List"))
+		if err == nil {
+			err = r.List(ctx, list.(client.ObjectList), client.InNamespace(key.Namespace), client.MatchingFields{fieldHolderIndex: key.Name})
 		}
-		for i := range list.Items {
-			objs = append(objs, &list.Items[i])
+		if err != nil {
+			return nil, fmt.Errorf("listing the %s objects the allowlist holds a field of: %w", f.Kind.Kind, err)
 		}
-	}
-	if r.Targets.watchesIngresses() {
-		var list networkingv1.IngressList
-		if err := r.List(ctx, &list, client.InNamespace(key.Namespace), client.MatchingFields{fieldHolderIndex: key.Name}); err != nil {
-			return nil, fmt.Errorf("listing the Ingresses the allowlist holds a field of: %w", err)
-		}
-		for i := range list.Items {
-			objs = append(objs, &list.Items[i])
+		if err := meta.EachListItem(list, func(o runtime.Object) error {
+			objs = append(objs, o.(client.Object))
+			return nil
+		}); err != nil {
+			return nil, fmt.Errorf("listing the %s objects the allowlist holds a field of: %w", f.Kind.Kind, err)
 		}
 	}
 	var done []string
 	var errs []error
 	for _, o := range objs {
-		gvk := render.ServiceKind
-		if _, ing := o.(*networkingv1.Ingress); ing {
-			gvk = render.IngressKind
+		gvk, err := apiutil.GVKForObject(o, r.Scheme())
+		if err != nil {
+			errs = append(errs, err)
+			continue
 		}
 		if wanted[gvk.GroupKind()][o.GetName()] {
 			continue
@@ -615,7 +514,6 @@ func (r *VendorAllowlistReconciler) releaseTargetFields(ctx context.Context, key
 	return done, errors.Join(errs...)
 }
 
-// failedTargets says which targets failed, for the Ready condition; "" when none.
 // failedTargets says which ingress targets could not be written, and the Ready
 // reason that says who can fix it: a person (IngressTargetFailed) or, when every
 // failure is one that mends itself, time (IngressTargetPending). Empty when none.
@@ -672,4 +570,43 @@ func targetNotes(statuses []v1alpha1.IngressTargetStatus) string {
 // consented, as missing says; nothing is written, and nothing taken back.
 func consentMissing(st *v1alpha1.IngressTargetStatus, missing string) {
 	st.State, st.Reason, st.Message = v1alpha1.IngressTargetFailed, v1alpha1.TargetReasonConsentMissing, missing+"; what was written before stays"
+}
+
+// setWanted records whether the allowlist keeps the object kind/name.
+func setWanted(wanted map[schema.GroupKind]map[string]bool, kind schema.GroupKind, name string, want bool) {
+	if !want {
+		delete(wanted[kind], name)
+		return
+	}
+	if wanted[kind] == nil {
+		wanted[kind] = map[string]bool{}
+	}
+	wanted[kind][name] = true
+}
+
+// takenBack says whether what the allowlist wrote of o before is taken back: a
+// restricted field is released, so that the restriction of whoever else set one
+// holds again; an object of its own that a kind's check blocks (a Middleware
+// another's ID now shadows) is deleted (only one it controls: a stranger's of that
+// name stays).
+func takenBack(rt render.RenderedTarget, o render.TargetObject, st *v1alpha1.IngressTargetStatus) bool {
+	return st.Reason == v1alpha1.TargetReasonRestricted ||
+		(o.Owned && st.Reason == v1alpha1.TargetReasonConflict && ownedTargetChecks[rt.Kind].releaseBlocked)
+}
+
+// ownedTargetCheck is what a kind checks, with I/O, before the object it owns is
+// written, beyond whose the object is: blocked stops the write, with st saying why.
+type ownedTargetCheck struct {
+	check func(r *VendorAllowlistReconciler, ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *unstructured.Unstructured, st *v1alpha1.IngressTargetStatus) (blocked bool, err error)
+	// beforeOwnership: the check comes before whose the object is is read.
+	beforeOwnership bool
+	// releaseBlocked: an object of the allowlist's own that the check blocks is
+	// deleted.
+	releaseBlocked bool
+}
+
+// ownedTargetChecks are the kinds' checks that need the API server.
+var ownedTargetChecks = map[render.TargetKind]ownedTargetCheck{
+	render.TargetEnvoyGateway: {check: (*VendorAllowlistReconciler).envoyConflict, beforeOwnership: true},  // targets_envoy.go
+	render.TargetTraefik:      {check: (*VendorAllowlistReconciler).traefikConflict, releaseBlocked: true}, // targets_traefik.go
 }

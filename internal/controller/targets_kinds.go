@@ -29,17 +29,21 @@ type TargetKinds struct {
 // ParseTargetKinds reads --ingress-targets: a comma-separated list of kinds, "all" or
 // "none".
 func ParseTargetKinds(s string) ([]render.TargetKind, error) {
+	var known []render.TargetKind
+	for _, k := range render.RegisteredKinds() {
+		known = append(known, k.Name())
+	}
 	switch strings.TrimSpace(s) {
 	case "all":
-		return slices.Clone(render.TargetKinds), nil
+		return known, nil
 	case "none", "":
 		return nil, nil
 	}
 	var out []render.TargetKind
 	for _, f := range strings.Split(s, ",") {
 		k := render.TargetKind(strings.TrimSpace(f))
-		if !slices.Contains(render.TargetKinds, k) {
-			return nil, fmt.Errorf("unknown ingress target kind %q: want all, none, or a comma-separated list of %s", f, joinKinds(render.TargetKinds))
+		if !slices.Contains(known, k) {
+			return nil, fmt.Errorf("unknown ingress target kind %q: want all, none, or a comma-separated list of %s", f, joinKinds(known))
 		}
 		if !slices.Contains(out, k) {
 			out = append(out, k)
@@ -88,20 +92,40 @@ func (k TargetKinds) usable(kind render.TargetKind) (reason, msg string, ok bool
 	return "", "", true
 }
 
-// chartValue is the chart value that enables a kind.
+// chartValue is the chart value that enables a kind: its member's name.
 func chartValue(k render.TargetKind) string {
-	return map[render.TargetKind]string{
-		render.TargetService: "service", render.TargetIngressNginx: "ingressNginx", render.TargetEnvoyGateway: "envoyGateway",
-		render.TargetIstio: "istio", render.TargetTraefik: "traefik",
-	}[k]
+	if kind, ok := render.LookupKind(k); ok {
+		return kind.Member()
+	}
+	return ""
 }
 
-// watchesServices and watchesIngresses: whether the manager watches Services and
-// Ingresses, the objects whose one field targets set.
-func (k TargetKinds) watchesServices() bool { return k.installed(render.TargetService) }
+// installedKinds are the installed kinds, in the order they are registered, so that
+// what is watched and released comes in one order whatever the flag's.
+func (k TargetKinds) installedKinds() []render.Kind {
+	var out []render.Kind
+	for _, kind := range render.RegisteredKinds() {
+		if k.installed(kind.Name()) {
+			out = append(out, kind)
+		}
+	}
+	return out
+}
 
-func (k TargetKinds) watchesIngresses() bool {
-	return k.installed(render.TargetIngressNginx) || k.installed(render.TargetTraefik)
+// fieldObjects are the kinds of user object whose field the installed kinds set.
+func (k TargetKinds) fieldObjects() []render.FieldObject {
+	var out []render.FieldObject
+	for _, kind := range k.installedKinds() {
+		for _, f := range kind.Fields() {
+			i := slices.IndexFunc(out, func(o render.FieldObject) bool { return o.Kind == f.Kind })
+			if i < 0 {
+				out = append(out, f)
+				continue
+			}
+			out[i].SpecMatters = out[i].SpecMatters || f.SpecMatters
+		}
+	}
+	return out
 }
 
 // ownedKinds are the installed kinds whose objects the operator creates.

@@ -3,11 +3,10 @@ package controller
 import (
 	"context"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
-	corev1 "k8s.io/api/core/v1"
-	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -45,17 +44,13 @@ func fieldHolders(o client.Object) []string {
 	return names
 }
 
-// targetObjectKeys are the index values of an allowlist.
+// targetObjectKeys are the index values of an allowlist: the user's objects its
+// targets set a field of, as the renderer names them.
 func targetObjectKeys(o client.Object) []string {
 	var keys []string
-	for _, t := range o.(*v1alpha1.VendorAllowlist).Spec.IngressTargets {
-		switch {
-		case t.Service != nil:
-			keys = append(keys, render.ServiceKind.Kind+"/"+string(t.Service.Name))
-		case t.IngressNginx != nil:
-			keys = append(keys, render.IngressKind.Kind+"/"+string(t.IngressNginx.IngressName))
-		case t.Traefik != nil && t.Traefik.IngressName != "":
-			keys = append(keys, render.IngressKind.Kind+"/"+string(t.Traefik.IngressName))
+	for _, t := range render.TargetIdentities(o.(*v1alpha1.VendorAllowlist)) {
+		if !t.Owned {
+			keys = append(keys, t.Kind.Kind+"/"+t.Name)
 		}
 	}
 	return keys
@@ -83,33 +78,47 @@ func (r *VendorAllowlistReconciler) watchTargets(mgr ctrl.Manager, b *builder.Bu
 		b = b.Owns(ownedObject(kind), builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}))
 		b = b.Watches(ownedObject(kind), handler.EnqueueRequestsFromMapFunc(handedOver))
 	}
-	if r.Targets.watchesServices() {
-		if err := mgr.GetFieldIndexer().IndexField(context.Background(), &corev1.Service{}, fieldHolderIndex, fieldHolders); err != nil {
-			return nil, fmt.Errorf("indexing Services by the allowlists that hold a field: %w", err)
+	for _, f := range r.Targets.fieldObjects() {
+		obj, err := newObject(mgr.GetScheme(), f.Kind)
+		if err != nil {
+			return nil, err
 		}
-		b = b.Watches(&corev1.Service{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsForTargetObject(render.ServiceKind.Kind)),
-			builder.WithPredicates(targetObjectChanged(func(o client.Object) any { return o.(*corev1.Service).Spec })))
-	}
-	if r.Targets.watchesIngresses() {
-		if err := mgr.GetFieldIndexer().IndexField(context.Background(), &networkingv1.Ingress{}, fieldHolderIndex, fieldHolders); err != nil {
-			return nil, fmt.Errorf("indexing Ingresses by the allowlists that hold a field: %w", err)
+		if err := mgr.GetFieldIndexer().IndexField(context.Background(), obj, fieldHolderIndex, fieldHolders); err != nil {
+			return nil, fmt.Errorf("indexing %s objects by the allowlists that hold a field: %w", f.Kind.Kind, err)
 		}
-		b = b.Watches(&networkingv1.Ingress{}, handler.EnqueueRequestsFromMapFunc(r.allowlistsForTargetObject(render.IngressKind.Kind)),
-			builder.WithPredicates(targetObjectChanged(func(client.Object) any { return nil })))
+		spec := func(client.Object) any { return nil }
+		if f.SpecMatters {
+			spec = specOf
+		}
+		b = b.Watches(obj, handler.EnqueueRequestsFromMapFunc(r.allowlistsForTargetObject(f.Kind.Kind)),
+			builder.WithPredicates(targetObjectChanged(spec)))
 	}
 	return b, nil
 }
 
-// targetObjectChanged lets through the creation and deletion of a Service or an
-// Ingress, and the changes that matter to a target: its spec (a Service's type and
-// traffic policy), annotations, and who manages which field. A status update, of
-// which a LoadBalancer has many, is not one.
+// targetObjectChanged lets through the creation and deletion of a user's object a
+// target sets a field of, and the changes that matter to a target: its spec where
+// the kind reads it (a Service's type and traffic policy), annotations, and who
+// manages which field. A status update, of which a LoadBalancer has many, is not
+// one.
 func targetObjectChanged(spec func(client.Object) any) predicate.Funcs {
 	return predicate.Funcs{UpdateFunc: func(e event.UpdateEvent) bool {
 		return !equality.Semantic.DeepEqual(spec(e.ObjectOld), spec(e.ObjectNew)) ||
 			!equality.Semantic.DeepEqual(e.ObjectOld.GetAnnotations(), e.ObjectNew.GetAnnotations()) ||
 			!equality.Semantic.DeepEqual(fieldOwnership(e.ObjectOld), fieldOwnership(e.ObjectNew))
 	}}
+}
+
+// specOf is the spec of a typed object (nil without one).
+func specOf(o client.Object) any {
+	v := reflect.Indirect(reflect.ValueOf(o))
+	if v.Kind() != reflect.Struct {
+		return nil
+	}
+	if spec := v.FieldByName("Spec"); spec.IsValid() {
+		return spec.Interface()
+	}
+	return nil
 }
 
 // fieldOwnership is who manages which field of an object, without the times.
@@ -122,9 +131,9 @@ func fieldOwnership(o client.Object) []metav1.ManagedFieldsEntry {
 	return entries
 }
 
-// allowlistsForTargetObject maps a Service or an Ingress to the allowlists of its
-// namespace that name it, and those that hold a field of it (a deleted allowlist
-// among them: its reconcile releases the field).
+// allowlistsForTargetObject maps a user's object of kind (a Service, an Ingress) to
+// the allowlists of its namespace that name it, and those that hold a field of it
+// (a deleted allowlist among them: its reconcile releases the field).
 func (r *VendorAllowlistReconciler) allowlistsForTargetObject(kind string) handler.MapFunc {
 	return func(ctx context.Context, o client.Object) []reconcile.Request {
 		var list v1alpha1.VendorAllowlistList

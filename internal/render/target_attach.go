@@ -1,4 +1,4 @@
-package controller
+package render
 
 import (
 	"fmt"
@@ -12,14 +12,14 @@ import (
 // someone else's text, copied into the allowlist's status and events.
 const maxAttachNote = 256
 
-// notAttached reads what a gateway controller wrote in the status of a policy the
-// operator owns (Gateway API's policy status, as Envoy Gateway writes it on a
+// policyNotAttached reads what a gateway controller wrote in the status of a
+// policy the operator owns (Gateway API's policy status, as Envoy Gateway writes it on a
 // SecurityPolicy: status.ancestors[].conditions) and returns, for each ancestor
 // whose Accepted condition is False for the object's current generation, the
 // ancestor and the controller's reason and message. A policy that is not attached
 // filters nothing, whatever addresses it holds. No status, or a condition about an
 // older generation, says nothing yet.
-func notAttached(o *unstructured.Unstructured) []string {
+func policyNotAttached(o *unstructured.Unstructured) []string {
 	ancestors, _, _ := unstructured.NestedSlice(o.Object, "status", "ancestors")
 	var out []string
 	for _, a := range ancestors {
@@ -38,14 +38,28 @@ func notAttached(o *unstructured.Unstructured) []string {
 			if !ok || cond["type"] != "Accepted" || cond["status"] != "False" {
 				continue
 			}
-			if gen, found := cond["observedGeneration"]; found && normalizeNumber(gen) != normalizeNumber(o.GetGeneration()) {
+			if gen, found := cond["observedGeneration"]; found && asFloat(gen) != asFloat(o.GetGeneration()) {
 				continue
 			}
 			reason, _, _ := unstructured.NestedString(cond, "reason")
 			message, _, _ := unstructured.NestedString(cond, "message")
-			out = append(out, fmt.Sprintf("%s %s: %s: %s", kind, name, reason, truncate(strings.TrimSpace(message), maxAttachNote)))
+			out = append(out, fmt.Sprintf("%s %s: %s: %s", kind, name, reason, quote(strings.TrimSpace(message), maxAttachNote)))
 		}
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// asFloat makes the int64 of an object and the int64 or float64 of a decoded one
+// compare equal.
+func asFloat(v any) any {
+	switch n := v.(type) {
+	case int64:
+		return float64(n)
+	case int32:
+		return float64(n)
+	case int:
+		return float64(n)
+	}
+	return v
 }

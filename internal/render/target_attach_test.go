@@ -1,4 +1,4 @@
-package controller
+package render
 
 import (
 	"strings"
@@ -63,7 +63,7 @@ ancestors:
 				o.Object["status"] = st
 			}
 			o.SetGeneration(3)
-			if diff := cmp.Diff(tc.want, notAttached(o)); diff != "" {
+			if diff := cmp.Diff(tc.want, policyNotAttached(o)); diff != "" {
 				t.Errorf("(-want +got)\n%s", diff)
 			}
 		})
@@ -76,7 +76,7 @@ func TestNotAttachedBoundsTheGatewaysText(t *testing.T) {
 			map[string]any{"type": "Accepted", "status": "False", "reason": "Invalid", "message": strings.Repeat("é", 1000)},
 		}},
 	}}}}
-	got := notAttached(o)
+	got := policyNotAttached(o)
 	if len(got) != 1 || len(got[0]) > len("Gateway eg: Invalid: ")+maxAttachNote || !utf8.ValidString(got[0]) {
 		t.Errorf("got %d notes, the first %d bytes long (valid UTF-8: %v); want one, at most %d bytes of the message, never half a character",
 			len(got), len(got[0]), utf8.ValidString(got[0]), maxAttachNote)
