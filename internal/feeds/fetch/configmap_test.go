@@ -185,19 +185,33 @@ func TestConfigMapStoreKeepsAWSSizedDocument(t *testing.T) {
 	g.Expect(got.Body).To(Equal(body))
 }
 
-// A document that does not fit is refused with an error that says so, and nothing is
+// noise is n incompressible bytes.
+func noise(n int) []byte {
+	b := make([]byte, n)
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := range b {
+		b[i] = byte(r.Uint32())
+	}
+	return b
+}
+
+// A document whose gzip'd form is just under MaxStoredBytes is accepted by the API
+// server; one that does not fit is refused with an error that says so, and nothing is
 // written.
-func TestConfigMapStoreRefusesWhatDoesNotFit(t *testing.T) {
+func TestConfigMapStoreSizeLimit(t *testing.T) {
 	g := NewWithT(t)
 	c := apiServer(t)
 	ctx := context.Background()
-	noise := make([]byte, 1536<<10)
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := range noise {
-		noise[i] = byte(r.Uint32())
-	}
 	store := &ConfigMapStore{Client: c, Namespace: testenv.NewNamespace(t, c, "feedstore")}
-	err := store.Save(ctx, githubMeta, Snapshot{Body: noise, Digest: Digest(noise)})
+
+	largest := noise(MaxStoredBytes - 1024)
+	gz, _ := Gzip(largest)
+	g.Expect(len(gz)).To(BeNumerically("<=", MaxStoredBytes))
+	g.Expect(len(gz)).To(BeNumerically(">", MaxStoredBytes-1024))
+	g.Expect(store.Save(ctx, "https://example.com/largest", Snapshot{Body: largest, Digest: Digest(largest)})).To(Succeed())
+
+	tooLarge := noise(1536 << 10)
+	err := store.Save(ctx, githubMeta, Snapshot{Body: tooLarge, Digest: Digest(tooLarge)})
 	g.Expect(err).To(MatchError(ErrTooLargeToStore))
 	g.Expect(err.Error()).To(ContainSubstring("over the 1015808 a ConfigMap can hold"))
 	var cm corev1.ConfigMap

@@ -24,7 +24,7 @@ import (
 )
 
 // testCA is a certificate authority of the test's own, and a server certificate it
-// signed for localhost, 127.0.0.1 and 127.0.0.2.
+// signed for localhost, feed.test, 127.0.0.1 and 127.0.0.2.
 type testCA struct {
 	pem    []byte
 	server tls.Certificate
@@ -63,7 +63,7 @@ func newTestCA(t *testing.T) testCA {
 		Subject:      pkix.Name{CommonName: "localhost"},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(time.Hour),
-		DNSNames:     []string{"localhost"},
+		DNSNames:     []string{"localhost", "feed.test"},
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("127.0.0.2")},
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},

@@ -184,8 +184,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 }
 
 func (s *Scheduler) startLocked(url string, f *feed) {
-	if s.ctx == nil || f.cancel != nil {
-		return
+	if s.ctx == nil || s.ctx.Err() != nil || f.cancel != nil {
+		return // not started, stopped, or running
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	f.cancel = cancel
