@@ -374,7 +374,7 @@ func TestGuardFiltersTheDNSAnswer(t *testing.T) {
 	ca := newTestCA(t)
 	srv := ca.serve(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, hooksDoc) })
 	dns := answers{
-		"feed.test": {netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("::ffff:127.0.0.1")},
+		"feed.test":          {netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("::ffff:127.0.0.1")},
 		"internal.feed.test": {netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("10.0.0.1")},
 	}
 	f := newFetcher(t, ca, func(o *Options) { o.Resolver = dns })
