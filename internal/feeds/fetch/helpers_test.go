@@ -30,7 +30,7 @@ type testCA struct {
 	server tls.Certificate
 }
 
-func newTestCA(t *testing.T) testCA {
+func newTestCA(t testing.TB) testCA {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -85,7 +85,7 @@ type feedServer struct {
 	hits atomic.Int64
 }
 
-func (ca testCA) serve(t *testing.T, h http.HandlerFunc) *feedServer {
+func (ca testCA) serve(t testing.TB, h http.HandlerFunc) *feedServer {
 	t.Helper()
 	s := &feedServer{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +120,7 @@ func noProxy(*http.Request) (*url.URL, error) { return nil, nil }
 
 // newFetcher trusts the test CA, ignores the environment's proxy and allows loopback,
 // unless change says otherwise.
-func newFetcher(t *testing.T, ca testCA, change ...func(*Options)) *Fetcher {
+func newFetcher(t testing.TB, ca testCA, change ...func(*Options)) *Fetcher {
 	t.Helper()
 	o := Options{Guard: loopbackAllowed(), CABundle: ca.pem, Proxy: noProxy, Timeout: 5 * time.Second}
 	for _, c := range change {
