@@ -311,7 +311,18 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 	if resp.ContentLength > f.maxBody {
 		return nil, &tooLargeError{limit: f.maxBody}
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, f.maxBody+1))
+	limited := io.LimitReader(resp.Body, f.maxBody+1)
+	var body []byte
+	var err error
+	if resp.ContentLength > 0 {
+		// One allocation of the announced size, where io.ReadAll would grow to
+		// about twice it; one byte more to see a body longer than announced.
+		buf := bytes.NewBuffer(make([]byte, 0, resp.ContentLength+1))
+		_, err = buf.ReadFrom(limited)
+		body = buf.Bytes()
+	} else {
+		body, err = io.ReadAll(limited)
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -356,3 +356,38 @@ func TestProxyChecksTheTarget(t *testing.T) {
 	g.Expect(tunnels.Load()).To(BeEquivalentTo(1))
 	g.Expect(srv.hits.Load()).To(BeEquivalentTo(1))
 }
+
+// answers is a resolver with fixed answers.
+type answers map[string][]netip.Addr
+
+func (a answers) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if addrs, ok := a[host]; ok {
+		return addrs, nil
+	}
+	return nil, &net.DNSError{Err: "no such host", Name: host, IsNotFound: true}
+}
+
+// Of a DNS answer mixing allowed and forbidden addresses, only the allowed ones are
+// dialled; an answer of forbidden addresses only is refused, naming them.
+func TestGuardFiltersTheDNSAnswer(t *testing.T) {
+	g := NewWithT(t)
+	ca := newTestCA(t)
+	srv := ca.serve(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, hooksDoc) })
+	dns := answers{
+		"feed.test":          {netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("::ffff:127.0.0.1")},
+		"internal.feed.test": {netip.MustParseAddr("169.254.169.254"), netip.MustParseAddr("10.0.0.1")},
+	}
+	f := newFetcher(t, ca, func(o *Options) { o.Resolver = dns })
+
+	res := f.Fetch(context.Background(), srv.at("feed.test", "/meta"), lastGood)
+	g.Expect(res.Err).NotTo(HaveOccurred())
+	g.Expect(srv.hits.Load()).To(BeEquivalentTo(1))
+
+	res = f.Fetch(context.Background(), srv.at("internal.feed.test", "/meta"), lastGood)
+	g.Expect(res.Kind()).To(Equal(KindForbiddenAddress))
+	g.Expect(res.Err.Error()).To(ContainSubstring("resolves to 169.254.169.254 (link-local), 10.0.0.1 (private) only"))
+
+	res = f.Fetch(context.Background(), srv.at("missing.feed.test", "/meta"), lastGood)
+	g.Expect(res.Kind()).To(Equal(KindTransport))
+	g.Expect(res.Err.Error()).To(ContainSubstring("resolving missing.feed.test"))
+}

@@ -24,13 +24,13 @@ import (
 )
 
 // testCA is a certificate authority of the test's own, and a server certificate it
-// signed for localhost, 127.0.0.1 and 127.0.0.2.
+// signed for localhost, feed.test, 127.0.0.1 and 127.0.0.2.
 type testCA struct {
 	pem    []byte
 	server tls.Certificate
 }
 
-func newTestCA(t *testing.T) testCA {
+func newTestCA(t testing.TB) testCA {
 	t.Helper()
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
@@ -63,7 +63,7 @@ func newTestCA(t *testing.T) testCA {
 		Subject:      pkix.Name{CommonName: "localhost"},
 		NotBefore:    now.Add(-time.Hour),
 		NotAfter:     now.Add(time.Hour),
-		DNSNames:     []string{"localhost"},
+		DNSNames:     []string{"localhost", "feed.test"},
 		IPAddresses:  []net.IP{net.ParseIP("127.0.0.1"), net.ParseIP("127.0.0.2")},
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
@@ -85,7 +85,7 @@ type feedServer struct {
 	hits atomic.Int64
 }
 
-func (ca testCA) serve(t *testing.T, h http.HandlerFunc) *feedServer {
+func (ca testCA) serve(t testing.TB, h http.HandlerFunc) *feedServer {
 	t.Helper()
 	s := &feedServer{}
 	s.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -120,7 +120,7 @@ func noProxy(*http.Request) (*url.URL, error) { return nil, nil }
 
 // newFetcher trusts the test CA, ignores the environment's proxy and allows loopback,
 // unless change says otherwise.
-func newFetcher(t *testing.T, ca testCA, change ...func(*Options)) *Fetcher {
+func newFetcher(t testing.TB, ca testCA, change ...func(*Options)) *Fetcher {
 	t.Helper()
 	o := Options{Guard: loopbackAllowed(), CABundle: ca.pem, Proxy: noProxy, Timeout: 5 * time.Second}
 	for _, c := range change {

@@ -126,6 +126,10 @@ func GenericEvents(ch chan<- event.GenericEvent, object func(Subscriber) client.
 func (s *Scheduler) Subscribe(url string, sub Subscriber) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.subscribeLocked(url, sub)
+}
+
+func (s *Scheduler) subscribeLocked(url string, sub Subscriber) {
 	f := s.feeds[url]
 	if f == nil {
 		f = &feed{subscribers: map[Subscriber]struct{}{}}
@@ -140,6 +144,26 @@ func (s *Scheduler) Subscribe(url string, sub Subscriber) {
 func (s *Scheduler) Unsubscribe(url string, sub Subscriber) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.unsubscribeLocked(url, sub)
+}
+
+// SetSubscriptions makes urls the exact set of URLs sub uses, for a reconciler that
+// knows the URLs a Vendor names now but not those it named before; nil unsubscribes
+// sub from all (the Vendor was deleted).
+func (s *Scheduler) SetSubscriptions(sub Subscriber, urls []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for url, f := range s.feeds {
+		if _, ok := f.subscribers[sub]; ok && !slices.Contains(urls, url) {
+			s.unsubscribeLocked(url, sub)
+		}
+	}
+	for _, url := range urls {
+		s.subscribeLocked(url, sub)
+	}
+}
+
+func (s *Scheduler) unsubscribeLocked(url string, sub Subscriber) {
 	f := s.feeds[url]
 	if f == nil {
 		return
@@ -184,8 +208,8 @@ func (s *Scheduler) Start(ctx context.Context) error {
 }
 
 func (s *Scheduler) startLocked(url string, f *feed) {
-	if s.ctx == nil || f.cancel != nil {
-		return
+	if s.ctx == nil || s.ctx.Err() != nil || f.cancel != nil {
+		return // not started, stopped, or running
 	}
 	ctx, cancel := context.WithCancel(s.ctx)
 	f.cancel = cancel

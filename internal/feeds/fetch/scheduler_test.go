@@ -124,6 +124,37 @@ func TestSubscribersShareTheFetches(t *testing.T) {
 	g.Eventually(srv.hits.Load).Should(BeEquivalentTo(2))
 }
 
+// SetSubscriptions moves a Vendor from the URLs it no longer names to those it names
+// now; the URLs no one names any more stop.
+func TestSetSubscriptions(t *testing.T) {
+	g := NewWithT(t)
+	ca := newTestCA(t)
+	srv := ca.serve(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, hooksDoc) })
+	clk := clocktesting.NewFakeClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
+	s := NewScheduler(newFetcher(t, ca), SchedulerOptions{Clock: clk, Jitter: -1})
+	meta, webhooks, api := srv.URL+"/meta", srv.URL+"/ips_webhooks.json", srv.URL+"/ips_api.json"
+	github, stripe := Subscriber{Name: "github"}, Subscriber{Name: "stripe"}
+	s.SetSubscriptions(github, []string{meta})
+	s.SetSubscriptions(stripe, []string{webhooks, api})
+
+	s.SetSubscriptions(stripe, []string{webhooks, meta})
+	_, ok := s.State(api)
+	g.Expect(ok).To(BeFalse(), "no one names %s any more", api)
+	for _, url := range []string{meta, webhooks} {
+		_, ok := s.State(url)
+		g.Expect(ok).To(BeTrue(), url)
+	}
+
+	s.SetSubscriptions(github, nil)
+	_, ok = s.State(meta)
+	g.Expect(ok).To(BeTrue(), "stripe still names it")
+	s.SetSubscriptions(stripe, nil)
+	for _, url := range []string{meta, webhooks, api} {
+		_, ok := s.State(url)
+		g.Expect(ok).To(BeFalse(), url)
+	}
+}
+
 // After a restart the stored copy is served at once, the first fetch waits for the
 // interval since the stored fetch, and asks with the stored validators.
 func TestRestartUsesStoredCopy(t *testing.T) {
