@@ -104,7 +104,7 @@ func TestSubscribersShareTheFetches(t *testing.T) {
 	ca := newTestCA(t)
 	srv := ca.serve(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, hooksDoc) })
 	clk := clocktesting.NewFakeClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
-	s := NewScheduler(newFetcher(t, ca), SchedulerOptions{Clock: clk, Jitter: -1})
+	s := NewScheduler(newFetcher(t, ca, func(o *Options) { o.Clock = clk }), SchedulerOptions{Clock: clk, Jitter: -1})
 	startScheduler(t, s)
 
 	s.Subscribe(srv.URL, Subscriber{Name: "github"})
@@ -131,7 +131,7 @@ func TestSetSubscriptions(t *testing.T) {
 	ca := newTestCA(t)
 	srv := ca.serve(t, func(w http.ResponseWriter, r *http.Request) { _, _ = io.WriteString(w, hooksDoc) })
 	clk := clocktesting.NewFakeClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
-	s := NewScheduler(newFetcher(t, ca), SchedulerOptions{Clock: clk, Jitter: -1})
+	s := NewScheduler(newFetcher(t, ca, func(o *Options) { o.Clock = clk }), SchedulerOptions{Clock: clk, Jitter: -1})
 	meta, webhooks, api := srv.URL+"/meta", srv.URL+"/ips_webhooks.json", srv.URL+"/ips_api.json"
 	github, stripe := Subscriber{Name: "github"}, Subscriber{Name: "stripe"}
 	s.SetSubscriptions(github, []string{meta})
