@@ -95,12 +95,20 @@ type feed struct {
 	selections map[groupKey]selection
 	held       *fetch.Snapshot
 	heldReason string
-	// problem is why the newest document or fetch is not in force; empty when none.
-	problem     string
+	// fetchProblem is why the last fetch failed; empty when it did not.
+	fetchProblem string
+	// problems are, per group, why its selection from the newest document failed:
+	// the group keeps the list it had.
+	problems map[groupKey]groupProblem
 	lastFetched time.Time
 }
 
 // selection is what one group opens from the document in force.
+type groupProblem struct {
+	kind    feeds.Kind
+	message string
+}
+
 type selection struct {
 	prefixes []netip.Prefix
 	dropped  []netip.Prefix
@@ -197,7 +205,7 @@ func (f *Feeds) follow(ctx context.Context, g *group) error {
 	f.mu.Unlock()
 	var err error
 	if !known {
-		fd = &feed{url: g.url, selections: map[groupKey]selection{}}
+		fd = &feed{url: g.url, selections: map[groupKey]selection{}, problems: map[groupKey]groupProblem{}}
 		var snap fetch.Snapshot
 		var ok bool
 		if snap, ok, err = f.o.Store.Load(ctx, g.url); err == nil && ok {
@@ -220,7 +228,7 @@ func (f *Feeds) follow(ctx context.Context, g *group) error {
 		if sel, selErr := f.selectGuarded(g, fd.inForce); selErr == nil {
 			fd.selections[g.key] = sel
 		} else {
-			fd.problem = selErr.Error()
+			fd.problems[g.key] = groupProblem{feeds.KindOf(selErr), selErr.Error()}
 		}
 	}
 	f.mu.Unlock()
@@ -297,12 +305,13 @@ type verdict struct {
 }
 
 // verdictLocked decides what a fetch changes: nothing (the document in force came
-// again), a problem to report (no document, a selection that fails), a held document,
-// or a new document in force.
+// again, or no group can use the new one), a held document, or a new document in
+// force. A group whose selection fails keeps the list it had, and says why; the
+// others follow the document.
 func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, state fetch.State) verdict {
-	fd.problem = ""
+	fd.fetchProblem = ""
 	if err := state.Last.Err; err != nil {
-		fd.problem = fmt.Sprintf("the last fetch failed (%s): %v", state.Last.Kind(), err)
+		fd.fetchProblem = fmt.Sprintf("the last fetch failed (%s): %v", state.Last.Kind(), err)
 	}
 	snap := state.Snapshot
 	if snap.IsZero() {
@@ -313,18 +322,13 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 		fd.held, fd.heldReason = nil, ""
 		return verdict{}
 	}
-	next := make(map[groupKey]selection, len(users))
-	for _, g := range users {
-		sel, err := f.selectGuarded(g, snap)
-		if err != nil {
-			fd.problem = fmt.Sprintf("the document fetched at %s does not work for group %s of vendor %s: %v",
-				snap.FetchedAt.UTC().Format(time.RFC3339), g.key.group, g.key.vendor, err)
-			return verdict{}
-		}
-		next[g.key] = sel
+	next, problems := f.selectAll(users, snap)
+	if len(problems) == len(users) {
+		fd.problems = problems // nothing in it works: it is not put in force
+		return verdict{}
 	}
 	fd.lastFetched = snap.FetchedAt
-	if findings := f.findings(fd, users, next); len(findings) > 0 && !f.approved(ctx, fd.url, snap.Digest) {
+	if findings := f.findings(fd, users, next, problems); len(findings) > 0 && !f.approved(ctx, fd.url, snap.Digest) {
 		first := fd.held == nil || fd.held.Digest != snap.Digest
 		held := snap
 		fd.held, fd.heldReason = &held, heldMessage(fd.url, snap.Digest, findings)
@@ -333,8 +337,13 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 		}
 		return verdict{}
 	}
+	for key, sel := range fd.selections {
+		if _, failed := problems[key]; failed {
+			next[key] = sel // keeps the list it had
+		}
+	}
 	summary := changeSummary(fd.selections, next)
-	fd.inForce, fd.selections, fd.held, fd.heldReason = snap, next, nil, ""
+	fd.inForce, fd.selections, fd.problems, fd.held, fd.heldReason = snap, next, problems, nil, ""
 	var union []netip.Prefix
 	for _, sel := range next {
 		union = append(union, sel.prefixes...)
@@ -343,6 +352,23 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 	saved := snap
 	return verdict{save: &saved, event: &event{v1alpha1.ReasonFeedChanged,
 		fmt.Sprintf("The list from %s (digest %s) is in force: %s", fd.url, short(snap.Digest), summary)}}
+}
+
+// selectAll selects every group's networks from a document; problems are the groups
+// it does not work for, and why.
+func (f *Feeds) selectAll(users []*group, snap fetch.Snapshot) (map[groupKey]selection, map[groupKey]groupProblem) {
+	next := make(map[groupKey]selection, len(users))
+	problems := map[groupKey]groupProblem{}
+	for _, g := range users {
+		sel, err := f.selectGuarded(g, snap)
+		if err != nil {
+			problems[g.key] = groupProblem{feeds.KindOf(err), fmt.Sprintf("the document fetched at %s does not work for this group: %v",
+				snap.FetchedAt.UTC().Format(time.RFC3339), err)}
+			continue
+		}
+		next[g.key] = sel
+	}
+	return next, problems
 }
 
 // selectGuarded selects a group's networks from a document and drops those the guard
@@ -378,14 +404,14 @@ func publicOnly(g guard.Guard, p netip.Prefix) bool {
 
 // findings are the groups' changes beyond the bounds, against the document in force;
 // none for the first document, which has nothing to be compared with.
-func (f *Feeds) findings(fd *feed, users []*group, next map[groupKey]selection) []string {
+func (f *Feeds) findings(fd *feed, users []*group, next map[groupKey]selection, failed map[groupKey]groupProblem) []string {
 	if fd.inForce.IsZero() {
 		return nil
 	}
 	var out []string
 	for _, g := range users {
 		before, ok := fd.selections[g.key]
-		if !ok {
+		if _, bad := failed[g.key]; !ok || bad {
 			continue
 		}
 		for _, finding := range vendorchange.Compare(summary(g, before), summary(g, next[g.key]), f.o.Bounds, f.o.Guard) {

@@ -3,6 +3,7 @@ package follow
 import (
 	"context"
 	"encoding/json"
+	"net/netip"
 	"os"
 	"slices"
 	"strings"
@@ -95,7 +96,7 @@ func metaWithHooks(t *testing.T, hooks ...string) []byte {
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		t.Fatal(err)
 	}
-	if len(hooks) > 0 {
+	if hooks != nil {
 		doc["hooks"] = hooks
 	}
 	out, err := json.Marshal(doc)
@@ -223,9 +224,9 @@ func TestWideningBeyondTheBoundIsHeld(t *testing.T) {
 func TestBrokenDocumentsAndFailedFetchesKeepTheList(t *testing.T) {
 	for name, body := range map[string][]byte{
 		"not JSON":       []byte("<html>rate limited</html>"),
-		"empty hooks":    []byte(`{"hooks": [], "web": ["192.30.252.0/22"]}`),
-		"only forbidden": []byte(`{"hooks": ["10.0.0.0/8"]}`),
-		"not an address": []byte(`{"hooks": ["github.com"]}`),
+		"empty hooks":    metaWithHooks(t, []string{}...),
+		"only forbidden": metaWithHooks(t, "10.0.0.0/8"),
+		"not an address": metaWithHooks(t, "github.com"),
 	} {
 		t.Run(name, func(t *testing.T) {
 			g := NewWithT(t)
@@ -240,6 +241,11 @@ func TestBrokenDocumentsAndFailedFetchesKeepTheList(t *testing.T) {
 			st := h.status(t)
 			g.Expect(st.Reason).To(Equal(v1alpha1.ReasonFeedStale))
 			g.Expect(st.Message).To(ContainSubstring("stays"))
+			if name != "not JSON" {
+				api := h.feeds.VendorStatus("github", github(t).Spec)
+				g.Expect(api).To(ContainElement(And(HaveField("Group", v1alpha1.ObjectName("api")), HaveField("Reason", v1alpha1.ReasonFeedCurrent))),
+					"one group's trouble with a document is not the other groups'")
+			}
 		})
 	}
 
@@ -318,4 +324,36 @@ func TestAManagerWithoutFeedsSaysSo(t *testing.T) {
 	pending := NotEnabled(catalog.Builtin(), []v1alpha1.VendorSelection{{Name: "stripe", Endpoints: []v1alpha1.ObjectName{"webhooks"}}, {Name: "workato"}})
 	g.Expect(pending).To(ConsistOf(And(HaveField("Vendor", "stripe"), HaveField("Group", "webhooks"),
 		HaveField("Reason", v1alpha1.ReasonFeedNotEnabled), HaveField("Message", ContainSubstring("--feeds=stripe")))))
+}
+
+// TestAGroupTooLargeForTheBoundDoesNotHoldTheOthers: GitHub's actions list is
+// thousands of networks, more than a group may open; the groups beside it in the same
+// document follow it all the same, and the actions group says what to do.
+func TestAGroupTooLargeForTheBoundDoesNotHoldTheOthers(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t, fetch.NewMemoryStore(), "github")
+	g.Expect(h.feeds.SetVendor(context.Background(), "github", &github(t).Spec)).To(Succeed())
+	raw := metaWithHooks(t, fiveHooks...)
+	var doc map[string]any
+	g.Expect(json.Unmarshal(raw, &doc)).To(Succeed())
+	var actions []string
+	for i := range 600 {
+		actions = append(actions, netip.AddrFrom4([4]byte{20, byte(i / 256), byte(i % 256), 0}).String()+"/25")
+	}
+	doc["actions"] = actions
+	body, err := json.Marshal(doc)
+	g.Expect(err).NotTo(HaveOccurred())
+	h.fetched(githubMeta, body)
+
+	got, pending := h.hooks(t)
+	g.Expect(pending).To(BeEmpty())
+	g.Expect(got).To(ConsistOf(fiveHooks))
+	var actionsStatus v1alpha1.FeedStatus
+	for _, st := range h.feeds.VendorStatus("github", github(t).Spec) {
+		if st.Group == "actions" {
+			actionsStatus = st
+		}
+	}
+	g.Expect(actionsStatus.Reason).To(Equal(v1alpha1.ReasonFeedInvalid))
+	g.Expect(actionsStatus.Message).To(ContainSubstring("600 networks"))
 }

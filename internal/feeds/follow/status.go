@@ -10,6 +10,7 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/feeds"
 )
 
 // Pending is a feed-backed group an allowlist selects that has no list in force: the
@@ -117,8 +118,13 @@ func (f *Feeds) groupStatusLocked(vendor string, eg *v1alpha1.EndpointGroup) v1a
 		return st
 	}
 	sel, ok := fd.selections[g.key]
+	problem, hasProblem := fd.problems[g.key]
+	if !ok && hasProblem && problem.kind == feeds.KindTooManyNetworks {
+		st.Reason, st.Message = v1alpha1.ReasonFeedInvalid, fmt.Sprintf("The feed %s cannot fill group %s of vendor %s: %s", g.url, eg.Name, vendor, problem.message)
+		return st
+	}
 	if !ok {
-		st.Reason, st.Message = v1alpha1.ReasonFeedPending, "Waiting for the first list from "+g.url+problemSuffix(fd.problem)
+		st.Reason, st.Message = v1alpha1.ReasonFeedPending, "Waiting for the first list from "+g.url+problemSuffix(joinProblems(fd.fetchProblem, problem.message))
 		return st
 	}
 	st.Networks, st.Version, st.Digest = int32(len(sel.prefixes)), sel.version, fd.inForce.Digest
@@ -133,10 +139,10 @@ func (f *Feeds) groupStatusLocked(vendor string, eg *v1alpha1.EndpointGroup) v1a
 		st.Reason, st.Message = v1alpha1.ReasonFeedHeld, fd.heldReason
 	case f.o.Clock.Since(fd.lastFetched) > f.o.StaleAfter:
 		st.Reason = v1alpha1.ReasonFeedStale
-		st.Message = fmt.Sprintf("No list has come from %s since %s; the one in force stays%s", g.url, fd.lastFetched.UTC().Format("2006-01-02T15:04:05Z"), problemSuffix(fd.problem))
-	case fd.problem != "":
+		st.Message = fmt.Sprintf("No list has come from %s since %s; the one in force stays%s", g.url, fd.lastFetched.UTC().Format("2006-01-02T15:04:05Z"), problemSuffix(joinProblems(fd.fetchProblem, problem.message)))
+	case fd.fetchProblem != "" || hasProblem:
 		st.Reason = v1alpha1.ReasonFeedStale
-		st.Message = fmt.Sprintf("The list in force from %s stays: %s", g.url, fd.problem)
+		st.Message = fmt.Sprintf("The list in force from %s stays: %s", g.url, joinProblems(fd.fetchProblem, problem.message))
 	}
 	return st
 }
@@ -147,6 +153,16 @@ func notEnabledMessage(vendor string, eg *v1alpha1.EndpointGroup) string {
 		what = fmt.Sprintf("the %s feed (--feeds=%s, or the chart value feeds.enabled)", eg.Feed.Preset, eg.Feed.Preset)
 	}
 	return fmt.Sprintf("Group %s of vendor %s follows a feed the manager does not fetch: an admin enables %s", eg.Name, vendor, what)
+}
+
+func joinProblems(parts ...string) string {
+	var out []string
+	for _, p := range parts {
+		if p != "" {
+			out = append(out, p)
+		}
+	}
+	return strings.Join(out, "; ")
 }
 
 func problemSuffix(problem string) string {
