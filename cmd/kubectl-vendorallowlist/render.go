@@ -156,6 +156,7 @@ type renderOptions struct {
 	// target left unrendered) into errors.
 	strict       bool
 	policiesOnly bool
+	feeds        feedFlags // renderfeeds.go
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -174,6 +175,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var namespace string
 	fs.StringVar(&namespace, "namespace", "default", "")
 	fs.StringVar(&namespace, "n", "default", "")
+	var feedOpts feedFlags
+	feedOpts.bind(fs)
 	rest, code, done := parseFlags(fs, args, stdout, stderr)
 	if done {
 		return code
@@ -181,6 +184,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case len(rest) > 0:
 		return usageError(stderr, renderUsage, "unexpected argument %q: name files with -f FILE", rest[0])
+	case feedOpts.check(*offline) != "":
+		return usageError(stderr, renderUsage, "%s", feedOpts.check(*offline))
 	case len(files) == 0:
 		return usageError(stderr, renderUsage, "-f FILE is required: the file of VendorAllowlists to render ('-f -' reads standard input)")
 	case *offline && len(servers) > 0:
@@ -201,7 +206,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := renderOptions{
 		files: files, vendorFiles: vendorFiles, offline: *offline, handover: *handover,
 		dnsTimeout: *timeout, namespace: namespace, settings: settings,
-		strict: *strict, policiesOnly: *policiesOnly,
+		strict: *strict, policiesOnly: *policiesOnly, feeds: feedOpts,
 	}
 	for _, s := range servers {
 		addr, err := resolver.ParseServer(s)
@@ -230,7 +235,8 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 	names := readInputs(opts.files, stdin, &stdinUsed, probs, fileDecoder.decodeInput)
 
 	cat := buildCatalog(in.vendors, probs)
-	plans := compileAllowlists(&in, cat, opts.settings.Options(), probs)
+	fed := loadFeeds(opts, &in, cat, stderr, probs) // renderfeeds.go
+	plans := compileAllowlists(&in, cat, fed, opts.settings.Options(), probs)
 	if probs.empty() && len(plans) == 0 {
 		probs.order++
 		probs.add("", "nothing to render", fmt.Sprintf("no VendorAllowlist (apiVersion: %s, kind: %s) in %s", v1alpha1.GroupVersion, kindVendorAllowlist, strings.Join(names, ", ")))
@@ -239,6 +245,7 @@ func renderFiles(opts renderOptions, stdin io.Reader, stdout, stderr io.Writer) 
 		probs.write(stderr, "nothing was rendered")
 		return exitError
 	}
+	fed.note(stderr, cat, plans)
 
 	var resolved map[string]lookupResult
 	if !opts.offline {
@@ -367,7 +374,7 @@ func buildCatalog(vendors []sourced[v1alpha1.Vendor], probs *problems) *catalog.
 
 // compileAllowlists checks each allowlist against the catalog (the CRD's rules were
 // checked when it was decoded), and returns the plans of the good ones.
-func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, probs *problems) []compiled {
+func compileAllowlists(in *decoded, cat *catalog.Catalog, fed *renderFeeds, ropts render.Options, probs *problems) []compiled {
 	var out []compiled
 	seen := map[string]string{} // namespace/name -> file
 	for _, a := range in.allowlists {
@@ -380,7 +387,7 @@ func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, 
 		}
 		seen[key] = a.file
 
-		plan, err := render.Compile(a.obj, cat, ropts)
+		plan, err := render.Compile(a.obj, fed.catalogFor(cat, a, probs), ropts)
 		var rerr *render.Error
 		switch {
 		case errors.As(err, &rerr):
