@@ -88,18 +88,18 @@ func loadFeeds(opts renderOptions, in *decoded, cat *catalog.Catalog, stderr io.
 		group     follow.FeedGroup
 	}
 	users := map[string][]use{} // URL -> the allowlists' groups reading it
-	var vendors []string
+	var selections []v1alpha1.VendorSelection
 	for _, a := range in.allowlists {
 		if a.bad {
 			continue
 		}
 		probs.order = a.order
+		selections = append(selections, a.obj.Spec.Vendors...)
 		for _, g := range follow.Selected(cat, a.obj.Spec.Vendors) {
 			if g.Err != nil {
 				probs.add(a.file, a.ref, fmt.Sprintf("vendor %s group %s: its feed cannot work: %v", g.Vendor, g.Group, g.Err))
 				continue
 			}
-			vendors = append(vendors, g.Vendor)
 			users[g.URL] = append(users[g.URL], use{a, g})
 		}
 	}
@@ -127,7 +127,7 @@ func loadFeeds(opts renderOptions, in *decoded, cat *catalog.Catalog, stderr io.
 	if !probs.empty() {
 		return nil
 	}
-	return &renderFeeds{feeds: follow.FromDocuments(context.Background(), cat, vendors, docs, opts.settings.Guard())}
+	return &renderFeeds{feeds: follow.FromDocuments(context.Background(), cat, selections, docs, opts.settings.Guard())}
 }
 
 // feedDocuments gets the documents of feed URLs for one render.
@@ -213,4 +213,3 @@ func (r *renderFeeds) note(stderr io.Writer, cat *catalog.Catalog, plans []compi
 		}
 	}
 }
-

@@ -52,13 +52,14 @@ func Selected(cat *catalog.Catalog, selections []v1alpha1.VendorSelection) []Fee
 	return out
 }
 
-// FromDocuments follows the feeds of the named vendors of cat from documents at hand
-// (URL to body) rather than on a schedule: each is taken as the accepted document, and
-// each group selected from it and guarded exactly as the manager does with a feed's
-// first document. Nothing is fetched or kept; a URL without a document leaves its
-// groups pending. Fill then fills an allowlist's catalog, and VendorStatus says what
-// each group opens.
-func FromDocuments(ctx context.Context, cat *catalog.Catalog, vendors []string, docs map[string][]byte, g guard.Guard) *Feeds {
+// FromDocuments follows the feed-backed groups that selections name from documents at
+// hand (URL to body) rather than on a schedule: each document is taken as the accepted
+// one, and each group selected from it and guarded exactly as the manager does with a
+// feed's first document. Only the selected groups are followed, so a group no
+// allowlist uses cannot fail a document for the others. Nothing is fetched or kept; a
+// URL without a document leaves its groups pending. Fill then fills an allowlist's
+// catalog, and VendorStatus says what each group opens.
+func FromDocuments(ctx context.Context, cat *catalog.Catalog, selections []v1alpha1.VendorSelection, docs map[string][]byte, g guard.Guard) *Feeds {
 	store := fetch.NewMemoryStore()
 	// Fetched now, as far as staleness goes: the caller vouches for the documents.
 	now := time.Now()
@@ -72,12 +73,20 @@ func FromDocuments(ctx context.Context, cat *catalog.Catalog, vendors []string, 
 		Enabled:   Enabled{allPresets: true, urls: true},
 		Guard:     g,
 	})
-	slices.Sort(vendors)
-	for _, name := range slices.Compact(vendors) {
-		if v, ok := cat.Get(name); ok && hasFeed(v) {
-			// Loading from a MemoryStore cannot fail.
-			_ = f.SetVendor(ctx, name, &v.Spec)
+	specs := map[string]*v1alpha1.VendorSpec{}
+	for _, fg := range Selected(cat, selections) {
+		v, _ := cat.Get(fg.Vendor)
+		spec := specs[fg.Vendor]
+		if spec == nil {
+			spec = &v1alpha1.VendorSpec{DisplayName: v.Spec.DisplayName}
+			specs[fg.Vendor] = spec
 		}
+		i := slices.IndexFunc(v.Spec.Endpoints, func(eg v1alpha1.EndpointGroup) bool { return string(eg.Name) == fg.Group })
+		spec.Endpoints = append(spec.Endpoints, v.Spec.Endpoints[i])
+	}
+	for name, spec := range specs {
+		// Loading from a MemoryStore cannot fail.
+		_ = f.SetVendor(ctx, name, spec)
 	}
 	return f
 }
