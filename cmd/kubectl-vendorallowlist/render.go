@@ -68,9 +68,20 @@ Flags:
       --vendors FILE       File of Vendor objects to lay over the built-in catalog; a
                            Vendor named like a built-in vendor replaces it. Repeatable.
                            A vendor may be defined only once across all files.
-      --offline            Render only the addresses vendors publish; send no DNS query.
+      --offline            Render only the addresses vendors publish; send no DNS query
+                           and fetch no feed (give feeds with --feed-file).
                            Rules whose hostnames have no published address are left
                            out (a note on stderr says which).
+      --feed-file URL=PATH Render the feed-backed groups that read URL (kubectl
+                           vendorallowlist feeds lists the presets' URLs) as if URL
+                           had returned the file at PATH, for review offline and in
+                           CI; repeatable. Without it, render fetches the URL as the
+                           manager does (verified HTTPS, from no address the guard
+                           forbids, nothing kept); with --offline it fails, naming
+                           the URL. Either way, every network passes the guard.
+      --feed-ca-bundle FILE
+                           PEM certificates to trust, besides the system's, when
+                           fetching feeds (the manager's --feed-ca-bundle).
       --dns-server ADDR    DNS server to resolve hostnames with: an IP address with an
                            optional port (53), as the manager's --dns-server and the
                            chart's dns.servers take it; repeatable, tried in order.
@@ -135,6 +146,10 @@ Examples:
   %[1]s render -f allowlist.yaml --handover --policies-only > policies.yaml
   kubectl apply --server-side --field-manager=vendor-allowlist-operator -f policies.yaml
   kubectl apply --server-side --field-manager=kubectl -f allowlist.yaml
+
+  # Render an allowlist of GitHub's webhooks from a saved copy of GitHub's list:
+  %[1]s render --offline -f ci.yaml \
+    --feed-file https://api.github.com/meta=meta.json
 
   # Render from the catalog alone, with a Vendor of your own, from standard input:
   cat allowlist.yaml | %[1]s render --offline --vendors acme-vendor.yaml -f -
