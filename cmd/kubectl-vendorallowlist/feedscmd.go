@@ -81,7 +81,8 @@ type groupView struct {
 }
 
 func viewPreset(p feeds.Preset) presetView {
-	v := presetView{Name: p.Name, Title: p.Title, URL: p.URL, VersionFields: p.VersionFields}
+	// Empty lists as [], so that a JSON reader need not tell null from none.
+	v := presetView{Name: p.Name, Title: p.Title, URL: p.URL, VersionFields: p.VersionFields, Filters: []filterView{}, Groups: []groupView{}}
 	if v.VersionFields == nil {
 		v.VersionFields = []string{}
 	}
