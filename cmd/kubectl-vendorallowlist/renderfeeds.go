@@ -65,7 +65,8 @@ func (l *feedFileList) Set(v string) error {
 	return nil
 }
 
-// newFeedFetcher builds the fetcher of a render; tests replace it to count fetches.
+// newFeedFetcher builds the fetcher of a render; tests replace it to prove that a
+// --feed-file or --offline render fetches nothing.
 var newFeedFetcher = func(o fetch.Options) (documentFetcher, error) { return fetch.New(o) }
 
 type documentFetcher interface {
