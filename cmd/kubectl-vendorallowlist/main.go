@@ -47,6 +47,7 @@ func commands() []command {
 	return []command{
 		{name: "render", summary: "Print the NetworkPolicies for the VendorAllowlists in files", run: runRender, usage: renderUsage},
 		{name: "catalog", summary: "List the vendor catalog: vendors, endpoint groups, ports, regions", run: runCatalogCommand, usage: catalogCommandUsage},
+		{name: "feeds", summary: "List the feed presets: URLs, filters, groups", run: runFeeds, usage: feedsUsage},
 		{name: "version", summary: "Print the plugin's version", run: runVersion, usage: versionUsage},
 		{name: "help", summary: "Show help for the plugin or a command", run: runHelp, usage: helpUsage},
 	}
