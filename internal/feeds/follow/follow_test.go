@@ -41,6 +41,9 @@ func (s *subscriptions) Subscribe(url string, sub fetch.Subscriber) {
 func (s *subscriptions) Unsubscribe(url string, sub fetch.Subscriber) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.urls[url]; !ok {
+		return // as the scheduler, which forgets nothing it did not know
+	}
 	s.urls[url] = slices.DeleteFunc(s.urls[url], func(x fetch.Subscriber) bool { return x == sub })
 	if len(s.urls[url]) == 0 {
 		delete(s.urls, url)
