@@ -206,3 +206,15 @@ func NotEnabled(cat *catalog.Catalog, selections []v1alpha1.VendorSelection) []P
 	}
 	return pending
 }
+
+// NotEnabledStatus is, for a manager that follows no feed at all, the status of each
+// feed-backed group of a Vendor: none follows its feed until an admin enables it.
+func NotEnabledStatus(vendor string, spec v1alpha1.VendorSpec) []v1alpha1.FeedStatus {
+	var out []v1alpha1.FeedStatus
+	for i := range spec.Endpoints {
+		if eg := &spec.Endpoints[i]; eg.Feed != nil {
+			out = append(out, v1alpha1.FeedStatus{Group: eg.Name, URL: eg.Feed.URL, Reason: v1alpha1.ReasonFeedNotEnabled, Message: notEnabledMessage(vendor, eg)})
+		}
+	}
+	return out
+}
