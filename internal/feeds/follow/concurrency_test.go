@@ -208,3 +208,23 @@ func stripe(t *testing.T) *v1alpha1.Vendor {
 	}
 	return v
 }
+
+// TestAGroupItsAdminFixedForgetsItsTrouble: a group whose feed could not fill it
+// says why; once the admin changes its feed to one that works, it is current.
+func TestAGroupItsAdminFixedForgetsItsTrouble(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t, fetch.NewMemoryStore(), "github")
+	group := func(name, service string) v1alpha1.EndpointGroup {
+		return v1alpha1.EndpointGroup{Name: v1alpha1.ObjectName(name), Direction: v1alpha1.DirectionIngress,
+			Feed: &v1alpha1.AddressFeed{Preset: "github", Filters: []v1alpha1.FeedFilter{{Key: "service", Values: []string{service}}}}}
+	}
+	broken := v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{group("inbound", "hooks"), group("outbound", "api")}}
+	g.Expect(h.feeds.SetVendor(context.Background(), "acme", &broken)).To(Succeed())
+	h.fetched(githubMeta, metaWithHooks(t, "10.0.0.0/8"))
+	g.Expect(h.feeds.VendorStatus("acme", broken)).To(ContainElement(And(HaveField("Group", v1alpha1.ObjectName("inbound")),
+		HaveField("Message", ContainSubstring("guard forbids")))))
+
+	fixed := v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{group("inbound", "api"), group("outbound", "api")}}
+	g.Expect(h.feeds.SetVendor(context.Background(), "acme", &fixed)).To(Succeed())
+	g.Expect(h.feeds.VendorStatus("acme", fixed)).To(HaveEach(HaveField("Reason", v1alpha1.ReasonFeedCurrent)))
+}

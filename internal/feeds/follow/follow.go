@@ -319,6 +319,7 @@ func (f *Feeds) selectNewLocked(fd *feed, g *group) {
 	}
 	if sel, err := f.selectGuarded(g, fd.inForce); err == nil {
 		fd.selections[g.key] = sel
+		delete(fd.problems, g.key)
 	} else {
 		fd.problems[g.key] = groupProblem{feeds.KindOf(err), err.Error(), fd.inForce.Digest}
 	}
@@ -359,6 +360,7 @@ func (f *Feeds) dropLocked(g *group) {
 		return
 	}
 	delete(fd.selections, g.key)
+	delete(fd.problems, g.key) // a group changed by its admin starts afresh
 	for _, other := range f.groups {
 		if other.url == g.url && other.enabled && other.invalid == nil {
 			return
