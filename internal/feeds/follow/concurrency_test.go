@@ -228,3 +228,24 @@ func TestAGroupItsAdminFixedForgetsItsTrouble(t *testing.T) {
 	g.Expect(h.feeds.SetVendor(context.Background(), "acme", &fixed)).To(Succeed())
 	g.Expect(h.feeds.VendorStatus("acme", fixed)).To(HaveEach(HaveField("Reason", v1alpha1.ReasonFeedCurrent)))
 }
+
+// TestAnApprovalDoesNotHideAFailingFeed: approving a held list judges it again, but
+// fetches nothing: a feed whose fetches fail still says so.
+func TestAnApprovalDoesNotHideAFailingFeed(t *testing.T) {
+	g := NewWithT(t)
+	h := newHarness(t, fetch.NewMemoryStore(), "github")
+	g.Expect(h.feeds.SetVendor(context.Background(), "github", &github(t).Spec)).To(Succeed())
+	h.fetched(githubMeta, metaWithHooks(t, fiveHooks...))
+	shrunk := metaWithHooks(t, "192.30.252.0/22")
+	h.fetched(githubMeta, shrunk)
+	held := fetch.Snapshot{Body: shrunk, Digest: fetch.Digest(shrunk), FetchedAt: h.clock.Now()}
+	h.failed(githubMeta, held, context.DeadlineExceeded)
+
+	h.approved = held.Digest
+	h.feeds.Rejudge(context.Background(), githubMeta)
+	got, _ := h.hooks(t)
+	g.Expect(got).To(ConsistOf("192.30.252.0/22"))
+	st := h.status(t)
+	g.Expect(st.Reason).To(Equal(v1alpha1.ReasonFeedStale))
+	g.Expect(st.Message).To(ContainSubstring("the last fetch failed (Timeout)"))
+}

@@ -426,9 +426,11 @@ type verdict struct {
 // force. A group whose selection fails keeps the list it had, and says why; the
 // others follow the document. approved is the digest an admin approved for the URL.
 func (f *Feeds) verdictLocked(fd *feed, users []*group, state fetch.State, approved string) verdict {
-	fd.fetchProblem = ""
-	if err := state.Last.Err; err != nil {
-		fd.fetchProblem = fmt.Sprintf("the last fetch failed (%s): %v", state.Last.Kind(), err)
+	if !state.Last.AttemptedAt.IsZero() { // not a copy loaded, nor a Rejudge: a fetch
+		fd.fetchProblem = ""
+		if err := state.Last.Err; err != nil {
+			fd.fetchProblem = fmt.Sprintf("the last fetch failed (%s): %v", state.Last.Kind(), err)
+		}
 	}
 	snap := state.Snapshot
 	if snap.IsZero() {
