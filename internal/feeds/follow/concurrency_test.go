@@ -249,3 +249,46 @@ func TestAnApprovalDoesNotHideAFailingFeed(t *testing.T) {
 	g.Expect(st.Reason).To(Equal(v1alpha1.ReasonFeedStale))
 	g.Expect(st.Message).To(ContainSubstring("the last fetch failed (Timeout)"))
 }
+
+// TestAGroupWhoseListTheCopyLostTakesNoListUnapproved: a group that kept an older list
+// because the newest document did not work for it has, after a restart, no list from
+// the copy (which is the newest document). Its policies stay; the first list a later
+// document gives it cannot be compared with theirs, so an admin approves it.
+func TestAGroupWhoseListTheCopyLostTakesNoListUnapproved(t *testing.T) {
+	g := NewWithT(t)
+	group := func(name, service string) v1alpha1.EndpointGroup {
+		return v1alpha1.EndpointGroup{Name: v1alpha1.ObjectName(name), Direction: v1alpha1.DirectionIngress,
+			Feed: &v1alpha1.AddressFeed{Preset: "github", Filters: []v1alpha1.FeedFilter{{Key: "service", Values: []string{service}}}}}
+	}
+	spec := v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{group("inbound", "hooks"), group("outbound", "api")}}
+	store := fetch.NewMemoryStore()
+	before := newHarness(t, store, "github")
+	g.Expect(before.feeds.SetVendor(context.Background(), "acme", &spec)).To(Succeed())
+	before.fetched(githubMeta, metaWithHooks(t, fiveHooks...))
+	before.fetched(githubMeta, metaWithHooks(t, "10.0.0.0/8")) // inbound keeps its five; outbound follows
+
+	after := newHarness(t, store, "github")
+	g.Expect(after.feeds.SetVendor(context.Background(), "acme", &spec)).To(Succeed())
+	inbound := []v1alpha1.VendorSelection{{Name: "acme", Endpoints: []v1alpha1.ObjectName{"inbound"}}}
+	_, pending := after.feeds.Fill(catalogWith(spec), inbound)
+	g.Expect(pending).To(HaveLen(1), "the allowlist keeps its policies")
+
+	shrunk := metaWithHooks(t, "192.30.252.0/22")
+	after.fetched(githubMeta, shrunk)
+	_, pending = after.feeds.Fill(catalogWith(spec), inbound)
+	g.Expect(pending).To(HaveLen(1), "one network for five in the policies waits for an admin")
+	st := after.feeds.VendorStatus("acme", spec)
+	g.Expect(st).To(ContainElement(And(HaveField("Group", v1alpha1.ObjectName("inbound")), HaveField("Reason", v1alpha1.ReasonFeedHeld),
+		HaveField("Message", ContainSubstring("group inbound gets its first list since the manager restarted")))))
+
+	after.approved = fetch.Digest(shrunk)
+	after.feeds.Rejudge(context.Background(), githubMeta)
+	_, pending = after.feeds.Fill(catalogWith(spec), inbound)
+	g.Expect(pending).To(BeEmpty())
+}
+
+func catalogWith(spec v1alpha1.VendorSpec) *catalog.Catalog {
+	v := v1alpha1.Vendor{Spec: spec}
+	v.Name = "acme"
+	return catalog.Builtin().WithOverrides([]v1alpha1.Vendor{v})
+}

@@ -112,6 +112,13 @@ type feed struct {
 	// document is in force, no new document is: it could not be compared with the
 	// list that was in force before the restart.
 	copyErr error
+	// fromCopy: the document in force was read back from the Store, not judged by
+	// this process.
+	fromCopy bool
+	// unknown are the groups the copy read back did not work for: they kept an older
+	// list before the restart, which the copy does not hold, so their first list is
+	// not compared with what is in their policies and waits for an admin.
+	unknown map[groupKey]bool
 }
 
 // groupProblem is why a group cannot use a document (digest): it keeps its list.
@@ -273,7 +280,7 @@ func (f *Feeds) follow(ctx context.Context, g *group) error {
 			continue // the URL's other groups left meanwhile: its copy is to be loaded
 		}
 		if fd == nil {
-			fd = &feed{url: g.url, selections: map[groupKey]selection{}, problems: map[groupKey]groupProblem{}, copyErr: loadErr}
+			fd = &feed{url: g.url, selections: map[groupKey]selection{}, problems: map[groupKey]groupProblem{}, unknown: map[groupKey]bool{}, copyErr: loadErr}
 			f.urls[g.url] = fd
 			f.restoreLocked(fd, loaded)
 		} else if !known && loadErr == nil && fd.copyErr != nil {
@@ -306,7 +313,7 @@ func (f *Feeds) restoreLocked(fd *feed, snap fetch.Snapshot) {
 	if snap.IsZero() || !fd.inForce.IsZero() {
 		return
 	}
-	fd.inForce, fd.lastFetched = snap, snap.FetchedAt
+	fd.inForce, fd.lastFetched, fd.fromCopy = snap, snap.FetchedAt, true
 	for _, g := range f.usersLocked(fd.url) {
 		f.selectNewLocked(fd, g)
 	}
@@ -322,6 +329,9 @@ func (f *Feeds) selectNewLocked(fd *feed, g *group) {
 		delete(fd.problems, g.key)
 	} else {
 		fd.problems[g.key] = groupProblem{feeds.KindOf(err), err.Error(), fd.inForce.Digest}
+		if fd.fromCopy {
+			fd.unknown[g.key] = true
+		}
 	}
 }
 
@@ -361,6 +371,7 @@ func (f *Feeds) dropLocked(g *group) {
 	}
 	delete(fd.selections, g.key)
 	delete(fd.problems, g.key) // a group changed by its admin starts afresh
+	delete(fd.unknown, g.key)
 	for _, other := range f.groups {
 		if other.url == g.url && other.enabled && other.invalid == nil {
 			return
@@ -460,7 +471,8 @@ func (f *Feeds) verdictLocked(fd *feed, users []*group, state fetch.State, appro
 		}
 	}
 	summary := changeSummary(fd.selections, next)
-	fd.inForce, fd.selections, fd.problems, fd.held, fd.heldReason = snap, next, problems, nil, ""
+	fd.inForce, fd.selections, fd.problems, fd.held, fd.heldReason, fd.fromCopy = snap, next, problems, nil, "", false
+	maps.DeleteFunc(fd.unknown, func(key groupKey, _ bool) bool { _, listed := next[key]; return listed })
 	var union []netip.Prefix
 	for _, sel := range next {
 		union = append(union, sel.prefixes...)
@@ -552,7 +564,14 @@ func (f *Feeds) findings(fd *feed, users []*group, next map[groupKey]selection, 
 	var out []string
 	for _, g := range users {
 		before, ok := fd.selections[g.key]
-		if _, bad := failed[g.key]; !ok || bad {
+		if _, bad := failed[g.key]; bad {
+			continue
+		}
+		if !ok && fd.unknown[g.key] {
+			out = append(out, fmt.Sprintf("vendor %s: group %s gets its first list since the manager restarted, and the copy kept for the restart did not hold the list in its policies to compare it with",
+				g.key.vendor, g.key.group))
+		}
+		if !ok {
 			continue
 		}
 		for _, finding := range vendorchange.Compare(summary(g, before), summary(g, next[g.key]), f.o.Bounds, f.o.Guard) {
