@@ -8,6 +8,7 @@ import (
 	"time"
 
 	. "github.com/onsi/gomega"
+	"github.com/prometheus/client_golang/prometheus"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
@@ -291,4 +292,34 @@ func catalogWith(spec v1alpha1.VendorSpec) *catalog.Catalog {
 	v := v1alpha1.Vendor{Spec: spec}
 	v.Name = "acme"
 	return catalog.Builtin().WithOverrides([]v1alpha1.Vendor{v})
+}
+
+// TestTheNetworksMetricSurvivesARestart: vendorallowlist_feed_prefixes says what a
+// feed opens after a restart too, not only once its document changes again.
+func TestTheNetworksMetricSurvivesARestart(t *testing.T) {
+	g := NewWithT(t)
+	store := fetch.NewMemoryStore()
+	networks := func(h *harness) []float64 {
+		reg := prometheus.NewRegistry()
+		metrics, err := fetch.NewMetrics(reg)
+		g.Expect(err).NotTo(HaveOccurred())
+		h.feeds.o.Metrics = metrics
+		g.Expect(h.feeds.SetVendor(context.Background(), "github", &github(t).Spec)).To(Succeed())
+		h.fetched(githubMeta, metaWithHooks(t, fiveHooks...))
+		families, err := reg.Gather()
+		g.Expect(err).NotTo(HaveOccurred())
+		var out []float64
+		for _, mf := range families {
+			if mf.GetName() == "vendorallowlist_feed_prefixes" {
+				for _, m := range mf.GetMetric() {
+					out = append(out, m.GetGauge().GetValue())
+				}
+			}
+		}
+		return out
+	}
+	before := networks(newHarness(t, store, "github"))
+	g.Expect(before).To(HaveLen(1))
+	g.Expect(before[0]).To(BeNumerically(">", 5))
+	g.Expect(networks(newHarness(t, store, "github"))).To(Equal(before), "the same document again: the restarted manager knows what it opens")
 }

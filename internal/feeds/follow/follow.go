@@ -289,6 +289,7 @@ func (f *Feeds) follow(ctx context.Context, g *group) error {
 		// A group new to a document in force has no earlier list to compare with, as
 		// a new Vendor has none: its first selection is accepted, guarded.
 		f.selectNewLocked(fd, g)
+		f.recordNetworksLocked(fd)
 		f.o.Scheduler.Subscribe(g.url, g.key.subscriber())
 		f.mu.Unlock()
 		return loadErr
@@ -356,6 +357,20 @@ func (f *Feeds) retryCopyLoad(ctx context.Context, url string) {
 		return
 	}
 	f.restoreLocked(fd, snap)
+	f.recordNetworksLocked(fd)
+}
+
+// recordNetworksLocked sets the feed's networks metric to what its groups open now:
+// after a restart and a group's arrival too, not only when a new document comes.
+func (f *Feeds) recordNetworksLocked(fd *feed) {
+	if f.o.Metrics == nil || len(fd.selections) == 0 {
+		return
+	}
+	var union []netip.Prefix
+	for _, sel := range fd.selections {
+		union = append(union, sel.prefixes...)
+	}
+	f.o.Metrics.SetPrefixes(fd.url, len(feeds.Merge(union)))
 }
 
 // dropLocked forgets a group, and its URL when no other group uses it.
@@ -473,11 +488,7 @@ func (f *Feeds) verdictLocked(fd *feed, users []*group, state fetch.State, appro
 	summary := changeSummary(fd.selections, next)
 	fd.inForce, fd.selections, fd.problems, fd.held, fd.heldReason, fd.fromCopy = snap, next, problems, nil, "", false
 	maps.DeleteFunc(fd.unknown, func(key groupKey, _ bool) bool { _, listed := next[key]; return listed })
-	var union []netip.Prefix
-	for _, sel := range next {
-		union = append(union, sel.prefixes...)
-	}
-	f.o.Metrics.SetPrefixes(fd.url, len(feeds.Merge(union)))
+	f.recordNetworksLocked(fd)
 	saved := snap
 	return verdict{save: &saved, event: &event{v1alpha1.ReasonFeedChanged,
 		fmt.Sprintf("The list from %s (digest %s) is in force: %s", fd.url, short(snap.Digest), summary)}}
