@@ -323,3 +323,19 @@ func TestTheNetworksMetricSurvivesARestart(t *testing.T) {
 	g.Expect(before[0]).To(BeNumerically(">", 5))
 	g.Expect(networks(newHarness(t, store, "github"))).To(Equal(before), "the same document again: the restarted manager knows what it opens")
 }
+
+// TestDeletingAnUnreadableCopyLetsTheNextListIn: the way out docs/feeds.md gives an
+// admin whose copy cannot be read.
+func TestDeletingAnUnreadableCopyLetsTheNextListIn(t *testing.T) {
+	g := NewWithT(t)
+	store := &unreadableLoads{MemoryStore: fetch.NewMemoryStore(), broken: true}
+	h := newHarness(t, store, "github")
+	g.Expect(h.feeds.SetVendor(context.Background(), "github", &github(t).Spec)).NotTo(Succeed())
+	store.mu.Lock()
+	store.broken = false // the ConfigMap deleted: no copy at all
+	store.mu.Unlock()
+	h.fetched(githubMeta, metaWithHooks(t, fiveHooks...))
+	got, pending := h.hooks(t)
+	g.Expect(pending).To(BeEmpty())
+	g.Expect(got).To(ConsistOf(fiveHooks))
+}

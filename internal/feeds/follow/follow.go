@@ -129,7 +129,6 @@ type groupProblem struct {
 }
 
 // selection is what one group opens from the document in force.
-
 type selection struct {
 	prefixes []netip.Prefix
 	dropped  []netip.Prefix
@@ -282,8 +281,8 @@ func (f *Feeds) follow(ctx context.Context, g *group) error {
 		if fd == nil {
 			fd = &feed{url: g.url, selections: map[groupKey]selection{}, problems: map[groupKey]groupProblem{}, unknown: map[groupKey]bool{}, copyErr: loadErr}
 			f.urls[g.url] = fd
-			f.restoreLocked(fd, loaded)
-		} else if !known && loadErr == nil && fd.copyErr != nil {
+		}
+		if !known && loadErr == nil {
 			f.restoreLocked(fd, loaded)
 		}
 		// A group new to a document in force has no earlier list to compare with, as
@@ -305,11 +304,9 @@ func (f *Feeds) loadCopy(ctx context.Context, url string) (fetch.Snapshot, error
 	return snap, nil
 }
 
-// restoreLocked puts the accepted copy read back in force, for the groups that use it.
+// restoreLocked puts the accepted copy read back (zero: there is none) in force, for
+// the groups that use it.
 func (f *Feeds) restoreLocked(fd *feed, snap fetch.Snapshot) {
-	if fd.copyErr != nil && snap.IsZero() {
-		return
-	}
 	fd.copyErr = nil
 	if snap.IsZero() || !fd.inForce.IsZero() {
 		return
