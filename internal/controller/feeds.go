@@ -84,6 +84,10 @@ func VendorObject(name string) client.Object {
 // setFeeds tells the follower of the Vendor's feeds, and reports them in its status.
 func (r *VendorReconciler) setFeeds(ctx context.Context, vendor *v1alpha1.Vendor) error {
 	if r.Feeds == nil {
+		// Not "current" from a manager that followed the feeds before: the lists
+		// rendered then stay in the policies, and the status says why nothing moves.
+		vendor.Status.Feeds = follow.NotEnabledStatus(vendor.Name, vendor.Spec)
+		setFeedsCurrent(vendor)
 		return nil
 	}
 	err := r.Feeds.SetVendor(ctx, vendor.Name, &vendor.Spec)

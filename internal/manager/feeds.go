@@ -140,7 +140,9 @@ func (o Options) addFeeds(mgr ctrl.Manager, registry prometheus.Registerer, buil
 }
 
 // builtinFeeds follows the built-in vendors' feed-backed groups once the manager leads;
-// a Vendor object of the same name replaces them when the Vendor controller sees it.
+// a Vendor object of the same name replaces them when the Vendor controller sees it,
+// and SetBuiltin leaves alone a vendor the controller set first (an object created
+// after the list below).
 type builtinFeeds struct {
 	feeds   *follow.Feeds
 	builtin *catalog.Catalog
@@ -162,7 +164,7 @@ func (b builtinFeeds) Start(ctx context.Context) error {
 		if replaced[v.Name] {
 			continue // the Vendor controller follows the object's feeds
 		}
-		if err := b.feeds.SetVendor(ctx, v.Name, &v.Spec); err != nil {
+		if err := b.feeds.SetBuiltin(ctx, v.Name, &v.Spec); err != nil {
 			ctrl.Log.Error(err, "Following a built-in vendor's feeds", "vendor", v.Name)
 		}
 	}

@@ -229,6 +229,64 @@ func TestAShrinkingListIsHeldUntilAnAdminApprovesItOnTheCopy(t *testing.T) {
 	g.Eventually(cidrs, 30*time.Second, 200*time.Millisecond).Should(Equal([]string{"203.0.113.0/28"}), "the approved list is in force")
 }
 
+// TestTurningFeedsOffKeepsThePoliciesAndSaysWhy: an admin who removes --feeds after
+// lists were in force changes no policy; the allowlist and the Vendor say that the
+// feed is no longer followed, and which flag follows it again.
+func TestTurningFeedsOffKeepsThePoliciesAndSaysWhy(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := testenv.NewNamespace(t, k8s, "feeds-offafter")
+	dns := testdns.Start(t)
+	feed := startFeed(t, "198.51.100.0/28\n203.0.113.0/28\n")
+	url := feed.URL + "/ips.txt"
+	withFeeds := managerOptions(ns, feed.caBundle(t), dns.Addr())
+	first := testmanager.Start(t, env.Config, withFeeds)
+
+	vendor := &v1alpha1.Vendor{
+		ObjectMeta: metav1.ObjectMeta{Name: "acme-" + ns},
+		Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
+			Name: "api", Direction: v1alpha1.DirectionEgress, Ports: []v1alpha1.Port{{Port: 443}},
+			Feed: &v1alpha1.AddressFeed{URL: url, Format: v1alpha1.FeedFormatText},
+		}}},
+	}
+	g.Expect(k8s.Create(ctx, vendor)).To(Succeed())
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), vendor) })
+	allowlist := client.ObjectKey{Namespace: ns, Name: "payments"}
+	g.Expect(k8s.Create(ctx, &v1alpha1.VendorAllowlist{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: allowlist.Name},
+		Spec: v1alpha1.VendorAllowlistSpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "payments"}},
+			Vendors:     []v1alpha1.VendorSelection{{Name: v1alpha1.ObjectName(vendor.Name)}},
+		},
+	})).To(Succeed())
+	policyKey := client.ObjectKey{Namespace: ns, Name: "payments-egress"}
+	cidrs := func(g Gomega) []string {
+		var p networkingv1.NetworkPolicy
+		g.Expect(k8s.Get(ctx, policyKey, &p)).To(Succeed())
+		return testenv.PolicyCIDRs(&p)
+	}
+	inForce := []string{"198.51.100.0/28", "203.0.113.0/28"}
+	g.Eventually(cidrs, 30*time.Second, 200*time.Millisecond).Should(Equal(inForce))
+
+	first.Stop()
+	withoutFeeds := withFeeds
+	withoutFeeds.Feeds = manager.FeedOptions{}
+	testmanager.Start(t, env.Config, withoutFeeds)
+	g.Eventually(func(g Gomega) {
+		var a v1alpha1.VendorAllowlist
+		g.Expect(k8s.Get(ctx, allowlist, &a)).To(Succeed())
+		g.Expect(meta.FindStatusCondition(a.Status.Conditions, v1alpha1.ConditionReady)).To(And(
+			HaveField("Reason", v1alpha1.ReasonFeedNotEnabled), HaveField("Message", ContainSubstring("stay as they are"))))
+	}, 30*time.Second, 200*time.Millisecond).Should(Succeed())
+	g.Eventually(func(g Gomega) {
+		var v v1alpha1.Vendor
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(vendor), &v)).To(Succeed())
+		g.Expect(v.Status.Feeds).To(ConsistOf(And(HaveField("Reason", v1alpha1.ReasonFeedNotEnabled), HaveField("Message", ContainSubstring("--feeds=url")))))
+		g.Expect(meta.FindStatusCondition(v.Status.Conditions, v1alpha1.ConditionFeedsCurrent)).To(HaveField("Status", metav1.ConditionFalse))
+	}, 30*time.Second, 200*time.Millisecond).Should(Succeed(), "the Vendor does not say current for a feed no one follows")
+	g.Consistently(cidrs, 2*time.Second, 200*time.Millisecond).Should(Equal(inForce), "the policies rendered from the last list stay")
+}
+
 // TestOneFetchPerIntervalForAHundredVendors: a hundred Vendors reading one URL cost
 // its server one request per interval, not a hundred.
 func TestOneFetchPerIntervalForAHundredVendors(t *testing.T) {

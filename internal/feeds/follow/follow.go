@@ -14,6 +14,7 @@ package follow
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -65,10 +66,16 @@ type Options struct {
 
 // Feeds follows the catalog's feed-backed groups. It is safe for concurrent use.
 type Feeds struct {
-	o      Options
-	mu     sync.Mutex
-	groups map[groupKey]*group
-	urls   map[string]*feed
+	o Options
+	// judging makes one judgement at a time, from reading the approval to saving the
+	// document accepted, so that the Store keeps the document last put in force.
+	judging sync.Mutex
+	mu      sync.Mutex
+	groups  map[groupKey]*group
+	urls    map[string]*feed
+	// taken are the vendors the Vendor controller has set: a built-in vendor's groups
+	// never replace those of a Vendor object of the same name.
+	taken map[string]bool
 }
 
 type groupKey struct{ vendor, group string }
@@ -99,16 +106,29 @@ type feed struct {
 	fetchProblem string
 	// problems are, per group, why its selection from the newest document failed:
 	// the group keeps the list it had.
-	problems map[groupKey]groupProblem
+	problems    map[groupKey]groupProblem
 	lastFetched time.Time
+	// copyErr is why the accepted copy could not be read; while it stands and no
+	// document is in force, no new document is: it could not be compared with the
+	// list that was in force before the restart.
+	copyErr error
+	// fromCopy: the document in force was read back from the Store, not judged by
+	// this process.
+	fromCopy bool
+	// unknown are the groups the copy read back did not work for: they kept an older
+	// list before the restart, which the copy does not hold, so their first list is
+	// not compared with what is in their policies and waits for an admin.
+	unknown map[groupKey]bool
 }
 
-// selection is what one group opens from the document in force.
+// groupProblem is why a group cannot use a document (digest): it keeps its list.
 type groupProblem struct {
 	kind    feeds.Kind
 	message string
+	digest  string
 }
 
+// selection is what one group opens from the document in force.
 type selection struct {
 	prefixes []netip.Prefix
 	dropped  []netip.Prefix
@@ -123,25 +143,73 @@ func New(o Options) *Feeds {
 	if o.StaleAfter == 0 {
 		o.StaleAfter = 3 * fetch.DefaultInterval
 	}
-	return &Feeds{o: o, groups: map[groupKey]*group{}, urls: map[string]*feed{}}
+	return &Feeds{o: o, groups: map[groupKey]*group{}, urls: map[string]*feed{}, taken: map[string]bool{}}
 }
 
 // SetVendor makes the vendor's feed-backed groups those of spec (nil: none), and
 // subscribes or unsubscribes their URLs. A URL subscribed for the first time starts
 // from the document the Store kept, so a restart keeps what was in force.
 func (f *Feeds) SetVendor(ctx context.Context, name string, spec *v1alpha1.VendorSpec) error {
+	return f.setVendor(ctx, name, spec, false)
+}
+
+// SetBuiltin follows a built-in vendor's groups, unless the Vendor controller has
+// already set the vendor: a Vendor object of that name replaces the built-in one.
+func (f *Feeds) SetBuiltin(ctx context.Context, name string, spec *v1alpha1.VendorSpec) error {
+	return f.setVendor(ctx, name, spec, true)
+}
+
+func (f *Feeds) setVendor(ctx context.Context, name string, spec *v1alpha1.VendorSpec, builtin bool) error {
+	wanted := f.wantedGroups(name, spec)
+	f.mu.Lock()
+	if !f.claimLocked(name, spec, builtin) {
+		f.mu.Unlock()
+		return nil
+	}
+	added := f.replaceGroupsLocked(name, wanted)
+	f.mu.Unlock()
+	var loadErr error
+	for _, g := range added {
+		if err := f.follow(ctx, g); err != nil {
+			loadErr = err
+		}
+	}
+	if len(added) > 0 || spec == nil {
+		f.notify([]string{name})
+	}
+	return loadErr
+}
+
+func (f *Feeds) wantedGroups(name string, spec *v1alpha1.VendorSpec) map[groupKey]*group {
 	wanted := map[groupKey]*group{}
-	if spec != nil {
-		for _, eg := range spec.Endpoints {
-			if eg.Feed == nil {
-				continue
-			}
+	if spec == nil {
+		return wanted
+	}
+	for _, eg := range spec.Endpoints {
+		if eg.Feed != nil {
 			g := f.newGroup(name, eg)
 			wanted[g.key] = g
 		}
 	}
-	var loadErr error
-	f.mu.Lock()
+	return wanted
+}
+
+// claimLocked records who sets the vendor, and says whether this call may.
+func (f *Feeds) claimLocked(name string, spec *v1alpha1.VendorSpec, builtin bool) bool {
+	switch {
+	case builtin:
+		return !f.taken[name]
+	case spec == nil:
+		delete(f.taken, name)
+	default:
+		f.taken[name] = true
+	}
+	return true
+}
+
+// replaceGroupsLocked makes wanted the vendor's groups: a group whose feed changed is
+// dropped and added anew; it returns the groups added, to follow.
+func (f *Feeds) replaceGroupsLocked(name string, wanted map[groupKey]*group) []*group {
 	for key, g := range f.groups {
 		if key.vendor != name {
 			continue
@@ -152,22 +220,12 @@ func (f *Feeds) SetVendor(ctx context.Context, name string, spec *v1alpha1.Vendo
 	}
 	var added []*group
 	for key, g := range wanted {
-		if _, ok := f.groups[key]; ok {
-			continue
-		}
-		f.groups[key] = g
-		added = append(added, g)
-	}
-	f.mu.Unlock()
-	for _, g := range added {
-		if err := f.follow(ctx, g); err != nil {
-			loadErr = err
+		if _, ok := f.groups[key]; !ok {
+			f.groups[key] = g
+			added = append(added, g)
 		}
 	}
-	if len(added) > 0 || spec == nil {
-		f.notify([]string{name})
-	}
-	return loadErr
+	return added
 }
 
 func (f *Feeds) newGroup(vendor string, eg v1alpha1.EndpointGroup) *group {
@@ -195,45 +253,121 @@ func equalFeeds(a, b v1alpha1.AddressFeed) bool {
 }
 
 // follow subscribes a new group's URL, loading the stored document first when the URL
-// is new, and selects the group's networks from the document in force.
+// is new, and selects the group's networks from the document in force. A group dropped
+// or replaced while its copy loaded is left alone: its successor follows.
 func (f *Feeds) follow(ctx context.Context, g *group) error {
 	if g.invalid != nil || !g.enabled {
 		return nil
 	}
-	f.mu.Lock()
-	fd, known := f.urls[g.url]
-	f.mu.Unlock()
-	var err error
-	if !known {
-		fd = &feed{url: g.url, selections: map[groupKey]selection{}, problems: map[groupKey]groupProblem{}}
-		var snap fetch.Snapshot
-		var ok bool
-		if snap, ok, err = f.o.Store.Load(ctx, g.url); err == nil && ok {
-			fd.inForce, fd.lastFetched = snap, snap.FetchedAt
-		} else if err != nil {
-			err = fmt.Errorf("loading the last accepted copy of %s: %w", g.url, err)
+	for {
+		f.mu.Lock()
+		_, known := f.urls[g.url]
+		f.mu.Unlock()
+		var loaded fetch.Snapshot
+		var loadErr error
+		if !known {
+			loaded, loadErr = f.loadCopy(ctx, g.url)
 		}
 		f.mu.Lock()
-		if existing, raced := f.urls[g.url]; raced {
-			fd = existing
-		} else {
+		if f.groups[g.key] != g {
+			f.mu.Unlock()
+			return loadErr
+		}
+		fd := f.urls[g.url]
+		if fd == nil && known {
+			f.mu.Unlock()
+			continue // the URL's other groups left meanwhile: its copy is to be loaded
+		}
+		if fd == nil {
+			fd = &feed{url: g.url, selections: map[groupKey]selection{}, problems: map[groupKey]groupProblem{}, unknown: map[groupKey]bool{}, copyErr: loadErr}
 			f.urls[g.url] = fd
 		}
-		f.mu.Unlock()
-	}
-	f.mu.Lock()
-	if !fd.inForce.IsZero() {
+		if !known && loadErr == nil {
+			f.restoreLocked(fd, loaded)
+		}
 		// A group new to a document in force has no earlier list to compare with, as
 		// a new Vendor has none: its first selection is accepted, guarded.
-		if sel, selErr := f.selectGuarded(g, fd.inForce); selErr == nil {
-			fd.selections[g.key] = sel
-		} else {
-			fd.problems[g.key] = groupProblem{feeds.KindOf(selErr), selErr.Error()}
+		f.selectNewLocked(fd, g)
+		f.recordNetworksLocked(fd)
+		f.o.Scheduler.Subscribe(g.url, g.key.subscriber())
+		f.mu.Unlock()
+		return loadErr
+	}
+}
+
+// loadCopy reads the accepted copy of url; zero when there is none.
+func (f *Feeds) loadCopy(ctx context.Context, url string) (fetch.Snapshot, error) {
+	snap, _, err := f.o.Store.Load(ctx, url)
+	if err != nil {
+		return fetch.Snapshot{}, fmt.Errorf("loading the last accepted copy of %s: %w", url, err)
+	}
+	return snap, nil
+}
+
+// restoreLocked puts the accepted copy read back (zero: there is none) in force, for
+// the groups that use it.
+func (f *Feeds) restoreLocked(fd *feed, snap fetch.Snapshot) {
+	fd.copyErr = nil
+	if snap.IsZero() || !fd.inForce.IsZero() {
+		return
+	}
+	fd.inForce, fd.lastFetched, fd.fromCopy = snap, snap.FetchedAt, true
+	for _, g := range f.usersLocked(fd.url) {
+		f.selectNewLocked(fd, g)
+	}
+}
+
+// selectNewLocked selects a group's networks from the document in force, if any.
+func (f *Feeds) selectNewLocked(fd *feed, g *group) {
+	if fd.inForce.IsZero() {
+		return
+	}
+	if sel, err := f.selectGuarded(g, fd.inForce); err == nil {
+		fd.selections[g.key] = sel
+		delete(fd.problems, g.key)
+	} else {
+		fd.problems[g.key] = groupProblem{feeds.KindOf(err), err.Error(), fd.inForce.Digest}
+		if fd.fromCopy {
+			fd.unknown[g.key] = true
 		}
 	}
+}
+
+// retryCopyLoad reads again the accepted copy of url that could not be read when its
+// first group came, before a new document is judged.
+func (f *Feeds) retryCopyLoad(ctx context.Context, url string) {
+	f.mu.Lock()
+	fd := f.urls[url]
+	retry := fd != nil && fd.copyErr != nil
 	f.mu.Unlock()
-	f.o.Scheduler.Subscribe(g.url, g.key.subscriber())
-	return err
+	if !retry {
+		return
+	}
+	snap, err := f.loadCopy(ctx, url)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.urls[url] != fd || fd.copyErr == nil {
+		return
+	}
+	if err != nil {
+		fd.copyErr = err
+		return
+	}
+	f.restoreLocked(fd, snap)
+	f.recordNetworksLocked(fd)
+}
+
+// recordNetworksLocked sets the feed's networks metric to what its groups open now:
+// after a restart and a group's arrival too, not only when a new document comes.
+func (f *Feeds) recordNetworksLocked(fd *feed) {
+	if f.o.Metrics == nil || len(fd.selections) == 0 {
+		return
+	}
+	var union []netip.Prefix
+	for _, sel := range fd.selections {
+		union = append(union, sel.prefixes...)
+	}
+	f.o.Metrics.SetPrefixes(fd.url, len(feeds.Merge(union)))
 }
 
 // dropLocked forgets a group, and its URL when no other group uses it.
@@ -248,6 +382,8 @@ func (f *Feeds) dropLocked(g *group) {
 		return
 	}
 	delete(fd.selections, g.key)
+	delete(fd.problems, g.key) // a group changed by its admin starts afresh
+	delete(fd.unknown, g.key)
 	for _, other := range f.groups {
 		if other.url == g.url && other.enabled && other.invalid == nil {
 			return
@@ -276,6 +412,10 @@ func (f *Feeds) Rejudge(ctx context.Context, url string) {
 }
 
 func (f *Feeds) judge(ctx context.Context, url string, state fetch.State) {
+	f.judging.Lock()
+	defer f.judging.Unlock()
+	f.retryCopyLoad(ctx, url)
+	approved := f.approvedDigest(ctx, url, state.Snapshot) // I/O, so not under f.mu
 	f.mu.Lock()
 	fd := f.urls[url]
 	if fd == nil {
@@ -283,7 +423,7 @@ func (f *Feeds) judge(ctx context.Context, url string, state fetch.State) {
 		return
 	}
 	users := f.usersLocked(url)
-	v := f.verdictLocked(ctx, fd, users, state)
+	v := f.verdictLocked(fd, users, state, approved)
 	f.mu.Unlock()
 	if v.event != nil {
 		f.event(url, v.event)
@@ -307,19 +447,19 @@ type verdict struct {
 // verdictLocked decides what a fetch changes: nothing (the document in force came
 // again, or no group can use the new one), a held document, or a new document in
 // force. A group whose selection fails keeps the list it had, and says why; the
-// others follow the document.
-func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, state fetch.State) verdict {
-	fd.fetchProblem = ""
-	if err := state.Last.Err; err != nil {
-		fd.fetchProblem = fmt.Sprintf("the last fetch failed (%s): %v", state.Last.Kind(), err)
+// others follow the document. approved is the digest an admin approved for the URL.
+func (f *Feeds) verdictLocked(fd *feed, users []*group, state fetch.State, approved string) verdict {
+	if !state.Last.AttemptedAt.IsZero() { // not a copy loaded, nor a Rejudge: a fetch
+		fd.fetchProblem = ""
+		if err := state.Last.Err; err != nil {
+			fd.fetchProblem = fmt.Sprintf("the last fetch failed (%s): %v", state.Last.Kind(), err)
+		}
 	}
 	snap := state.Snapshot
 	if snap.IsZero() {
 		return verdict{}
 	}
-	if snap.Digest == fd.inForce.Digest {
-		fd.lastFetched, fd.inForce.FetchedAt = snap.FetchedAt, snap.FetchedAt
-		fd.held, fd.heldReason = nil, ""
+	if fd.waitsForCopy() || fd.sameAgain(snap) {
 		return verdict{}
 	}
 	next, problems := f.selectAll(users, snap)
@@ -328,7 +468,7 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 		return verdict{}
 	}
 	fd.lastFetched = snap.FetchedAt
-	if findings := f.findings(fd, users, next, problems); len(findings) > 0 && !f.approved(ctx, fd.url, snap.Digest) {
+	if findings := f.findings(fd, users, next, problems); len(findings) > 0 && approved != snap.Digest { // snap.Digest is not empty
 		first := fd.held == nil || fd.held.Digest != snap.Digest
 		held := snap
 		fd.held, fd.heldReason = &held, heldMessage(fd.url, snap.Digest, findings)
@@ -343,15 +483,36 @@ func (f *Feeds) verdictLocked(ctx context.Context, fd *feed, users []*group, sta
 		}
 	}
 	summary := changeSummary(fd.selections, next)
-	fd.inForce, fd.selections, fd.problems, fd.held, fd.heldReason = snap, next, problems, nil, ""
-	var union []netip.Prefix
-	for _, sel := range next {
-		union = append(union, sel.prefixes...)
-	}
-	f.o.Metrics.SetPrefixes(fd.url, len(feeds.Merge(union)))
+	fd.inForce, fd.selections, fd.problems, fd.held, fd.heldReason, fd.fromCopy = snap, next, problems, nil, "", false
+	maps.DeleteFunc(fd.unknown, func(key groupKey, _ bool) bool { _, listed := next[key]; return listed })
+	f.recordNetworksLocked(fd)
 	saved := snap
 	return verdict{save: &saved, event: &event{v1alpha1.ReasonFeedChanged,
 		fmt.Sprintf("The list from %s (digest %s) is in force: %s", fd.url, short(snap.Digest), summary)}}
+}
+
+// waitsForCopy says whether the accepted copy could not be read: no document is put
+// in force before it is, since none could be compared with the list it holds.
+func (fd *feed) waitsForCopy() bool {
+	if fd.copyErr == nil {
+		return false
+	}
+	fd.fetchProblem = joinProblems(fd.fetchProblem, fmt.Sprintf(
+		"%v; no new list is taken until it can be compared with that copy (deleting the copy's ConfigMap %s lets the next document in as a first one)",
+		fd.copyErr, fetch.ConfigMapName(fd.url)))
+	return true
+}
+
+// sameAgain notes a fetch of the document in force: what was held is no longer
+// served, and the trouble other documents gave is over (that of this one stays).
+func (fd *feed) sameAgain(snap fetch.Snapshot) bool {
+	if snap.Digest != fd.inForce.Digest {
+		return false
+	}
+	fd.lastFetched, fd.inForce.FetchedAt = snap.FetchedAt, snap.FetchedAt
+	fd.held, fd.heldReason = nil, ""
+	maps.DeleteFunc(fd.problems, func(_ groupKey, p groupProblem) bool { return p.digest != snap.Digest })
+	return true
 }
 
 // selectAll selects every group's networks from a document; problems are the groups
@@ -363,7 +524,7 @@ func (f *Feeds) selectAll(users []*group, snap fetch.Snapshot) (map[groupKey]sel
 		sel, err := f.selectGuarded(g, snap)
 		if err != nil {
 			problems[g.key] = groupProblem{feeds.KindOf(err), fmt.Sprintf("the document fetched at %s does not work for this group: %v",
-				snap.FetchedAt.UTC().Format(time.RFC3339), err)}
+				snap.FetchedAt.UTC().Format(time.RFC3339), err), snap.Digest}
 			continue
 		}
 		next[g.key] = sel
@@ -411,7 +572,14 @@ func (f *Feeds) findings(fd *feed, users []*group, next map[groupKey]selection, 
 	var out []string
 	for _, g := range users {
 		before, ok := fd.selections[g.key]
-		if _, bad := failed[g.key]; !ok || bad {
+		if _, bad := failed[g.key]; bad {
+			continue
+		}
+		if !ok && fd.unknown[g.key] {
+			out = append(out, fmt.Sprintf("vendor %s: group %s gets its first list since the manager restarted, and the copy kept for the restart did not hold the list in its policies to compare it with",
+				g.key.vendor, g.key.group))
+		}
+		if !ok {
 			continue
 		}
 		for _, finding := range vendorchange.Compare(summary(g, before), summary(g, next[g.key]), f.o.Bounds, f.o.Guard) {
@@ -429,12 +597,17 @@ func summary(g *group, s selection) []v1alpha1.EndpointSummary {
 	return vendorchange.Summarize(v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{eg}})
 }
 
-func (f *Feeds) approved(ctx context.Context, url, digest string) bool {
-	if f.o.Approvals == nil {
-		return false
+// approvedDigest is the digest an admin approved for url, read only when there is a
+// document to judge; "" when none is, or it cannot be read.
+func (f *Feeds) approvedDigest(ctx context.Context, url string, snap fetch.Snapshot) string {
+	if f.o.Approvals == nil || snap.IsZero() {
+		return ""
 	}
 	approved, err := f.o.Approvals(ctx, url)
-	return err == nil && approved != "" && approved == digest
+	if err != nil {
+		return ""
+	}
+	return approved
 }
 
 func heldMessage(url, digest string, findings []string) string {

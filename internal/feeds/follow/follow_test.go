@@ -41,6 +41,9 @@ func (s *subscriptions) Subscribe(url string, sub fetch.Subscriber) {
 func (s *subscriptions) Unsubscribe(url string, sub fetch.Subscriber) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if _, ok := s.urls[url]; !ok {
+		return // as the scheduler, which forgets nothing it did not know
+	}
 	s.urls[url] = slices.DeleteFunc(s.urls[url], func(x fetch.Subscriber) bool { return x == sub })
 	if len(s.urls[url]) == 0 {
 		delete(s.urls, url)
@@ -108,12 +111,12 @@ func metaWithHooks(t *testing.T, hooks ...string) []byte {
 
 func (h *harness) fetched(url string, body []byte) {
 	snap := fetch.Snapshot{Body: body, Digest: fetch.Digest(body), FetchedAt: h.clock.Now(), ChangedAt: h.clock.Now()}
-	h.feeds.Update(context.Background(), fetch.Update{URL: url, State: fetch.State{Snapshot: snap, Last: fetch.Result{URL: url, Status: 200}}})
+	h.feeds.Update(context.Background(), fetch.Update{URL: url, State: fetch.State{Snapshot: snap, Last: fetch.Result{URL: url, Status: 200, AttemptedAt: h.clock.Now()}}})
 }
 
 func (h *harness) failed(url string, last fetch.Snapshot, err error) {
 	h.feeds.Update(context.Background(), fetch.Update{URL: url, State: fetch.State{Snapshot: last,
-		Last: fetch.Result{URL: url, Err: &fetch.Error{Kind: fetch.KindTimeout, Err: err}}}})
+		Last: fetch.Result{URL: url, AttemptedAt: h.clock.Now(), Err: &fetch.Error{Kind: fetch.KindTimeout, Err: err}}}})
 }
 
 // hooks is what an allowlist naming github's hooks gets rendered with, and what is pending.

@@ -119,13 +119,8 @@ func (f *Feeds) groupStatusLocked(vendor string, eg *v1alpha1.EndpointGroup) v1a
 	}
 	sel, ok := fd.selections[g.key]
 	problem, hasProblem := fd.problems[g.key]
-	if !ok && hasProblem && problem.kind == feeds.KindTooManyNetworks {
-		st.Reason, st.Message = v1alpha1.ReasonFeedInvalid, fmt.Sprintf("The feed %s cannot fill group %s of vendor %s: %s", g.url, eg.Name, vendor, problem.message)
-		return st
-	}
 	if !ok {
-		st.Reason, st.Message = v1alpha1.ReasonFeedPending, "Waiting for the first list from "+g.url+problemSuffix(joinProblems(fd.fetchProblem, problem.message))
-		return st
+		return noListStatus(st, fd, g, problem)
 	}
 	st.Networks, st.Version, st.Digest = int32(len(sel.prefixes)), sel.version, fd.inForce.Digest
 	st.LastFetched, st.LastChanged = timeOf(fd.lastFetched), timeOf(fd.inForce.ChangedAt)
@@ -143,6 +138,21 @@ func (f *Feeds) groupStatusLocked(vendor string, eg *v1alpha1.EndpointGroup) v1a
 	case fd.fetchProblem != "" || hasProblem:
 		st.Reason = v1alpha1.ReasonFeedStale
 		st.Message = fmt.Sprintf("The list in force from %s stays: %s", g.url, joinProblems(fd.fetchProblem, problem.message))
+	}
+	return st
+}
+
+// noListStatus is the status of a group with no list in force: its feed cannot fill
+// it, a document that would is held, or none has come yet.
+func noListStatus(st v1alpha1.FeedStatus, fd *feed, g *group, problem groupProblem) v1alpha1.FeedStatus {
+	switch {
+	case problem.kind == feeds.KindTooManyNetworks:
+		st.Reason, st.Message = v1alpha1.ReasonFeedInvalid, fmt.Sprintf("The feed %s cannot fill group %s of vendor %s: %s", g.url, g.key.group, g.key.vendor, problem.message)
+	case fd.held != nil:
+		st.HeldDigest = fd.held.Digest
+		st.Reason, st.Message = v1alpha1.ReasonFeedHeld, fd.heldReason
+	default:
+		st.Reason, st.Message = v1alpha1.ReasonFeedPending, "Waiting for the first list from "+g.url+problemSuffix(joinProblems(fd.fetchProblem, problem.message))
 	}
 	return st
 }
@@ -205,4 +215,16 @@ func NotEnabled(cat *catalog.Catalog, selections []v1alpha1.VendorSelection) []P
 		}
 	}
 	return pending
+}
+
+// NotEnabledStatus is, for a manager that follows no feed at all, the status of each
+// feed-backed group of a Vendor: none follows its feed until an admin enables it.
+func NotEnabledStatus(vendor string, spec v1alpha1.VendorSpec) []v1alpha1.FeedStatus {
+	var out []v1alpha1.FeedStatus
+	for i := range spec.Endpoints {
+		if eg := &spec.Endpoints[i]; eg.Feed != nil {
+			out = append(out, v1alpha1.FeedStatus{Group: eg.Name, URL: eg.Feed.URL, Reason: v1alpha1.ReasonFeedNotEnabled, Message: notEnabledMessage(vendor, eg)})
+		}
+	}
+	return out
 }
