@@ -37,8 +37,14 @@ func createAndReadBack(t *testing.T, obj *unstructured.Unstructured) *unstructur
 	if err := k8s.Get(ctx, client.ObjectKeyFromObject(obj), got); err != nil {
 		t.Fatalf("reading back %s %s: %v", obj.GetKind(), obj.GetName(), err)
 	}
-	want, _ := yaml.Marshal(obj.Object["spec"])
-	stored, _ := yaml.Marshal(got.Object["spec"])
+	want, err := yaml.Marshal(obj.Object["spec"])
+	if err != nil {
+		t.Fatalf("encoding the spec written: %v", err)
+	}
+	stored, err := yaml.Marshal(got.Object["spec"])
+	if err != nil {
+		t.Fatalf("encoding the spec stored: %v", err)
+	}
 	if string(want) != string(stored) {
 		t.Fatalf("the API server stored a different spec for %s %s (a field its schema does not know was pruned):\nwrote:\n%s\nstored:\n%s", obj.GetKind(), obj.GetName(), want, stored)
 	}
