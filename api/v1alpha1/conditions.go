@@ -159,9 +159,19 @@ var Reasons = map[string]ReasonInfo{
 	TargetReasonConsentMissing:       {Severity: SeverityWarning, Stalled: true},
 	TargetReasonRestricted:           {Severity: SeverityWarning, Stalled: true},
 
+	// A feed-backed group's, in a Vendor's status.feeds and FeedsCurrent, and Ready's
+	// while an allowlist waits for a feed's first list.
+	ReasonFeedCurrent:    {Severity: SeverityNormal},
+	ReasonFeedPending:    {Severity: SeverityNormal},
+	ReasonFeedNotEnabled: {Severity: SeverityWarning, Stalled: true},
+	ReasonFeedInvalid:    {Severity: SeverityWarning, Stalled: true},
+	ReasonFeedStale:      {Severity: SeverityWarning},
+	ReasonFeedHeld:       {Severity: SeverityWarning},
+
 	// Events only.
 	ReasonPoliciesApplied:       {Severity: SeverityNormal},
 	ReasonIngressTargetsApplied: {Severity: SeverityNormal},
+	ReasonFeedChanged:           {Severity: SeverityNormal},
 }
 
 // EventType is the type of the events that tell of reason: "Warning" or "Normal".

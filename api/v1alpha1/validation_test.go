@@ -353,6 +353,8 @@ func TestLargestObjectsFitRuntimeBudget(t *testing.T) {
 	}
 	for i := range 32 {
 		g := v1alpha1.EndpointGroup{Name: v1alpha1.ObjectName(fmt.Sprintf("group-%d", i)), Direction: v1alpha1.DirectionEgress, Ports: ports()}
+		docURL := fmt.Sprintf("https://docs.example.com/%d/", i)
+		g.Source = &v1alpha1.EndpointSource{URL: docURL + strings.Repeat("a", 2048-len(docURL)), Section: strings.Repeat("s", 256)}
 		for j := range 384 {
 			g.Addresses = append(g.Addresses, v1alpha1.PublishedAddress{CIDR: cidr(i, j)})
 		}

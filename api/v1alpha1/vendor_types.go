@@ -33,7 +33,8 @@ type VendorSource struct {
 	// +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must name the vendor's document, for example Workato IP allowlists"
 	Document string `json:"document"`
 
-	// url of the document, when known.
+	// url of the document, when known: the document that endpoint groups without a
+	// source.url of their own cite.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	URL string `json:"url,omitempty"`
@@ -94,7 +95,8 @@ type AddressRange string
 // +kubebuilder:validation:XValidation:rule="self.direction != 'Egress' || (has(self.ports) && size(self.ports) > 0)",message="an Egress endpoint group must list the ports the pods connect to, for example ports: [{port: 443}]"
 // +kubebuilder:validation:XValidation:rule="self.direction != 'Ingress' || !has(self.ports) || size(self.ports) == 0",message="an Ingress endpoint group takes no ports, because each allowlist names the pod ports that receive the vendor's traffic: remove ports"
 // +kubebuilder:validation:XValidation:rule="!has(self.customerCIDRs) || (has(self.customerInput) && self.customerInput == 'CIDRs')",message="customerCIDRs applies only to a group with customerInput: CIDRs; remove it or set customerInput: CIDRs"
-// +kubebuilder:validation:XValidation:rule="(has(self.customerInput) && self.customerInput != 'None') || (has(self.addresses) && size(self.addresses) > 0) || (has(self.hostnames) && size(self.hostnames) > 0)",message="an endpoint group needs addresses (for example addresses: [{cidr: 52.1.37.96/32}]), hostnames (for example hostnames: [{name: api.example.com}]), or customerInput: Hostnames or CIDRs when each customer supplies their own"
+// +kubebuilder:validation:XValidation:rule="(has(self.customerInput) && self.customerInput != 'None') || (has(self.addresses) && size(self.addresses) > 0) || (has(self.hostnames) && size(self.hostnames) > 0) || has(self.feed)",message="an endpoint group needs addresses (for example addresses: [{cidr: 52.1.37.96/32}]), hostnames (for example hostnames: [{name: api.example.com}]), a feed (for example feed: {preset: github, filters: [{key: service, values: [hooks]}]}), or customerInput: Hostnames or CIDRs when each customer supplies their own"
+// +kubebuilder:validation:XValidation:rule="!has(self.feed) || ((!has(self.addresses) || size(self.addresses) == 0) && (!has(self.hostnames) || size(self.hostnames) == 0) && (!has(self.customerInput) || self.customerInput == 'None'))",message="a group with a feed takes its addresses from the feed: remove addresses, hostnames and customerInput, or put them in a group of their own"
 type EndpointGroup struct {
 	// name of the group, for example opa-gateways.
 	// +required
@@ -142,10 +144,51 @@ type EndpointGroup struct {
 	// +optional
 	CustomerCIDRs *CustomerCIDRPolicy `json:"customerCIDRs,omitempty"`
 
+	// feed takes the group's addresses from a list the vendor publishes, instead of
+	// addresses and hostnames written here.
+	// +optional
+	Feed *AddressFeed `json:"feed,omitempty"`
+
 	// notes carries the vendor's caveats.
 	// +optional
 	// +kubebuilder:validation:MaxLength=2048
 	Notes string `json:"notes,omitempty"`
+
+	// source records where in the vendor's documents the group was transcribed
+	// from, so that the group can be checked against it
+	// (`kubectl vendorallowlist catalog check`). Without a url of its own the group
+	// cites the Vendor's source.url.
+	// +optional
+	Source *EndpointSource `json:"source,omitempty"`
+}
+
+// EndpointSource is the document, and the part of it, an endpoint group was
+// transcribed from.
+type EndpointSource struct {
+	// url of the document, when it is not the Vendor's source.url. It is fetched to
+	// check the group, so it must be https.
+	// +optional
+	// +kubebuilder:validation:MaxLength=2048
+	// +kubebuilder:validation:XValidation:rule="isURL(self) && url(self).getScheme() == 'https' && url(self).getHostname() != ''",message="must be an https URL, for example https://docs.workato.com/security/ip-whitelists.html"
+	URL string `json:"url,omitempty"`
+
+	// section is the heading, in the document, of the part the group was
+	// transcribed from, for example "Traffic from Workato".
+	// +optional
+	// +kubebuilder:validation:MaxLength=256
+	Section string `json:"section,omitempty"`
+}
+
+// DocumentURL is the URL of the document the group was transcribed from: the
+// group's own source.url, else the vendor's; empty when neither is known.
+func (g *EndpointGroup) DocumentURL(vendor *VendorSpec) string {
+	if g.Source != nil && g.Source.URL != "" {
+		return g.Source.URL
+	}
+	if vendor.Source != nil {
+		return vendor.Source.URL
+	}
+	return ""
 }
 
 // PublishedAddress is a network the vendor publishes.
@@ -226,6 +269,14 @@ type VendorStatus struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=32
 	Endpoints []EndpointSummary `json:"endpoints,omitempty"`
+
+	// feeds reports each feed-backed endpoint group: the list in force, when it was
+	// fetched and changed, and any list held for approval.
+	// +optional
+	// +listType=map
+	// +listMapKey=group
+	// +kubebuilder:validation:MaxItems=32
+	Feeds []FeedStatus `json:"feeds,omitempty"`
 
 	// conditions: Accepted says whether the current generation is in use.
 	// +optional

@@ -44,7 +44,7 @@ func TestCatalogTable(t *testing.T) {
 	if r.code != 1 {
 		t.Errorf("catalog nosuch: exit %d, want 1", r.code)
 	}
-	wantContains(t, "stderr", r.stderr, `no vendor "nosuch" in the catalog (known: freshchat, outsystems, threobuilder, workato)`)
+	wantContains(t, "stderr", r.stderr, `no vendor "nosuch" in the catalog (known: atlassian, aws, cloudflare, datadog, freshchat, github, google, outsystems, stripe, threobuilder, workato)`)
 }
 
 // -o yaml prints Vendor objects that load back as the catalog.

@@ -28,7 +28,7 @@ spec:
   vendors: [{name: acme}]
 `,
 			want: []string{`FILE: VendorAllowlist default/acme: spec.vendors[0].name: `, `"acme"`,
-				"no such vendor in the catalog (known: freshchat, outsystems, threobuilder, workato)", "add a Vendor object named acme"},
+				"no such vendor in the catalog (known: atlassian, aws, cloudflare, datadog, freshchat, github, google, outsystems, stripe, threobuilder, workato)", "add a Vendor object named acme"},
 		},
 		{
 			name: "unknown region",

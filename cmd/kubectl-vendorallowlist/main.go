@@ -5,7 +5,9 @@
 // apply for the VendorAllowlists in a file, checked the way the API server and the
 // operator check them; catalog lists the built-in vendor catalog.
 //
-// Exit codes: 0 on success, 1 when the input is wrong or DNS fails, 2 on a usage error.
+// Exit codes: 0 on success, 1 when the input is wrong or DNS fails, 2 on a usage error;
+// catalog check exits like diff: 1 when the catalog and its documents differ, 2 on an
+// error.
 package main
 
 import (
@@ -44,7 +46,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{name: "render", summary: "Print the NetworkPolicies for the VendorAllowlists in files", run: runRender, usage: renderUsage},
-		{name: "catalog", summary: "List the vendor catalog: vendors, endpoint groups, ports, regions", run: runCatalog, usage: catalogUsage},
+		{name: "catalog", summary: "List the vendor catalog: vendors, endpoint groups, ports, regions", run: runCatalogCommand, usage: catalogCommandUsage},
+		{name: "feeds", summary: "List the feed presets: URLs, filters, groups", run: runFeeds, usage: feedsUsage},
 		{name: "version", summary: "Print the plugin's version", run: runVersion, usage: versionUsage},
 		{name: "help", summary: "Show help for the plugin or a command", run: runHelp, usage: helpUsage},
 	}
@@ -207,6 +210,9 @@ func parseFlags(fs *flag.FlagSet, args []string, stdout, stderr io.Writer) (posi
 }
 
 func commandUsage(name string) func(io.Writer) {
+	if name == catalogCheckName {
+		return catalogCheckUsage
+	}
 	if c, ok := lookupCommand(name); ok {
 		return c.usage
 	}

@@ -68,9 +68,20 @@ Flags:
       --vendors FILE       File of Vendor objects to lay over the built-in catalog; a
                            Vendor named like a built-in vendor replaces it. Repeatable.
                            A vendor may be defined only once across all files.
-      --offline            Render only the addresses vendors publish; send no DNS query.
+      --offline            Render only the addresses vendors publish; send no DNS query
+                           and fetch no feed (give feeds with --feed-file).
                            Rules whose hostnames have no published address are left
                            out (a note on stderr says which).
+      --feed-file URL=PATH Render the feed-backed groups that read URL (kubectl
+                           vendorallowlist feeds lists the presets' URLs) as if URL
+                           had returned the file at PATH, for review offline and in
+                           CI; repeatable. Without it, render fetches the URL as the
+                           manager does (verified HTTPS, from no address the guard
+                           forbids, nothing kept); with --offline it fails, naming
+                           the URL. Either way, every network passes the guard.
+      --feed-ca-bundle FILE
+                           PEM certificates to trust, besides the system's, when
+                           fetching feeds (the manager's --feed-ca-bundle).
       --dns-server ADDR    DNS server to resolve hostnames with: an IP address with an
                            optional port (53), as the manager's --dns-server and the
                            chart's dns.servers take it; repeatable, tried in order.
@@ -136,6 +147,10 @@ Examples:
   kubectl apply --server-side --field-manager=vendor-allowlist-operator -f policies.yaml
   kubectl apply --server-side --field-manager=kubectl -f allowlist.yaml
 
+  # Render an allowlist of GitHub's webhooks from a saved copy of GitHub's list:
+  %[1]s render --offline -f ci.yaml \
+    --feed-file https://api.github.com/meta=meta.json
+
   # Render from the catalog alone, with a Vendor of your own, from standard input:
   cat allowlist.yaml | %[1]s render --offline --vendors acme-vendor.yaml -f -
 
@@ -156,6 +171,7 @@ type renderOptions struct {
 	// target left unrendered) into errors.
 	strict       bool
 	policiesOnly bool
+	feeds        feedFlags // renderfeeds.go
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -174,6 +190,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var namespace string
 	fs.StringVar(&namespace, "namespace", "default", "")
 	fs.StringVar(&namespace, "n", "default", "")
+	var feedOpts feedFlags
+	feedOpts.bind(fs)
 	rest, code, done := parseFlags(fs, args, stdout, stderr)
 	if done {
 		return code
@@ -181,6 +199,8 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch {
 	case len(rest) > 0:
 		return usageError(stderr, renderUsage, "unexpected argument %q: name files with -f FILE", rest[0])
+	case feedOpts.check(*offline) != "":
+		return usageError(stderr, renderUsage, "%s", feedOpts.check(*offline))
 	case len(files) == 0:
 		return usageError(stderr, renderUsage, "-f FILE is required: the file of VendorAllowlists to render ('-f -' reads standard input)")
 	case *offline && len(servers) > 0:
@@ -201,7 +221,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	opts := renderOptions{
 		files: files, vendorFiles: vendorFiles, offline: *offline, handover: *handover,
 		dnsTimeout: *timeout, namespace: namespace, settings: settings,
-		strict: *strict, policiesOnly: *policiesOnly,
+		strict: *strict, policiesOnly: *policiesOnly, feeds: feedOpts,
 	}
 	for _, s := range servers {
 		addr, err := resolver.ParseServer(s)
@@ -267,10 +287,14 @@ func compileInputs(opts renderOptions, stdin io.Reader, stderr io.Writer) ([]com
 	names := readInputs(opts.files, stdin, &stdinUsed, probs, fileDecoder.decodeInput)
 
 	cat := buildCatalog(in.vendors, probs)
-	plans := compileAllowlists(&in, cat, opts.settings.Options(), probs)
+	fed := loadFeeds(opts, &in, cat, stderr, probs) // renderfeeds.go
+	plans := compileAllowlists(&in, cat, fed, opts.settings.Options(), probs)
 	if probs.empty() && len(plans) == 0 {
 		probs.order++
 		probs.add("", "nothing to render", fmt.Sprintf("no VendorAllowlist (apiVersion: %s, kind: %s) in %s", v1alpha1.GroupVersion, kindVendorAllowlist, strings.Join(names, ", ")))
+	}
+	if probs.empty() {
+		fed.note(stderr, cat, plans)
 	}
 	return plans, probs
 }
@@ -419,7 +443,7 @@ func buildCatalog(vendors []sourced[v1alpha1.Vendor], probs *problems) *catalog.
 
 // compileAllowlists checks each allowlist against the catalog (the CRD's rules were
 // checked when it was decoded), and returns the plans of the good ones.
-func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, probs *problems) []compiled {
+func compileAllowlists(in *decoded, cat *catalog.Catalog, fed *renderFeeds, ropts render.Options, probs *problems) []compiled {
 	var out []compiled
 	seen := map[string]string{} // namespace/name -> file
 	for _, a := range in.allowlists {
@@ -432,7 +456,7 @@ func compileAllowlists(in *decoded, cat *catalog.Catalog, ropts render.Options, 
 		}
 		seen[key] = a.file
 
-		plan, err := render.Compile(a.obj, cat, ropts)
+		plan, err := render.Compile(a.obj, fed.catalogFor(cat, a, probs), ropts)
 		var rerr *render.Error
 		switch {
 		case errors.As(err, &rerr):

@@ -41,9 +41,9 @@ var builtin = sync.OnceValue(func() *Catalog {
 	if err != nil {
 		panic(fmt.Sprintf("catalog: the embedded vendors.yaml is invalid: %v", err))
 	}
-	c, err := New(vendors)
+	c, err := New(append(vendors, feedVendors()...))
 	if err != nil {
-		panic(fmt.Sprintf("catalog: the embedded vendors.yaml is invalid: %v", err))
+		panic(fmt.Sprintf("catalog: the embedded vendors.yaml or the feed presets are invalid: %v", err))
 	}
 	return c
 })

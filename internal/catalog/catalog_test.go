@@ -20,7 +20,8 @@ func TestBuiltinLoads(t *testing.T) {
 
 	var c *Catalog
 	g.Expect(func() { c = Builtin() }).NotTo(Panic())
-	g.Expect(c.Names()).To(Equal([]string{"freshchat", "outsystems", "threobuilder", "workato"}))
+	g.Expect(c.Names()).To(Equal([]string{"atlassian", "aws", "cloudflare", "datadog", "freshchat", "github", "google", "outsystems", "stripe", "threobuilder", "workato"}),
+		"the transcribed vendors and one vendor per feed preset")
 	g.Expect(Builtin()).To(BeIdenticalTo(c), "parsed once")
 }
 
@@ -35,12 +36,14 @@ func TestBuiltinContract(t *testing.T) {
 	want := map[string]struct {
 		displayName string
 		document    string
+		url         string
 		groups      map[string]group
 		order       []string
 	}{
 		"workato": {
 			displayName: "Workato",
 			document:    "IP whitelists",
+			url:         "https://docs.workato.com/security/ip-whitelists.html",
 			order:       []string{"inbound", "opa-gateways", "apim-custom-domains", "web"},
 			groups: map[string]group{
 				"inbound":             {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputNone},
@@ -52,6 +55,7 @@ func TestBuiltinContract(t *testing.T) {
 		"freshchat": {
 			displayName: "Freshchat",
 			document:    "IP Allowlisting for Freshchat",
+			url:         "https://crmsupport.freshworks.com/en/support/solutions/articles/50000006158-allowlisting-ips-for-freshchat",
 			order:       []string{"webhooks"},
 			groups: map[string]group{
 				"webhooks": {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputNone},
@@ -60,6 +64,7 @@ func TestBuiltinContract(t *testing.T) {
 		"outsystems": {
 			displayName: "OutSystems",
 			document:    "Whitelist your OutSystems cloud environments on your firewall",
+			url:         "https://success.outsystems.com/Support/Enterprise_Customers/Maintenance_and_Operations/Whitelist_your_OutSystems_Cloud_environments_on_your_firewall",
 			order:       []string{"front-ends", "vpn"},
 			groups: map[string]group{
 				"front-ends": {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputHostnames},
@@ -69,6 +74,7 @@ func TestBuiltinContract(t *testing.T) {
 		"threobuilder": {
 			displayName: "Synthreo ThreoBuilder",
 			document:    "IP Whitelisting",
+			url:         "https://docs.synthreo.ai/threobuilder/ip_whitelisting",
 			order:       []string{"agents"},
 			groups: map[string]group{
 				"agents": {v1alpha1.DirectionIngress, "", v1alpha1.CustomerInputNone},
@@ -88,7 +94,7 @@ func TestBuiltinContract(t *testing.T) {
 			g.Expect(v.Spec.Source).NotTo(BeNil())
 			g.Expect(v.Spec.Source.Document).To(Equal(w.document))
 			g.Expect(v.Spec.Source.Transcribed).To(Equal("2026-11-23"))
-			g.Expect(v.Spec.Source.URL).To(BeEmpty(), "no seed document names its URL")
+			g.Expect(v.Spec.Source.URL).To(Equal(w.url))
 
 			var order []string
 			for _, eg := range v.Spec.Endpoints {
@@ -243,7 +249,7 @@ func TestWithOverrides(t *testing.T) {
 
 	c := base.WithOverrides([]v1alpha1.Vendor{*workato, *acme()})
 
-	g.Expect(c.Names()).To(Equal([]string{"acme", "freshchat", "outsystems", "threobuilder", "workato"}))
+	g.Expect(c.Names()).To(Equal(append([]string{"acme"}, base.Names()...)))
 	got, ok := c.Get("workato")
 	g.Expect(ok).To(BeTrue())
 	g.Expect(got.Spec.DisplayName).To(Equal("Workato (site copy)"))
@@ -258,7 +264,7 @@ func TestWithOverrides(t *testing.T) {
 
 	// The original catalog is unchanged.
 	g.Expect(base).To(BeIdenticalTo(Builtin()))
-	g.Expect(base.Names()).To(Equal([]string{"freshchat", "outsystems", "threobuilder", "workato"}))
+	g.Expect(base.Names()).To(Equal(builtinNames))
 	g.Expect(base.Vendors()).To(Equal(before))
 	orig, _ := base.Get("workato")
 	g.Expect(orig.Spec.DisplayName).To(Equal("Workato"))
@@ -285,15 +291,18 @@ func TestCatalogIsImmutable(t *testing.T) {
 	v.Spec.Source.Document = "x"
 
 	vs := c.Vendors()
-	vs[0].Name = "x"
-	vs[0].Spec.Endpoints[0].Addresses[0].Region = "x"
+	last := len(vs) - 1 // workato
+	vs[last].Name = "x"
+	vs[last].Spec.Endpoints[0].Addresses[0].Region = "x"
 
 	names := c.Names()
 	names[0] = "x"
 
 	g.Expect(c.Vendors()).To(Equal(want))
-	g.Expect(c.Names()).To(Equal([]string{"freshchat", "outsystems", "threobuilder", "workato"}))
+	g.Expect(c.Names()).To(Equal(builtinNames))
 }
+
+var builtinNames = []string{"atlassian", "aws", "cloudflare", "datadog", "freshchat", "github", "google", "outsystems", "stripe", "threobuilder", "workato"}
 
 // acme is a small valid vendor for tests.
 func acme() *v1alpha1.Vendor {

@@ -34,6 +34,8 @@ type GroupSummary struct {
 	Hostnames int `json:"hostnames"`
 	// CustomerInput is what an allowlist must supply; None when unset.
 	CustomerInput v1alpha1.CustomerInput `json:"customerInput"`
+	// Feed names the feed the group's addresses come from: its preset, or "url".
+	Feed string `json:"feed,omitempty"`
 }
 
 // Summary returns one row per endpoint group of every vendor of c: vendors sorted by
@@ -59,6 +61,12 @@ func summarize(v *v1alpha1.Vendor, g *v1alpha1.EndpointGroup) GroupSummary {
 	}
 	if s.CustomerInput == "" {
 		s.CustomerInput = v1alpha1.CustomerInputNone
+	}
+	if g.Feed != nil {
+		s.Feed = g.Feed.Preset
+		if s.Feed == "" {
+			s.Feed = "url"
+		}
 	}
 
 	ports := make([]string, 0, len(g.Ports))
@@ -117,8 +125,12 @@ func WriteTable(w io.Writer, c *Catalog) error {
 	}
 	cells("VENDOR", "GROUP", "DIRECTION", "PORTS", "REGIONS", "ADDRESSES", "HOSTNAMES", "CUSTOMER INPUT")
 	for _, r := range Summary(c) {
+		addresses := strconv.Itoa(r.Addresses)
+		if r.Feed != "" {
+			addresses = "feed:" + r.Feed // the accepted list, which the catalog does not hold
+		}
 		cells(r.Vendor, r.Group, string(r.Direction), r.Ports, r.Regions,
-			strconv.Itoa(r.Addresses), strconv.Itoa(r.Hostnames), string(r.CustomerInput))
+			addresses, strconv.Itoa(r.Hostnames), string(r.CustomerInput))
 	}
 	return tw.Flush()
 }

@@ -15,7 +15,7 @@ func TestSummaryBuiltin(t *testing.T) {
 		in  = v1alpha1.DirectionIngress
 		out = v1alpha1.DirectionEgress
 	)
-	g.Expect(Summary(Builtin())).To(Equal([]GroupSummary{
+	g.Expect(Summary(transcribed(t))).To(Equal([]GroupSummary{
 		{Vendor: "freshchat", Group: "webhooks", DisplayName: "Freshchat", Direction: in, Regions: "AU,EU,IN,US", Addresses: 43, CustomerInput: "None"},
 		{Vendor: "outsystems", Group: "front-ends", DisplayName: "OutSystems", Direction: in, CustomerInput: "Hostnames"},
 		{Vendor: "outsystems", Group: "vpn", DisplayName: "OutSystems", Direction: in, CustomerInput: "CIDRs"},
@@ -42,7 +42,7 @@ func TestSummaryCounts(t *testing.T) {
 func TestWriteTable(t *testing.T) {
 	g := NewWithT(t)
 	var buf bytes.Buffer
-	g.Expect(WriteTable(&buf, Builtin())).To(Succeed())
+	g.Expect(WriteTable(&buf, transcribed(t))).To(Succeed())
 	g.Expect(buf.String()).To(Equal(`` +
 		"VENDOR        GROUP                DIRECTION  PORTS    REGIONS      ADDRESSES  HOSTNAMES  CUSTOMER INPUT\n" +
 		"freshchat     webhooks             Ingress    -        AU,EU,IN,US  43         0          None\n" +
@@ -59,4 +59,27 @@ func TestWriteTable(t *testing.T) {
 	g.Expect(err).NotTo(HaveOccurred())
 	g.Expect(WriteTable(&buf, empty)).To(Succeed())
 	g.Expect(buf.String()).To(Equal("VENDOR  GROUP  DIRECTION  PORTS  REGIONS  ADDRESSES  HOSTNAMES  CUSTOMER INPUT\n"))
+}
+
+// transcribed is the built-in catalog without the feed vendors, whose groups
+// TestFeedVendorsInTable covers.
+func transcribed(t *testing.T) *Catalog {
+	vendors, err := Load(bytes.NewReader(builtinYAML))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := New(vendors)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func TestFeedVendorsInTable(t *testing.T) {
+	g := NewWithT(t)
+	var buf bytes.Buffer
+	g.Expect(WriteTable(&buf, Builtin())).To(Succeed())
+	g.Expect(buf.String()).To(MatchRegexp(`(?m)^github +hooks +Ingress +- +- +feed:github +0 +None$`))
+	g.Expect(buf.String()).To(MatchRegexp(`(?m)^stripe +webhooks +Ingress +- +- +feed:stripe +0 +None$`))
+	g.Expect(buf.String()).To(MatchRegexp(`(?m)^github +api +Egress +TCP/443 +- +feed:github +0 +None$`))
 }

@@ -13,6 +13,7 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/feeds/follow"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
@@ -26,6 +27,9 @@ type observation struct {
 	// yet; vendorChangeHeld when one of them is held for an admin.
 	vendorChange     string
 	vendorChangeHeld bool
+	// feedsPending are the feed-backed groups the allowlist selects that have no
+	// list in force yet: the policies in place stay.
+	feedsPending []follow.Pending
 	// compileErr: the allowlist cannot be rendered against the catalog.
 	compileErr *render.Error
 	// resolved: DNS was asked for the plan's hostnames, and known is what it said.
@@ -115,6 +119,8 @@ func readiness(allowlist *v1alpha1.VendorAllowlist, obs *observation) (ready boo
 		return false, v1alpha1.ReasonVendorChangeHeld, obs.vendorChange, true
 	case obs.vendorChange != "":
 		return false, v1alpha1.ReasonVendorChangePending, obs.vendorChange, true
+	case len(obs.feedsPending) > 0:
+		return false, feedPendingReason(obs.feedsPending), follow.PendingMessage(obs.feedsPending), true
 	case obs.compileErr != nil:
 		return false, obs.compileErr.Reason, obs.compileErr.Error(), true
 	case obs.nothingToRender != "":

@@ -122,15 +122,7 @@ func runSuite(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
-	r := &VendorAllowlistReconciler{
-		Client:      mgr.GetClient(),
-		PolicyNames: policyNames,
-		Recorder:    mgr.GetEventRecorder("vendor-allowlist-operator"),
-		Catalog:     catalog.Builtin(),
-		Render:      render.Options{Guard: guard.Guard{Allow: testenv.DocumentationRanges}},
-		Addresses:   fakeDNS,
-		Workers:     2,
-	}
+	r := testReconciler(mgr, policyNames, 2)
 	if err := r.setup(mgr, countingReconciler{inner: r}); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: setting up controller:", err)
 		return 1
@@ -190,4 +182,18 @@ func newNamespace(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return name
+}
+
+// testReconciler is the allowlist reconciler the suite's managers run: the built-in
+// catalog, the documentation ranges allowed, and the suite's DNS.
+func testReconciler(mgr ctrl.Manager, policyNames client.Reader, workers int) *VendorAllowlistReconciler {
+	return &VendorAllowlistReconciler{
+		Client:      mgr.GetClient(),
+		PolicyNames: policyNames,
+		Recorder:    mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Catalog:     catalog.Builtin(),
+		Render:      render.Options{Guard: guard.Guard{Allow: testenv.DocumentationRanges}},
+		Addresses:   fakeDNS,
+		Workers:     workers,
+	}
 }

@@ -26,7 +26,6 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 )
@@ -93,16 +92,8 @@ func startTargetManager(t *testing.T, ns string, kinds ...render.TargetKind) *at
 	Expect(err).NotTo(HaveOccurred())
 	policyNames, err := AddPolicyNameCache(mgr, []string{ns})
 	Expect(err).NotTo(HaveOccurred())
-	r := &VendorAllowlistReconciler{
-		Client:      mgr.GetClient(),
-		PolicyNames: policyNames,
-		Recorder:    mgr.GetEventRecorder("vendor-allowlist-operator"),
-		Catalog:     catalog.Builtin(),
-		Render:      render.Options{Guard: guard.Guard{Allow: testenv.DocumentationRanges}},
-		Addresses:   fakeDNS,
-		Workers:     1,
-		Targets:     TargetKinds{Enabled: kinds, Installed: kinds},
-	}
+	r := testReconciler(mgr, policyNames, 1)
+	r.Targets = TargetKinds{Enabled: kinds, Installed: kinds}
 	reconciled := &atomic.Int64{}
 	Expect(r.setup(mgr, reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 		defer reconciled.Add(1)

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -15,6 +16,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/event"
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 	"sigs.k8s.io/controller-runtime/pkg/predicate"
 
@@ -40,6 +42,10 @@ type VendorReconciler struct {
 	// Guard is the manager's guard (its cluster ranges and --guard-allow-cidr): a
 	// change that adds an address it does not count as public is held.
 	Guard guard.Guard
+	// Feeds follows the Vendors' feed-backed groups; nil: none is followed.
+	Feeds FeedFollower
+	// FeedChanges names Vendors whose feeds changed, to refresh their status.
+	FeedChanges <-chan event.GenericEvent
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendors/status,verbs=get;update;patch
@@ -48,19 +54,22 @@ type VendorReconciler struct {
 // writes the verdict once.
 func (r *VendorReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
 	var vendor v1alpha1.Vendor
-	if err := r.Get(ctx, req.NamespacedName, &vendor); err != nil {
-		return ctrl.Result{}, client.IgnoreNotFound(err)
+	if err := r.Get(ctx, req.NamespacedName, &vendor); apierrors.IsNotFound(err) {
+		return ctrl.Result{}, r.vendorGone(ctx, req.Name) // feeds.go
+	} else if err != nil {
+		return ctrl.Result{}, err
 	}
 	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("Vendor", klog.KObj(&vendor)))
 	original := vendor.Status.DeepCopy()
 	r.judge(ctx, &vendor)
+	feedErr := r.setFeeds(ctx, &vendor) // feeds.go
 	if equality.Semantic.DeepEqual(original, &vendor.Status) {
-		return ctrl.Result{}, nil
+		return ctrl.Result{}, feedErr
 	}
 	if err := r.patchStatus(ctx, &vendor); err != nil {
 		return ctrl.Result{}, fmt.Errorf("writing status of Vendor %s: %w", vendor.Name, err)
 	}
-	return ctrl.Result{}, nil
+	return ctrl.Result{}, feedErr
 }
 
 // judge sets the Vendor's status: accepted, approved or held.
@@ -156,9 +165,10 @@ func (r *VendorReconciler) patchStatus(ctx context.Context, vendor *v1alpha1.Ven
 
 // SetupWithManager registers the controller.
 func (r *VendorReconciler) SetupWithManager(mgr ctrl.Manager) error {
-	return ctrl.NewControllerManagedBy(mgr).
+	b := ctrl.NewControllerManagedBy(mgr).
 		// Its own status writes need no second look; an approval is an annotation.
-		For(&v1alpha1.Vendor{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
-		Named("vendor").
-		Complete(r)
+		For(&v1alpha1.Vendor{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.AnnotationChangedPredicate{})))
+	return r.watchFeedChanges(b). // feeds.go
+					Named("vendor").
+					Complete(r)
 }

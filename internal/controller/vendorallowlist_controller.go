@@ -48,6 +48,10 @@ type VendorAllowlistReconciler struct {
 	Recorder    events.EventRecorder
 	// Catalog is the built-in vendor catalog; Vendor objects override and extend it.
 	Catalog *catalog.Catalog
+	// Feeds fills feed-backed groups with the lists in force; nil: none is filled.
+	Feeds FeedAddresses
+	// FeedChanges names vendors whose feed-backed groups changed.
+	FeedChanges <-chan event.GenericEvent
 	// Render is the admin's settings for rendering: the tenant limits, the guard and
 	// where the cluster DNS runs.
 	Render render.Options
@@ -132,7 +136,11 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	if obs.vendorChange, obs.vendorChangeHeld = heldVendorChanges(allowlist, vendors); obs.vendorChange != "" {
 		return ctrl.Result{}, nil
 	}
-	plan, err := render.Compile(allowlist, r.Catalog.WithOverrides(vendors), r.Render)
+	cat, pending := r.catalogFor(allowlist, vendors) // feeds.go
+	if obs.feedsPending = pending; len(pending) > 0 {
+		return ctrl.Result{}, nil // the policies in place stay until the feeds have a list
+	}
+	plan, err := render.Compile(allowlist, cat, r.Render)
 	if errors.As(err, &obs.compileErr) {
 		return ctrl.Result{}, reconcile.TerminalError(err) // the policies in place stay until the spec is fixed
 	} else if err != nil {
@@ -256,6 +264,7 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 		return err
 	}
 	b = r.watchForeignPolicies(b) // targets_envoy.go
+	b = r.watchFeedChanges(b)     // feeds.go
 	return b.
 		For(&v1alpha1.VendorAllowlist{}, builder.WithPredicates(predicate.Or(predicate.GenerationChangedPredicate{}, predicate.LabelChangedPredicate{}, predicate.AnnotationChangedPredicate{}))).
 		// A managed policy appearing is the operator's own doing (the initial list at

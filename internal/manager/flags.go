@@ -6,6 +6,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/feeds/fetch"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/feeds/follow"
+
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
@@ -43,6 +46,14 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.IntVar(&vendorAddedV6, "vendor-change-max-added-space-prefix-ipv6", 48, "A Vendor change that adds more IPv6 addresses an endpoint group did not have than one prefix of this length (whatever it removes) is held until an admin approves it.")
 	rendering := renderflags.Bind(fs)
 	fs.StringVar(&ingressTargets, "ingress-targets", "none", "Kinds of ingress target allowlists may name, comma-separated: service (a Service's loadBalancerSourceRanges), ingress-nginx, envoy-gateway, istio, traefik; all or none. None by default: each writes into or attaches to objects the operator did not create, and only with the consent of their owner (docs/ingress-targets.md). Give the operator RBAC for each (the chart's ingressTargets values do both). A kind whose CRD is not installed when the manager starts is not watched.")
+	fs.Func("feeds", "Vendor feeds to fetch, comma-separated: preset names ("+strings.Join(follow.PresetNames(), ", ")+"), "+follow.AllPresets+" for every preset, "+follow.URLFeeds+" for the feeds Vendor objects give by URL. None by default: a cluster without internet access neither fetches nor logs errors (docs/feeds.md).", func(v string) error {
+		o.Feeds.Enabled = append(o.Feeds.Enabled, strings.Split(v, ",")...)
+		_, err := follow.ParseEnabled(o.Feeds.Enabled)
+		return err
+	})
+	fs.StringVar(&o.Feeds.Namespace, "feed-namespace", "", "Namespace the accepted feed copies are kept in (ConfigMaps only the manager and admins can write); empty: the pod's own namespace.")
+	fs.DurationVar(&o.Feeds.Interval, "feed-interval", fetch.DefaultInterval, "Minimum time between two fetches of one feed URL (each waits up to a tenth more, at random).")
+	fs.StringVar(&o.Feeds.CABundle, "feed-ca-bundle", "", "PEM file of certificates trusted, besides the system's, for fetching feeds (a proxy that re-signs TLS).")
 	fs.Float64Var(&qps, "kube-api-qps", 50, "Queries per second to the Kubernetes API server.")
 	fs.IntVar(&o.Burst, "kube-api-burst", 100, "Burst of queries to the Kubernetes API server.")
 	fs.IntVar(&o.Workers, "workers", 4, "Allowlists reconciled concurrently.")

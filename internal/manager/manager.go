@@ -54,6 +54,8 @@ type Options struct {
 	QPS            float32
 	Burst          int
 	Workers        int
+	// Feeds are the vendor feeds the manager follows.
+	Feeds FeedOptions
 	// MetricsRegistry defaults to controller-runtime's registry; tests that run
 	// several managers in one process give each its own.
 	MetricsRegistry prometheus.Registerer
@@ -72,7 +74,11 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	mgr, err := ctrl.NewManager(cfg, o.managerOptions(targets))
+	mgrOpts, err := o.managerOptions(targets)
+	if err != nil {
+		return nil, err
+	}
+	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
 	}
@@ -101,9 +107,12 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 
 // managerOptions are controller-runtime's: the label-selected cache with the target
 // kinds served, metrics, probes and leader election.
-func (o *Options) managerOptions(targets controller.TargetKinds) ctrl.Options {
+func (o *Options) managerOptions(targets controller.TargetKinds) (ctrl.Options, error) {
 	cacheOpts := controller.CacheOptions(o.WatchNamespaces)
 	targets.AddToCache(&cacheOpts)
+	if err := o.Feeds.feedCache(&cacheOpts); err != nil {
+		return ctrl.Options{}, err
+	}
 	mgrOpts := ctrl.Options{
 		Scheme:                  scheme.New(),
 		Cache:                   cacheOpts,
@@ -126,7 +135,7 @@ func (o *Options) managerOptions(targets controller.TargetKinds) ctrl.Options {
 	if o.RetryPeriod > 0 {
 		mgrOpts.RetryPeriod = ptr.To(o.RetryPeriod)
 	}
-	return mgrOpts
+	return mgrOpts, nil
 }
 
 // dnsResolver asks the servers given, or else those of /etc/resolv.conf; with
@@ -147,11 +156,7 @@ func (o *Options) dnsResolver() (*resolver.Resolver, error) {
 // addDNSCache adds the DNS cache the allowlists share, with its metrics, to run with
 // the manager.
 func addDNSCache(mgr ctrl.Manager, res *resolver.Resolver, o Options) (*dnscache.Cache, error) {
-	registry := o.MetricsRegistry
-	if registry == nil {
-		registry = ctrlmetrics.Registry
-	}
-	metrics, err := dnscache.NewMetrics(registry, clock.RealClock{})
+	metrics, err := dnscache.NewMetrics(o.metricsRegistry(), clock.RealClock{})
 	if err != nil {
 		return nil, fmt.Errorf("registering DNS metrics: %w", err)
 	}
@@ -173,6 +178,10 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 	if err != nil {
 		return err
 	}
+	feeds, err := o.addFeeds(mgr, o.metricsRegistry(), catalog.Builtin()) // feeds.go
+	if err != nil {
+		return err
+	}
 	reconciler := &controller.VendorAllowlistReconciler{
 		Client:               mgr.GetClient(),
 		PolicyNames:          policyNames,
@@ -186,6 +195,9 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 		Targets:              targets,
 		ForeignPolicies:      foreignPolicies,
 	}
+	if feeds != nil {
+		reconciler.Feeds, reconciler.FeedChanges = feeds.feeds, feeds.allowlistFeeds
+	}
 	if err := reconciler.SetupWithManager(mgr); err != nil {
 		return err
 	}
@@ -196,5 +208,16 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 		Bounds:   o.VendorChanges,
 		Guard:    o.Guard(),
 	}
+	if feeds != nil {
+		vendors.Feeds, vendors.FeedChanges = feeds.feeds, feeds.vendorFeeds
+	}
 	return vendors.SetupWithManager(mgr)
+}
+
+// metricsRegistry is where the manager's own metrics go.
+func (o Options) metricsRegistry() prometheus.Registerer {
+	if o.MetricsRegistry == nil {
+		return ctrlmetrics.Registry
+	}
+	return o.MetricsRegistry
 }

@@ -27,14 +27,14 @@ func TestCompileErrors(t *testing.T) {
 			spec:   `vendors: [{name: slack, ports: [{port: 443}]}]`,
 			reason: v1alpha1.ReasonUnknownVendor,
 			fields: []string{"spec.vendors[0].name"},
-			says:   []string{"slack", "known: freshchat, outsystems, threobuilder, workato", "Vendor object"},
+			says:   []string{"slack", "known: atlassian, aws, cloudflare, datadog, freshchat, github, google, outsystems, stripe, threobuilder, workato", "Vendor object"},
 		},
 		{
 			name:   "unknown vendor, second in the list",
 			spec:   `vendors: [{name: threobuilder, ports: [{port: 443}]}, {name: workatoo}]`,
 			reason: v1alpha1.ReasonUnknownVendor,
 			fields: []string{"spec.vendors[1].name"},
-			says:   []string{"workatoo", "known: freshchat, outsystems, threobuilder, workato"},
+			says:   []string{"workatoo", "known: atlassian, aws, cloudflare, datadog, freshchat, github, google, outsystems, stripe, threobuilder, workato"},
 		},
 		{
 			name:   "unknown endpoint group",

@@ -112,10 +112,10 @@ var flagInHelp = regexp.MustCompile(`(?:^|[\s,\[])--?([a-z][a-z0-9-]*)`)
 func pluginFlags(t *testing.T) map[string]bool {
 	t.Helper()
 	out := map[string]bool{}
-	for _, sub := range []string{"render", "catalog", "version"} {
-		help, err := exec.Command(plugin(t), "help", sub).Output()
+	for _, args := range [][]string{{"help", "render"}, {"help", "catalog"}, {"catalog", "check", "-h"}, {"help", "version"}} {
+		help, err := exec.Command(plugin(t), args...).Output()
 		if err != nil {
-			t.Fatalf("kubectl-vendorallowlist help %s: %v", sub, err)
+			t.Fatalf("kubectl-vendorallowlist %s: %v", strings.Join(args, " "), err)
 		}
 		for _, l := range strings.Split(string(help), "\n") {
 			if !strings.HasPrefix(strings.TrimSpace(l), "-") {
@@ -126,7 +126,7 @@ func pluginFlags(t *testing.T) map[string]bool {
 			}
 		}
 	}
-	if !out["strict"] || !out["offline"] || !out["output"] {
+	if !out["strict"] || !out["offline"] || !out["output"] || !out["saved"] {
 		t.Fatalf("the plugin's help lists %v: the flag list is no longer read right", out)
 	}
 	return out

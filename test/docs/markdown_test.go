@@ -59,7 +59,7 @@ var skipMarker = regexp.MustCompile(`^<!-- not run by test/docs: (\S.*\S) -->$`)
 // docFiles are the pages for users, from the repository root.
 func docFiles(t *testing.T) []string {
 	t.Helper()
-	files := []string{"README.md", "CHANGELOG.md", "charts/vendor-allowlist-operator/README.md", "config/samples/ingress-targets/README.md"}
+	files := []string{"README.md", "CHANGELOG.md", "charts/vendor-allowlist-operator/README.md", "config/samples/ingress-targets/README.md", "config/samples/feeds/README.md"}
 	err := filepath.WalkDir(filepath.Join(repoRoot, "docs"), func(p string, d os.DirEntry, err error) error {
 		if err != nil {
 			return err

@@ -28,6 +28,10 @@ var notReadyReasons = map[string]string{
 	"ChangeHeld":            "a Vendor's Accepted condition",
 	"PoliciesApplied":       "an event",
 	"IngressTargetsApplied": "an event",
+	"FeedCurrent":           "a Vendor's status.feeds[].reason",
+	"FeedStale":             "a Vendor's status.feeds[].reason",
+	"FeedHeld":              "a Vendor's status.feeds[].reason (the allowlists keep the list in force)",
+	"FeedChanged":           "an event",
 }
 
 // TestQuickStartListsEveryReadyReason: the quick start's list of what READY says

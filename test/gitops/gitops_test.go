@@ -209,14 +209,7 @@ func TestVendorStatusReadsRight(t *testing.T) {
 	g.Expect(k8s.Create(ctx, v)).To(Succeed())
 	expect := func(want status.Status, argo string) {
 		t.Helper()
-		g.Eventually(func(g Gomega) {
-			u := get(g, vendorGVK, "", v.Name)
-			res, err := status.Compute(u)
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(res.Status).To(Equal(want), "kstatus: %s", res.Message)
-			health, msg := argoHealth(t, "vendor-health.lua", u)
-			g.Expect(health).To(Equal(argo), msg)
-		}, 20*time.Second, 100*time.Millisecond).Should(Succeed())
+		expectVendor(t, g, v.Name, want, argo)
 	}
 	expect(status.CurrentStatus, "Healthy")
 	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(v), v)).To(Succeed())
@@ -424,14 +417,7 @@ func TestGitOpsExampleSyncsHealthy(t *testing.T) {
 	})
 	expect := func(name string, want status.Status, argo string) {
 		t.Helper()
-		g.Eventually(func(g Gomega) {
-			u := get(g, vendorGVK, "", name)
-			res, err := status.Compute(u)
-			g.Expect(err).NotTo(HaveOccurred())
-			g.Expect(res.Status).To(Equal(want), "kstatus: %s", res.Message)
-			health, msg := argoHealth(t, "vendor-health.lua", u)
-			g.Expect(health).To(Equal(argo), msg)
-		}, 20*time.Second, 100*time.Millisecond).Should(Succeed())
+		expectVendor(t, g, name, want, argo)
 	}
 	create := func(name string, labels, annotations map[string]string, spec v1alpha1.VendorSpec) {
 		t.Helper()
@@ -464,4 +450,17 @@ func TestGitOpsExampleSyncsHealthy(t *testing.T) {
 	v.Spec = *pinned
 	g.Expect(k8s.Update(ctx, v)).To(Succeed())
 	expect("gitops-threobuilder-copy", status.FailedStatus, "Degraded")
+}
+
+// expectVendor waits until kstatus and Argo CD read the Vendor as want and argo.
+func expectVendor(t *testing.T, g *WithT, name string, want status.Status, argo string) {
+	t.Helper()
+	g.Eventually(func(g Gomega) {
+		u := get(g, vendorGVK, "", name)
+		res, err := status.Compute(u)
+		g.Expect(err).NotTo(HaveOccurred())
+		g.Expect(res.Status).To(Equal(want), "kstatus: %s", res.Message)
+		health, msg := argoHealth(t, "vendor-health.lua", u)
+		g.Expect(health).To(Equal(argo), msg)
+	}, 20*time.Second, 100*time.Millisecond).Should(Succeed())
 }

@@ -273,6 +273,13 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 				}
 				roles = slices.Delete(slices.Clone(roles), i, i+1)
 			}
+			// With --feeds, the feed copies' ConfigMaps need a Role in the operator's
+			// own namespace; without, no Role grants them (TestFeedsRoleOnlyWithFeeds).
+			args, _ := argsOf(t, r.deployment(t))
+			var feedsRole *rbacv1.Role
+			if len(args["feeds"]) > 0 {
+				feedsRole = takeFeedsRole(t, r, &roles)
+			}
 			if len(roles) != 1 {
 				t.Fatalf("%d Roles, want 1 (leader election)", len(roles))
 			}
@@ -297,12 +304,48 @@ func TestClusterRoleLeastPrivilege(t *testing.T) {
 				checkBindings(t, r, "RoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: vendorEvents.Name}, want, metav1.NamespaceDefault)
 				wantRoleBindings++
 			}
+			if feedsRole != nil {
+				checkBindings(t, r, "RoleBinding", rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: feedsRole.Name}, want, r.namespace)
+				wantRoleBindings++
+			}
 			// Nothing else is bound: a binding to any other role would grant more.
 			if n, m := len(r.ofKind("ClusterRoleBinding")), len(r.ofKind("RoleBinding")); n != 1 || m != wantRoleBindings {
 				t.Errorf("%d ClusterRoleBindings and %d RoleBindings, want 1 and %d", n, m, wantRoleBindings)
 			}
 		})
 	}
+}
+
+// feedGrants is all the manager may do with feeds on, in its own namespace only: keep
+// each feed's accepted copy in a ConfigMap (server-side apply), watch the copies for
+// an admin's approval, and record events about them.
+var feedGrants = union(
+	grants("", []string{"configmaps"}, "get", "list", "watch", "create", "patch", "update"),
+	grants("events.k8s.io", []string{"events"}, "create", "patch"),
+)
+
+// takeFeedsRole removes the feeds Role from roles and returns it, failing unless there
+// is exactly one, in the operator's namespace, granting feedGrants.
+func takeFeedsRole(t *testing.T, r rendering, roles *[]rbacv1.Role) *rbacv1.Role {
+	t.Helper()
+	var found []int
+	for i, role := range *roles {
+		if rulesToGrants(t, "Role "+role.Name, role.Rules)[grant{"", "configmaps", "get"}] {
+			found = append(found, i)
+		}
+	}
+	if len(found) != 1 {
+		t.Fatalf("%d Roles grant ConfigMaps with --feeds, want 1 (the feed copies)", len(found))
+	}
+	role := (*roles)[found[0]]
+	if role.Namespace != r.namespace {
+		t.Errorf("the feeds Role %s is in namespace %q, want the operator's, %q", role.Name, role.Namespace, r.namespace)
+	}
+	if diff := cmp.Diff(sortedGrants(feedGrants), sortedGrants(rulesToGrants(t, "Role "+role.Name, role.Rules))); diff != "" {
+		t.Errorf("Role %s/%s grants more or less than the feed copies need (-want +got):\n%s", role.Namespace, role.Name, diff)
+	}
+	*roles = slices.Delete(slices.Clone(*roles), found[0], found[0]+1)
+	return &role
 }
 
 // vendorReadGrants is all the cluster-wide access a namespaced install keeps: reading

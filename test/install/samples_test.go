@@ -16,6 +16,7 @@ import (
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/feeds/follow"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
@@ -164,7 +165,7 @@ type sampleDocument struct {
 func sampleDocuments(t *testing.T) []sampleDocument {
 	t.Helper()
 	var files []string
-	for _, dir := range []string{"samples", filepath.Join("samples", "ingress-targets")} {
+	for _, dir := range []string{"samples", filepath.Join("samples", "ingress-targets"), filepath.Join("samples", "feeds")} {
 		f, err := filepath.Glob(filepath.Join(configDir, dir, "*.yaml"))
 		if err != nil {
 			t.Fatal(err)
@@ -198,8 +199,40 @@ func sampleDocuments(t *testing.T) []sampleDocument {
 	return out
 }
 
+// savedFeedDocuments are the saved copies (internal/feeds/testdata) of the feed
+// documents the samples' feed-backed groups read, by URL.
+var savedFeedDocuments = map[string]string{
+	"https://api.github.com/meta":                    "github-meta.json",
+	"https://stripe.com/files/ips/ips_webhooks.json": "stripe-webhooks.json",
+}
+
+// savedFeeds is the built-in catalog with the feed-backed groups al selects filled as
+// the manager fills them once the feed is enabled, from the saved documents.
+func savedFeeds(t *testing.T, name string, al *v1alpha1.VendorAllowlist, s renderflags.Settings) (*catalog.Catalog, []follow.Pending) {
+	t.Helper()
+	cat := catalog.Builtin()
+	docs := map[string][]byte{}
+	for _, g := range follow.Selected(cat, al.Spec.Vendors) {
+		file, ok := savedFeedDocuments[g.URL]
+		if g.Err != nil || !ok {
+			t.Fatalf("%s: group %s of vendor %s reads %q (%v), which has no saved copy: add one to internal/feeds/testdata and to savedFeedDocuments", name, g.Group, g.Vendor, g.URL, g.Err)
+		}
+		body, err := os.ReadFile(filepath.Join(repoRoot, "internal", "feeds", "testdata", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs[g.URL] = body
+	}
+	if len(docs) == 0 {
+		return cat, nil
+	}
+	return follow.FromDocuments(t.Context(), cat, al.Spec.Vendors, docs, s.Guard()).Fill(cat, al.Spec.Vendors)
+}
+
 // TestSamplesRenderWhatTheySay: every sample, rendered at the manager's default
-// settings with what vendors publish (no DNS), opens what it is for: no direction
+// settings with what vendors publish (no DNS; a feed-backed group with a saved copy
+// of its feed's document, as the manager fills it once the feed is enabled), opens
+// what it is for: no direction
 // without an address (a policy that would deny all), no hostname without one, no
 // ingress target left unwritten, and nothing left out by the tenant limits. A
 // sample whose comment says `# needs-input:` is the exception, and must be one: its
@@ -225,7 +258,12 @@ func TestSamplesRenderWhatTheySay(t *testing.T) {
 		}
 		al := d.al.DeepCopy()
 		al.Namespace = "samples"
-		plan, err := render.Compile(al, catalog.Builtin(), s.Options())
+		cat, pending := savedFeeds(t, name, al, s)
+		if len(pending) > 0 {
+			t.Errorf("%s: its feed-backed groups are not filled from the saved documents: %s", name, follow.PendingMessage(pending))
+			continue
+		}
+		plan, err := render.Compile(al, cat, s.Options())
 		if err != nil {
 			t.Errorf("%s: does not render at the default settings: %v", name, err)
 			continue

@@ -72,11 +72,7 @@ var (
 // the operator and leaves every policy it wrote.
 func TestKustomizeUninstallKeepsPolicies(t *testing.T) {
 	c := startCluster(t)
-	c.kubectl(t, "apply", "--server-side", "-f", crdsFile)
-	c.waitCRDs(t)
-	c.startGC(t)
-	c.kubectl(t, "apply", "--server-side", "-f", distFile)
-	w := c.writePolicies(t)
+	w := c.installWithKustomize(t)
 
 	c.kubectl(t, "delete", "-f", distFile)
 
@@ -105,11 +101,7 @@ func TestHelmUninstallKeepsPolicies(t *testing.T) {
 // ownerReferences off the policies), then dist/crds.yaml.
 func TestRemovingEverythingCanKeepPolicies(t *testing.T) {
 	c := startCluster(t)
-	c.kubectl(t, "apply", "--server-side", "-f", crdsFile)
-	c.waitCRDs(t)
-	c.startGC(t)
-	c.kubectl(t, "apply", "--server-side", "-f", distFile)
-	w := c.writePolicies(t)
+	w := c.installWithKustomize(t)
 	c.kubectl(t, "delete", "-f", distFile)
 
 	c.kubectl(t, "delete", "vendorallowlists", "--all", "--all-namespaces", "--cascade=orphan")
@@ -524,4 +516,15 @@ func (c *cluster) eventually(t *testing.T, what string, within time.Duration, f 
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
+}
+
+// installWithKustomize installs the CRDs and the operator as the README's kustomize
+// steps do, with the garbage collector running, and has the operator write policies.
+func (c *cluster) installWithKustomize(t *testing.T) written {
+	t.Helper()
+	c.kubectl(t, "apply", "--server-side", "-f", crdsFile)
+	c.waitCRDs(t)
+	c.startGC(t)
+	c.kubectl(t, "apply", "--server-side", "-f", distFile)
+	return c.writePolicies(t)
 }

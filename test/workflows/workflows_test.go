@@ -1,7 +1,8 @@
 // Package workflows checks the GitHub Actions workflows in .github/workflows: they pass
 // actionlint (with shellcheck on their scripts), every action is pinned to a full
 // commit hash, every job asks for the permissions it needs and no more, CI runs
-// make test on pull requests and on main, and a release runs only on a version tag.
+// make test on pull requests and on main, the catalog check runs weekly, and a release
+// runs only on a version tag.
 //
 // actionlint is found through the ACTIONLINT environment variable, which make test
 // sets (hack/tools.sh installs it), and shellcheck on PATH (hack/install-test-deps.sh
@@ -39,8 +40,8 @@ func workflowFiles(t *testing.T) []string {
 	for _, f := range files {
 		names = append(names, filepath.Base(f))
 	}
-	if !slices.Equal(names, []string{"ci.yaml", "release.yaml"}) {
-		t.Fatalf("workflows %v, want ci.yaml and release.yaml (add a new one to these tests)", names)
+	if !slices.Equal(names, []string{"catalog-check.yaml", "ci.yaml", "release.yaml"}) {
+		t.Fatalf("workflows %v, want catalog-check.yaml, ci.yaml and release.yaml (add a new one to these tests)", names)
 	}
 	return files
 }
@@ -142,10 +143,13 @@ func TestActionsPinnedByCommit(t *testing.T) {
 // what it needs: CI reads the code, a release also pushes packages and signs
 // (id-token, attestations, artifact-metadata); only the plugin job writes to the
 // repository, to create the tag's GitHub release with the plugin's archives, and the
-// job that installs the release back reads the packages it pulls.
+// job that installs the release back reads the packages it pulls. The catalog check
+// writes only issues, to report drift.
 func TestMinimalPermissions(t *testing.T) {
 	allowed := map[string]map[string]map[string]string{
 		"ci.yaml": {"test": {"contents": "read"}},
+		// The weekly catalog check opens an issue when the catalog drifts.
+		"catalog-check.yaml": {"check": {"contents": "read", "issues": "write"}},
 		"release.yaml": {
 			"image":  {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
 			"chart":  {"contents": "read", "packages": "write", "id-token": "write", "attestations": "write", "artifact-metadata": "write"},
@@ -185,8 +189,9 @@ func TestMinimalPermissions(t *testing.T) {
 	}
 }
 
-// TestTriggers: CI runs make test on every pull request and every push to main; a
-// release runs only on a tag v*, never from a pull request.
+// TestTriggers: CI runs make test on every pull request and every push to main; the
+// catalog check runs weekly or by hand; a release runs only on a tag v*, never from a
+// pull request.
 func TestTriggers(t *testing.T) {
 	ci := readWorkflow(t, "ci.yaml")
 	if _, ok := ci.On["pull_request"]; !ok {
@@ -201,6 +206,17 @@ func TestTriggers(t *testing.T) {
 	}
 	if !slices.ContainsFunc(ci.Jobs["test"].Steps, func(s workflowStep) bool { return strings.TrimSpace(s.Run) == "make test" }) {
 		t.Error("ci.yaml's test job does not run make test")
+	}
+
+	check := readWorkflow(t, "catalog-check.yaml")
+	if _, ok := check.On["workflow_dispatch"]; !ok || len(check.On) != 2 {
+		t.Errorf("catalog-check.yaml runs on %v, want a schedule and workflow_dispatch only", check.On)
+	}
+	if schedule, _ := check.On["schedule"].([]any); len(schedule) != 1 {
+		t.Errorf("catalog-check.yaml runs on schedule %v, want one weekly cron", check.On["schedule"])
+	}
+	if !slices.ContainsFunc(check.Jobs["check"].Steps, func(s workflowStep) bool { return strings.Contains(s.Run, "catalog check") }) {
+		t.Error("catalog-check.yaml's check job does not run catalog check")
 	}
 
 	rel := readWorkflow(t, "release.yaml")

@@ -108,6 +108,14 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - {{ printf "--vendor-change-max-added-space-prefix-ipv4=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv4) | quote }}
 - {{ printf "--vendor-change-max-added-space-prefix-ipv6=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv6) | quote }}
 - {{ printf "--ingress-targets=%s" (include "vao.ingressTargets" .) | quote }}
+{{- with $v.feeds.enabled }}
+- {{ printf "--feeds=%s" (join "," .) | quote }}
+- {{ printf "--feed-namespace=%s" $.Release.Namespace | quote }}
+- {{ printf "--feed-interval=%s" $v.feeds.interval | quote }}
+{{- if include "vao.feedCABundle" $ }}
+- {{ printf "--feed-ca-bundle=%s/%s" (include "vao.feedCABundleDir" $) $v.feeds.caBundle.key | quote }}
+{{- end }}
+{{- end }}
 - {{ printf "--kube-api-qps=%v" $v.kubeAPI.qps | quote }}
 - {{ printf "--kube-api-burst=%d" (int64 $v.kubeAPI.burst) | quote }}
 - {{ printf "--workers=%d" (int64 $v.workers) | quote }}
@@ -217,3 +225,17 @@ manager's default), else the kinds that are.
 {{- if $t.traefik }}{{ $kinds = append $kinds "traefik" }}{{ end -}}
 {{- if eq (len $kinds) 5 }}all{{ else if eq (len $kinds) 0 }}none{{ else }}{{ join "," $kinds }}{{ end -}}
 {{- end }}
+
+{{/*
+vao.feedCABundle is "true" when feeds are enabled with a CA bundle (feeds.caBundle),
+empty otherwise; vao.feedCABundleDir is where it is mounted.
+*/}}
+{{- define "vao.feedCABundle" -}}
+{{- $b := .Values.feeds.caBundle -}}
+{{- if and .Values.feeds.enabled $b.configMap $b.secret -}}
+{{- fail "feeds.caBundle: set configMap or secret, not both" -}}
+{{- end -}}
+{{- if and .Values.feeds.enabled (or $b.configMap $b.secret) -}}true{{- end -}}
+{{- end }}
+
+{{- define "vao.feedCABundleDir" -}}/etc/vendor-allowlist-operator/feed-ca{{- end }}
