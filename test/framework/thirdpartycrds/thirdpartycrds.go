@@ -1,12 +1,18 @@
 // Package thirdpartycrds gives tests the real CRDs of the projects whose objects the
 // ingress targets write (Envoy Gateway's SecurityPolicy, Istio's AuthorizationPolicy,
-// Traefik's Middleware) or attach to (Gateway API's), never written by hand: each is read from the project's own
-// published Go module, at a pinned version, through the Go module cache (outside the
-// clone, keyed by version; `go mod download` fetches it from the module proxy the
-// first time and locks the cache while it does).
+// Traefik's Middleware) or attach to (Gateway API's), and of the dataplanes that
+// enforce egress by name (Cilium, network-policy-api's ClusterNetworkPolicy, GKE),
+// never written by hand: each is read from the project's own published Go module, at
+// a pinned version, through the Go module cache (outside the clone, keyed by version;
+// `go mod download` fetches it from the module proxy the first time and locks the
+// cache while it does).
 //
-// They are not committed: the three files are 0.9 MB together, and a version bump is
-// one line here.
+// They are not committed: the files are 1.5 MB together, and a version bump is one
+// line here.
+//
+// OVN-Kubernetes' EgressFirewall is missing: the module proxy reachable here serves
+// no module that holds its CRD (neither github.com/ovn-org/ovn-kubernetes nor its
+// go-controller module), and its chart is in no registry reachable here.
 package thirdpartycrds
 
 import (
@@ -62,6 +68,28 @@ var (
 	Traefik = Source{
 		Project: "Traefik", Module: "github.com/traefik/traefik/v3", Version: "v3.7.13",
 		Path: "docs/content/reference/dynamic-configuration/kubernetes-crd-definition-v1.yml",
+	}
+	// Cilium holds CiliumNetworkPolicy (cilium.io/v2), whose egress toFQDNs Cilium's
+	// DNS proxy enforces by name. Its version is the one go.mod requires, so that the
+	// schema and the policy validator the tests run ((*api.Rule).Sanitize) are of one
+	// release.
+	Cilium = Source{
+		Project: "Cilium", Module: "github.com/cilium/cilium", Version: "v1.20.2",
+		Path: "pkg/k8s/apis/cilium.io/client/crds/v2/ciliumnetworkpolicies.yaml",
+	}
+	// ClusterNetworkPolicy holds ClusterNetworkPolicy (policy.networking.k8s.io) of
+	// the experimental channel, the only one with egress domainNames. Its version is
+	// the one go.mod requires, whose typed API the tests write it with.
+	ClusterNetworkPolicy = Source{
+		Project: "network-policy-api (experimental channel)", Module: "sigs.k8s.io/network-policy-api", Version: "v0.3.0",
+		Path: "config/crd/experimental/policy.networking.k8s.io_clusternetworkpolicies.yaml",
+	}
+	// GKEFQDNNetworkPolicy holds FQDNNetworkPolicy (networking.gke.io/v1alpha1),
+	// which GKE Dataplane V2 enforces, from GKE's published networking API (not the
+	// older open-source controller's v1alpha3 kind of the same name).
+	GKEFQDNNetworkPolicy = Source{
+		Project: "GKE networking API", Module: "github.com/GoogleCloudPlatform/gke-networking-api", Version: "v0.2.11",
+		Path: "config/crds/networking.gke.io_fqdnnetworkpolicies.yaml",
 	}
 )
 
