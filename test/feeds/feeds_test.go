@@ -18,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/types"
+
 	. "github.com/onsi/gomega"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
@@ -182,15 +185,7 @@ func TestAShrinkingListIsHeldUntilAnAdminApprovesItOnTheCopy(t *testing.T) {
 	url := feed.URL + "/ips.txt"
 	testmanager.Start(t, env.Config, managerOptions(ns, feed.caBundle(t), dns.Addr()))
 
-	vendor := &v1alpha1.Vendor{
-		ObjectMeta: metav1.ObjectMeta{Name: "acme-" + ns},
-		Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
-			Name: "api", Direction: v1alpha1.DirectionEgress, Ports: []v1alpha1.Port{{Port: 443}},
-			Feed: &v1alpha1.AddressFeed{URL: url, Format: v1alpha1.FeedFormatText},
-		}}},
-	}
-	g.Expect(k8s.Create(ctx, vendor)).To(Succeed())
-	t.Cleanup(func() { _ = k8s.Delete(context.Background(), vendor) })
+	vendor := createTextFeedVendor(t, "acme-"+ns, url)
 	g.Expect(k8s.Create(ctx, &v1alpha1.VendorAllowlist{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "payments"},
 		Spec: v1alpha1.VendorAllowlistSpec{
@@ -242,15 +237,7 @@ func TestTurningFeedsOffKeepsThePoliciesAndSaysWhy(t *testing.T) {
 	withFeeds := managerOptions(ns, feed.caBundle(t), dns.Addr())
 	first := testmanager.Start(t, env.Config, withFeeds)
 
-	vendor := &v1alpha1.Vendor{
-		ObjectMeta: metav1.ObjectMeta{Name: "acme-" + ns},
-		Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
-			Name: "api", Direction: v1alpha1.DirectionEgress, Ports: []v1alpha1.Port{{Port: 443}},
-			Feed: &v1alpha1.AddressFeed{URL: url, Format: v1alpha1.FeedFormatText},
-		}}},
-	}
-	g.Expect(k8s.Create(ctx, vendor)).To(Succeed())
-	t.Cleanup(func() { _ = k8s.Delete(context.Background(), vendor) })
+	vendor := createTextFeedVendor(t, "acme-"+ns, url)
 	allowlist := client.ObjectKey{Namespace: ns, Name: "payments"}
 	g.Expect(k8s.Create(ctx, &v1alpha1.VendorAllowlist{
 		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: allowlist.Name},
@@ -363,4 +350,81 @@ func TestByDefaultNoFeedIsFetchedAndTheAllowlistSaysWhy(t *testing.T) {
 	var policies networkingv1.NetworkPolicyList
 	g.Expect(k8s.List(ctx, &policies, client.InNamespace(ns))).To(Succeed())
 	g.Expect(policies.Items).To(BeEmpty(), "nothing is opened for a feed that is not followed")
+}
+
+// createTextFeedVendor creates, as the admin, a Vendor whose one Egress group (api,
+// TCP 443) follows the text feed at url; it is deleted when the test ends.
+func createTextFeedVendor(t *testing.T, name, url string) *v1alpha1.Vendor {
+	t.Helper()
+	vendor := &v1alpha1.Vendor{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
+			Name: "api", Direction: v1alpha1.DirectionEgress, Ports: []v1alpha1.Port{{Port: 443}},
+			Feed: &v1alpha1.AddressFeed{URL: url, Format: v1alpha1.FeedFormatText},
+		}}},
+	}
+	if err := k8s.Create(context.Background(), vendor); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), vendor) })
+	return vendor
+}
+
+// TestATenantCannotPointTheOperatorAtAFeedNorApproveOne: a user bound only to the
+// shipped vendorallowlist-edit role can name a feed-backed vendor in an allowlist,
+// and gets what the admin's feed holds; it cannot create a Vendor with a feed of its
+// own, write a Vendor's status.feeds, or read or approve the feed's copy.
+func TestATenantCannotPointTheOperatorAtAFeedNorApproveOne(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := testenv.NewNamespace(t, k8s, "feeds-tenant")
+	operatorNS := testenv.NewNamespace(t, k8s, "feeds-operator")
+	dns := testdns.Start(t)
+	feed := startFeed(t, "198.51.100.0/28\n")
+	url := feed.URL + "/ips.txt"
+	o := managerOptions(ns, feed.caBundle(t), dns.Addr())
+	o.Feeds.Namespace = operatorNS
+	testmanager.Start(t, env.Config, o)
+	vendor := createTextFeedVendor(t, "acme-"+ns, url)
+
+	st := testenv.InstallShippedTenancy(t, env.Config, k8s)
+	mallory := st.Tenant(t, ns, "mallory")
+
+	own := &v1alpha1.Vendor{
+		ObjectMeta: metav1.ObjectMeta{Name: "mallory-" + ns},
+		Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
+			Name: "all", Direction: v1alpha1.DirectionEgress, Ports: []v1alpha1.Port{{Port: 443}},
+			Feed: &v1alpha1.AddressFeed{URL: "https://mallory.example/everything.txt", Format: v1alpha1.FeedFormatText},
+		}}},
+	}
+	g.Expect(apierrors.IsForbidden(mallory.Create(ctx, own))).To(BeTrue(), "a tenant cannot name a URL for the operator to fetch")
+
+	g.Expect(mallory.Create(ctx, &v1alpha1.VendorAllowlist{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "payments"},
+		Spec: v1alpha1.VendorAllowlistSpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "payments"}},
+			Vendors:     []v1alpha1.VendorSelection{{Name: v1alpha1.ObjectName(vendor.Name)}},
+		},
+	})).To(Succeed(), "a tenant names the admin's feed-backed vendor like any other")
+	g.Eventually(func(g Gomega) {
+		var p networkingv1.NetworkPolicy
+		g.Expect(k8s.Get(ctx, client.ObjectKey{Namespace: ns, Name: "payments-egress"}, &p)).To(Succeed())
+		g.Expect(testenv.PolicyCIDRs(&p)).To(Equal([]string{"198.51.100.0/28"}))
+	}, 30*time.Second, 200*time.Millisecond).Should(Succeed())
+
+	var v v1alpha1.Vendor
+	g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(vendor), &v)).To(Succeed())
+	v.Status.Feeds = []v1alpha1.FeedStatus{{Group: "api", Reason: v1alpha1.ReasonFeedCurrent, Digest: "forged"}}
+	g.Expect(apierrors.IsForbidden(mallory.Status().Update(ctx, &v))).To(BeTrue(), "a tenant cannot write a Vendor's status")
+
+	copyKey := client.ObjectKey{Namespace: operatorNS, Name: fetch.ConfigMapName(url)}
+	var copyCM corev1.ConfigMap
+	g.Eventually(func() error { return k8s.Get(ctx, copyKey, &copyCM) }, 20*time.Second, 200*time.Millisecond).Should(Succeed(), "the copy is in the operator's namespace")
+	g.Expect(apierrors.IsForbidden(mallory.Get(ctx, copyKey, &corev1.ConfigMap{}))).To(BeTrue(), "a tenant cannot read the feed's copy")
+	patch := client.RawPatch(types.MergePatchType, []byte(`{"metadata":{"annotations":{"`+v1alpha1.FeedApproveAnnotation+`":"anything"}}}`))
+	g.Expect(apierrors.IsForbidden(mallory.Patch(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: operatorNS, Name: copyKey.Name}}, patch))).To(BeTrue(),
+		"a tenant cannot approve a held list")
+	var copies corev1.ConfigMapList
+	g.Expect(k8s.List(ctx, &copies, client.InNamespace(ns), client.HasLabels{fetch.FeedLabel})).To(Succeed())
+	g.Expect(copies.Items).To(BeEmpty(), "the operator writes no copy into the tenant's namespace")
 }
