@@ -251,6 +251,38 @@ type VendorAllowlistStatus struct {
 	// +listMapKey=name
 	// +kubebuilder:validation:MaxItems=16
 	IngressTargets []IngressTargetStatus `json:"ingressTargets,omitempty"`
+
+	// egress says, for each egress rule with hostnames, what enforces them: the
+	// NetworkPolicy of their resolved addresses, or a dataplane that enforces the
+	// names (--egress-backend), and why a rule fell back to addresses.
+	// +optional
+	// +listType=map
+	// +listMapKey=rule
+	// +kubebuilder:validation:MaxItems=64
+	Egress []EgressRuleStatus `json:"egress,omitempty"`
+}
+
+// EgressRuleStatus is what enforces the hostnames of one egress rule.
+type EgressRuleStatus struct {
+	// rule is the rule's origin: vendor/group, or custom/name.
+	// +required
+	// +kubebuilder:validation:MaxLength=253
+	Rule string `json:"rule"`
+
+	// backend enforces the rule's hostnames: networkpolicy (their resolved
+	// addresses), cilium, clusternetworkpolicy, gke or ovn (the names).
+	// +required
+	// +kubebuilder:validation:MaxLength=32
+	Backend string `json:"backend"`
+
+	// names counts the hostnames the backend enforces by name.
+	// +optional
+	Names int32 `json:"names,omitempty"`
+
+	// message says why the rule's hostnames fell back to addresses, when they did.
+	// +optional
+	// +kubebuilder:validation:MaxLength=1024
+	Message string `json:"message,omitempty"`
 }
 
 // RenderedPolicy names one NetworkPolicy the operator manages for an allowlist.

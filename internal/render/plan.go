@@ -38,6 +38,10 @@ type Options struct {
 	// ClusterDNS is where the cluster DNS runs unless an allowlist may say otherwise;
 	// zero: pods labelled k8s-app=kube-dns in kube-system.
 	ClusterDNS ClusterDNS
+	// EgressBackend enforces the egress hostnames; "" or networkpolicy: their
+	// resolved addresses, in the NetworkPolicy. Never auto: the manager and the
+	// plugin resolve that first (DetectBackend).
+	EgressBackend EgressBackend
 }
 
 // ClusterDNS locates the cluster DNS pods.

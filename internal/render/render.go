@@ -8,6 +8,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -46,6 +47,13 @@ type Result struct {
 	IngressAddresses []netip.Prefix
 	// Targets are spec.ingressTargets rendered with IngressAddresses (targets.go).
 	Targets []RenderedTarget
+	// EgressObjects are the objects of the name backend (Options.EgressBackend) for
+	// the egress hostnames it enforces, in the order written: none with networkpolicy.
+	// The namespace, labels and owner are set as for Policies (egress.go).
+	EgressObjects []*unstructured.Unstructured
+	// EgressRules are status.egress: for each egress rule with hostnames, what
+	// enforces them, and why it fell back to addresses.
+	EgressRules []v1alpha1.EgressRuleStatus
 }
 
 // RenderedHostname is what one hostname rendered, in all the rules that name it.
