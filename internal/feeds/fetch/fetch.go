@@ -22,6 +22,8 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
+	"strings"
 	"time"
 
 	"k8s.io/utils/clock"
@@ -121,6 +123,9 @@ type Result struct {
 	AttemptedAt time.Time
 	// Err is nil or an *Error.
 	Err error
+	// RetryAfter is how long the server asked to be left alone (Retry-After on a
+	// 429 or a 503); zero when it asked nothing.
+	RetryAfter time.Duration
 }
 
 // Kind is the kind of the fetch's error; empty on success.
@@ -256,6 +261,9 @@ func (f *Fetcher) Fetch(ctx context.Context, rawURL string, last Snapshot) Resul
 	case resp.StatusCode != http.StatusOK:
 		res.Err = &Error{Kind: KindHTTPStatus, Status: resp.StatusCode,
 			Err: fmt.Errorf("GET %s answered %s", req.URL.Redacted(), resp.Status)}
+		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode == http.StatusServiceUnavailable {
+			res.RetryAfter = retryAfter(resp.Header.Get("Retry-After"), now)
+		}
 		return res
 	}
 	body, err := f.readBody(resp)
@@ -331,3 +339,25 @@ func (f *Fetcher) readBody(resp *http.Response) ([]byte, error) {
 	}
 	return body, nil
 }
+
+// retryAfter reads a Retry-After header, in seconds or as an HTTP date; zero when it
+// is absent, unreadable or in the past.
+func retryAfter(value string, now time.Time) time.Duration {
+	if value == "" {
+		return 0
+	}
+	if secs, err := strconv.ParseInt(strings.TrimSpace(value), 10, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		return time.Duration(min(secs, int64(maxRetryAfter/time.Second))) * time.Second
+	}
+	if at, err := http.ParseTime(value); err == nil && at.After(now) {
+		return min(at.Sub(now), maxRetryAfter)
+	}
+	return 0
+}
+
+// maxRetryAfter bounds what a server's Retry-After can ask, so that a huge value
+// cannot overflow the duration; the scheduler bounds it again by its interval.
+const maxRetryAfter = 7 * 24 * time.Hour

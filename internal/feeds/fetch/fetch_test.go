@@ -391,3 +391,15 @@ func TestGuardFiltersTheDNSAnswer(t *testing.T) {
 	g.Expect(res.Kind()).To(Equal(KindTransport))
 	g.Expect(res.Err.Error()).To(ContainSubstring("resolving missing.feed.test"))
 }
+
+func TestRetryAfterHeader(t *testing.T) {
+	g := NewWithT(t)
+	now := time.Date(2026, 12, 3, 11, 0, 0, 0, time.UTC)
+	g.Expect(retryAfter("", now)).To(BeZero())
+	g.Expect(retryAfter("120", now)).To(Equal(2 * time.Minute))
+	g.Expect(retryAfter("-5", now)).To(BeZero())
+	g.Expect(retryAfter("soon", now)).To(BeZero())
+	g.Expect(retryAfter("Thu, 03 Dec 2026 10:00:00 GMT", now)).To(BeZero(), "a date in the past")
+	g.Expect(retryAfter("Thu, 03 Dec 2026 11:30:00 GMT", now)).To(Equal(30 * time.Minute))
+	g.Expect(retryAfter("99999999999999999", now)).To(Equal(maxRetryAfter), "no overflow")
+}

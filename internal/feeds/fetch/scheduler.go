@@ -245,7 +245,7 @@ func (s *Scheduler) run(ctx context.Context, url string, f *feed) {
 			storeErr = s.opts.Store.Save(ctx, url, res.Snapshot)
 		} else {
 			failures++
-			wait = s.jittered(s.retryAfter(failures))
+			wait = s.jittered(s.backoff(failures, res.RetryAfter))
 			log.Info("Fetching the feed failed; the last good document stands", "reason", res.Kind(), "error", res.Err.Error(), "retryIn", wait.Round(time.Second))
 		}
 		if storeErr != nil {
@@ -313,6 +313,14 @@ func (s *Scheduler) retryAfter(n int) time.Duration {
 		d *= 2
 	}
 	return min(d, s.opts.Interval)
+}
+
+// backoff is the wait after the n-th failure in a row: retryAfter(n), or longer when
+// the server asked for longer (Retry-After on a 429 or 503), so that a vendor
+// rate-limiting its feed is not asked again sooner; but never longer than Interval,
+// so that a server cannot stop the fetches by asking.
+func (s *Scheduler) backoff(n int, asked time.Duration) time.Duration {
+	return max(s.retryAfter(n), min(asked, s.opts.Interval))
 }
 
 func (s *Scheduler) jittered(d time.Duration) time.Duration {

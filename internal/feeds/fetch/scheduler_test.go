@@ -297,3 +297,52 @@ func TestGenericEvents(t *testing.T) {
 	g.Expect((<-ch).Object.GetName()).To(Equal("github"))
 	g.Expect((<-ch).Object.GetName()).To(Equal("github-enterprise"))
 }
+
+// A vendor that rate-limits its feed is not fetched again before the time it asked
+// for, and a server asking for longer than the interval is fetched at the interval.
+func TestRetryAfterIsHonouredUpToTheInterval(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		status    int
+		header    string
+		wantRetry time.Duration // from the failure to the next fetch
+	}{
+		{"429 with seconds", http.StatusTooManyRequests, "1800", 30 * time.Minute},
+		{"503 with a date", http.StatusServiceUnavailable, "Thu, 03 Dec 2026 11:20:00 GMT", 20 * time.Minute},
+		{"asks for more than the interval", http.StatusTooManyRequests, "86400", time.Hour},
+		{"asks for less than the backoff", http.StatusTooManyRequests, "10", 5 * time.Minute},
+		{"not a rate limit", http.StatusBadGateway, "1800", 5 * time.Minute},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			g := NewWithT(t)
+			ca := newTestCA(t)
+			var limited sync.Mutex // held: the server rate-limits
+			srv := ca.serve(t, func(w http.ResponseWriter, r *http.Request) {
+				if !limited.TryLock() {
+					w.Header().Set("Retry-After", tc.header)
+					w.WriteHeader(tc.status)
+					return
+				}
+				limited.Unlock()
+				_, _ = io.WriteString(w, hooksDoc)
+			})
+			clk := clocktesting.NewFakeClock(time.Date(2026, 12, 3, 10, 0, 0, 0, time.UTC))
+			s := NewScheduler(newFetcher(t, ca, func(o *Options) { o.Clock = clk }), SchedulerOptions{
+				Interval: time.Hour, Clock: clk, Jitter: -1, RetryInterval: 5 * time.Minute,
+			})
+			s.Subscribe(srv.URL, Subscriber{Name: "github"})
+			startScheduler(t, s)
+			g.Eventually(srv.hits.Load).Should(BeEquivalentTo(1))
+			waitingForTimer(g, clk)
+
+			limited.Lock()
+			clk.Step(time.Hour) // the failed fetch, at 11:00
+			g.Eventually(srv.hits.Load).Should(BeEquivalentTo(2))
+			waitingForTimer(g, clk)
+			clk.Step(tc.wantRetry - time.Second)
+			g.Consistently(srv.hits.Load, 50*time.Millisecond).Should(BeEquivalentTo(2), "fetched again before the wait the server asked for")
+			clk.Step(time.Second)
+			g.Eventually(srv.hits.Load).Should(BeEquivalentTo(3), "not fetched again after %s", tc.wantRetry)
+		})
+	}
+}
