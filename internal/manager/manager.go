@@ -23,6 +23,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/statemetrics"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
@@ -93,6 +94,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	if err := addControllers(mgr, o, targets, addresses); err != nil {
 		return nil, err
+	}
+	state := &statemetrics.Collector{Reader: mgr.GetCache(), Elected: mgr.Elected(), Timeout: 5 * time.Second}
+	if err := o.metricsRegistry().Register(state); err != nil {
+		return nil, fmt.Errorf("registering the status metrics: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err
