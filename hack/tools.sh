@@ -7,6 +7,8 @@
 #   helm       v3.22.0  helm.sh/helm/v3/cmd/helm
 #   kustomize  v5.8.2   sigs.k8s.io/kustomize/kustomize/v5   (v5.8.3 needs a newer Go)
 #   actionlint v1.7.12  github.com/rhysd/actionlint/cmd/actionlint  (lints .github/workflows)
+#   promtool   v0.316.0 github.com/prometheus/prometheus/cmd/promtool (unit-tests the alert rules;
+#                       Prometheus 3.x is tagged v0.3xx.y as a Go module)
 #
 # Usage: hack/tools.sh              installs all, prints nothing on success
 #        hack/tools.sh path NAME    installs NAME if needed, prints its path
@@ -15,6 +17,7 @@ set -euo pipefail
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-v5.8.2}
 ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
+PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
 CACHE_ROOT=${VAO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vendor-allowlist-operator}
 
 log() { echo "tools: $*" >&2; }
@@ -25,7 +28,8 @@ spec() {
     helm) echo "$HELM_VERSION helm.sh/helm/v3/cmd/helm" ;;
     kustomize) echo "$KUSTOMIZE_VERSION sigs.k8s.io/kustomize/kustomize/v5" ;;
     actionlint) echo "$ACTIONLINT_VERSION github.com/rhysd/actionlint/cmd/actionlint" ;;
-    *) log "unknown tool $1 (known: helm, kustomize, actionlint)"; return 1 ;;
+    promtool) echo "$PROMTOOL_VERSION github.com/prometheus/prometheus/cmd/promtool" ;;
+    *) log "unknown tool $1 (known: helm, kustomize, actionlint, promtool)"; return 1 ;;
   esac
 }
 
@@ -57,7 +61,7 @@ install() {
 }
 
 case ${1:-all} in
-  all) install helm; install kustomize; install actionlint ;;
+  all) install helm; install kustomize; install actionlint; install promtool ;;
   path) install "$2"; path_of "$2" ;;
-  *) log "usage: $0 [all | path helm|kustomize|actionlint]"; exit 2 ;;
+  *) log "usage: $0 [all | path helm|kustomize|actionlint|promtool]"; exit 2 ;;
 esac

@@ -23,8 +23,8 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/statemetrics"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/statemetrics"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
