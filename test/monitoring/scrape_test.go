@@ -122,7 +122,6 @@ func missing(used, served map[string]bool) []string {
 	return out
 }
 
-
 // scrape reads the names of the samples in Prometheus' text format.
 func scrape(g Gomega, url string) map[string]bool {
 	resp, err := http.Get(url)
