@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package dnscache is the manager's one shared view of DNS. Every allowlist that
 // names a hostname reads the same entry; a background loop refreshes each hostname
 // at its record TTL (clamped, with jitter), and tells exactly the allowlists that use

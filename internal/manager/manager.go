@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package manager wires the operator together: the controller-runtime manager with
 // its label-selected cache, the shared DNS cache and the reconciler. The manager
 // binary and the integration tests build it the same way.

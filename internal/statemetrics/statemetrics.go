@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package statemetrics exports what the operator wrote into its objects' status as
 // gauges: whether each allowlist is Ready and why not, the policies and the ingress
 // targets in conflict it has, the Vendor changes and feed lists held for an admin's

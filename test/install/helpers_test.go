@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package install tests the ways the operator is installed: the Helm chart in
 // charts/vendor-allowlist-operator (with its default values and every ci/ values file)
 // and the kustomize install in config/ that `make build-installer` writes to

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package monitoring tests the operator's alerts and dashboard against the real
 // thing: every expression parses with Prometheus' own parser and names only metrics
 // the running manager serves; promtool's rule tests fire and resolve each alert; the

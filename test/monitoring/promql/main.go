@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command promql parses every PromQL expression of the operator's alert rules and
 // Grafana dashboard with Prometheus' own parser, and prints, as JSON, each expression
 // with its parse error, if any, and the metric names it selects. test/monitoring runs
