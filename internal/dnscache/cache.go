@@ -482,7 +482,7 @@ func (c *Cache) refresh(ctx context.Context, name string) {
 		defer cancel()
 		start := c.clock.Now()
 		answer, err := c.resolver.Lookup(lookupCtx, name)
-		c.metrics.observeLookup(err, c.clock.Since(start))
+		c.metrics.observeLookup(name, err, c.clock.Since(start))
 		if ctx.Err() != nil {
 			return nil, nil // shutting down: an aborted lookup says nothing about DNS
 		}

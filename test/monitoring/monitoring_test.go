@@ -132,6 +132,7 @@ func TestEveryExpressionParses(t *testing.T) {
 		"vendorallowlist_allowlist_networkpolicies",        // policies
 		"vendorallowlist_dns_lookups_total",                // DNS lookups
 		"vendorallowlist_dns_seconds_since_success",        // failures by hostname
+		"vendorallowlist_dns_lookup_failures_total",        // failures by hostname
 		"workqueue_queue_duration_seconds_bucket",          // propagation
 		"vendorallowlist_dns_dropped_addresses",            // dropped addresses
 		"vendorallowlist_vendor_change_held",               // held changes

@@ -97,7 +97,10 @@ func TestEveryMetricTheRulesAndDashboardReadIsServed(t *testing.T) {
 			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": "payments"}},
 			Vendors:     []v1alpha1.VendorSelection{{Name: v1alpha1.ObjectName(vendor.Name), Endpoints: []v1alpha1.ObjectName{"api"}}},
 			Custom: []v1alpha1.CustomEntry{{Name: "acme-api", Direction: v1alpha1.DirectionEgress,
-				Hostnames: []v1alpha1.Hostname{"api.acme.test"}, Ports: []v1alpha1.Port{{Port: 443}}}},
+				Hostnames: []v1alpha1.Hostname{"api.acme.test"}, Ports: []v1alpha1.Port{{Port: 443}}},
+				// A name DNS does not know (NXDOMAIN): its failures are counted by hostname.
+				{Name: "retired", Direction: v1alpha1.DirectionEgress,
+					Hostnames: []v1alpha1.Hostname{"retired.acme.test"}, Ports: []v1alpha1.Port{{Port: 443}}}},
 		},
 	}
 	if err := k8s.Create(ctx, allowlist); err != nil {
