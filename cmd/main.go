@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command manager runs the vendor-allowlist-operator: it keeps each VendorAllowlist's
 // NetworkPolicies in step with the vendors' published addresses and DNS.
 package main

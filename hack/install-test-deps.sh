@@ -3,6 +3,7 @@
 #
 #   dnsmasq-base   dnsmasq, which test/framework/testdns runs on loopback as a real DNS server
 #   shellcheck     which actionlint runs on the workflows' scripts (test/workflows)
+#   zip            the kubectl plugin's Windows archives (hack/plugin-archives.sh; test/install)
 #   iptables, ipset, conntrack, nfacct, iproute2, nftables
 #                  the dataplane suite (test/dataplane): kube-router and kube-proxy drive
 #                  iptables, ipset and nfacct; the suite builds its network namespaces
@@ -23,7 +24,7 @@ set -euo pipefail
 log() { echo "install-test-deps: $*" >&2; }
 
 # package:command pairs; a package counts as installed when its command is found.
-BASE=(dnsmasq-base:dnsmasq shellcheck:shellcheck)
+BASE=(dnsmasq-base:dnsmasq shellcheck:shellcheck zip:zip)
 DATAPLANE=(iptables:iptables ipset:ipset conntrack:conntrack nfacct:nfacct iproute2:ip nftables:nft)
 
 # have CMD: on PATH, or in the sbin directories a user's PATH may lack.

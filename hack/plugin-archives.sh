@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Builds the kubectl plugin's release archives (the release workflow runs it through
-# `make plugin-archives`): one kubectl-vendorallowlist_TAG_OS_ARCH.tar.gz per platform,
-# holding the binary (kubectl-vendorallowlist, .exe on Windows), LICENSE if there is
-# one, and README.md, plus checksums.txt (sha256sum format) over the archives.
-# Reproducible: -trimpath, no cgo, the commit's time on every file, sorted entries,
-# gzip without a name or time.
+# `make plugin-archives`): one kubectl-vendorallowlist_TAG_OS_ARCH.tar.gz per platform
+# (.zip on Windows, as krew users there expect), holding the binary
+# (kubectl-vendorallowlist, .exe on Windows), LICENSE and README.md, plus checksums.txt
+# (sha256sum format) over the archives; hack/krew-manifest turns them into the krew
+# manifest. Reproducible: -trimpath, no cgo, the commit's time on every file, sorted
+# entries, gzip without a name or time, zip without extra fields.
 #
 # Usage: hack/plugin-archives.sh TAG OUTDIR
 #   e.g. hack/plugin-archives.sh v0.2.0 dist/plugin
@@ -39,10 +40,15 @@ for p in $platforms; do
   bin=kubectl-vendorallowlist
   [[ $os == windows ]] && bin+=.exe
   CGO_ENABLED=0 GOOS=$os GOARCH=$arch go build -trimpath -ldflags "$ldflags" -o "$dir/$bin" ./cmd/kubectl-vendorallowlist
-  cp README.md "$dir/"
-  [[ -f LICENSE ]] && cp LICENSE "$dir/"
-  tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C "$tmp" -cf - "$name" | gzip -n -9 > "$out/$name.tar.gz"
-  archives+=("$name.tar.gz")
+  cp README.md LICENSE "$dir/"
+  if [[ $os == windows ]]; then
+    find "$dir" -exec touch -d "@$epoch" {} +
+    (cd "$tmp" && find "$name" | LC_ALL=C sort | TZ=UTC zip -q -X -9 -@ "$out/$name.zip")
+    archives+=("$name.zip")
+  else
+    tar --sort=name --mtime="@$epoch" --owner=0 --group=0 --numeric-owner -C "$tmp" -cf - "$name" | gzip -n -9 > "$out/$name.tar.gz"
+    archives+=("$name.tar.gz")
+  fi
 done
 (cd "$out" && sha256sum "${archives[@]}" > checksums.txt)
 for a in "${archives[@]}"; do echo "$out/$a"; done

@@ -7,6 +7,10 @@
 #   helm       v3.22.0  helm.sh/helm/v3/cmd/helm
 #   kustomize  v5.8.2   sigs.k8s.io/kustomize/kustomize/v5   (v5.8.3 needs a newer Go)
 #   actionlint v1.7.12  github.com/rhysd/actionlint/cmd/actionlint  (lints .github/workflows)
+#   promtool   v0.316.0 github.com/prometheus/prometheus/cmd/promtool (unit-tests the alert rules;
+#                       Prometheus 3.x is tagged v0.3xx.y as a Go module)
+#   krew       v0.4.3   sigs.k8s.io/krew/cmd/krew  (installs the plugin from its manifest and archive)
+#   validate-krew-manifest v0.4.3 sigs.k8s.io/krew/cmd/validate-krew-manifest  (krew-index's check)
 #
 # Usage: hack/tools.sh              installs all, prints nothing on success
 #        hack/tools.sh path NAME    installs NAME if needed, prints its path
@@ -15,6 +19,8 @@ set -euo pipefail
 HELM_VERSION=${HELM_VERSION:-v3.22.0}
 KUSTOMIZE_VERSION=${KUSTOMIZE_VERSION:-v5.8.2}
 ACTIONLINT_VERSION=${ACTIONLINT_VERSION:-v1.7.12}
+PROMTOOL_VERSION=${PROMTOOL_VERSION:-v0.316.0}
+KREW_VERSION=${KREW_VERSION:-v0.4.3}
 CACHE_ROOT=${VAO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/vendor-allowlist-operator}
 
 log() { echo "tools: $*" >&2; }
@@ -25,7 +31,10 @@ spec() {
     helm) echo "$HELM_VERSION helm.sh/helm/v3/cmd/helm" ;;
     kustomize) echo "$KUSTOMIZE_VERSION sigs.k8s.io/kustomize/kustomize/v5" ;;
     actionlint) echo "$ACTIONLINT_VERSION github.com/rhysd/actionlint/cmd/actionlint" ;;
-    *) log "unknown tool $1 (known: helm, kustomize, actionlint)"; return 1 ;;
+    promtool) echo "$PROMTOOL_VERSION github.com/prometheus/prometheus/cmd/promtool" ;;
+    krew) echo "$KREW_VERSION sigs.k8s.io/krew/cmd/krew" ;;
+    validate-krew-manifest) echo "$KREW_VERSION sigs.k8s.io/krew/cmd/validate-krew-manifest" ;;
+    *) log "unknown tool $1 (known: helm, kustomize, actionlint, promtool, krew, validate-krew-manifest)"; return 1 ;;
   esac
 }
 
@@ -57,7 +66,7 @@ install() {
 }
 
 case ${1:-all} in
-  all) install helm; install kustomize; install actionlint ;;
+  all) for t in helm kustomize actionlint promtool krew validate-krew-manifest; do install "$t"; done ;;
   path) install "$2"; path_of "$2" ;;
-  *) log "usage: $0 [all | path helm|kustomize|actionlint]"; exit 2 ;;
+  *) log "usage: $0 [all | path helm|kustomize|actionlint|promtool|krew|validate-krew-manifest]"; exit 2 ;;
 esac

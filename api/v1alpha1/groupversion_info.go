@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package v1alpha1 contains the VendorAllowlist and Vendor API types of the
 // networking.vendorallowlist.io group.
 // +kubebuilder:object:generate=true

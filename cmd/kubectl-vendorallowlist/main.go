@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command kubectl-vendorallowlist is the kubectl plugin of the vendor-allowlist-operator.
 // Installed on PATH it runs as `kubectl vendorallowlist`.
 //

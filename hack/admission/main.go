@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command admission writes the files of the tenancy ValidatingAdmissionPolicy that are
 // generated (internal/admission.Generate says which): the guard's ranges and the
 // policy, for the Helm chart and for kustomize. Run it from the repository root;

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command demo is the helper of hack/demo.sh: it runs the local control plane the demo
 // uses, and reads and waits on what the operator did, printed for people.
 //

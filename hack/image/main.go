@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command image builds the manager's container image without a container engine, and
 // pushes it: `make image` and `make image-push` run it, and so does the release
 // workflow.

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package addresses is the seam between the reconciler and DNS: it says what
 // addresses are in use for a hostname without the reconciler knowing how they were
 // found. The manager serves it from one shared, refreshed cache (package dnscache);

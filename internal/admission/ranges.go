@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package admission holds what the tenancy ValidatingAdmissionPolicy needs besides its
 // CEL: the guard's ranges (internal/guard's registry, the IPv6 forms that carry its
 // IPv4 ranges included), indexed the way the policy looks them up, and the policy's spec.

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package catalog is the vendor catalog: the addresses and hostnames SaaS vendors
 // publish for allowlisting, as v1alpha1.Vendor objects.
 //

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package crdvalidation checks VendorAllowlist and Vendor objects without a cluster,
 // against the generated CRDs themselves (embedded from config/crd/bases), with the
 // code the API server runs on create (k8s.io/apiextensions-apiserver), in its order:

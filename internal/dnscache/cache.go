@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package dnscache is the manager's one shared view of DNS. Every allowlist that
 // names a hostname reads the same entry; a background loop refreshes each hostname
 // at its record TTL (clamped, with jitter), and tells exactly the allowlists that use
@@ -476,7 +482,7 @@ func (c *Cache) refresh(ctx context.Context, name string) {
 		defer cancel()
 		start := c.clock.Now()
 		answer, err := c.resolver.Lookup(lookupCtx, name)
-		c.metrics.observeLookup(err, c.clock.Since(start))
+		c.metrics.observeLookup(name, err, c.clock.Since(start))
 		if ctx.Err() != nil {
 			return nil, nil // shutting down: an aborted lookup says nothing about DNS
 		}

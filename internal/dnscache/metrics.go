@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package dnscache
 
 import (
@@ -15,6 +21,7 @@ import (
 // the manager). A nil *Metrics records nothing.
 type Metrics struct {
 	lookups   *prometheus.CounterVec
+	failures  *prometheus.CounterVec
 	latency   prometheus.Histogram
 	addresses *prometheus.GaugeVec
 	blocked   *prometheus.GaugeVec
@@ -33,6 +40,12 @@ func NewMetrics(reg prometheus.Registerer, clk clock.PassiveClock) (*Metrics, er
 			Name: "vendorallowlist_dns_lookups_total",
 			Help: "DNS lookups of vendor hostnames, by result: success, nxdomain, nodata or error.",
 		}, []string{"result"}),
+		// By hostname, which the lookups counter is not, so that a dashboard shows which
+		// name fails; hostnames are bounded by the allowlists, as the gauges below are.
+		failures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "vendorallowlist_dns_lookup_failures_total",
+			Help: "Failed DNS lookups of a hostname, by result: nxdomain, nodata or error.",
+		}, []string{"hostname", "result"}),
 		latency: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "vendorallowlist_dns_lookup_duration_seconds",
 			Help:    "Time to look up one hostname (A and AAAA, all servers and retries).",
@@ -55,7 +68,7 @@ func NewMetrics(reg prometheus.Registerer, clk clock.PassiveClock) (*Metrics, er
 		clock:       clk,
 		lastSuccess: map[string]time.Time{},
 	}
-	for _, c := range []prometheus.Collector{m.lookups, m.latency, m.addresses, m.blocked, m.dropped, m} {
+	for _, c := range []prometheus.Collector{m.lookups, m.failures, m.latency, m.addresses, m.blocked, m.dropped, m} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -77,7 +90,7 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-func (m *Metrics) observeLookup(err error, d time.Duration) {
+func (m *Metrics) observeLookup(host string, err error, d time.Duration) {
 	if m == nil {
 		return
 	}
@@ -92,6 +105,9 @@ func (m *Metrics) observeLookup(err error, d time.Duration) {
 		result = "error"
 	}
 	m.lookups.WithLabelValues(result).Inc()
+	if err != nil {
+		m.failures.WithLabelValues(host, result).Inc()
+	}
 	m.latency.Observe(d.Seconds())
 }
 
@@ -116,6 +132,7 @@ func (m *Metrics) forget(host string) {
 	m.addresses.DeleteLabelValues(host)
 	m.blocked.DeleteLabelValues(host)
 	m.dropped.DeleteLabelValues(host)
+	m.failures.DeletePartialMatch(prometheus.Labels{"hostname": host})
 	m.mu.Lock()
 	delete(m.lastSuccess, host)
 	m.mu.Unlock()

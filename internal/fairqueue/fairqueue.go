@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package fairqueue is a controller work queue that serves groups of items in turn
 // (for namespaced objects: their namespaces), so that a backlog in one group delays
 // another group's items by at most one item per group ahead of it, not by the whole

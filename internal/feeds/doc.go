@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package feeds reads the machine-readable address lists vendors publish (GitHub's
 // meta API, AWS's ip-ranges.json, Stripe's webhook list, ...) and selects the networks
 // one endpoint group opens. It parses and selects only: fetching is package

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package guard keeps DNS answers and tenants' CIDRs from opening internal targets: a
 // vendor hostname that resolves to 169.254.169.254, 10.x, a pod address, or an IPv6
 // address carrying one of those (64:ff9b::a00:1 is 10.0.0.1 through NAT64) would

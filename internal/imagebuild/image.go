@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package imagebuild builds the manager's container image without a container engine,
 // with go-containerregistry: a static Go binary, cross-compiled for each platform, in a
 // single layer on an empty base (FROM scratch), run as 65532:65532, under an OCI image

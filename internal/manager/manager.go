@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package manager wires the operator together: the controller-runtime manager with
 // its label-selected cache, the shared DNS cache and the reconciler. The manager
 // binary and the integration tests build it the same way.
@@ -24,6 +30,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/statemetrics"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
 )
 
@@ -93,6 +100,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	}
 	if err := addControllers(mgr, o, targets, addresses); err != nil {
 		return nil, err
+	}
+	state := &statemetrics.Collector{Reader: mgr.GetCache(), Elected: mgr.Elected(), Timeout: 5 * time.Second}
+	if err := o.metricsRegistry().Register(state); err != nil {
+		return nil, fmt.Errorf("registering the status metrics: %w", err)
 	}
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package renderflags binds the admin's rendering settings to command-line flags: the
 // cluster's ranges, the guard's exceptions, the tenant limits, where the cluster DNS
 // runs and how many addresses a hostname keeps. The manager and the kubectl plugin

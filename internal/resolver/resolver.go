@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package resolver looks up the IPv4 and IPv6 addresses of a host name together with
 // their TTLs, which the standard library's resolver does not expose.
 //

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package resolver_test
 
 // Every test here talks to servers on 127.0.0.1 only: dnsmasq from test/framework/testdns, a

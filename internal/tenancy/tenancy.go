@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package tenancy is what an admin lets a VendorAllowlist open. Whoever may write an
 // allowlist in a namespace is a tenant: without the limits, writing one would be
 // writing any NetworkPolicy (two /1 halves are the whole internet; 169.254.169.254 is

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package vendorchange decides whether a change to a Vendor may reach the allowlists
 // that use it at once, or must wait for an admin: a Vendor is admin-owned, but a
 // mistake in one (every address of a group marked deprecated, a /1 pasted in) would

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package version tells which build of the operator is running: the release version,
 // the Git commit and the build date. The manager and the kubectl plugin print it for
 // --version, and the manager logs it at start.

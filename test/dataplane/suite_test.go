@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package dataplane proves the operator's policies on real packets: a one-node
 // dataplane with kube-router (the NetworkPolicy engine) and kube-proxy (Services), in
 // network namespaces the suite creates, judges real TCP connections between pods and

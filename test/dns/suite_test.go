@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package dns tests the operator against live DNS: a real DNS server (dnsmasq, on
 // loopback only, through test/framework/testdns) answers the hostnames of VendorAllowlists,
 // a real kube-apiserver and etcd (envtest) hold them, and the manager is built by

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package docs checks the user documentation (README.md, CHANGELOG.md, docs/, the
 // chart's README and the samples' README) against the code and the installs it
 // describes: every relative link and anchor resolves; every flag written as `--flag`

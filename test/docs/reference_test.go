@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package docs
 
 import (
@@ -92,7 +98,8 @@ var (
 )
 
 // TestMetricsReference: docs/metrics.md lists exactly the metrics the manager
-// registers, built by manager.New as the binary builds it, each with its labels.
+// registers, built by manager.New as the binary builds it (feeds on), each with its
+// labels.
 func TestMetricsReference(t *testing.T) {
 	env, err := testenv.Start()
 	if err != nil {
@@ -105,6 +112,8 @@ func TestMetricsReference(t *testing.T) {
 	o.MetricsAddr, o.ProbeAddr = "0", "0"
 	o.SkipControllerNameValidation = true
 	o.DNSServers = []string{"127.0.0.1:53"}
+	// With feeds, whose metrics are registered only when a feed is fetched.
+	o.Feeds = manager.FeedOptions{Enabled: []string{"url"}, Namespace: "default"}
 	// Built, not started: what it registers is what the binary serves.
 	if _, err := manager.New(env.Config, o); err != nil {
 		t.Fatalf("manager.New: %v", err)

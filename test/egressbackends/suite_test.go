@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package egressbackends checks the objects of the dataplanes that enforce egress by
 // name against a real kube-apiserver and etcd (envtest) with each project's own CRDs,
 // read from its published module at a pinned version (test/framework/thirdpartycrds):

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package faults runs the operator through faults: the API server stopped and restarted
 // mid-reconcile, the leader killed with SIGKILL, a DNS outage at bench scale, a person
 // editing a managed policy while a reconcile is under way, and allowlists the API

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package feeds checks, on a real API server with the real manager, that a Vendor
 // whose group follows a feed renders policies from the served document, that the
 // policies follow a change of the document within one interval, and that a manager

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package gitops checks that the status the manager writes reads right in the tools
 // GitOps users run: kstatus (sigs.k8s.io/cli-utils, which Flux's health checks and
 // kpt use), Argo CD's health check (the Lua in config/argocd, run by gopher-lua, the

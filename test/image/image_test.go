@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package image tests the manager's container image as `make image` builds it and
 // `make image-push` pushes it (hack/image, internal/imagebuild): built twice it has one
 // digest; pushed to a registry and pulled back it runs as 65532 from /manager, carries

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package install tests the ways the operator is installed: the Helm chart in
 // charts/vendor-allowlist-operator (with its default values and every ci/ values file)
 // and the kustomize install in config/ that `make build-installer` writes to
@@ -323,7 +329,7 @@ var (
 )
 
 // controlPlane returns a running kube-apiserver with the operator's CRDs and Prometheus
-// Operator's ServiceMonitor CRD, and an admin kubeconfig file for it.
+// Operator's ServiceMonitor and PrometheusRule CRDs, and an admin kubeconfig file for it.
 func controlPlane(t testing.TB) (*testenv.Env, string) {
 	t.Helper()
 	cpOnce.Do(func() {
@@ -335,10 +341,13 @@ func controlPlane(t testing.TB) (*testenv.Env, string) {
 		}
 		cpEnv = env
 		if _, err := envtest.InstallCRDs(env.Config, envtest.CRDInstallOptions{
-			Paths:              []string{filepath.Join(repoRoot, "test", "install", "testdata", "monitoring.coreos.com_servicemonitors.yaml")},
+			Paths: []string{
+				filepath.Join(repoRoot, "test", "install", "testdata", "monitoring.coreos.com_servicemonitors.yaml"),
+				filepath.Join(repoRoot, "test", "install", "testdata", "monitoring.coreos.com_prometheusrules.yaml"),
+			},
 			ErrorIfPathMissing: true,
 		}); err != nil {
-			cpErr = fmt.Errorf("installing the ServiceMonitor CRD: %w", err)
+			cpErr = fmt.Errorf("installing the ServiceMonitor and PrometheusRule CRDs: %w", err)
 			return
 		}
 		user, err := env.AddUser(envtest.User{Name: "install-test-admin", Groups: []string{"system:masters"}}, nil)

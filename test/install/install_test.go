@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package install
 
 import (
@@ -41,9 +47,9 @@ func TestHelmLint(t *testing.T) {
 // TestInstallAcceptedByAPIServer applies every install, as rendered, to a real
 // kube-apiserver with `kubectl apply --dry-run=server`: the chart with its default
 // values and with each ci/ values file, and dist/install.yaml. The API server checks
-// every object against its schema (CRDs included, and the ServiceMonitor against
-// Prometheus Operator's CRD) with strict field validation, so an unknown or misplaced
-// field fails.
+// every object against its schema (CRDs included, and the ServiceMonitor and the
+// PrometheusRule against Prometheus Operator's CRDs) with strict field validation, so an
+// unknown or misplaced field fails.
 func TestInstallAcceptedByAPIServer(t *testing.T) {
 	controlPlane(t)
 	for _, r := range allRenderings(t) {

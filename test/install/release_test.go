@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package install
 
 import (
@@ -155,8 +161,10 @@ func TestPluginArchives(t *testing.T) {
 	if !strings.HasPrefix(string(version), "kubectl-vendorallowlist v1.2.3-rc.1\n") {
 		t.Errorf("the archived plugin says %q, want version v1.2.3-rc.1", version)
 	}
-	if _, err := os.Stat(filepath.Join(out, name, "README.md")); err != nil {
-		t.Errorf("the archive has no README.md: %v", err)
+	for _, f := range []string{"README.md", "LICENSE"} {
+		if _, err := os.Stat(filepath.Join(out, name, f)); err != nil {
+			t.Errorf("the archive has no %s: %v", f, err)
+		}
 	}
 	if _, err := runIn(repoRoot, nil, filepath.Join(repoRoot, "hack", "plugin-archives.sh"), "1.2.3", t.TempDir()); err == nil || !strings.Contains(err.Error(), "give vX.Y.Z") {
 		t.Errorf("a tag without v: %v, want it refused", err)

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package layout checks where code lives: internal/ holds only what the shipped
 // binaries (./cmd/...: the manager and the kubectl plugin) and the build tools
 // (./hack/...) import, so that reading internal/ is reading the product. Test

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package security tries, as a hostile tenant would, to make the operator open more
 // than the admin allowed or reach another namespace: against a real kube-apiserver
 // and etcd (envtest), the real manager (manager.New, as the binary builds it) and a

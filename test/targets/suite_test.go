@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package targets checks the ingress targets against a real kube-apiserver and etcd
 // (envtest) with the real CRDs of Envoy Gateway (and the Gateway API kinds its chart
 // installs) and Traefik (test/framework/thirdpartycrds: from their published modules, at

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package uninstall proves that each documented uninstall leaves every NetworkPolicy
 // the operator wrote in place: removing the operator must never open traffic.
 //

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package workflows checks the GitHub Actions workflows in .github/workflows: they pass
 // actionlint (with shellcheck on their scripts), every action is pinned to a full
 // commit hash, every job asks for the permissions it needs and no more, CI runs

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package crds embeds the CustomResourceDefinitions that `make generate` writes here
 // from the markers in api/v1alpha1, so that a binary can validate objects offline
 // against exactly what the API server is given (internal/crdvalidation).

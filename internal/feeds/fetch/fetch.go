@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package fetch downloads vendor feeds as a good citizen: HTTPS only, conditional
 // requests, one fetch per URL per interval however many Vendors use it, bounded time
 // and size, and never from an address the guard forbids. It keeps the last good

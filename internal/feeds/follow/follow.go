@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package follow keeps feed-backed endpoint groups in step with their feeds: it
 // subscribes the URLs the catalog's groups name, judges each new document against the
 // one in force (every group's selection must work, every network pass the guard, and

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package apiconst reads the string constants of a Go package from its source, for
 // tests that check every reason the API declares is documented and classified.
 package apiconst

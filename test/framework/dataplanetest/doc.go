@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package dataplanetest builds a one-node Kubernetes dataplane in network namespaces,
 // around an API server (envtest), so that suites can judge NetworkPolicies and
 // Services on real packets.

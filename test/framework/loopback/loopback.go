@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package loopback finds ports on 127.0.0.1 for the local servers the tests and the
 // demo run (dnsmasq answers on one port over both UDP and TCP).
 package loopback

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package testca makes a certificate authority of a test's own and a server
 // certificate it signs for loopback, so that TLS clients are tested against a CA they
 // must be told to trust, never against the system's.

@@ -1,5 +1,11 @@
 //go:build unix && !linux
 
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package testdns
 
 import "syscall"

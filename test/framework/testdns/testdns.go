@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package testdns runs a real DNS server, dnsmasq, on loopback for integration tests.
 //
 // The server listens on 127.0.0.1 at an unprivileged port picked when it starts, with

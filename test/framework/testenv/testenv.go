@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package testenv starts a real kube-apiserver and etcd (controller-runtime's envtest)
 // with the operator's CRDs installed, for integration tests.
 //

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package testmanager runs the operator's manager inside a test, built by manager.New
 // exactly as the binary builds it, and stops it (waiting for it) when the test ends.
 package testmanager

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package thirdpartycrds gives tests the real CRDs of the projects whose objects the
 // ingress targets write (Envoy Gateway's SecurityPolicy, Istio's AuthorizationPolicy,
 // Traefik's Middleware) or attach to (Gateway API's), and of the dataplanes that

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package validationtest holds the table of manifests that the offline validator
 // (internal/crdvalidation) and the real API server (api/v1alpha1's envtest test) must
 // judge the same way, error for error.
