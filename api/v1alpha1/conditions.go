@@ -172,6 +172,11 @@ var Reasons = map[string]ReasonInfo{
 	ReasonPoliciesApplied:       {Severity: SeverityNormal},
 	ReasonIngressTargetsApplied: {Severity: SeverityNormal},
 	ReasonFeedChanged:           {Severity: SeverityNormal},
+
+	// The name backends (--egress-backend).
+	ReasonEgressBackendFailed:      {Severity: SeverityWarning}, // retried; the policies in place stay
+	ReasonEgressObjectsApplied:     {Severity: SeverityNormal},
+	ReasonEgressBackendUnavailable: {Severity: SeverityWarning, Stalled: true},
 }
 
 // EventType is the type of the events that tell of reason: "Warning" or "Normal".

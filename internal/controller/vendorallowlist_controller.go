@@ -79,8 +79,12 @@ type VendorAllowlistReconciler struct {
 	// operator's (AddForeignPolicyCache), to reconcile when one changes; nil
 	// without the Envoy Gateway target.
 	ForeignPolicies cache.Cache
+	// Egress is what enforces the egress hostnames (--egress-backend), chosen at
+	// start (egress.go).
+	Egress EgressBackend
 
 	written writtenStatuses
+	swept   sweptAllowlists
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
@@ -99,6 +103,10 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 			// The garbage collector removes the objects it owned; the fields it set
 			// on Services and Ingresses are the operator's to release.
 			if _, err := r.releaseTargetFields(ctx, req.NamespacedName, nil); err != nil {
+				return ctrl.Result{}, err
+			}
+			// Nor can it remove a cluster-scoped object, which has no owner reference.
+			if err := r.deleteClusterEgress(ctx, req.NamespacedName); err != nil {
 				return ctrl.Result{}, err
 			}
 		}
@@ -159,9 +167,19 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		return ctrl.Result{}, nil
 	}
 
+	// A switch of egress backend never refuses what was allowed: the backend's
+	// objects first, then the policies (which drop or regain the addresses of the
+	// hostnames those enforce by name), then the stale objects go (egress.go).
+	if obs.egress = r.writeEgress(ctx, allowlist, obs.result.EgressObjects); obs.egress.blocked() {
+		return ctrl.Result{}, obs.egress.err // the policies in place stay as they are
+	}
 	obs.outcome, obs.applyErr = r.applyPolicies(ctx, allowlist, obs.result.Policies)
 	obs.applied = true
 	if obs.applyErr != nil {
+		return ctrl.Result{}, obs.applyErr
+	}
+	allowlist.Status.Egress = obs.result.EgressRules
+	if obs.applyErr = r.pruneEgress(ctx, allowlist, obs.egress, len(obs.awaiting) > 0); obs.applyErr != nil {
 		return ctrl.Result{}, obs.applyErr
 	}
 	obs.targets = &targetsObserved{before: allowlist.Status.IngressTargets}
@@ -261,6 +279,9 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 	}
 	b, err := r.watchTargets(mgr, b) // targets_watch.go
 	if err != nil {
+		return err
+	}
+	if b, err = r.watchEgress(mgr, b); err != nil { // egress_watch.go
 		return err
 	}
 	b = r.watchForeignPolicies(b) // targets_envoy.go

@@ -64,8 +64,8 @@ func union(sets ...map[grant]bool) map[grant]bool {
 	return out
 }
 
-// The least privilege the install issue allows the manager, cluster-wide: NetworkPolicies;
-// its own CRDs and their status; events. Nothing else: no Secrets, no ConfigMaps, no
+// The least privilege the install issue allows the manager, cluster-wide: NetworkPolicies
+// and the egress backends' kinds; its own CRDs and their status; events. Nothing else: no Secrets, no ConfigMaps, no
 // wildcards.
 var allowedClusterGrants = union(
 	grants("networking.k8s.io", []string{"networkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
@@ -73,6 +73,17 @@ var allowedClusterGrants = union(
 	grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists/status", "vendors/status"}, "get", "update", "patch"),
 	grants("events.k8s.io", []string{"events"}, "create", "patch"),
 	union(slices.Collect(maps.Values(targetGrants))...),
+	egressBackendGrants,
+)
+
+// egressBackendGrants are the kinds of the name backends that enforce egress to
+// hostnames (docs/fqdn.md), granted whatever --egress-backend says: a switch of
+// backend deletes what the one before wrote.
+var egressBackendGrants = union(
+	grants("cilium.io", []string{"ciliumnetworkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	grants("policy.networking.k8s.io", []string{"clusternetworkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	grants("networking.gke.io", []string{"fqdnnetworkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	grants("k8s.ovn.org", []string{"egressfirewalls"}, "get", "list", "watch", "create", "update", "patch", "delete"),
 )
 
 // targetGrants are what each kind of ingress target adds (ingress targets issue): of

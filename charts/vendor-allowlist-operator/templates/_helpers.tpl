@@ -108,6 +108,7 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - {{ printf "--vendor-change-max-added-space-prefix-ipv4=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv4) | quote }}
 - {{ printf "--vendor-change-max-added-space-prefix-ipv6=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv6) | quote }}
 - {{ printf "--ingress-targets=%s" (include "vao.ingressTargets" .) | quote }}
+- {{ printf "--egress-backend=%s" $v.egressBackend | quote }}
 {{- with $v.feeds.enabled }}
 - {{ printf "--feeds=%s" (join "," .) | quote }}
 - {{ printf "--feed-namespace=%s" $.Release.Namespace | quote }}
