@@ -199,6 +199,10 @@ const (
 	ManagedByValue = "vendor-allowlist-operator"
 	// AllowlistLabel names the VendorAllowlist a policy belongs to.
 	AllowlistLabel = "networking.vendorallowlist.io/allowlist"
+	// AllowlistNamespaceLabel names the namespace of the VendorAllowlist a
+	// cluster-scoped object belongs to (a ClusterNetworkPolicy): such an object cannot
+	// carry an owner reference to it, so the labels are all that tie the two.
+	AllowlistNamespaceLabel = "networking.vendorallowlist.io/allowlist-namespace"
 	// FieldOwner is the server-side apply field manager of the operator.
 	FieldOwner = "vendor-allowlist-operator"
 )
