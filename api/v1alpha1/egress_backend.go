@@ -1,14 +1,11 @@
 package v1alpha1
 
-// Labels of the objects a name backend writes (--egress-backend), besides
-// ManagedByLabel and AllowlistLabel. A cluster-scoped object (a ClusterNetworkPolicy)
-// cannot carry an owner reference to a namespaced allowlist, so these stand for it:
-// the allowlist's namespace, and the UID of the allowlist that wrote it, which only
-// the operator knows to write.
+// A label of the cluster-scoped objects a name backend writes (a
+// ClusterNetworkPolicy), besides ManagedByLabel, AllowlistLabel and
+// AllowlistNamespaceLabel: they cannot carry an owner reference to a namespaced
+// allowlist, so the labels stand for it, and this one marks that the operator wrote
+// the object (only it knows the allowlist's UID to write).
 const (
-	// AllowlistNamespaceLabel names the namespace of the VendorAllowlist a
-	// cluster-scoped object belongs to.
-	AllowlistNamespaceLabel = "networking.vendorallowlist.io/allowlist-namespace"
 	// AllowlistUIDLabel is the UID of the VendorAllowlist that wrote a cluster-scoped
 	// object: the operator's mark that it created the object, as the controller
 	// reference is on a namespaced one.

@@ -22,6 +22,7 @@ import (
 	logf "sigs.k8s.io/controller-runtime/pkg/log"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
@@ -429,4 +430,17 @@ func (o *egressObserved) backend() render.EgressBackend {
 		}
 	}
 	return render.BackendNetworkPolicy
+}
+
+// blockedAnswers counts, for each hostname, the addresses of its last answer that the
+// guard forbids: a name backend would let the pods reach them, so render keeps such a
+// hostname on its addresses.
+func blockedAnswers(known map[string]addresses.Host) map[string]int {
+	out := map[string]int{}
+	for name, h := range known {
+		if h.Blocked > 0 {
+			out[name] = h.Blocked
+		}
+	}
+	return out
 }

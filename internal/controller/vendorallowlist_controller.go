@@ -160,7 +160,7 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		return ctrl.Result{}, err
 	}
 	obs.resolved, obs.hostnames, obs.known = true, plan.Hostnames(), known
-	obs.result = plan.Build(resolvedAddresses(known))
+	obs.result = plan.BuildAnswers(render.Answers{Resolved: resolvedAddresses(known), Blocked: blockedAnswers(known)})
 	obs.awaiting, obs.refused = awaitingDNS(obs.result, known), plan.Refused()
 	allowlist.Status.Hostnames = hostnameStatuses(obs.result.Hostnames, known, allowlist.Status.Hostnames, r.StatusTimeResolution)
 	if obs.nothingToRender = nothingToRender(obs); obs.nothingToRender != "" {

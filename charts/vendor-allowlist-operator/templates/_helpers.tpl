@@ -99,6 +99,7 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - {{ printf "--tenant-allow-ranges=%s" (join "," .) | quote }}
 {{- end }}
 - {{ printf "--tenant-allow-cluster-dns=%t" $v.tenancy.allowClusterDNS | quote }}
+- {{ printf "--tenant-allow-wildcards=%t" $v.tenancy.allowWildcards | quote }}
 - {{ printf "--max-hostnames-per-allowlist=%d" (int64 $v.tenancy.maxHostnames) | quote }}
 - {{ printf "--cluster-dns-namespace=%s" $v.clusterDNS.namespace | quote }}
 - {{ printf "--cluster-dns-selector=%s" $v.clusterDNS.selector | quote }}
