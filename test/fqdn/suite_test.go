@@ -28,6 +28,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
@@ -259,4 +260,13 @@ func controlledBy(g Gomega, o metav1.Object, a *v1alpha1.VendorAllowlist) {
 	g.Expect(ref.Name).To(Equal(a.Name))
 	g.Expect(ref.UID).To(Equal(a.UID))
 	g.Expect(ref.BlockOwnerDeletion).To(HaveValue(BeTrue()))
+}
+
+// runtimeConvert converts unstructured content into a typed value.
+func runtimeConvert(in any, out any) error {
+	m, ok := in.(map[string]any)
+	if !ok {
+		return fmt.Errorf("not an object: %v", in)
+	}
+	return runtime.DefaultUnstructuredConverter.FromUnstructured(m, out)
 }
