@@ -136,6 +136,9 @@ func (r *VendorAllowlistReconciler) writeEgress(ctx context.Context, allowlist *
 	if !named {
 		return obs
 	}
+	if kind.GVK == render.EgressFirewallKind {
+		return r.writeFirewall(ctx, allowlist, objs, obs)
+	}
 	for _, o := range objs {
 		obs.wanted[o.GetName()] = true
 		did, conflict, err := r.writeEgressObject(ctx, allowlist, kind, o)
@@ -324,7 +327,7 @@ func (r *VendorAllowlistReconciler) pruneEgress(ctx context.Context, allowlist *
 		if kind.GVK == chosen.GVK {
 			continue
 		}
-		deleted, err := r.deleteEgressObjects(ctx, allowlist, kind, r.APIReader, nil)
+		deleted, err := r.deleteOtherEgress(ctx, allowlist, kind)
 		obs.changed = append(obs.changed, deleted...)
 		otherErrs = append(otherErrs, err)
 	}
@@ -443,4 +446,37 @@ func blockedAnswers(known map[string]addresses.Host) map[string]int {
 		}
 	}
 	return out
+}
+
+// writeFirewall writes the allowlist's part of its namespace's EgressFirewall (OVN):
+// its one object, or none, which takes its part out.
+func (r *VendorAllowlistReconciler) writeFirewall(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, objs []*unstructured.Unstructured, obs *egressObserved) *egressObserved {
+	var part *unstructured.Unstructured
+	if len(objs) > 0 {
+		part = objs[0]
+	}
+	did, conflictMsg, err := r.writeFirewallPart(ctx, allowlist, part, r.TargetObjects)
+	switch {
+	case err != nil:
+		obs.err, obs.unavailable = err, kindGone(err)
+	case conflictMsg != "":
+		obs.conflicts = append(obs.conflicts, conflictMsg)
+	case did != "":
+		obs.changed = append(obs.changed, did)
+	}
+	return obs
+}
+
+// deleteOtherEgress deletes the allowlist's objects of a backend kind the manager
+// does not use (after a switch); of an EgressFirewall, which other allowlists share,
+// it takes out the allowlist's part.
+func (r *VendorAllowlistReconciler) deleteOtherEgress(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, kind EgressKind) ([]string, error) {
+	if kind.GVK == render.EgressFirewallKind {
+		did, err := r.releaseFirewallPart(ctx, types.NamespacedName{Namespace: allowlist.Namespace, Name: allowlist.Name}, r.APIReader)
+		if did == "" {
+			return nil, err
+		}
+		return []string{did}, err
+	}
+	return r.deleteEgressObjects(ctx, allowlist, kind, r.APIReader, nil)
 }

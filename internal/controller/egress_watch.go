@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -21,6 +22,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/reconcile"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
 // AddToCache makes the cache hold, of the backend's kind, only the objects the
@@ -64,6 +66,9 @@ func (r *VendorAllowlistReconciler) watchEgress(mgr ctrl.Manager, b *builder.Bui
 	switch {
 	case !named:
 		return b, nil
+	case kind.GVK == render.EgressFirewallKind:
+		// Every allowlist of the namespace owns a part of it: each puts it back.
+		return b.Watches(egressObject(kind), handler.EnqueueRequestForOwner(mgr.GetScheme(), mgr.GetRESTMapper(), &v1alpha1.VendorAllowlist{})), nil
 	case kind.Namespaced:
 		// As for NetworkPolicies: a created object is the operator's own doing.
 		b = b.Owns(egressObject(kind), builder.WithPredicates(predicate.Funcs{CreateFunc: func(event.CreateEvent) bool { return false }}))
@@ -84,6 +89,23 @@ func labelledAllowlist(_ context.Context, o client.Object) []reconcile.Request {
 		return nil
 	}
 	return []reconcile.Request{{NamespacedName: types.NamespacedName{Namespace: ns, Name: name}}}
+}
+
+// releaseDeletedEgress takes back what a deleted allowlist had the backends write
+// that the garbage collector does not remove.
+func (r *VendorAllowlistReconciler) releaseDeletedEgress(ctx context.Context, key types.NamespacedName) error {
+	if err := r.deleteClusterEgress(ctx, key); err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(r.Egress.Served, func(k EgressKind) bool { return k.GVK == render.EgressFirewallKind }) {
+		return nil
+	}
+	reader := r.APIReader
+	if kind, _ := r.Egress.kind(); kind.GVK == render.EgressFirewallKind {
+		reader = r.TargetObjects
+	}
+	_, err := r.releaseFirewallPart(ctx, key, reader)
+	return err
 }
 
 // deleteClusterEgress deletes the cluster-scoped objects of a deleted allowlist,
