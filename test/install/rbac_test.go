@@ -130,6 +130,12 @@ func managerGrantsFor(t testing.TB, generated map[grant]bool, args map[string][]
 			delete(want, g)
 		}
 	}
+	// OVN's EgressFirewall needs the admin's consent on the Namespace, as targets do.
+	if v := args["egress-backend"]; len(v) > 0 && v[len(v)-1] == "ovn" {
+		for g := range namespaceConsent {
+			want[g] = true
+		}
+	}
 	for _, kind := range enabled {
 		if targetGrants[kind] == nil {
 			t.Fatalf("--ingress-targets names %q, which the test does not know", kind)
