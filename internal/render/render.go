@@ -107,7 +107,14 @@ func (p *Plan) BuildAnswers(answers Answers) Result {
 	if len(b.names.rules) > 0 {
 		res.EgressObjects = b.names.backend.Objects(p.allowlist, b.names.rules, p.clusterDNS)
 	}
-	for _, name := range p.Hostnames() {
+	res.Hostnames = b.renderedHostnames()
+	return res
+}
+
+// renderedHostnames says what each hostname of the plan rendered.
+func (b *builder) renderedHostnames() []RenderedHostname {
+	var out []RenderedHostname
+	for _, name := range b.plan.Hostnames() {
 		acc := b.hostnames[name]
 		rh := RenderedHostname{Name: name}
 		if acc != nil {
@@ -118,9 +125,9 @@ func (p *Plan) BuildAnswers(answers Answers) Result {
 				}
 			}
 		}
-		res.Hostnames = append(res.Hostnames, rh)
+		out = append(out, rh)
 	}
-	return res
+	return out
 }
 
 // Render returns Build's policies.
