@@ -65,6 +65,9 @@ type RenderedHostname struct {
 	Addresses []netip.Prefix
 	// Private counts the private addresses DNS returned that no rule naming it keeps.
 	Private int
+	// ByName: every rule that names it has a backend enforce it by name, so it
+	// needs no address of its own.
+	ByName bool
 }
 
 // Build renders the allowlist with what DNS returned. A hostname renders the
@@ -107,10 +110,18 @@ func (p *Plan) BuildAnswers(answers Answers) Result {
 	if len(b.names.rules) > 0 {
 		res.EgressObjects = b.names.backend.Objects(p.allowlist, b.names.rules, p.clusterDNS)
 	}
-	for _, name := range p.Hostnames() {
+	res.Hostnames = b.renderedHostnames()
+	return res
+}
+
+// renderedHostnames says what each hostname of the plan rendered.
+func (b *builder) renderedHostnames() []RenderedHostname {
+	var out []RenderedHostname
+	for _, name := range b.plan.Hostnames() {
 		acc := b.hostnames[name]
 		rh := RenderedHostname{Name: name}
 		if acc != nil {
+			rh.ByName = acc.byName && !acc.addressed
 			rh.Addresses = canonical(acc.rendered)
 			for a := range acc.private {
 				if !acc.kept[a] {
@@ -118,9 +129,9 @@ func (p *Plan) BuildAnswers(answers Answers) Result {
 				}
 			}
 		}
-		res.Hostnames = append(res.Hostnames, rh)
+		out = append(out, rh)
 	}
-	return res
+	return out
 }
 
 // Render returns Build's policies.
@@ -140,7 +151,9 @@ type builder struct {
 }
 
 type hostnameAccount struct {
-	rendered []netip.Prefix
+	// byName and addressed: some rule enforces it by name, some by its addresses.
+	byName, addressed bool
+	rendered          []netip.Prefix
 	private  map[netip.Addr]bool // private answers seen
 	kept     map[netip.Addr]bool // private answers some rule kept
 }
@@ -180,8 +193,12 @@ func (b *builder) ruleAddresses(r rule, byName map[string]bool) []netip.Prefix {
 	addrs := slices.Concat(r.prefixes, r.own, r.widened)
 	for _, h := range r.hostnames {
 		kept := b.addresses(h) // accounted for status.hostnames either way
+		acc := b.hostnames[h.name]
 		if byName[h.name] && b.names.backend.Additive() {
 			kept = h.published
+			acc.byName = true
+		} else {
+			acc.addressed = true
 		}
 		addrs = append(addrs, kept...)
 	}
