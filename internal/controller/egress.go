@@ -324,7 +324,7 @@ func (r *VendorAllowlistReconciler) pruneEgress(ctx context.Context, allowlist *
 	chosen, _ := r.Egress.kind()
 	var otherErrs []error
 	for _, kind := range r.Egress.Served {
-		if kind.GVK == chosen.GVK {
+		if kind.GVK == chosen.GVK || !r.leftovers.mayHave(ctx, r.APIReader, kind, key) {
 			continue
 		}
 		deleted, err := r.deleteOtherEgress(ctx, allowlist, kind)
@@ -341,6 +341,63 @@ func (r *VendorAllowlistReconciler) pruneEgress(ctx context.Context, allowlist *
 // sweptAllowlists records the allowlists whose objects of the other backends' kinds
 // were deleted since the manager started.
 type sweptAllowlists struct{ sync.Map }
+
+// leftoverIndex is, for each other backend's kind, which allowlists had objects of
+// it when the manager first looked: one label-selected list per kind at start
+// instead of one per allowlist. Nothing adds to them meanwhile: only a manager run
+// with that backend writes them, and a switch is a restart.
+type leftoverIndex struct {
+	mu    sync.Mutex
+	kinds map[schema.GroupVersionKind]map[types.NamespacedName]bool
+}
+
+// mayHave says whether the allowlist key may have objects of kind; true when the
+// kind could not be listed whole (a manager bound to some namespaces), so that the
+// allowlist's own namespace is asked.
+func (x *leftoverIndex) mayHave(ctx context.Context, reader client.Reader, kind EgressKind, key types.NamespacedName) bool {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	keys, listed := x.kinds[kind.GVK]
+	if !listed {
+		var err error
+		if keys, err = listLeftovers(ctx, reader, kind); err != nil {
+			logf.FromContext(ctx).V(1).Info("Listing an egress backend's kind whole failed; each allowlist's namespace is asked instead", "kind", kind.GVK.Kind, "error", err.Error())
+			return true
+		}
+		if x.kinds == nil {
+			x.kinds = map[schema.GroupVersionKind]map[types.NamespacedName]bool{}
+		}
+		x.kinds[kind.GVK] = keys
+	}
+	return keys[key]
+}
+
+// listLeftovers lists the operator's objects of kind, cluster-wide, and says whose
+// allowlists they are: by their labels, or for an EgressFirewall by its parts.
+func listLeftovers(ctx context.Context, reader client.Reader, kind EgressKind) (map[types.NamespacedName]bool, error) {
+	list := &unstructured.UnstructuredList{}
+	list.SetGroupVersionKind(kind.GVK.GroupVersion().WithKind(kind.GVK.Kind + "List"))
+	if err := reader.List(ctx, list, client.MatchingLabels{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue}); err != nil {
+		return nil, err
+	}
+	keys := map[types.NamespacedName]bool{}
+	for _, o := range list.Items {
+		ns := o.GetNamespace()
+		if !kind.Namespaced {
+			ns = o.GetLabels()[v1alpha1.AllowlistNamespaceLabel]
+		}
+		if name := o.GetLabels()[v1alpha1.AllowlistLabel]; name != "" {
+			keys[types.NamespacedName{Namespace: ns, Name: name}] = true
+		}
+		var parts firewallParts
+		if raw, ok := o.GetAnnotations()[partsAnnotation]; ok && json.Unmarshal([]byte(raw), &parts) == nil {
+			for name := range parts {
+				keys[types.NamespacedName{Namespace: ns, Name: name}] = true
+			}
+		}
+	}
+	return keys, nil
+}
 
 // deleteEgressObjects deletes the allowlist's objects of kind, read from reader,
 // that are not in wanted. A kind the operator may not list (a cluster-scoped one,

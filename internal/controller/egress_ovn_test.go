@@ -11,7 +11,9 @@ import (
 // the part of an allowlist that is gone (or was replaced by one of the same name)
 // goes.
 func TestFirewallPartsKeepOthers(t *testing.T) {
-	rule := func(name string) []any { return []any{map[string]any{"type": "Allow", "to": map[string]any{"dnsName": name}}} }
+	rule := func(name string) []any {
+		return []any{map[string]any{"type": "Allow", "to": map[string]any{"dnsName": name}}}
+	}
 	recorded := firewallParts{
 		"a":    {UID: "uid-a", Egress: rule("a.example.com")},
 		"b":    {UID: "uid-b", Egress: rule("b.example.com")},

@@ -83,8 +83,9 @@ type VendorAllowlistReconciler struct {
 	// start (egress.go).
 	Egress EgressBackend
 
-	written writtenStatuses
-	swept   sweptAllowlists
+	written   writtenStatuses
+	swept     sweptAllowlists
+	leftovers leftoverIndex
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
