@@ -156,13 +156,19 @@ func create(t *testing.T, a *v1alpha1.VendorAllowlist) types.NamespacedName {
 // update changes the allowlist with change, retrying on a conflict.
 func update(t *testing.T, key types.NamespacedName, change func(*v1alpha1.VendorAllowlist)) {
 	t.Helper()
+	updateOn(t, k8s, key, change)
+}
+
+// updateOn is update through c.
+func updateOn(t *testing.T, c client.Client, key types.NamespacedName, change func(*v1alpha1.VendorAllowlist)) {
+	t.Helper()
 	NewWithT(t).Eventually(func() error {
 		var a v1alpha1.VendorAllowlist
-		if err := k8s.Get(context.Background(), key, &a); err != nil {
+		if err := c.Get(context.Background(), key, &a); err != nil {
 			return err
 		}
 		change(&a)
-		return k8s.Update(context.Background(), &a)
+		return c.Update(context.Background(), &a)
 	}, timeout, poll).Should(Succeed())
 }
 
