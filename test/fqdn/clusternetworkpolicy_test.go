@@ -91,7 +91,7 @@ func TestClusterNetworkPolicyStaysInTheNamespace(t *testing.T) {
 	theirs.Object["spec"] = map[string]any{
 		"tier": "Admin", "priority": int64(10),
 		"subject": map[string]any{"namespaces": map[string]any{}},
-		"egress": []any{map[string]any{"name": "admins", "action": "Deny", "to": []any{map[string]any{"networks": []any{"203.0.113.0/24"}}}}},
+		"egress":  []any{map[string]any{"name": "admins", "action": "Deny", "to": []any{map[string]any{"networks": []any{"203.0.113.0/24"}}}}},
 	}
 	g.Expect(k8s.Create(context.Background(), theirs)).To(Succeed())
 	t.Cleanup(func() { _ = k8s.Delete(context.Background(), theirs) })

@@ -149,7 +149,9 @@ func create(t *testing.T, a *v1alpha1.VendorAllowlist) types.NamespacedName {
 	}
 	key := client.ObjectKeyFromObject(a)
 	// A later test's manager watches every namespace: leave it nothing to do here.
-	t.Cleanup(func() { _ = client.IgnoreNotFound(k8s.Delete(context.Background(), &v1alpha1.VendorAllowlist{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}})) })
+	t.Cleanup(func() {
+		_ = client.IgnoreNotFound(k8s.Delete(context.Background(), &v1alpha1.VendorAllowlist{ObjectMeta: metav1.ObjectMeta{Namespace: key.Namespace, Name: key.Name}}))
+	})
 	return key
 }
 
