@@ -84,7 +84,8 @@ func updateStatus(allowlist *v1alpha1.VendorAllowlist, obs *observation) []statu
 	if obs.resolved {
 		out = append(out, setResolved(allowlist, obs.known, obs.hostnames)...)
 	}
-	if obs.egress != nil && len(obs.egress.changed) > 0 {
+	// As for policies, an allowlist's first objects are no news (policiesApplied).
+	if obs.egress != nil && len(obs.egress.changed) > 0 && len(allowlist.Status.Policies) > 0 {
 		out = append(out, statusEvent{v1alpha1.ReasonEgressObjectsApplied, "Apply", "Egress backend: " + strings.Join(obs.egress.changed, "; ")})
 	}
 	if obs.targets != nil {
