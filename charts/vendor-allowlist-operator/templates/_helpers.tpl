@@ -168,6 +168,7 @@ tenant-max-space-prefix-ipv4: {{ int64 $v.tenancy.maxSpacePrefixLength.ipv4 | to
 tenant-max-space-prefix-ipv6: {{ int64 $v.tenancy.maxSpacePrefixLength.ipv6 | toString | quote }}
 tenant-allow-ranges: {{ join "," $v.tenancy.allowRanges | quote }}
 tenant-allow-cluster-dns: {{ $v.tenancy.allowClusterDNS | toString | quote }}
+tenant-allow-wildcards: {{ $v.tenancy.allowWildcards | toString | quote }}
 max-hostnames-per-allowlist: {{ int64 $v.tenancy.maxHostnames | toString | quote }}
 guard-allow-cidr: {{ join "," $v.guard.allowCIDRs | quote }}
 cluster-cidr: {{ join "," (concat $v.cluster.podCIDRs $v.cluster.serviceCIDRs) | quote }}
