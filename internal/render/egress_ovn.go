@@ -21,7 +21,9 @@ const EgressFirewallName = "default"
 // shape follows the OpenShift API documentation: spec.egress[] of {type: Allow|Deny,
 // to: {cidrSelector | dnsName | nodeSelector}, ports: [{protocol, port}]}, rules
 // applied in order, and dnsName taking a leading "*." wildcard in recent OVN-K
-// (4.16 and later, through DNSNameResolver).
+// (OpenShift 4.16 and later, through DNSNameResolver), which its documentation
+// says matches one label below the name, as a wildcard does here: not verified on a
+// dataplane here, so an admin who relies on it should check it on theirs.
 //
 // It has no pod selector and there is one per namespace: the controller merges the
 // rules of every allowlist of the namespace (MergeEgressFirewalls), and only an admin
