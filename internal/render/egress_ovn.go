@@ -63,17 +63,22 @@ func (ovnBackend) Objects(a *v1alpha1.VendorAllowlist, rules []NameRule, _ Clust
 func OVNEgressRules(rules []NameRule) []any {
 	var out []any
 	for _, r := range rules {
-		var ports []any
-		for _, p := range r.Ports {
-			ports = append(ports, map[string]any{"protocol": string(protocolOf(p)), "port": int64(p.Port)})
-		}
 		for _, n := range r.Names {
 			rule := map[string]any{"type": "Allow", "to": map[string]any{"dnsName": n}}
 			if !r.AllPorts {
-				rule["ports"] = ports
+				rule["ports"] = ovnPorts(r.Ports)
 			}
 			out = append(out, rule)
 		}
+	}
+	return out
+}
+
+// ovnPorts are a rule's ports, a list of its own for each EgressFirewall rule.
+func ovnPorts(ports []v1alpha1.Port) []any {
+	out := make([]any, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, map[string]any{"protocol": string(protocolOf(p)), "port": int64(p.Port)})
 	}
 	return out
 }
