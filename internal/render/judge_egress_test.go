@@ -191,8 +191,8 @@ func TestJudgeNamesCoverWhatAddressesAllowed(t *testing.T) {
 	for _, backend := range []render.EgressBackend{render.BackendCilium, render.BackendClusterNetworkPolicy, render.BackendGKE} {
 		for _, tc := range egressGoldenCases {
 			for _, a := range egressGoldenAllowlists(t, tc) {
-				if a.Spec.PodSelector.MatchExpressions != nil {
-					continue
+				if _, err := render.Compile(a, builtin(), opts); err != nil || a.Spec.PodSelector.MatchExpressions != nil {
+					continue // no policies of today's to compare with (a wildcard), or no pod to judge
 				}
 				t.Run(string(backend)+"/"+tc.name+"/"+a.Name, func(t *testing.T) {
 					judgeNamesCover(t, a, backend, tc.resolved)
