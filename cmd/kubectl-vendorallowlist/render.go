@@ -236,12 +236,9 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, renderUsage, "--namespace %q is not a namespace name: %s", namespace, strings.Join(msgs, "; "))
 	}
 	settings, problems := rendering()
-	if len(problems) > 0 {
+	backend, backendProblems := pluginBackend(*egressBackend, stderr)
+	if problems = append(problems, backendProblems...); len(problems) > 0 {
 		return usageError(stderr, renderUsage, "%s", strings.Join(problems, "; "))
-	}
-	backend, err := pluginBackend(*egressBackend, stderr)
-	if err != nil {
-		return usageError(stderr, renderUsage, "--egress-backend: %v", err)
 	}
 	opts := renderOptions{
 		files: files, vendorFiles: vendorFiles, offline: *offline, handover: *handover,
@@ -258,13 +255,13 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	return renderFiles(opts, stdin, stdout, stderr)
 }
 
-// pluginBackend reads --egress-backend. auto picks from the CRDs a cluster serves,
-// and the plugin has none to look at: it renders what auto picks where none of them
-// is served, and says so.
-func pluginBackend(value string, stderr io.Writer) (render.EgressBackend, error) {
+// pluginBackend reads --egress-backend, or says what is wrong with it. auto picks
+// from the CRDs a cluster serves, and the plugin has none to look at: it renders
+// what auto picks where none of them is served, and says so.
+func pluginBackend(value string, stderr io.Writer) (render.EgressBackend, []string) {
 	b, err := render.ParseEgressBackend(value)
 	if err != nil {
-		return "", err
+		return "", []string{"--egress-backend: " + err.Error()}
 	}
 	if b == render.BackendAuto {
 		fmt.Fprintln(stderr, "note: --egress-backend=auto picks from the CRDs a cluster serves, and the plugin sees no cluster: rendering networkpolicy. Name the backend the manager uses (its log and status.egress say which) to see what it renders")

@@ -39,9 +39,12 @@ func (clusterNetworkPolicyBackend) Kind() schema.GroupVersionKind {
 	return ClusterNetworkPolicyKind
 }
 func (clusterNetworkPolicyBackend) Namespaced() bool { return false }
-func (clusterNetworkPolicyBackend) Wildcards() bool  { return true }
-func (clusterNetworkPolicyBackend) Additive() bool   { return true }
-func (clusterNetworkPolicyBackend) MaxRules() int    { return cnpMaxRules }
+
+// Wildcards: its "*." matches one or more labels (a.b.example.com too), wider
+// than a wildcard here, which means exactly one label below the name.
+func (clusterNetworkPolicyBackend) Wildcards() bool { return false }
+func (clusterNetworkPolicyBackend) Additive() bool  { return true }
+func (clusterNetworkPolicyBackend) MaxRules() int   { return cnpMaxRules }
 
 // Refuses a rule beyond the schema's bounds, and with allowDNS false: the
 // implementations match domainNames against the answers the pods get from the

@@ -80,13 +80,15 @@ func (b *builder) ruleNames(r rule, held int) (v1alpha1.EgressRuleStatus, NameRu
 	if len(names) > 0 {
 		st.Backend, st.Names = string(nb.Name()), int32(len(names))
 	}
-	if len(names) > 0 && !nb.Additive() {
-		st.Message = "The names' resolved addresses stay in the NetworkPolicy as well: " + nb.Kind().Kind + " cannot open what a NetworkPolicy closes"
-	}
+	var msgs []string
 	if len(unsafe) > 0 {
-		st.Message = Truncate("Enforced by the addresses the guard lets through, not by name: "+strings.Join(unsafe, "; ")+
-			". A dataplane enforcing a name lets the pods reach every address it resolves to; these names return to enforcement by name once DNS stops answering so (set privateAddresses: Allow if the vendor is reached over a private network)", maxEgressMessage)
+		msgs = append(msgs, "Enforced by the addresses the guard lets through, not by name: "+strings.Join(unsafe, "; ")+
+			". A dataplane enforcing a name lets the pods reach every address it resolves to; these names return to enforcement by name once DNS stops answering so (set privateAddresses: Allow if the vendor is reached over a private network)")
 	}
+	if len(names) > 0 && !nb.Additive() {
+		msgs = append(msgs, "The names' resolved addresses stay in the NetworkPolicy as well: "+nb.Kind().Kind+" cannot open what a NetworkPolicy closes")
+	}
+	st.Message = Truncate(strings.Join(msgs, ". "), maxEgressMessage)
 	return st, nr
 }
 

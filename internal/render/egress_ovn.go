@@ -21,7 +21,9 @@ const EgressFirewallName = "default"
 // shape follows the OpenShift API documentation: spec.egress[] of {type: Allow|Deny,
 // to: {cidrSelector | dnsName | nodeSelector}, ports: [{protocol, port}]}, rules
 // applied in order, and dnsName taking a leading "*." wildcard in recent OVN-K
-// (4.16 and later, through DNSNameResolver).
+// (OpenShift 4.16 and later, through DNSNameResolver), which its documentation
+// says matches one label below the name, as a wildcard does here: not verified on a
+// dataplane here, so an admin who relies on it should check it on theirs.
 //
 // It has no pod selector and there is one per namespace: the controller merges the
 // rules of every allowlist of the namespace (MergeEgressFirewalls), and only an admin
@@ -61,17 +63,22 @@ func (ovnBackend) Objects(a *v1alpha1.VendorAllowlist, rules []NameRule, _ Clust
 func OVNEgressRules(rules []NameRule) []any {
 	var out []any
 	for _, r := range rules {
-		var ports []any
-		for _, p := range r.Ports {
-			ports = append(ports, map[string]any{"protocol": string(protocolOf(p)), "port": int64(p.Port)})
-		}
 		for _, n := range r.Names {
 			rule := map[string]any{"type": "Allow", "to": map[string]any{"dnsName": n}}
 			if !r.AllPorts {
-				rule["ports"] = ports
+				rule["ports"] = ovnPorts(r.Ports)
 			}
 			out = append(out, rule)
 		}
+	}
+	return out
+}
+
+// ovnPorts are a rule's ports, a list of its own for each EgressFirewall rule.
+func ovnPorts(ports []v1alpha1.Port) []any {
+	out := make([]any, 0, len(ports))
+	for _, p := range ports {
+		out = append(out, map[string]any{"protocol": string(protocolOf(p)), "port": int64(p.Port)})
 	}
 	return out
 }

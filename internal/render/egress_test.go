@@ -84,6 +84,7 @@ func TestWildcardsOnlyWhereEnforced(t *testing.T) {
 		{"cilium without DNS", render.BackendCilium, "Egress", "{port: 443}", false, "set allowDNS: true"},
 		{"gke and SCTP", render.BackendGKE, "Egress", "{protocol: SCTP, port: 9000}", true, "TCP and UDP ports only"},
 		{"ovn and a range", render.BackendOVN, "Egress", "{port: 8000, endPort: 8080}", true, "single ports"},
+		{"clusternetworkpolicy matches deeper names", render.BackendClusterNetworkPolicy, "Egress", "{port: 443}", true, "does not enforce a wildcard as one label below the name"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := render.Compile(wildcardAllowlist(t, tc.direction, tc.ports, tc.allowDNS), builtin(), withBackend(tc.backend))

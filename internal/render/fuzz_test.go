@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
@@ -203,53 +204,24 @@ func marshalResult(t *testing.T, res render.Result) []byte {
 // answers are in the NetworkPolicy only where what no DNS answer opens, or the
 // answer of a name not granted, puts them.
 func checkNamesLeaveTheNetworkPolicy(t *testing.T, plan *render.Plan, backend render.EgressBackend, answers render.Answers, result render.Result) {
-	granted := map[string]bool{}
-	for _, obj := range result.EgressObjects {
-		if obj.GetKind() == "EgressFirewall" {
-			rules, _, _ := unstructured.NestedSlice(obj.Object, "spec", "egress")
-			for _, r := range rules {
-				n, _, _ := unstructured.NestedString(r.(map[string]any), "to", "dnsName")
-				granted[n] = true
-			}
-			continue
-		}
-		for _, g := range nameGrants(t, obj) {
-			for _, n := range g.names {
-				granted[n] = true
-			}
-		}
-	}
+	granted := grantedNames(t, result.EgressObjects)
 	for name := range granted {
-		if answers.Blocked[name] > 0 || slices.ContainsFunc(answers.Resolved[name], func(a netip.Addr) bool { _, c := opts.Guard.Answer(a); return c == guard.Forbidden }) {
+		if answers.Blocked[name] > 0 || slices.ContainsFunc(answers.Resolved[name], isForbidden) {
 			t.Errorf("%s is enforced by name although DNS answered it an address the guard forbids", name)
 		}
 	}
-	if backend == render.BackendOVN {
-		return // not additive: the answers stay in the NetworkPolicy
-	}
-	// A name that falls back in one rule keeps its answers in that rule: the status
-	// names each, but not the names of a rule that falls back whole, so renders with
-	// such a rule are not checked.
-	if slices.ContainsFunc(result.EgressRules, func(st v1alpha1.EgressRuleStatus) bool { return st.Backend != string(backend) }) {
+	// OVN is not additive: the answers stay in the NetworkPolicy. A name that falls
+	// back in one rule keeps its answers in that rule: the status names each, but
+	// not the names of a rule that falls back whole, so renders with such a rule are
+	// not checked.
+	if backend == render.BackendOVN || slices.ContainsFunc(result.EgressRules, func(st v1alpha1.EgressRuleStatus) bool { return st.Backend != string(backend) }) {
 		return
 	}
 	for _, st := range result.EgressRules {
-		for name := range granted {
-			if strings.Contains(st.Message, name+" (") {
-				delete(granted, name)
-			}
-		}
+		maps.DeleteFunc(granted, func(name string, _ bool) bool { return strings.Contains(st.Message, name+" (") })
 	}
-	static := egressBlocks(plan.Render(nil))
-	ungranted := map[netip.Addr]bool{}
-	for name, as := range answers.Resolved {
-		for _, a := range as {
-			if !granted[name] {
-				ungranted[a.Unmap().WithZone("")] = true
-			}
-		}
-	}
-	blocks := egressBlocks(result.Policies)
+	static, blocks := egressBlocks(plan.Render(nil)), egressBlocks(result.Policies)
+	ungranted := ungrantedAnswers(answers.Resolved, granted)
 	for name := range granted {
 		for _, a := range answers.Resolved[name] {
 			a = a.Unmap().WithZone("")
@@ -258,6 +230,45 @@ func checkNamesLeaveTheNetworkPolicy(t *testing.T, plan *render.Plan, backend re
 			}
 		}
 	}
+}
+
+func isForbidden(a netip.Addr) bool {
+	_, c := opts.Guard.Answer(a)
+	return c == guard.Forbidden
+}
+
+// grantedNames are the names the backend's objects let the pods reach.
+func grantedNames(t *testing.T, objects []*unstructured.Unstructured) map[string]bool {
+	granted := map[string]bool{}
+	for _, obj := range objects {
+		if obj.GetKind() != "EgressFirewall" {
+			for _, g := range nameGrants(t, obj) {
+				for _, n := range g.names {
+					granted[n] = true
+				}
+			}
+			continue
+		}
+		rules, _, _ := unstructured.NestedSlice(obj.Object, "spec", "egress")
+		for _, r := range rules {
+			n, _, _ := unstructured.NestedString(r.(map[string]any), "to", "dnsName")
+			granted[n] = true
+		}
+	}
+	return granted
+}
+
+// ungrantedAnswers are the answers of the names not granted.
+func ungrantedAnswers(resolved render.Resolved, granted map[string]bool) map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	for name, as := range resolved {
+		for _, a := range as {
+			if !granted[name] {
+				out[a.Unmap().WithZone("")] = true
+			}
+		}
+	}
+	return out
 }
 
 func egressBlocks(policies []networkingv1.NetworkPolicy) []netip.Prefix {

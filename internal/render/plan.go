@@ -195,7 +195,7 @@ func (c *compiler) wildcardUnenforceable(name string, r *rule) string {
 	case c.backend == nil:
 		return "the egress backend is networkpolicy, which holds addresses, and a wildcard has none: list each hostname, or run a backend that enforces names: docs/fqdn.md"
 	case !c.backend.Wildcards():
-		return fmt.Sprintf("the egress backend %s does not enforce wildcards: list each hostname", c.backend.Name())
+		return fmt.Sprintf("the egress backend %s does not enforce a wildcard as one label below the name (its own matches deeper names too): list each hostname", c.backend.Name())
 	}
 	nr := NameRule{Origin: r.origin, Names: []string{name}, Ports: r.ports, AllPorts: r.allPorts}
 	if why := c.backend.Refuses(nr, c.allowDNS); why != "" {
