@@ -1,6 +1,9 @@
 package controller
 
 import (
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/types"
@@ -24,21 +27,37 @@ func TestFirewallPartsKeepOthers(t *testing.T) {
 	exists := func(name string, uid types.UID) bool { return live[name] == uid }
 
 	next := recorded.withPart("a", "uid-a", rule("a2.example.com"), exists)
-	if len(next) != 2 || next["b"].UID != "uid-b" || next["a"].Egress[0].(map[string]any)["to"].(map[string]any)["dnsName"] != "a2.example.com" {
-		t.Fatalf("withPart(a) = %v; want a's new part and b's untouched, gone and old dropped", next)
+	if got := partNames(next); got != "a:a2.example.com b:b.example.com" {
+		t.Fatalf("withPart(a) = %s; want a's new part and b's untouched, gone and old dropped", got)
 	}
-	if next := recorded.withPart("a", "uid-a", nil, exists); len(next) != 1 || next["b"].UID != "uid-b" {
-		t.Fatalf("withPart(a, none) = %v; want only b's part", next)
+	if got := partNames(recorded.withPart("a", "uid-a", nil, exists)); got != "b:b.example.com" {
+		t.Fatalf("withPart(a, none) = %s; want only b's part", got)
 	}
 
 	fw, err := next.firewall("ns")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if refs := fw.GetOwnerReferences(); len(refs) != 2 || refs[0].Name != "a" || refs[1].Name != "b" || refs[0].Controller != nil {
-		t.Fatalf("owner references %+v; want a and b, neither the controller", refs)
+	var owners []string
+	for _, ref := range fw.GetOwnerReferences() {
+		owners = append(owners, fmt.Sprintf("%s/%s controller=%v", ref.Name, ref.UID, ref.Controller != nil))
+	}
+	if want := []string{"a/uid-a controller=false", "b/uid-b controller=false"}; !slices.Equal(owners, want) {
+		t.Fatalf("owner references %v, want %v", owners, want)
 	}
 	if fw.GetName() != "default" || fw.GetNamespace() != "ns" || fw.GetAnnotations()[partsAnnotation] == "" {
 		t.Fatalf("firewall %s/%s, annotations %v", fw.GetNamespace(), fw.GetName(), fw.GetAnnotations())
 	}
+}
+
+// partNames is "allowlist:dnsName ...", sorted by allowlist.
+func partNames(p firewallParts) string {
+	var out []string
+	for name, part := range p {
+		for _, r := range part.Egress {
+			out = append(out, name+":"+r.(map[string]any)["to"].(map[string]any)["dnsName"].(string))
+		}
+	}
+	slices.Sort(out)
+	return strings.Join(out, " ")
 }
