@@ -179,9 +179,7 @@ func (r *VendorAllowlistReconciler) writeEgressObject(ctx context.Context, allow
 	case act == upToDate:
 		return "", "", nil
 	}
-	// Not forced on creation, as for NetworkPolicies: an object of that name made
-	// since the cache looked makes the apply fail instead of being taken over.
-	if err := r.applyUnstructured(ctx, desired, v1alpha1.FieldOwner, act != create); err != nil {
+	if err := r.writeDesired(ctx, desired, act); err != nil {
 		return "", "", fmt.Errorf("applying %s %s: %w", kind.GVK.Kind, objectRef(key), err)
 	}
 	logf.FromContext(ctx).Info("Applied an egress backend's object", "kind", kind.GVK.Kind, "name", key.Name, "action", act.String())
@@ -536,4 +534,23 @@ func (r *VendorAllowlistReconciler) deleteOtherEgress(ctx context.Context, allow
 		return []string{did}, err
 	}
 	return r.deleteEgressObjects(ctx, allowlist, kind, r.APIReader, nil)
+}
+
+// writeDesired applies desired. Not forced on creation, as for NetworkPolicies: an
+// object of that name made since the cache looked makes the apply fail instead of
+// being taken over. An object handed over is replaced whole: a server-side apply
+// would leave its writer's other fields beside what the allowlist renders (a
+// ClusterNetworkPolicy subject of every namespace beside the allowlist's pods, say).
+func (r *VendorAllowlistReconciler) writeDesired(ctx context.Context, desired *unstructured.Unstructured, act action) error {
+	if act != adopt {
+		return r.applyUnstructured(ctx, desired, v1alpha1.FieldOwner, act != create)
+	}
+	key := client.ObjectKeyFromObject(desired)
+	m := partialMetadata(desired.GroupVersionKind(), key)
+	if err := r.APIReader.Get(ctx, key, m); err != nil {
+		return err
+	}
+	whole := desired.DeepCopy()
+	whole.SetResourceVersion(m.ResourceVersion)
+	return r.Update(ctx, whole, client.FieldOwner(v1alpha1.FieldOwner))
 }

@@ -98,20 +98,16 @@ func (r *VendorAllowlistReconciler) readParts(ctx context.Context, allowlist *v1
 	existing := egressObject(EgressKind{GVK: render.EgressFirewallKind})
 	err := reader.Get(ctx, key, existing)
 	if apierrors.IsNotFound(err) {
-		m := partialMetadata(render.EgressFirewallKind, key)
-		if err := r.APIReader.Get(ctx, key, m); apierrors.IsNotFound(err) {
+		// Someone else's, which the cache of labelled ones leaves out, or the
+		// operator's own, written a moment ago and not in the cache yet.
+		if err = r.APIReader.Get(ctx, key, existing); apierrors.IsNotFound(err) {
 			return firewallParts{}, nil, "", nil
-		} else if err != nil {
-			return nil, nil, "", fmt.Errorf("reading EgressFirewall %s: %w", objectRef(key), err)
 		}
-		existing = nil
-	} else if err != nil {
+	}
+	if err != nil {
 		return nil, nil, "", fmt.Errorf("reading EgressFirewall %s: %w", objectRef(key), err)
 	}
-	raw, ours := "", false
-	if existing != nil {
-		raw, ours = existing.GetAnnotations()[partsAnnotation]
-	}
+	raw, ours := existing.GetAnnotations()[partsAnnotation]
 	if !ours {
 		return nil, nil, fmt.Sprintf("EgressFirewall %s exists in namespace %s and was not written by the operator, so it is left as it is: OVN-Kubernetes takes one per namespace, so the operator cannot write the allowlists' names beside it. Remove it (its rules into an allowlist, or a Vendor), or run another --egress-backend", render.EgressFirewallName, allowlist.Namespace), nil
 	}
@@ -124,9 +120,7 @@ func (r *VendorAllowlistReconciler) readParts(ctx context.Context, allowlist *v1
 
 // writeFirewallPart sets the allowlist's part of its namespace's EgressFirewall
 // (part nil: takes it out) and writes the object, or deletes it when no part is
-// left. It writes only over the version read, so that two allowlists of the
-// namespace reconciled at once cannot drop each other's part: the second fails
-// and is retried.
+// left.
 func (r *VendorAllowlistReconciler) writeFirewallPart(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, part *unstructured.Unstructured, reader client.Reader) (did, conflictMsg string, err error) {
 	parts, existing, conflictMsg, err := r.readParts(ctx, allowlist, reader)
 	if err != nil || conflictMsg != "" {
@@ -140,10 +134,17 @@ func (r *VendorAllowlistReconciler) writeFirewallPart(ctx context.Context, allow
 	if err != nil || upToDateFirewall(existing, desired) {
 		return "", "", err
 	}
-	if existing != nil {
+	// Created and replaced whole, over the version read, never applied: the object
+	// is the record itself, so two allowlists of the namespace writing at once must
+	// not both succeed (the second's write, on a version the first changed, fails,
+	// and its retry merges), and an owner or rule left out must go.
+	if existing == nil {
+		err = r.Create(ctx, desired, client.FieldOwner(v1alpha1.FieldOwner))
+	} else {
 		desired.SetResourceVersion(existing.GetResourceVersion())
+		err = r.Update(ctx, desired, client.FieldOwner(v1alpha1.FieldOwner))
 	}
-	if err := r.applyUnstructured(ctx, desired, v1alpha1.FieldOwner, existing != nil); err != nil {
+	if err != nil {
 		return "", "", fmt.Errorf("applying EgressFirewall %s/%s: %w", allowlist.Namespace, render.EgressFirewallName, err)
 	}
 	logf.FromContext(ctx).Info("Applied the namespace's EgressFirewall", "parts", len(next))
@@ -238,7 +239,9 @@ func (r *VendorAllowlistReconciler) deleteFirewall(ctx context.Context, existing
 	if existing == nil {
 		return "", "", nil
 	}
-	if err := deleteObject(ctx, r.Client, existing); err != nil {
+	// Only the version read: one another allowlist added its part to since is kept.
+	uid, rv := existing.GetUID(), existing.GetResourceVersion()
+	if err := r.Delete(ctx, existing, client.Preconditions{UID: &uid, ResourceVersion: &rv}); client.IgnoreNotFound(err) != nil {
 		return "", "", fmt.Errorf("deleting EgressFirewall %s/%s, which no allowlist has rules in: %w", existing.GetNamespace(), existing.GetName(), err)
 	}
 	return "deleted EgressFirewall " + existing.GetName(), "", nil

@@ -117,6 +117,21 @@ func TestClusterNetworkPolicyStaysInTheNamespace(t *testing.T) {
 		now := getObject(g, k8s, render.ClusterNetworkPolicyKind, types.NamespacedName{Name: theirsName})
 		g.Expect(now.GetResourceVersion()).To(Equal(theirs.GetResourceVersion()), "the operator wrote someone else's ClusterNetworkPolicy")
 	}, "2s", poll).Should(Succeed())
+
+	t.Log("labelled and handed over by its writer (the commands the message gives), it is adopted")
+	g.Eventually(func() error {
+		cur := getObject(g, k8s, render.ClusterNetworkPolicyKind, types.NamespacedName{Name: theirsName})
+		cur.SetLabels(map[string]string{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue, v1alpha1.AllowlistNamespaceLabel: ns, v1alpha1.AllowlistLabel: clashKey.Name})
+		cur.SetAnnotations(map[string]string{v1alpha1.AdoptAnnotation: ns + "/" + clashKey.Name})
+		return k8s.Update(context.Background(), cur)
+	}, timeout, poll).Should(Succeed())
+	a = waitReady(t, k8s, clashKey, metav1.ConditionTrue, v1alpha1.ReasonReconciled)
+	g.Eventually(func(g Gomega) {
+		cnp := getObject(g, k8s, render.ClusterNetworkPolicyKind, types.NamespacedName{Name: theirsName})
+		g.Expect(cnp.GetLabels()).To(HaveKeyWithValue(v1alpha1.AllowlistUIDLabel, string(a.UID)))
+		g.Expect(domainNames(cnp)).To(ConsistOf(gateways))
+		expectPinned(g, cnp, ns, a.Spec.PodSelector)
+	}, timeout, poll).Should(Succeed())
 }
 
 // expectPinned: the subject is the pods of the allowlist's selector in its namespace

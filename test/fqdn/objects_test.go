@@ -2,6 +2,7 @@ package fqdn
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -118,6 +119,7 @@ func TestCiliumPolicyOfSomeoneElse(t *testing.T) {
 		cnp := getObject(g, k8s, render.CiliumNetworkPolicyKind, keyOf(theirs))
 		controlledBy(g, cnp, a)
 		g.Expect(ciliumNames(cnp)).To(ConsistOf(gateways))
+		g.Expect(fmt.Sprint(cnp.Object["spec"])).NotTo(ContainSubstring("203.0.113.0/24"), "the writer's own rule stayed beside the allowlist's")
 	}, timeout, poll).Should(Succeed())
 }
 
