@@ -66,17 +66,23 @@ type Port struct {
 type CIDR string
 
 // Hostname is a fully qualified DNS name: RFC 1123, lower case, no trailing dot, each
-// dot-separated label at most 63 characters. Wildcards are not supported:
-// NetworkPolicies hold addresses, and a wildcard cannot be resolved to them. An IP
-// address is not a hostname: put it in cidrs as 1.2.3.4/32.
+// dot-separated label at most 63 characters. An IP address is not a hostname: put it
+// in cidrs as 1.2.3.4/32.
+//
+// A wildcard, *.example.com, is a whole first label "*" followed by a name of at
+// least two labels: it stands for every name one label below (www.example.com, not
+// example.com nor a.b.example.com). No address can hold it, so only an egress backend
+// that enforces names renders it (docs/fqdn.md); the operator checks where it is
+// used, and never resolves it.
 // +kubebuilder:validation:MaxLength=253
 // +kubebuilder:validation:XValidation:rule="size(self) > 0",message="must not be empty: write a hostname such as sg1.workato.com, or remove the entry"
-// +kubebuilder:validation:XValidation:rule="!self.contains('*')",message="wildcards are not supported, because a NetworkPolicy needs the addresses a name resolves to: list each hostname instead, for example sg1.workato.com rather than *.workato.com"
+// +kubebuilder:validation:XValidation:rule="!self.contains('*') || (self.startsWith('*.') && !self.substring(1).contains('*'))",message="a wildcard must be the whole first label, followed by the name it covers, for example *.workato.com: a.*.workato.com, *workato.com and * are not hostnames"
+// +kubebuilder:validation:XValidation:rule="!self.startsWith('*.') || self.substring(2).contains('.')",message="a wildcard must cover a name of at least two labels, for example *.workato.com, not *.com"
 // +kubebuilder:validation:XValidation:rule="!self.endsWith('.')",message="must not end with a dot: write sg1.workato.com, not sg1.workato.com."
 // +kubebuilder:validation:XValidation:rule="self == self.lowerAscii()",message="must be lower case, for example sg1.workato.com instead of SG1.Workato.com",messageExpression="'must be lower case: write ' + self.lowerAscii()"
 // +kubebuilder:validation:XValidation:rule="!self.matches('[^.]{64}')",message="has a label longer than 63 characters: each dot-separated part of a hostname may have at most 63 characters (RFC 1123), for example sg1.workato.com"
 // +kubebuilder:validation:XValidation:rule="!isIP(self)",message="is an IP address, not a hostname: list it under cidrs instead, as 1.2.3.4/32 or 2001:db8::1/128"
-// +kubebuilder:validation:XValidation:rule="size(self) == 0 || self.contains('*') || self.endsWith('.') || self != self.lowerAscii() || self.matches('[^.]{64}') || isIP(self) || self.matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be an RFC 1123 hostname such as sg1.workato.com: letters a-z, digits and '-' in labels separated by single dots, each label starting and ending with a letter or digit"
+// +kubebuilder:validation:XValidation:rule="size(self) == 0 || (self.contains('*') && !(self.startsWith('*.') && !self.substring(1).contains('*'))) || self.endsWith('.') || self != self.lowerAscii() || self.matches('[^.]{64}') || isIP(self) || (self.startsWith('*.') ? self.substring(2) : self).matches('^[a-z0-9]([-a-z0-9]*[a-z0-9])?([.][a-z0-9]([-a-z0-9]*[a-z0-9])?)*$')",message="must be an RFC 1123 hostname such as sg1.workato.com: letters a-z, digits and '-' in labels separated by single dots, each label starting and ending with a letter or digit"
 type Hostname string
 
 // Region is a vendor region code, such as US or EU for Freshchat: letters, digits and

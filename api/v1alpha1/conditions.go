@@ -178,6 +178,11 @@ var Reasons = map[string]ReasonInfo{
 	ReasonPoliciesApplied:       {Severity: SeverityNormal},
 	ReasonIngressTargetsApplied: {Severity: SeverityNormal},
 	ReasonFeedChanged:           {Severity: SeverityNormal},
+
+	// The name backends (--egress-backend).
+	ReasonEgressBackendFailed:      {Severity: SeverityWarning}, // retried; the policies in place stay
+	ReasonEgressObjectsApplied:     {Severity: SeverityNormal},
+	ReasonEgressBackendUnavailable: {Severity: SeverityWarning, Stalled: true},
 }
 
 // EventType is the type of the events that tell of reason: "Warning" or "Normal".
@@ -200,6 +205,10 @@ const (
 	ManagedByValue = "vendor-allowlist-operator"
 	// AllowlistLabel names the VendorAllowlist a policy belongs to.
 	AllowlistLabel = "networking.vendorallowlist.io/allowlist"
+	// AllowlistNamespaceLabel names the namespace of the VendorAllowlist a
+	// cluster-scoped object belongs to (a ClusterNetworkPolicy): such an object cannot
+	// carry an owner reference to it, so the labels are all that tie the two.
+	AllowlistNamespaceLabel = "networking.vendorallowlist.io/allowlist-namespace"
 	// FieldOwner is the server-side apply field manager of the operator.
 	FieldOwner = "vendor-allowlist-operator"
 )

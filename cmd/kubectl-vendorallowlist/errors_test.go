@@ -66,8 +66,8 @@ spec:
       hostnames: ["*.workato.com"]
       ports: [{port: 443}]
 `,
-			want: []string{`FILE: VendorAllowlist default/wild: spec.custom[0].hostnames[0]: Invalid value: "*.workato.com": wildcards are not supported`,
-				"list each hostname instead"},
+			want: []string{`FILE: VendorAllowlist default/wild: spec.custom[0].hostnames: Invalid value: "*.workato.com": the egress backend is networkpolicy`,
+				"list each hostname, or run a backend that enforces names: docs/fqdn.md"},
 		},
 		{
 			name: "unknown field",

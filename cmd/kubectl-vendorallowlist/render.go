@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	sigsyaml "sigs.k8s.io/yaml"
@@ -105,8 +106,21 @@ Flags:
                            when a hostname has no address, or when an ingress target is
                            not rendered for want of one. Without it, each is a WARNING
                            on stderr and the policies are printed all the same.
-      --policies-only      Print the NetworkPolicies alone, not what the ingress
-                           targets render: the output then takes one field manager.
+      --policies-only      Print the NetworkPolicies (and the egress backend's objects,
+                           which complete them) alone, not what the ingress targets
+                           render: the output then takes one field manager.
+      --egress-backend NAME
+                           What enforces the egress hostnames, as the manager's flag
+                           of that name: networkpolicy (the default here: their
+                           resolved addresses, in the NetworkPolicy), cilium,
+                           clusternetworkpolicy, gke or ovn (the names themselves,
+                           in the backend's object, printed after the policies;
+                           docs/fqdn.md). auto, the manager's default, picks from
+                           the CRDs the cluster serves; the plugin sees no cluster,
+                           so it renders networkpolicy, with a note. A wildcard
+                           hostname (*.example.com) renders only with a backend
+                           that enforces names. For ovn, the one EgressFirewall of
+                           each namespace is merged from the allowlists given.
 
 The admin's settings, with the same names, meanings and defaults as the manager's
 flags: give the plugin the flags the manager runs with, and it renders what the
@@ -118,7 +132,7 @@ manager would apply (kubectl -n vendor-allowlist-system get deploy -o yaml shows
                            range in a lab, say); repeatable, or comma-separated.
       --tenant-min-prefix-length-ipv4 N, --tenant-min-prefix-length-ipv6 N
       --tenant-max-space-prefix-ipv4 N, --tenant-max-space-prefix-ipv6 N
-      --tenant-allow-ranges LIST, --tenant-allow-cluster-dns
+      --tenant-allow-ranges LIST, --tenant-allow-cluster-dns, --tenant-allow-wildcards
       --max-hostnames-per-allowlist N
                            What an allowlist may open by itself (docs/security.md);
                            what goes beyond is left out, with a warning.
@@ -157,6 +171,9 @@ Examples:
   %[1]s render --offline -f ci.yaml \
     --feed-file https://api.github.com/meta=meta.json
 
+  # See the CiliumNetworkPolicy that enforces Workato's gateways by name:
+  %[1]s render --egress-backend=cilium -f workato.yaml
+
   # Render from the catalog alone, with a Vendor of your own, from standard input:
   cat allowlist.yaml | %[1]s render --offline --vendors acme-vendor.yaml -f -
 
@@ -178,6 +195,9 @@ type renderOptions struct {
 	strict       bool
 	policiesOnly bool
 	feeds        feedFlags // renderfeeds.go
+	// egressBackend enforces the egress hostnames: never auto, which has no
+	// cluster to look at here.
+	egressBackend render.EgressBackend
 }
 
 func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -190,6 +210,7 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	handover := fs.Bool("handover", false, "")
 	strict := fs.Bool("strict", false, "")
 	policiesOnly := fs.Bool("policies-only", false, "")
+	egressBackend := fs.String("egress-backend", string(render.BackendNetworkPolicy), "")
 	fs.Var(&servers, "dns-server", "")
 	rendering := renderflags.Bind(fs)
 	timeout := fs.Duration("dns-timeout", resolver.DefaultTimeout, "")
@@ -221,13 +242,14 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return usageError(stderr, renderUsage, "--namespace %q is not a namespace name: %s", namespace, strings.Join(msgs, "; "))
 	}
 	settings, problems := rendering()
-	if len(problems) > 0 {
+	backend, backendProblems := pluginBackend(*egressBackend, stderr)
+	if problems = append(problems, backendProblems...); len(problems) > 0 {
 		return usageError(stderr, renderUsage, "%s", strings.Join(problems, "; "))
 	}
 	opts := renderOptions{
 		files: files, vendorFiles: vendorFiles, offline: *offline, handover: *handover,
 		dnsTimeout: *timeout, namespace: namespace, settings: settings,
-		strict: *strict, policiesOnly: *policiesOnly, feeds: feedOpts,
+		strict: *strict, policiesOnly: *policiesOnly, feeds: feedOpts, egressBackend: backend,
 	}
 	for _, s := range servers {
 		addr, err := resolver.ParseServer(s)
@@ -237,6 +259,21 @@ func runRender(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		opts.dnsServers = append(opts.dnsServers, addr)
 	}
 	return renderFiles(opts, stdin, stdout, stderr)
+}
+
+// pluginBackend reads --egress-backend, or says what is wrong with it. auto picks
+// from the CRDs a cluster serves, and the plugin has none to look at: it renders
+// what auto picks where none of them is served, and says so.
+func pluginBackend(value string, stderr io.Writer) (render.EgressBackend, []string) {
+	b, err := render.ParseEgressBackend(value)
+	if err != nil {
+		return "", []string{"--egress-backend: " + err.Error()}
+	}
+	if b == render.BackendAuto {
+		fmt.Fprintln(stderr, "note: --egress-backend=auto picks from the CRDs a cluster serves, and the plugin sees no cluster: rendering networkpolicy. Name the backend the manager uses (its log and status.egress say which) to see what it renders")
+		return render.BackendNetworkPolicy, nil
+	}
+	return b, nil
 }
 
 // compiled is an allowlist that passed every check, with its plan.
@@ -294,7 +331,9 @@ func compileInputs(opts renderOptions, stdin io.Reader, stderr io.Writer) ([]com
 
 	cat := buildCatalog(in.vendors, probs)
 	fed := loadFeeds(opts, &in, cat, stderr, probs) // renderfeeds.go
-	plans := compileAllowlists(&in, cat, fed, opts.settings.Options(), probs)
+	ropts := opts.settings.Options()
+	ropts.EgressBackend = opts.egressBackend
+	plans := compileAllowlists(&in, cat, fed, ropts, probs)
 	if probs.empty() && len(plans) == 0 {
 		probs.order++
 		probs.add("", "nothing to render", fmt.Sprintf("no VendorAllowlist (apiVersion: %s, kind: %s) in %s", v1alpha1.GroupVersion, kindVendorAllowlist, strings.Join(names, ", ")))
@@ -324,6 +363,11 @@ func buildAll(plans []compiled, resolved map[string]lookupResult, offline bool, 
 		for _, e := range c.plan.Refused() {
 			fmt.Fprintf(stderr, "warning: %s: %s: left out, beyond the tenant limits: %s\n", c.src.file, c.src.ref, e.Error())
 		}
+		for _, st := range result.EgressRules {
+			if st.Message != "" {
+				fmt.Fprintf(stderr, "note: %s: %s: egress rule %s: %s\n", c.src.file, c.src.ref, st.Rule, st.Message)
+			}
+		}
 		outputs = append(outputs, rendered{src: c.src, result: result})
 	}
 	return outputs, hazards
@@ -350,8 +394,13 @@ func knownAddresses(c compiled, resolved map[string]lookupResult, probs *problem
 // writeRendered writes each allowlist's policies (handed over with --handover) and,
 // unless --policies-only, what its ingress targets render. It returns the hazards of
 // what it wrote: policies that deny all, targets not rendered.
-func writeRendered(b *strings.Builder, outputs []rendered, opts renderOptions) ([]string, error) {
+func writeRendered(b *strings.Builder, outputs []rendered, opts renderOptions) (_ []string, err error) {
 	var hazards []string
+	defer func() {
+		if opts.egressBackend == render.BackendOVN && err == nil {
+			err = writeEgressFirewalls(b, outputs)
+		}
+	}()
 	for _, o := range outputs {
 		if opts.handover {
 			handOver(o.src.obj.Name, o.result)
@@ -359,6 +408,11 @@ func writeRendered(b *strings.Builder, outputs []rendered, opts renderOptions) (
 		hazards = append(hazards, emptyPolicies(o.src, o.result)...)
 		if err := writePolicies(b, o); err != nil {
 			return nil, err
+		}
+		if opts.egressBackend != render.BackendOVN {
+			if err := writeEgressObjects(b, o.src, o.result.EgressObjects, opts.egressBackend); err != nil {
+				return nil, err
+			}
 		}
 		if opts.policiesOnly {
 			continue
@@ -370,6 +424,37 @@ func writeRendered(b *strings.Builder, outputs []rendered, opts renderOptions) (
 		hazards = append(hazards, unrendered...)
 	}
 	return hazards, nil
+}
+
+// writeEgressObjects writes what the name backend writes for one allowlist.
+func writeEgressObjects(b *strings.Builder, src sourced[v1alpha1.VendorAllowlist], objects []*unstructured.Unstructured, backend render.EgressBackend) error {
+	for _, obj := range objects {
+		y, err := sigsyaml.Marshal(obj.Object)
+		if err != nil {
+			return fmt.Errorf("%s: %s: encoding %s %s: %w", src.file, src.ref, obj.GetKind(), obj.GetName(), err)
+		}
+		fmt.Fprintf(b, "---\n# Rendered from %s (%s): its egress hostnames by name (--egress-backend=%s)\n%s", src.ref, src.file, backend, y)
+	}
+	return nil
+}
+
+// writeEgressFirewalls writes OVN's one EgressFirewall per namespace, merged from
+// the allowlists given: the operator merges every allowlist of the namespace.
+func writeEgressFirewalls(b *strings.Builder, outputs []rendered) error {
+	byNamespace := map[string][]*unstructured.Unstructured{}
+	for _, o := range outputs {
+		for _, obj := range o.result.EgressObjects {
+			byNamespace[obj.GetNamespace()] = append(byNamespace[obj.GetNamespace()], obj)
+		}
+	}
+	for _, ns := range slices.Sorted(maps.Keys(byNamespace)) {
+		y, err := sigsyaml.Marshal(render.MergeEgressFirewalls(byNamespace[ns]).Object)
+		if err != nil {
+			return fmt.Errorf("encoding the EgressFirewall of namespace %s: %w", ns, err)
+		}
+		fmt.Fprintf(b, "---\n# The EgressFirewall of namespace %s, merged from the allowlists given here (--egress-backend=ovn): the operator merges every allowlist of the namespace\n%s", ns, y)
+	}
+	return nil
 }
 
 func writePolicies(b *strings.Builder, o rendered) error {
@@ -425,6 +510,9 @@ func handOver(allowlist string, result render.Result) {
 				o.Object.SetAnnotations(mark(o.Object.GetAnnotations()))
 			}
 		}
+	}
+	for _, obj := range result.EgressObjects {
+		obj.SetAnnotations(mark(obj.GetAnnotations()))
 	}
 }
 
@@ -507,7 +595,7 @@ func noteAddresses(stderr io.Writer, c compiled, result render.Result, resolved 
 	var none []string
 	for _, h := range result.Hostnames {
 		res := resolved[h.Name]
-		if len(h.Addresses) == 0 {
+		if len(h.Addresses) == 0 && !h.ByName {
 			none = append(none, h.Name)
 		}
 		if res.notFound != nil {

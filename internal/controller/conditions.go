@@ -55,6 +55,9 @@ type observation struct {
 	applied  bool
 	outcome  applyOutcome
 	applyErr error
+	// egress is what the name backend's objects did; nil when they were not
+	// reached. While it blocks, the policies in place stay as they are.
+	egress *egressObserved
 	// targets is what the ingress targets did; nil when they were not reconciled.
 	targets *targetsObserved
 	// err is what the reconcile returned: it is retried.
@@ -86,6 +89,10 @@ func updateStatus(allowlist *v1alpha1.VendorAllowlist, obs *observation) []statu
 	var out []statusEvent
 	if obs.resolved {
 		out = append(out, setResolved(allowlist, obs.known, obs.hostnames)...)
+	}
+	// As for policies, an allowlist's first objects are no news (policiesApplied).
+	if obs.egress != nil && len(obs.egress.changed) > 0 && len(allowlist.Status.Policies) > 0 {
+		out = append(out, statusEvent{v1alpha1.ReasonEgressObjectsApplied, "Apply", "Egress backend: " + strings.Join(obs.egress.changed, "; ")})
 	}
 	if obs.targets != nil {
 		out = append(out, targetEvents(obs.targets.before, allowlist.Status.IngressTargets, obs.targets.changed)...)
@@ -131,6 +138,9 @@ func readiness(allowlist *v1alpha1.VendorAllowlist, obs *observation) (ready boo
 		return false, obs.compileErr.Reason, obs.compileErr.Error(), true
 	case obs.nothingToRender != "":
 		return false, v1alpha1.ReasonNothingToRender, obs.nothingToRender, true
+	case obs.egress.blocked():
+		reason, msg := obs.egress.problem()
+		return false, reason, msg, true
 	case !obs.applied:
 		return false, "", "", false
 	case obs.applyErr != nil:
@@ -146,7 +156,7 @@ func readiness(allowlist *v1alpha1.VendorAllowlist, obs *observation) (ready boo
 	if len(obs.awaiting) > 0 {
 		return false, v1alpha1.ReasonAwaitingDNS, awaitingMessage(allowlist, obs.result, obs.awaiting), true
 	}
-	return true, v1alpha1.ReasonReconciled, readyMessage(obs.result.Policies, allowlist.Status.Hostnames) + targetNotes(allowlist.Status.IngressTargets), true
+	return true, v1alpha1.ReasonReconciled, readyMessage(obs.result.Policies, allowlist.Status.Hostnames) + egressNotes(obs.egress.backend(), allowlist.Status.Egress) + targetNotes(allowlist.Status.IngressTargets), true
 }
 
 // setReady sets the Ready condition; its transition time moves only when its status

@@ -48,7 +48,7 @@ func TestStatusPatchSetsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Whatever the stored status held, an empty field must be cleared, not left.
-	want := `{"status":{"conditions":null,"hostnames":null,"ingressTargets":null,"observedGeneration":3,"policies":null}}`
+	want := `{"status":{"conditions":null,"egress":null,"hostnames":null,"ingressTargets":null,"observedGeneration":3,"policies":null}}`
 	if string(body) != want {
 		t.Fatalf("statusPatch = %s, want %s", body, want)
 	}

@@ -85,8 +85,13 @@ type VendorAllowlistReconciler struct {
 	// operator's (AddForeignPolicyCache), to reconcile when one changes; nil
 	// without the Envoy Gateway target.
 	ForeignPolicies cache.Cache
+	// Egress is what enforces the egress hostnames (--egress-backend), chosen at
+	// start (egress.go).
+	Egress EgressBackend
 
-	written writtenStatuses
+	written   writtenStatuses
+	swept     sweptAllowlists
+	leftovers leftoverIndex
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
@@ -105,6 +110,11 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 			// The garbage collector removes the objects it owned; the fields it set
 			// on Services and Ingresses are the operator's to release.
 			if _, err := r.releaseTargetFields(ctx, req.NamespacedName, nil); err != nil {
+				return ctrl.Result{}, err
+			}
+			// Nor can it remove a cluster-scoped object, which has no owner reference,
+			// or the allowlist's part of a namespace's EgressFirewall.
+			if err := r.releaseDeletedEgress(ctx, req.NamespacedName); err != nil {
 				return ctrl.Result{}, err
 			}
 		}
@@ -146,7 +156,7 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 	if obs.feedsPending = pending; len(pending) > 0 {
 		return ctrl.Result{}, nil // the policies in place stay until the feeds have a list
 	}
-	plan, err := render.Compile(allowlist, cat, r.Render)
+	plan, noConsent, err := r.compile(ctx, allowlist, cat)
 	if errors.As(err, &obs.compileErr) {
 		return ctrl.Result{}, reconcile.TerminalError(err) // the policies in place stay until the spec is fixed
 	} else if err != nil {
@@ -158,23 +168,62 @@ func (r *VendorAllowlistReconciler) reconcile(ctx context.Context, allowlist *v1
 		return ctrl.Result{}, err
 	}
 	obs.resolved, obs.hostnames, obs.known = true, plan.Hostnames(), known
-	obs.result = plan.Build(resolvedAddresses(known))
+	obs.result = plan.BuildAnswers(render.Answers{Resolved: resolvedAddresses(known), Blocked: blockedAnswers(known)})
+	obs.result.EgressRules = withoutConsent(obs.result.EgressRules, noConsent)
 	obs.awaiting, obs.refused = awaitingDNS(obs.result, known), plan.Refused()
 	allowlist.Status.Hostnames = hostnameStatuses(obs.result.Hostnames, known, allowlist.Status.Hostnames, r.StatusTimeResolution)
 	if obs.nothingToRender = nothingToRender(obs); obs.nothingToRender != "" {
 		return ctrl.Result{}, nil
 	}
 
-	obs.outcome, obs.applyErr = r.applyPolicies(ctx, allowlist, obs.result.Policies)
-	obs.applied = true
-	if obs.applyErr != nil {
-		return ctrl.Result{}, obs.applyErr
+	if stop, err := r.applyInOrder(ctx, allowlist, obs); stop {
+		return ctrl.Result{}, err
 	}
 	obs.targets = &targetsObserved{before: allowlist.Status.IngressTargets}
 	if obs.targets.changed, obs.applyErr = r.reconcileTargets(ctx, allowlist, obs.result); obs.applyErr != nil {
 		return ctrl.Result{}, obs.applyErr
 	}
-	return targetRecheck(allowlist.Status.IngressTargets), nil
+	return recheck(allowlist.Status.IngressTargets, noConsent), nil
+}
+
+// applyInOrder writes what the allowlist renders in the order that never refuses
+// what was allowed, whatever the egress backend was before: the backend's objects
+// first, then the policies (which drop or regain the addresses of the hostnames
+// those enforce by name), then the stale backend objects go (egress.go). While the
+// backend's objects cannot be written, the policies in place stay as they are
+// (obs.applied stays false).
+func (r *VendorAllowlistReconciler) applyInOrder(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, obs *observation) (stop bool, err error) {
+	if obs.egress = r.writeEgress(ctx, allowlist, obs.result.EgressObjects); obs.egress.blocked() {
+		return true, obs.egress.err
+	}
+	obs.outcome, obs.applyErr = r.applyPolicies(ctx, allowlist, obs.result.Policies)
+	obs.applied = true
+	if obs.applyErr != nil {
+		return true, obs.applyErr
+	}
+	allowlist.Status.Egress = obs.result.EgressRules
+	obs.applyErr = r.pruneEgress(ctx, allowlist, obs.egress, len(obs.awaiting) > 0)
+	return obs.applyErr != nil, obs.applyErr
+}
+
+// compile compiles the allowlist with the render options for it (egress_ovn.go);
+// noConsent says why its names stay on addresses, with OVN and no admin's consent.
+func (r *VendorAllowlistReconciler) compile(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, cat render.Catalog) (*render.Plan, string, error) {
+	opts, noConsent, err := r.renderOptions(ctx, allowlist)
+	if err != nil {
+		return nil, "", err
+	}
+	plan, err := render.Compile(allowlist, cat, opts)
+	return plan, noConsent, err
+}
+
+// recheck is when to look at the allowlist again: consent given on a Namespace or
+// a Gateway API object brings no event.
+func recheck(targets []v1alpha1.IngressTargetStatus, noEgressConsent string) ctrl.Result {
+	if noEgressConsent != "" {
+		return ctrl.Result{RequeueAfter: consentRecheck}
+	}
+	return targetRecheck(targets)
 }
 
 // resolve asks the address source for the plan's hostnames, seeded with what the
@@ -267,6 +316,9 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 	}
 	b, err := r.watchTargets(mgr, b) // targets_watch.go
 	if err != nil {
+		return err
+	}
+	if b, err = r.watchEgress(mgr, b); err != nil { // egress_watch.go
 		return err
 	}
 	b = r.watchForeignPolicies(b) // targets_envoy.go

@@ -82,21 +82,24 @@ func FuzzCIDR(f *testing.F) {
 
 // FuzzHostname checks the CRD's hostname rules against apimachinery's RFC 1123
 // subdomain check plus the extra rules: labels of at most 63 characters, no IP
-// addresses.
+// addresses, and a wildcard only as a whole first label before two labels or more.
 func FuzzHostname(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string) {
 		sent, errs := validateCustom(t, "hostnames", s)
 		a, aerr := netip.ParseAddr(sent)
 		isIP := aerr == nil && a.Zone() == "" && !a.Is4In6()
-		want := len(utilvalidation.IsDNS1123Subdomain(sent)) == 0 && !isIP
-		for label := range strings.SplitSeq(sent, ".") {
+		// A wildcard is "*." before a name of two labels or more, checked as a name.
+		name, wildcard := strings.CutPrefix(sent, "*.")
+		want := len(utilvalidation.IsDNS1123Subdomain(name)) == 0 && !isIP && len(sent) <= 253
+		want = want && (!wildcard || strings.Contains(name, "."))
+		for label := range strings.SplitSeq(name, ".") {
 			want = want && len(label) <= 63
 		}
 		if want != (len(errs) == 0) {
 			t.Fatalf("hostname %q: errors %v, want accepted=%v", sent, errs, want)
 		}
-		if len(errs) == 0 && (sent != strings.ToLower(sent) || strings.ContainsAny(sent, "*_ ") || strings.HasSuffix(sent, ".") || len(sent) > 253) {
-			t.Fatalf("hostname %q accepted, which is not a lower-case RFC 1123 name", sent)
+		if len(errs) == 0 && (name != strings.ToLower(name) || strings.ContainsAny(name, "*_ ") || strings.HasSuffix(name, ".") || len(sent) > 253) {
+			t.Fatalf("hostname %q accepted, which is not a lower-case RFC 1123 name or a wildcard of one", sent)
 		}
 		onlyAt(t, sent, errs, "spec.custom[0].hostnames[0]")
 	})

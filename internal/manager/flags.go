@@ -17,6 +17,7 @@ import (
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
@@ -31,6 +32,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	var qps float64
 	var vendorAddedV4, vendorAddedV6 int
 	var ingressTargets string
+	egressBackend := string(render.BackendAuto)
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader, so that several replicas can run and only one acts.")
@@ -52,6 +54,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	fs.IntVar(&vendorAddedV6, "vendor-change-max-added-space-prefix-ipv6", 48, "A Vendor change that adds more IPv6 addresses an endpoint group did not have than one prefix of this length (whatever it removes) is held until an admin approves it.")
 	rendering := renderflags.Bind(fs)
 	fs.StringVar(&ingressTargets, "ingress-targets", "none", "Kinds of ingress target allowlists may name, comma-separated: service (a Service's loadBalancerSourceRanges), ingress-nginx, envoy-gateway, istio, traefik; all or none. None by default: each writes into or attaches to objects the operator did not create, and only with the consent of their owner (docs/ingress-targets.md). Give the operator RBAC for each (the chart's ingressTargets values do both). A kind whose CRD is not installed when the manager starts is not watched.")
+	fs.StringVar(&egressBackend, "egress-backend", egressBackend, "What enforces egress to hostnames: auto (detect at start: Cilium's CiliumNetworkPolicy, GKE's FQDNNetworkPolicy, then ClusterNetworkPolicy, whichever the cluster serves first, else networkpolicy), networkpolicy (the addresses DNS returns, in the NetworkPolicies), cilium, gke, clusternetworkpolicy, or ovn (OpenShift's EgressFirewall, only in namespaces whose admin consents). A name backend enforces the names at the answer each pod gets; detection runs at start only (docs/fqdn.md).")
 	fs.Func("feeds", "Vendor feeds to fetch, comma-separated: preset names ("+strings.Join(follow.PresetNames(), ", ")+"), "+follow.AllPresets+" for every preset, "+follow.URLFeeds+" for the feeds Vendor objects give by URL. None by default: a cluster without internet access neither fetches nor logs errors (docs/feeds.md).", func(v string) error {
 		o.Feeds.Enabled = append(o.Feeds.Enabled, strings.Split(v, ",")...)
 		_, err := follow.ParseEnabled(o.Feeds.Enabled)
@@ -67,6 +70,9 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	return func() (Options, error) {
 		settings, problems := rendering()
 		var err error
+		if o.EgressBackend, err = render.ParseEgressBackend(egressBackend); err != nil {
+			problems = append(problems, fmt.Sprintf("--egress-backend=%s: %v", egressBackend, err))
+		}
 		if o.IngressTargets, err = controller.ParseTargetKinds(ingressTargets); err != nil {
 			problems = append(problems, fmt.Sprintf("--ingress-targets=%s: %v", ingressTargets, err))
 		}

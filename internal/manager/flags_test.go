@@ -61,6 +61,7 @@ func TestInvalidFlagsAreRefusedByName(t *testing.T) {
 		{[]string{"--dns-lookups-per-namespace=0"}, "--dns-lookups-per-namespace=0: must be at least 1"},
 		{[]string{"--dns-reconcile-wait=0s"}, "--dns-reconcile-wait=0s: must be above 0"},
 		{[]string{"--vendor-change-max-removed-percent=101"}, "--vendor-change-max-removed-percent=101: must be between 0 and 100"},
+		{[]string{"--egress-backend=calico"}, `--egress-backend=calico: unknown egress backend "calico": use one of auto, networkpolicy, cilium, clusternetworkpolicy, gke, ovn`},
 	} {
 		_, err := parse(t, tc.args...)
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -105,5 +106,15 @@ func TestCIDRFlagsTakeCommas(t *testing.T) {
 	BindFlags(fs)
 	if err := fs.Parse([]string{"--guard-allow-cidr=10.0.0.0/8,"}); err == nil || !strings.Contains(err.Error(), "empty network") {
 		t.Errorf("a trailing comma: %v, want an error about an empty network", err)
+	}
+}
+
+func TestEgressBackendFlag(t *testing.T) {
+	o, err := parse(t)
+	if err != nil || o.EgressBackend != "auto" {
+		t.Fatalf("default --egress-backend = %q (%v), want auto", o.EgressBackend, err)
+	}
+	if o, err := parse(t, "--egress-backend=Cilium"); err != nil || o.EgressBackend != "cilium" {
+		t.Fatalf("--egress-backend=Cilium = %q (%v), want cilium", o.EgressBackend, err)
 	}
 }

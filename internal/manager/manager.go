@@ -58,9 +58,12 @@ type Options struct {
 	// (--ingress-targets); nil: none. Those whose CRD is not installed at start are
 	// not watched.
 	IngressTargets []render.TargetKind
-	QPS            float32
-	Burst          int
-	Workers        int
+	// EgressBackend enforces the egress hostnames (--egress-backend); "" or auto:
+	// detected from the kinds the API server serves at start.
+	EgressBackend render.EgressBackend
+	QPS           float32
+	Burst         int
+	Workers       int
 	// Feeds are the vendor feeds the manager follows.
 	Feeds FeedOptions
 	// MetricsRegistry defaults to controller-runtime's registry; tests that run
@@ -81,10 +84,15 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	egress, err := chooseEgressBackend(cfg, o.EgressBackend, o.WatchNamespaces) // egress.go
+	if err != nil {
+		return nil, err
+	}
 	mgrOpts, err := o.managerOptions(targets)
 	if err != nil {
 		return nil, err
 	}
+	egress.AddToCache(&mgrOpts.Cache)
 	mgr, err := ctrl.NewManager(cfg, mgrOpts)
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
@@ -98,7 +106,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := addControllers(mgr, o, targets, addresses); err != nil {
+	if err := addControllers(mgr, o, targets, egress, addresses); err != nil {
 		return nil, err
 	}
 	state := &statemetrics.Collector{Reader: mgr.GetCache(), Elected: mgr.Elected(), Timeout: 5 * time.Second}
@@ -112,7 +120,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 		return nil, err
 	}
 	ctrl.Log.Info("Manager configured", "dns", o.DNS.String(), "dnsServers", res.Servers, "clusterCIDRs", o.DNS.Guard.Cluster,
-		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", o.Limits), "ingressTargets", targets.String())
+		"guardAllow", o.DNS.Guard.Allow, "tenantLimits", fmt.Sprintf("%+v", o.Limits), "ingressTargets", targets.String(), "egressBackend", egress.String())
 	return mgr, nil
 }
 
@@ -180,7 +188,7 @@ func addDNSCache(mgr ctrl.Manager, res *resolver.Resolver, o Options) (*dnscache
 
 // addControllers sets up the VendorAllowlist and Vendor reconcilers, with the caches
 // of policy names and foreign policies the first one reads.
-func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds, addresses *dnscache.Cache) error {
+func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds, egress controller.EgressBackend, addresses *dnscache.Cache) error {
 	policyNames, err := controller.AddPolicyNameCache(mgr, o.WatchNamespaces)
 	if err != nil {
 		return err
@@ -205,7 +213,9 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 		StatusTimeResolution: addresses.StatusResolution(),
 		Targets:              targets,
 		ForeignPolicies:      foreignPolicies,
+		Egress:               egress,
 	}
+	reconciler.Render.EgressBackend = egress.Name
 	if feeds != nil {
 		reconciler.Feeds, reconciler.FeedChanges = feeds.feeds, feeds.allowlistFeeds
 	}

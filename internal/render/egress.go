@@ -56,9 +56,41 @@ type NameBackend interface {
 	Namespaced() bool
 	// Wildcards says whether it enforces *.example.com.
 	Wildcards() bool
+	// Additive is whether what the backend allows adds to what the NetworkPolicies
+	// allow, so that a name's resolved addresses can leave the NetworkPolicy; false
+	// for a backend that can only narrow it further (OVN's EgressFirewall).
+	Additive() bool
+	// Refuses says why the backend cannot enforce the rule by name, as a sentence
+	// naming what to do; "" when it can. allowDNS is the allowlist's.
+	Refuses(r NameRule, allowDNS bool) string
+	// MaxRules is how many name rules one allowlist's objects can hold; 0: no bound.
+	MaxRules() int
 	// Objects are what the allowlist's name rules write, in the order written.
 	Objects(allowlist *v1alpha1.VendorAllowlist, rules []NameRule, dns ClusterDNS) []*unstructured.Unstructured
 }
+
+// nameBackends are the backends that enforce names, one line each.
+var nameBackends = []NameBackend{
+	ciliumBackend{},
+	clusterNetworkPolicyBackend{},
+	gkeBackend{},
+	ovnBackend{},
+}
+
+// NameBackendFor is the backend that enforces names for b; false for networkpolicy,
+// "" and anything that is not a name backend.
+func NameBackendFor(b EgressBackend) (NameBackend, bool) {
+	for _, nb := range nameBackends {
+		if nb.Name() == b {
+			return nb, true
+		}
+	}
+	return nil, false
+}
+
+// IsWildcard is whether a hostname is a wildcard, *.example.com: it matches every
+// name one label below, and is never resolved by the operator.
+func IsWildcard(name string) bool { return strings.HasPrefix(name, "*.") }
 
 // NameRule is one egress rule enforced by name: the hostnames of one endpoint group
 // or custom entry, with its ports.

@@ -4,16 +4,21 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
@@ -101,7 +106,187 @@ func FuzzRender(f *testing.F) {
 		if got := marshalStream(t, again.Render(resolved)); !bytes.Equal(want, got) {
 			t.Fatalf("compiling twice differs:\n%s", cmp.Diff(string(want), string(got)))
 		}
+		// The bytes left pick a backend, maybe a wildcard, and guard-forbidden answers,
+		// so that the seeds written before backends decode as they did.
+		fuzzBackend(t, in, a, resolved)
 	})
+}
+
+var fuzzBackendChoices = []render.EgressBackend{render.BackendNetworkPolicy, render.BackendCilium, render.BackendClusterNetworkPolicy, render.BackendGKE, render.BackendOVN}
+
+// fuzzBackend renders the allowlist again with a backend and checks that it is
+// deterministic, safe as the NetworkPolicies are, that no name a backend enforces
+// keeps its DNS answers in the NetworkPolicy, and that a name with an answer the
+// guard forbids is never enforced by name.
+func fuzzBackend(t *testing.T, in *fuzzInput, a *v1alpha1.VendorAllowlist, resolved render.Resolved) {
+	o := opts
+	o.EgressBackend = pick(in, fuzzBackendChoices)
+	a = a.DeepCopy()
+	wildcard := in.bit()
+	if wildcard {
+		a.Spec.Custom = append(a.Spec.Custom, v1alpha1.CustomEntry{Name: "wild", Direction: fuzzDirs[in.n(2)],
+			Hostnames: []v1alpha1.Hostname{"*.partner.example.com"}, Ports: in.ports(), AllPorts: in.bit()})
+		if len(a.Spec.Custom[len(a.Spec.Custom)-1].Ports) > 0 {
+			a.Spec.Custom[len(a.Spec.Custom)-1].AllPorts = false
+		} else {
+			a.Spec.Custom[len(a.Spec.Custom)-1].AllPorts = true
+		}
+	}
+	if in.bit() {
+		resolved = in.namedEntry(a, resolved)
+	}
+	plan, err := render.Compile(a, builtin(), o)
+	if err != nil {
+		if !wildcard || !strings.Contains(err.Error(), "*.partner.example.com") {
+			t.Fatalf("backend %s: %v", o.EgressBackend, err)
+		}
+		return
+	}
+	answers := render.Answers{Resolved: resolved, Blocked: in.blocked(plan.Hostnames())}
+	result := plan.BuildAnswers(answers)
+	checkPolicies(t, a, result.Policies)
+	got := marshalResult(t, result)
+	if again := marshalResult(t, plan.BuildAnswers(answers)); !bytes.Equal(got, again) {
+		t.Fatalf("backend %s: rendering twice differs:\n%s", o.EgressBackend, cmp.Diff(string(got), string(again)))
+	}
+	r := rand.New(rand.NewPCG(uint64(len(got)), 11))
+	shuffledAnswers := render.Answers{Resolved: shuffled(r, resolved), Blocked: answers.Blocked}
+	if again := marshalResult(t, plan.BuildAnswers(shuffledAnswers)); !bytes.Equal(got, again) {
+		t.Fatalf("backend %s: shuffled answers render differently:\n%s", o.EgressBackend, cmp.Diff(string(got), string(again)))
+	}
+	checkNamesLeaveTheNetworkPolicy(t, plan, o.EgressBackend, answers, result)
+	if t.Failed() {
+		t.Fatalf("backend %s\nallowlist:\n%s\nanswers: %v\nrendered:\n%s", o.EgressBackend, mustYAML(t, a), answers, got)
+	}
+}
+
+// namedEntry adds an egress entry of hostnames only, which DNS answered with
+// public addresses: the shape a name backend takes whole.
+func (in *fuzzInput) namedEntry(a *v1alpha1.VendorAllowlist, resolved render.Resolved) render.Resolved {
+	e := v1alpha1.CustomEntry{Name: "named", Direction: v1alpha1.DirectionEgress, Hostnames: some(in, fuzzHostnames, 3), Ports: in.ports()}
+	if len(e.Hostnames) == 0 {
+		e.Hostnames = []v1alpha1.Hostname{fuzzHostnames[0]}
+	}
+	e.AllPorts = len(e.Ports) == 0
+	a.Spec.Custom = append(a.Spec.Custom, e)
+	out := render.Resolved{}
+	for k, v := range resolved {
+		out[k] = v
+	}
+	for _, h := range e.Hostnames {
+		out[string(h)] = append(slices.Clone(out[string(h)]), netip.AddrFrom4([4]byte{203, 0, 113, in.next()}), netip.AddrFrom16([16]byte{0x20, 0x01, 0x0d, 0xb8, 0xff, 15: in.next()}))
+	}
+	return out
+}
+
+// blocked counts forbidden answers for some hostnames, as the address source does.
+func (in *fuzzInput) blocked(hostnames []string) map[string]int {
+	out := map[string]int{}
+	for _, h := range hostnames {
+		if in.n(4) == 0 {
+			out[h] = 1 + in.n(3)
+		}
+	}
+	return out
+}
+
+func marshalResult(t *testing.T, res render.Result) []byte {
+	out := marshalStream(t, res.Policies)
+	out = append(out, mustMarshal(t, res.EgressRules)...)
+	for _, o := range res.EgressObjects {
+		out = append(out, mustMarshal(t, o.Object)...)
+	}
+	return out
+}
+
+// checkNamesLeaveTheNetworkPolicy: every name the backend's objects grant has no
+// answer the guard forbids, and (for a backend that adds to the NetworkPolicies) its
+// answers are in the NetworkPolicy only where what no DNS answer opens, or the
+// answer of a name not granted, puts them.
+func checkNamesLeaveTheNetworkPolicy(t *testing.T, plan *render.Plan, backend render.EgressBackend, answers render.Answers, result render.Result) {
+	granted := grantedNames(t, result.EgressObjects)
+	for name := range granted {
+		if answers.Blocked[name] > 0 || slices.ContainsFunc(answers.Resolved[name], isForbidden) {
+			t.Errorf("%s is enforced by name although DNS answered it an address the guard forbids", name)
+		}
+	}
+	// OVN is not additive: the answers stay in the NetworkPolicy. A name that falls
+	// back in one rule keeps its answers in that rule: the status names each, but
+	// not the names of a rule that falls back whole, so renders with such a rule are
+	// not checked.
+	if backend == render.BackendOVN || slices.ContainsFunc(result.EgressRules, func(st v1alpha1.EgressRuleStatus) bool { return st.Backend != string(backend) }) {
+		return
+	}
+	for _, st := range result.EgressRules {
+		maps.DeleteFunc(granted, func(name string, _ bool) bool { return strings.Contains(st.Message, name+" (") })
+	}
+	static, blocks := egressBlocks(plan.Render(nil)), egressBlocks(result.Policies)
+	ungranted := ungrantedAnswers(answers.Resolved, granted)
+	for name := range granted {
+		for _, a := range answers.Resolved[name] {
+			a = a.Unmap().WithZone("")
+			if containsAddr(blocks, a) && !containsAddr(static, a) && !ungranted[a] {
+				t.Errorf("%s is enforced by name, and its answer %s is in the NetworkPolicy", name, a)
+			}
+		}
+	}
+}
+
+func isForbidden(a netip.Addr) bool {
+	_, c := opts.Guard.Answer(a)
+	return c == guard.Forbidden
+}
+
+// grantedNames are the names the backend's objects let the pods reach.
+func grantedNames(t *testing.T, objects []*unstructured.Unstructured) map[string]bool {
+	granted := map[string]bool{}
+	for _, obj := range objects {
+		if obj.GetKind() != "EgressFirewall" {
+			for _, g := range nameGrants(t, obj) {
+				for _, n := range g.names {
+					granted[n] = true
+				}
+			}
+			continue
+		}
+		rules, _, _ := unstructured.NestedSlice(obj.Object, "spec", "egress")
+		for _, r := range rules {
+			n, _, _ := unstructured.NestedString(r.(map[string]any), "to", "dnsName")
+			granted[n] = true
+		}
+	}
+	return granted
+}
+
+// ungrantedAnswers are the answers of the names not granted.
+func ungrantedAnswers(resolved render.Resolved, granted map[string]bool) map[netip.Addr]bool {
+	out := map[netip.Addr]bool{}
+	for name, as := range resolved {
+		for _, a := range as {
+			if !granted[name] {
+				out[a.Unmap().WithZone("")] = true
+			}
+		}
+	}
+	return out
+}
+
+func egressBlocks(policies []networkingv1.NetworkPolicy) []netip.Prefix {
+	var out []netip.Prefix
+	for _, np := range policies {
+		for _, r := range np.Spec.Egress {
+			for _, p := range r.To {
+				if p.IPBlock != nil {
+					out = append(out, netip.MustParsePrefix(p.IPBlock.CIDR))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func containsAddr(ps []netip.Prefix, a netip.Addr) bool {
+	return slices.ContainsFunc(ps, func(p netip.Prefix) bool { return p.Contains(a) })
 }
 
 func mustYAML(t testing.TB, a *v1alpha1.VendorAllowlist) string {

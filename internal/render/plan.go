@@ -61,6 +61,8 @@ type Plan struct {
 	refused field.ErrorList
 	// targets are spec.ingressTargets, checked (targets.go).
 	targets []compiledTarget
+	// backend enforces egress hostnames by name; nil: by their addresses.
+	backend NameBackend
 }
 
 // rule is one NetworkPolicy rule: one endpoint group of one vendor, or one custom entry.
@@ -102,7 +104,10 @@ func (e *Error) Error() string { return e.Errors.ToAggregate().Error() }
 // Entries beyond opts.Limits are not an error: they are left out of the plan, and
 // Refused names them.
 func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog, opts Options) (*Plan, error) {
-	c := compiler{cat: cat, opts: opts}
+	c := compiler{cat: cat, opts: opts, allowDNS: allowlist.Spec.DNSAllowed()}
+	if err := c.egressBackend(); err != nil {
+		return nil, err
+	}
 	spec := field.NewPath("spec")
 	c.selectors(spec, &allowlist.Spec)
 	clusterDNS := c.clusterDNS(spec, allowlist.Spec.ClusterDNS)
@@ -119,7 +124,7 @@ func Compile(allowlist *v1alpha1.VendorAllowlist, cat Catalog, opts Options) (*P
 	c.limitSpace(spec)
 	c.limitHostnames(spec)
 	slices.SortStableFunc(c.rules, func(a, b rule) int { return strings.Compare(a.origin, b.origin) })
-	return &Plan{allowlist: allowlist, rules: c.rules, opts: opts, clusterDNS: clusterDNS, refused: c.refused, targets: targets}, nil
+	return &Plan{allowlist: allowlist, rules: c.rules, opts: opts, clusterDNS: clusterDNS, refused: c.refused, targets: targets, backend: c.backend}, nil
 }
 
 type compiler struct {
@@ -130,6 +135,73 @@ type compiler struct {
 	refused field.ErrorList
 	// customerSpace bounds the widened networks, by the groups that widened them.
 	customerSpace *tenancy.CustomerSpace
+	// backend enforces egress hostnames by name (nil: by address); allowDNS is the
+	// allowlist's, which some backends need to see the pods' answers.
+	backend  NameBackend
+	allowDNS bool
+}
+
+// egressBackend finds the backend of opts.EgressBackend. auto is the caller's to
+// resolve (DetectBackend) before compiling.
+func (c *compiler) egressBackend() error {
+	b := c.opts.EgressBackend
+	if b == "" || b == BackendNetworkPolicy {
+		return nil
+	}
+	nb, ok := NameBackendFor(b)
+	if !ok {
+		return fmt.Errorf("egress backend %q cannot render: use networkpolicy or a backend that enforces names (auto is resolved before rendering, with DetectBackend)", b)
+	}
+	c.backend = nb
+	return nil
+}
+
+// checkWildcards leaves out of the rule the wildcard hostnames it cannot hold,
+// saying why: ownPath is where the allowlist's own hostnames are, catalogPath the
+// catalog's.
+func (c *compiler) checkWildcards(ownPath, catalogPath *field.Path, r *rule) {
+	r.hostnames = slices.DeleteFunc(r.hostnames, func(h hostname) bool {
+		if !IsWildcard(h.name) {
+			return false
+		}
+		path := catalogPath
+		if h.own {
+			path = ownPath
+		}
+		return !c.wildcardAllowed(path, h, r)
+	})
+}
+
+// wildcardAllowed fails on a wildcard that cannot be enforced where it is, and
+// leaves out one the tenant limits do not allow.
+func (c *compiler) wildcardAllowed(path *field.Path, h hostname, r *rule) bool {
+	if why := c.wildcardUnenforceable(h.name, r); why != "" {
+		c.fail(v1alpha1.ReasonInvalidSpec, field.Invalid(path, h.name, why))
+		return false
+	}
+	if h.own && c.opts.Limits != nil && !c.opts.Limits.AllowWildcards {
+		c.refuse(path, h.name, "an allowlist may not name wildcard hostnames itself (--tenant-allow-wildcards): list each hostname, or ask an admin to allow wildcards or to put it in a Vendor")
+		return false
+	}
+	return true
+}
+
+// wildcardUnenforceable says why the wildcard cannot be enforced in the rule, as a
+// sentence naming the fix; "".
+func (c *compiler) wildcardUnenforceable(name string, r *rule) string {
+	switch {
+	case r.direction == v1alpha1.DirectionIngress:
+		return "a wildcard cannot open ingress, since no dataplane enforces names for traffic the vendor sends: list the addresses it sends from in cidrs"
+	case c.backend == nil:
+		return "the egress backend is networkpolicy, which holds addresses, and a wildcard has none: list each hostname, or run a backend that enforces names: docs/fqdn.md"
+	case !c.backend.Wildcards():
+		return fmt.Sprintf("the egress backend %s does not enforce a wildcard as one label below the name (its own matches deeper names too): list each hostname", c.backend.Name())
+	}
+	nr := NameRule{Origin: r.origin, Names: []string{name}, Ports: r.ports, AllPorts: r.allPorts}
+	if why := c.backend.Refuses(nr, c.allowDNS); why != "" {
+		return "a wildcard has no addresses to fall back to: " + why
+	}
+	return ""
 }
 
 // Refused names the entries left out because they go beyond the limits, with the
@@ -328,6 +400,11 @@ func (c *compiler) lookupVendor(path *field.Path, name v1alpha1.ObjectName) (*v1
 func (c *compiler) groupRule(path *field.Path, sel *v1alpha1.VendorSelection, g v1alpha1.EndpointGroup, allowPrivate bool) rule {
 	name := string(sel.Name)
 	r := rule{direction: g.Direction, origin: name + "/" + string(g.Name)}
+	if g.Direction == v1alpha1.DirectionIngress {
+		r.ports, r.allPorts = sel.Ports, sel.AllPorts
+	} else {
+		r.ports = g.Ports
+	}
 	regions := setOf(sel.Regions)
 	r.prefixes = c.catalogPrefixes(name, g, regions, sel.IncludeDeprecated)
 	r.hostnames = c.catalogHostnames(name, g, regions, allowPrivate)
@@ -337,11 +414,7 @@ func (c *compiler) groupRule(path *field.Path, sel *v1alpha1.VendorSelection, g 
 	case v1alpha1.CustomerInputCIDRs:
 		r.own, r.widened = c.own(path.Child("cidrs"), sel.CIDRs, r.origin, g.CustomerCIDRs)
 	}
-	if g.Direction == v1alpha1.DirectionIngress {
-		r.ports, r.allPorts = sel.Ports, sel.AllPorts
-	} else {
-		r.ports = g.Ports
-	}
+	c.checkWildcards(path.Child("hostnames"), vendorPath(name, g.Name).Child("hostnames"), &r)
 	return r
 }
 
@@ -583,16 +656,20 @@ func (c *compiler) custom(path *field.Path, e *v1alpha1.CustomEntry) {
 	for _, h := range e.Hostnames {
 		r.hostnames = append(r.hostnames, hostname{name: string(h), allowPrivate: allowPrivate, own: true})
 	}
+	c.checkWildcards(path.Child("hostnames"), nil, &r)
 	c.rules = append(c.rules, r)
 }
 
 // Hostnames returns every hostname the plan renders, sorted and de-duplicated: the
-// names to resolve before calling Render.
+// names to resolve before calling Render. Wildcards are not among them: no DNS
+// answers one, and only a backend that enforces names renders them.
 func (p *Plan) Hostnames() []string {
 	var names []string
 	for _, r := range p.rules {
 		for _, h := range r.hostnames {
-			names = append(names, h.name)
+			if !IsWildcard(h.name) {
+				names = append(names, h.name)
+			}
 		}
 	}
 	slices.Sort(names)

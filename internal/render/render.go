@@ -60,25 +60,40 @@ type Result struct {
 type RenderedHostname struct {
 	Name string
 	// Addresses are those the vendor publishes for it and those DNS returned that a
-	// rule kept, canonical.
+	// rule kept, canonical: for a name a backend enforces, the answers are the
+	// operator's, and the pods' own go to the dataplane.
 	Addresses []netip.Prefix
 	// Private counts the private addresses DNS returned that no rule naming it keeps.
 	Private int
+	// ByName: every rule that names it has a backend enforce it by name, so it
+	// needs no address of its own.
+	ByName bool
 }
 
 // Build renders the allowlist with what DNS returned. A hostname renders the
 // addresses resolved for it plus those the vendor publishes for it. A rule that has no
 // address yet is left out, because a NetworkPolicy rule with no peers would allow
 // every address.
+//
+// With a name backend (Options.EgressBackend), the egress hostnames it enforces
+// keep only their published addresses in the NetworkPolicy, and go by name into
+// EgressObjects; BuildAnswers says which.
 func (p *Plan) Build(resolved Resolved) Result {
-	b := builder{plan: p, resolved: resolved, hostnames: map[string]*hostnameAccount{}}
+	return p.BuildAnswers(Answers{Resolved: resolved})
+}
+
+// BuildAnswers is Build with all the operator's DNS knows of the answers: what it
+// kept, and which hostnames it was answered addresses for that the guard forbids.
+func (p *Plan) BuildAnswers(answers Answers) Result {
+	b := builder{plan: p, resolved: answers.Resolved, blocked: answers.Blocked, hostnames: map[string]*hostnameAccount{}}
+	b.names = b.planEgressNames()
 	var res Result
 	for _, d := range []v1alpha1.Direction{v1alpha1.DirectionIngress, v1alpha1.DirectionEgress} {
 		np, peers, ok := b.direction(d)
 		if !ok {
 			continue
 		}
-		if peers == 0 {
+		if peers == 0 && (d == v1alpha1.DirectionIngress || len(b.names.rules) == 0) {
 			res.Empty = append(res.Empty, d)
 		}
 		if d == v1alpha1.DirectionIngress {
@@ -91,10 +106,22 @@ func (p *Plan) Build(resolved Resolved) Result {
 		res.Summaries = append(res.Summaries, v1alpha1.RenderedPolicy{Name: np.Name, Direction: d, Peers: peers})
 	}
 	res.Targets = p.buildTargets(res.IngressAddresses)
-	for _, name := range p.Hostnames() {
+	res.EgressRules = b.names.status
+	if len(b.names.rules) > 0 {
+		res.EgressObjects = b.names.backend.Objects(p.allowlist, b.names.rules, p.clusterDNS)
+	}
+	res.Hostnames = b.renderedHostnames()
+	return res
+}
+
+// renderedHostnames says what each hostname of the plan rendered.
+func (b *builder) renderedHostnames() []RenderedHostname {
+	var out []RenderedHostname
+	for _, name := range b.plan.Hostnames() {
 		acc := b.hostnames[name]
 		rh := RenderedHostname{Name: name}
 		if acc != nil {
+			rh.ByName = acc.byName && !acc.addressed
 			rh.Addresses = canonical(acc.rendered)
 			for a := range acc.private {
 				if !acc.kept[a] {
@@ -102,9 +129,9 @@ func (p *Plan) Build(resolved Resolved) Result {
 				}
 			}
 		}
-		res.Hostnames = append(res.Hostnames, rh)
+		out = append(out, rh)
 	}
-	return res
+	return out
 }
 
 // Render returns Build's policies.
@@ -116,13 +143,17 @@ func (p *Plan) Render(resolved Resolved) []networkingv1.NetworkPolicy {
 type builder struct {
 	plan      *Plan
 	resolved  Resolved
+	blocked   map[string]int
 	hostnames map[string]*hostnameAccount
+	names     egressNames
 	// ingress are the ingress rules' address blocks, merged, for the targets.
 	ingress []netip.Prefix
 }
 
 type hostnameAccount struct {
-	rendered []netip.Prefix
+	// byName and addressed: some rule enforces it by name, some by its addresses.
+	byName, addressed bool
+	rendered          []netip.Prefix
 	private  map[netip.Addr]bool // private answers seen
 	kept     map[netip.Addr]bool // private answers some rule kept
 }
@@ -155,6 +186,25 @@ func (b *builder) addresses(h hostname) []netip.Prefix {
 	return out
 }
 
+// ruleAddresses are the address blocks of a rule's NetworkPolicy rule: everything
+// but the resolved addresses of the hostnames a backend enforces by name (byName),
+// which keep only what the vendor publishes for them.
+func (b *builder) ruleAddresses(r rule, byName map[string]bool) []netip.Prefix {
+	addrs := slices.Concat(r.prefixes, r.own, r.widened)
+	for _, h := range r.hostnames {
+		kept := b.addresses(h) // accounted for status.hostnames either way
+		acc := b.hostnames[h.name]
+		if byName[h.name] && b.names.backend.Additive() {
+			kept = h.published
+			acc.byName = true
+		} else {
+			acc.addressed = true
+		}
+		addrs = append(addrs, kept...)
+	}
+	return addrs
+}
+
 func (b *builder) direction(d v1alpha1.Direction) (networkingv1.NetworkPolicy, int32, bool) {
 	p := b.plan
 	a := p.allowlist
@@ -175,16 +225,12 @@ func (b *builder) direction(d v1alpha1.Direction) (networkingv1.NetworkPolicy, i
 	}
 	selected := false
 	var peerCount int32
-	for _, r := range p.rules {
+	for i, r := range p.rules {
 		if r.direction != d {
 			continue
 		}
 		selected = true
-		addrs := slices.Concat(r.prefixes, r.own, r.widened)
-		for _, h := range r.hostnames {
-			addrs = append(addrs, b.addresses(h)...)
-		}
-		blocks := canonical(addrs)
+		blocks := canonical(b.ruleAddresses(r, b.names.byName[i]))
 		peers := ipBlockPeers(blocks)
 		if len(peers) == 0 {
 			continue

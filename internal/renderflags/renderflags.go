@@ -87,6 +87,7 @@ func Bind(fs *flag.FlagSet) func() (Settings, []string) {
 	fs.IntVar(&l.MaxSpacePrefixLengthIPv6, "tenant-max-space-prefix-ipv6", l.MaxSpacePrefixLengthIPv6, "The IPv6 networks one allowlist names, merged, may cover at most as many addresses as one prefix of this length.")
 	fs.StringVar(&ranges, "tenant-allow-ranges", "", "Comma-separated ranges besides public ones that an allowlist may name: private (also lets privateAddresses: Allow through), loopback, link-local, multicast, cluster, reserved. Empty: none.")
 	fs.BoolVar(&l.AllowClusterDNS, "tenant-allow-cluster-dns", false, "Let an allowlist say where the cluster DNS runs (spec.clusterDNS); otherwise --cluster-dns-namespace and --cluster-dns-selector are used, and spec.clusterDNS is refused.")
+	fs.BoolVar(&l.AllowWildcards, "tenant-allow-wildcards", false, "Let an allowlist name wildcard hostnames (*.example.com) of its own, in custom entries and customer hostnames; they render only with an --egress-backend that enforces names, and the operator never resolves them, so the guard never sees what they reach. A Vendor's wildcards need no leave.")
 	fs.IntVar(&l.MaxHostnames, "max-hostnames-per-allowlist", l.MaxHostnames, "Most hostnames one allowlist may name, the catalog's included.")
 	fs.StringVar(&s.ClusterDNS.Namespace, "cluster-dns-namespace", "kube-system", "Namespace of the cluster DNS pods that allowDNS opens.")
 	fs.StringVar(&dnsSelector, "cluster-dns-selector", "k8s-app=kube-dns", "Label selector of the cluster DNS pods that allowDNS opens.")

@@ -49,6 +49,11 @@ type Limits struct {
 	AllowClusterDNS bool
 	// MaxHostnames bounds the hostnames of one allowlist (--max-hostnames-per-allowlist).
 	MaxHostnames int
+	// AllowWildcards lets an allowlist name wildcard hostnames (*.example.com) of its
+	// own, in custom entries and customer hostnames (--tenant-allow-wildcards): a
+	// wildcard is never resolved by the operator, so the guard never sees what it
+	// reaches. A Vendor's wildcards are the admin's, and need no leave.
+	AllowWildcards bool
 }
 
 // Defaults are the limits of a manager started without --tenant-* flags.

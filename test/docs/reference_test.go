@@ -38,6 +38,7 @@ var notReadyReasons = map[string]string{
 	"FeedStale":             "a Vendor's status.feeds[].reason",
 	"FeedHeld":              "a Vendor's status.feeds[].reason (the allowlists keep the list in force)",
 	"FeedChanged":           "an event",
+	"EgressObjectsApplied":  "an event",
 }
 
 // TestQuickStartListsEveryReadyReason: the quick start's list of what READY says

@@ -353,6 +353,8 @@ func defaultLimitCases(cmRef string) []tenancyCase {
 	allowPrivate.Vendors[0].PrivateAddresses = v1alpha1.PrivateAddressesAllow
 	clusterDNS := v1alpha1.VendorAllowlistSpec{Vendors: []v1alpha1.VendorSelection{{Name: "workato"}},
 		ClusterDNS: &v1alpha1.ClusterDNS{Namespace: "kube-system", PodSelector: &metav1.LabelSelector{}}}
+	wildcard := v1alpha1.VendorAllowlistSpec{Vendors: []v1alpha1.VendorSelection{{Name: "outsystems", Endpoints: []v1alpha1.ObjectName{"front-ends"},
+		Hostnames: []v1alpha1.Hostname{"*.outsystemsenterprise.com"}, Ports: []v1alpha1.Port{{Port: 443}}}}}
 	manyHosts := vendorCIDRs()
 	manyHosts.Vendors[0].Endpoints = []v1alpha1.ObjectName{"front-ends"}
 	manyHosts.Vendors[0].Hostnames = hostnames(64)
@@ -395,6 +397,7 @@ func defaultLimitCases(cmRef string) []tenancyCase {
 		{"privateAddresses: Allow", allowPrivate, []string{"spec.vendors[0].privateAddresses: Allow renders the private addresses", "does not include private"}},
 		{"clusterDNS", clusterDNS, []string{"spec.clusterDNS: only the cluster admin chooses the pods that allowDNS opens (tenant-allow-cluster-dns is false in " + cmRef + ")"}},
 		{"custom entry", customCIDRs("52.1.37.96/32"), []string{"spec.custom: adding or changing a custom entry needs the permission create on vendorallowlists/custom in namespace"}},
+		{"a wildcard hostname", wildcard, []string{"spec: wildcard hostnames (*.example.com) in spec.custom[].hostnames or spec.vendors[].hostnames are not allowed (tenant-allow-wildcards is not true in " + cmRef + ")"}},
 		{"65 hostnames", manyHosts, []string{"spec: 65 hostnames in spec.custom[].hostnames and spec.vendors[].hostnames, more than 64 (max-hostnames-per-allowlist in " + cmRef + ")"}},
 		// Every network counts: public ones toward the tenant's /20, those within
 		// customer-cidrs-allow-ranges toward one /16 of their own.

@@ -70,8 +70,8 @@ func union(sets ...map[grant]bool) map[grant]bool {
 	return out
 }
 
-// The least privilege the install issue allows the manager, cluster-wide: NetworkPolicies;
-// its own CRDs and their status; events. Nothing else: no Secrets, no ConfigMaps, no
+// The least privilege the install issue allows the manager, cluster-wide: NetworkPolicies
+// and the egress backends' kinds; its own CRDs and their status; events. Nothing else: no Secrets, no ConfigMaps, no
 // wildcards.
 var allowedClusterGrants = union(
 	grants("networking.k8s.io", []string{"networkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
@@ -79,6 +79,17 @@ var allowedClusterGrants = union(
 	grants(v1alpha1.GroupVersion.Group, []string{"vendorallowlists/status", "vendors/status"}, "get", "update", "patch"),
 	grants("events.k8s.io", []string{"events"}, "create", "patch"),
 	union(slices.Collect(maps.Values(targetGrants))...),
+	egressBackendGrants,
+)
+
+// egressBackendGrants are the kinds of the name backends that enforce egress to
+// hostnames (docs/fqdn.md), granted whatever --egress-backend says: a switch of
+// backend deletes what the one before wrote.
+var egressBackendGrants = union(
+	grants("cilium.io", []string{"ciliumnetworkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	grants("policy.networking.k8s.io", []string{"clusternetworkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	grants("networking.gke.io", []string{"fqdnnetworkpolicies"}, "get", "list", "watch", "create", "update", "patch", "delete"),
+	grants("k8s.ovn.org", []string{"egressfirewalls"}, "get", "list", "watch", "create", "update", "patch", "delete"),
 )
 
 // targetGrants are what each kind of ingress target adds (ingress targets issue): of
@@ -123,6 +134,12 @@ func managerGrantsFor(t testing.TB, generated map[grant]bool, args map[string][]
 	for _, kind := range slices.Collect(maps.Keys(targetGrants)) {
 		for g := range targetGrants[kind] {
 			delete(want, g)
+		}
+	}
+	// OVN's EgressFirewall needs the admin's consent on the Namespace, as targets do.
+	if v := args["egress-backend"]; len(v) > 0 && v[len(v)-1] == "ovn" {
+		for g := range namespaceConsent {
+			want[g] = true
 		}
 	}
 	for _, kind := range enabled {

@@ -99,6 +99,7 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - {{ printf "--tenant-allow-ranges=%s" (join "," .) | quote }}
 {{- end }}
 - {{ printf "--tenant-allow-cluster-dns=%t" $v.tenancy.allowClusterDNS | quote }}
+- {{ printf "--tenant-allow-wildcards=%t" $v.tenancy.allowWildcards | quote }}
 - {{ printf "--max-hostnames-per-allowlist=%d" (int64 $v.tenancy.maxHostnames) | quote }}
 - {{ printf "--cluster-dns-namespace=%s" $v.clusterDNS.namespace | quote }}
 - {{ printf "--cluster-dns-selector=%s" $v.clusterDNS.selector | quote }}
@@ -108,6 +109,7 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - {{ printf "--vendor-change-max-added-space-prefix-ipv4=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv4) | quote }}
 - {{ printf "--vendor-change-max-added-space-prefix-ipv6=%d" (int64 $v.vendorChanges.maxAddedSpacePrefixLength.ipv6) | quote }}
 - {{ printf "--ingress-targets=%s" (include "vao.ingressTargets" .) | quote }}
+- {{ printf "--egress-backend=%s" $v.egressBackend | quote }}
 {{- with $v.feeds.enabled }}
 - {{ printf "--feeds=%s" (join "," .) | quote }}
 - {{ printf "--feed-namespace=%s" $.Release.Namespace | quote }}
@@ -166,6 +168,7 @@ tenant-max-space-prefix-ipv4: {{ int64 $v.tenancy.maxSpacePrefixLength.ipv4 | to
 tenant-max-space-prefix-ipv6: {{ int64 $v.tenancy.maxSpacePrefixLength.ipv6 | toString | quote }}
 tenant-allow-ranges: {{ join "," $v.tenancy.allowRanges | quote }}
 tenant-allow-cluster-dns: {{ $v.tenancy.allowClusterDNS | toString | quote }}
+tenant-allow-wildcards: {{ $v.tenancy.allowWildcards | toString | quote }}
 max-hostnames-per-allowlist: {{ int64 $v.tenancy.maxHostnames | toString | quote }}
 guard-allow-cidr: {{ join "," $v.guard.allowCIDRs | quote }}
 cluster-cidr: {{ join "," (concat $v.cluster.podCIDRs $v.cluster.serviceCIDRs) | quote }}
