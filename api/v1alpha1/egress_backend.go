@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package v1alpha1
 
 // A label of the cluster-scoped objects a name backend writes (a

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package render turns a VendorAllowlist and the vendor catalog into NetworkPolicies.
 //
 // It is pure: no client, no clock, no DNS. Rendering happens in two steps so the

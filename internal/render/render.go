@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package render
 
 import (
@@ -154,8 +160,8 @@ type hostnameAccount struct {
 	// byName and addressed: some rule enforces it by name, some by its addresses.
 	byName, addressed bool
 	rendered          []netip.Prefix
-	private  map[netip.Addr]bool // private answers seen
-	kept     map[netip.Addr]bool // private answers some rule kept
+	private           map[netip.Addr]bool // private answers seen
+	kept              map[netip.Addr]bool // private answers some rule kept
 }
 
 // addresses are what a hostname renders in a rule: the published addresses, and the

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package render
 
 import (

@@ -1,3 +1,9 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package fqdn checks the operator's egress backends end to end: the real manager
 // (manager.New, as the binary builds it), a real kube-apiserver and etcd (envtest)
 // with each dataplane project's own CRD, read from its published module at a pinned
