@@ -387,7 +387,8 @@ func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *res
 	if res.HeapLive, err = mgr.heapLive(pctx); err != nil {
 		t.Fatalf("reading the manager's live heap: %v", err)
 	}
-	h.logf("live heap after the steady state: %s", mib(res.HeapLive))
+	res.RSSAnon, res.RSSFile = mgr.rssSplit()
+	h.logf("live heap after the steady state: %s; RSS: anonymous %s, file-backed %s", mib(res.HeapLive), mib(res.RSSAnon), mib(res.RSSFile))
 
 	// ---- propagation: a record changes, the policies follow ----
 	res.Propagation = runPropagation(pctx, t, h.restCfg, h.dns, h.rc, last.captured, cfg.changes, h.logf)
@@ -704,6 +705,9 @@ func evaluate(r *results) {
 	}
 	r.add("Policies equal to the renderer's output", fmt.Sprintf("%d/%d", cs.PoliciesChecked, r.Workload.Policies), "all, every run", allMatch)
 	r.add("Manager peak RSS (VmHWM, all runs)", mib(r.PeakRSS), "≤ "+mib(r.point.maxPeakRSS), r.PeakRSS <= r.point.maxPeakRSS)
+	if r.HeapLive > 0 {
+		r.info("Manager after the steady state: live heap; RSS anonymous / file-backed (the binary)", fmt.Sprintf("%s; %s / %s", mib(r.HeapLive), mib(r.RSSAnon), mib(r.RSSFile)))
+	}
 	if st.Seconds == 0 {
 		r.info("Restart, steady state, propagation", "not run (BENCH_PHASES=cold)")
 		r.Pass = false // a partial run never passes

@@ -198,6 +198,14 @@ func (m *managerProc) peakRSS() (int64, error) {
 	return int64(kb) * 1024, err
 }
 
+// rssSplit is the process's resident memory now: anonymous (its heap, stacks and
+// runtime) and file-backed (the pages of its binary), in bytes.
+func (m *managerProc) rssSplit() (anon, file int64) {
+	a, _ := procStatus(m.pid, "RssAnon")
+	f, _ := procStatus(m.pid, "RssFile")
+	return int64(a) * 1024, int64(f) * 1024
+}
+
 func (m *managerProc) cpu() time.Duration {
 	d, _ := procCPU(m.pid)
 	return d

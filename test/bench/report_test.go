@@ -28,6 +28,11 @@ type results struct {
 	Steady      steadyResult      `json:"steadyState"`
 	Propagation propagationResult `json:"propagation"`
 	PeakRSS     int64             `json:"peakRSSBytes"`
+	// RSSAnon and RSSFile split the steady-state manager's resident memory at its
+	// end: anonymous (Go heap, stacks, runtime) and file-backed (its binary's pages,
+	// which VmHWM counts too).
+	RSSAnon int64 `json:"rssAnonBytes"`
+	RSSFile int64 `json:"rssFileBytes"`
 	// HeapLive is the manager's live heap as of its last garbage collection
 	// (go_gc_heap_live_bytes), read at the end of the steady state: what it holds
 	// once converged.
