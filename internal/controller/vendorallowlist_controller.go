@@ -80,7 +80,8 @@ type VendorAllowlistReconciler struct {
 	// without the Envoy Gateway target.
 	ForeignPolicies cache.Cache
 
-	written writtenStatuses
+	written     writtenStatuses
+	ownedFields ownedFieldsMemo // owned.go
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
