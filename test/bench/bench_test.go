@@ -31,6 +31,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/types"
@@ -631,9 +632,34 @@ func (h *harness) coldStart(rep int) *coldStart {
 	}
 	r.PoliciesTotal = len(cs.policies)
 	r.PoliciesChecked = checkPolicies(t, cs.captured, cs.policies)
+	r.NamespaceReadyMedian, r.NamespaceReadySlowest = namespaceFairness(cs.captured, t0)
 	mgr.stop()
 	cs.result = r
 	return cs
+}
+
+// namespaceFairness is, over the namespaces, the median and the largest of each
+// namespace's median time from start to its allowlists' Ready (from the Ready
+// condition's lastTransitionTime, whole seconds). A queue fair between namespaces
+// keeps them close; one that served namespaces in turn would put the slowest near
+// the whole cold start and the median near half of it.
+func namespaceFairness(allowlists []v1alpha1.VendorAllowlist, start time.Time) (median, slowest float64) {
+	byNS := map[string][]float64{}
+	for i := range allowlists {
+		c := meta.FindStatusCondition(allowlists[i].Status.Conditions, v1alpha1.ConditionReady)
+		if c == nil {
+			continue
+		}
+		byNS[allowlists[i].Namespace] = append(byNS[allowlists[i].Namespace], max(c.LastTransitionTime.Sub(start).Seconds(), 0))
+	}
+	var perNS []float64
+	for _, ts := range byNS {
+		perNS = append(perNS, medianF(ts))
+	}
+	if len(perNS) == 0 {
+		return 0, 0
+	}
+	return medianF(perNS), slices.Max(perNS)
 }
 
 // deleteWorkload deletes the allowlists and policies of a run, so that the next
@@ -699,6 +725,7 @@ func evaluate(r *results) {
 	r.info("Cold start NetworkPolicy reads (GET/LIST)", strconv.Itoa(cs.PolicyGETs))
 	r.info("Cold start DNS queries: A / AAAA", fmt.Sprintf("%d / %d", cs.DNSQueriesA, cs.DNSQueriesAAAA))
 	r.info("Cold start manager CPU", fmt.Sprintf("%.1f s", cs.ManagerCPUSecs))
+	r.info("Fairness: namespaces' median time to Ready, median / slowest namespace (last run, whole seconds)", fmt.Sprintf("%.1f s / %.1f s of %.1f s", cs.NamespaceReadyMedian, cs.NamespaceReadySlowest, cs.Seconds))
 	allMatch := true
 	for _, c := range r.ColdStarts {
 		allMatch = allMatch && c.PoliciesChecked == r.Workload.Policies && c.PoliciesTotal == r.Workload.Policies
@@ -968,9 +995,9 @@ func floorApply(ctx context.Context, c client.Client, np *networkingv1.NetworkPo
 	if err != nil {
 		return err
 	}
-	meta := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: np.Name, Namespace: np.Namespace}}
-	meta.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"))
-	return c.Patch(ctx, meta, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner("vao-bench-floor"), client.FieldValidation(metav1.FieldValidationIgnore))
+	target := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: np.Name, Namespace: np.Namespace}}
+	target.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"))
+	return c.Patch(ctx, target, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner("vao-bench-floor"), client.FieldValidation(metav1.FieldValidationIgnore))
 }
 
 func mustScrape(ctx context.Context, t *testing.T, rc rest.Interface) reqCounts {

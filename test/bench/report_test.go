@@ -145,8 +145,12 @@ type coldStartResult struct {
 	ControlPlaneCPUSecs float64 `json:"controlPlaneCPUSeconds"`
 	BenchCPUSecs        float64 `json:"benchCPUSeconds"`
 	PeakRSS             int64   `json:"peakRSSBytes"`
-	PoliciesChecked     int     `json:"policiesMatchingRender"`
-	PoliciesTotal       int     `json:"policiesTotal"`
+	// NamespaceReadyMedian and NamespaceReadySlowest are the median and the largest
+	// of the namespaces' median times to Ready, in seconds from the manager's start.
+	NamespaceReadyMedian  float64 `json:"namespaceReadyMedianSeconds"`
+	NamespaceReadySlowest float64 `json:"namespaceReadySlowestSeconds"`
+	PoliciesChecked       int     `json:"policiesMatchingRender"`
+	PoliciesTotal         int     `json:"policiesTotal"`
 }
 
 type floorResult struct {
