@@ -109,7 +109,11 @@ type benchConfig struct {
 	// profileDir, from BENCH_PROFILE, runs test/bench/profmanager and keeps a CPU
 	// profile and the log of each manager run there.
 	profileDir string
-	poll       time.Duration
+	// memProfileRate, from BENCH_MEMPROFILE_RATE, is the heap profile's sampling
+	// rate in bytes; 0: the runtime's (512 KiB), which costs the manager nothing
+	// measurable.
+	memProfileRate int
+	poll           time.Duration
 	out        string
 	extraArgs  []string
 }
@@ -155,6 +159,7 @@ func loadConfig(t *testing.T) benchConfig {
 		t.Fatalf("BENCH_PHASES=%q: want all or cold", v)
 	}
 	c.profileDir = os.Getenv("BENCH_PROFILE")
+	envInt("BENCH_MEMPROFILE_RATE", &c.memProfileRate)
 	envDur("BENCH_STEADY", &c.steady)
 	envDur("BENCH_POLL", &c.poll)
 	c.changes = min(max(c.changes, 1), 250)
@@ -403,6 +408,7 @@ func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *res
 		t.Fatal(err)
 	}
 	mgr.stop()
+	h.keepHeapProfile()
 	res.PeakRSS = res.Restart.PeakRSS
 	for _, c := range res.ColdStarts {
 		res.PeakRSS = max(res.PeakRSS, c.PeakRSS)
@@ -483,9 +489,11 @@ func (h *harness) progress(r readiness) { h.logf("  %v", r) }
 
 func (h *harness) scrape() reqCounts { return mustScrape(h.ctx, h.t, h.rc) }
 
-// startManager starts the manager binary; it is stopped at the end in any case.
+// startManager starts the manager binary; it is stopped at the end in any case. Its
+// log and profiles are named for the point and the run: manager-1000-cold-1.log.
 func (h *harness) startManager(name string) *managerProc {
 	h.t.Helper()
+	name = fmt.Sprintf("%d-%s", h.point.allowlists(), name)
 	args := h.cfg.managerArgs(h.dns.Addr())
 	logDir := h.tmp
 	if h.cfg.profileDir != "" {
@@ -493,7 +501,10 @@ func (h *harness) startManager(name string) *managerProc {
 			h.t.Fatal(err)
 		}
 		args = append(args, "--cpuprofile="+filepath.Join(h.cfg.profileDir, "manager-"+name+".pprof"),
-			"--memprofile="+filepath.Join(h.cfg.profileDir, "manager-"+name+".heap.pprof"))
+			"--memprofile="+h.heapProfile(name))
+		if h.cfg.memProfileRate > 0 {
+			args = append(args, "--memprofilerate="+strconv.Itoa(h.cfg.memProfileRate))
+		}
 		logDir = h.cfg.profileDir
 	}
 	// Metrics on a loopback port of its own, for the live heap (a flag given again wins).
@@ -514,6 +525,29 @@ func (h *harness) startManager(name string) *managerProc {
 		}
 	})
 	return m
+}
+
+func (h *harness) heapProfile(name string) string {
+	return filepath.Join(h.cfg.profileDir, "manager-"+name+".heap.pprof")
+}
+
+// keepHeapProfile copies the heap profile of the converged manager (taken when the
+// steady-state manager stopped) beside the results: bench/heap-1000.pprof.
+func (h *harness) keepHeapProfile() {
+	if h.cfg.profileDir == "" {
+		return
+	}
+	data, err := os.ReadFile(h.heapProfile(fmt.Sprintf("%d-steady", h.point.allowlists())))
+	if err != nil {
+		h.t.Errorf("the steady-state manager's heap profile: %v", err)
+		return
+	}
+	out := filepath.Join(filepath.Dir(h.cfg.out), fmt.Sprintf("heap-%d.pprof", h.point.allowlists()))
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		h.t.Error(err)
+		return
+	}
+	h.logf("heap profile of the converged manager: %s", out)
 }
 
 // watchManager cancels the returned context when the manager exits, so that no phase

@@ -27,8 +27,10 @@ import (
 func main() {
 	options := manager.BindFlags(flag.CommandLine)
 	var cpuProfile, memProfile string
+	var memProfileRate int
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile here")
 	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile here when told to stop (SIGTERM, SIGINT), before the caches go")
+	flag.IntVar(&memProfileRate, "memprofilerate", 0, "sample one allocation per this many bytes in the heap profile; 0: the runtime's default (512 KiB)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -39,10 +41,11 @@ func main() {
 		os.Exit(2)
 	}
 
-	if memProfile != "" {
-		// Finer than the default 512 KiB, so that the profile of a manager whose live
-		// heap is a few tens of MiB names more than a handful of sites.
-		runtime.MemProfileRate = 32 << 10
+	if memProfileRate > 0 {
+		// Finer than the default 512 KiB (32 KiB, say), so that the profile of a
+		// manager whose live heap is a few tens of MiB names more than a handful of
+		// sites; it costs memory and CPU of its own.
+		runtime.MemProfileRate = memProfileRate
 	}
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
