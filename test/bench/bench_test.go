@@ -114,8 +114,8 @@ type benchConfig struct {
 	// measurable.
 	memProfileRate int
 	poll           time.Duration
-	out        string
-	extraArgs  []string
+	out            string
+	extraArgs      []string
 }
 
 func loadConfig(t *testing.T) benchConfig {
