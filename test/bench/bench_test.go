@@ -605,7 +605,7 @@ func (h *harness) coldStart(rep int) *coldStart {
 	cs := &coldStart{prefix: fmt.Sprintf("c%d-", rep)}
 	specs := allowlists(cs.prefix)
 	h.logf("run %d: creating %d namespaces and %d allowlists (untimed)", rep, nNamespaces, len(specs))
-	created, err := createWorkload(h.ctx, h.c, cs.prefix, specs, 8)
+	created, err := createWorkload(h.ctx, h.c, cs.prefix, specs, setupParallel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -701,16 +701,25 @@ func namespaceFairness(allowlists []v1alpha1.VendorAllowlist, start time.Time) (
 // the namespaces stay, empty.)
 func (h *harness) deleteWorkload(prefix string) {
 	h.t.Helper()
+	g, gctx := errgroup.WithContext(h.ctx)
+	g.SetLimit(setupParallel)
 	for i := range nNamespaces {
 		ns := nsName(prefix, i)
-		if err := h.c.DeleteAllOf(h.ctx, &networkingv1.NetworkPolicy{}, client.InNamespace(ns)); err != nil {
-			h.t.Fatal(err)
-		}
-		if err := h.c.DeleteAllOf(h.ctx, &v1alpha1.VendorAllowlist{}, client.InNamespace(ns)); err != nil {
-			h.t.Fatal(err)
-		}
+		g.Go(func() error {
+			if err := h.c.DeleteAllOf(gctx, &networkingv1.NetworkPolicy{}, client.InNamespace(ns)); err != nil {
+				return err
+			}
+			return h.c.DeleteAllOf(gctx, &v1alpha1.VendorAllowlist{}, client.InNamespace(ns))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		h.t.Fatal(err)
 	}
 }
+
+// setupParallel is how many requests at once the untimed set-up and clean-up send:
+// at 10,000 allowlists one at a time would take most of the run.
+const setupParallel = 32
 
 func (h *harness) floor(rep int, cs *coldStart) floorResult {
 	h.t.Helper()
@@ -927,7 +936,7 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 		specs[i] = a
 	}
 	logf("floor: creating %d namespaces and %d allowlists (untimed)", nNamespaces, len(specs))
-	created, err := createWorkload(ctx, c, floorPrefix, specs, 8)
+	created, err := createWorkload(ctx, c, floorPrefix, specs, setupParallel)
 	if err != nil {
 		return out, err
 	}
