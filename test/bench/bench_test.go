@@ -199,7 +199,15 @@ func (c benchConfig) managerArgs(dnsAddr string) []string {
 func TestBench(t *testing.T) {
 	cfg := loadConfig(t)
 	ctx := benchContext(t)
-	res := runPoint(t, ctx, cfg, point1k)
+	pt := point1k
+	switch v := os.Getenv("BENCH_ALLOWLISTS"); v {
+	case "", "1000":
+	case "10000":
+		pt = point10k
+	default:
+		t.Fatalf("BENCH_ALLOWLISTS=%q: want 1000 or 10000 (the scale points)", v)
+	}
+	res := runPoint(t, ctx, cfg, pt)
 	res.Scale = []scalePoint{res.scalePoint()}
 	report(t, cfg, res)
 }
