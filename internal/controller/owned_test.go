@@ -45,4 +45,12 @@ func TestOwnedFieldsMemo(t *testing.T) {
 	if n := len(memo.entries); n > ownedFieldsMemoSize {
 		t.Errorf("the memo holds %d extractions, more than its bound %d", n, ownedFieldsMemoSize)
 	}
+	// The oldest go first: the last ones read are there, the first ones are not.
+	last := ownedPolicy(fmt.Sprint("x", 2*ownedFieldsMemoSize-1), "1", nil)
+	if _, ok := memo.entries[last.UID]; !ok {
+		t.Error("the last policy read is not kept")
+	}
+	if _, ok := memo.entries["u1"]; ok {
+		t.Error("the first policy read is still kept after the bound's worth of others")
+	}
 }
