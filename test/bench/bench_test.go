@@ -76,6 +76,17 @@ type point struct {
 
 func (p point) allowlists() int { return p.namespaces * perNamespace }
 
+// config is the configuration with the point's overrides.
+func (p point) config(c benchConfig) benchConfig {
+	if p.repeat > 0 {
+		c.repeat = p.repeat
+	}
+	if p.steady > 0 {
+		c.steady = p.steady
+	}
+	return c
+}
+
 // The scale points: make bench runs the first, make bench-scale both.
 var (
 	// 48 MiB is the lightest peer's peak RSS on the same workload (GKE's FQDN
@@ -267,12 +278,7 @@ func benchContext(t *testing.T) context.Context {
 // own, which are stopped when it returns, and evaluates its targets.
 func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *results {
 	setPoint(pt)
-	if pt.repeat > 0 {
-		cfg.repeat = pt.repeat
-	}
-	if pt.steady > 0 {
-		cfg.steady = pt.steady
-	}
+	cfg = pt.config(cfg)
 	stop := &stoppers{}
 	defer stop.stopAll()
 	cancelSignals := stop.onSignal()
