@@ -41,6 +41,12 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	if limit, err := manager.SetMemoryLimit(os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	} else if limit > 0 {
+		ctrl.Log.Info("Go memory limit set from the container's", "bytes", limit)
+	}
 	if err := run(o); err != nil {
 		ctrl.Log.Error(err, "Manager stopped")
 		os.Exit(1)

@@ -81,9 +81,9 @@ func (r *VendorAllowlistReconciler) renderedAddresses(ctx context.Context, allow
 		if !metav1.IsControlledBy(np, allowlist) {
 			continue
 		}
-		owned, err := networkingv1ac.ExtractNetworkPolicy(np, v1alpha1.FieldOwner)
+		owned, err := r.ownedFields.policy(np)
 		if err != nil {
-			return nil, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+			return nil, err
 		}
 		if owned.Spec == nil {
 			continue

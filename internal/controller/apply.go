@@ -155,7 +155,7 @@ func (a action) String() string {
 func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, client.Object, error) {
 	key := client.ObjectKey{Namespace: *desired.Namespace, Name: *desired.Name}
 	return ownership(ctx, allowlist, policyKind, key, r.Client, r.PolicyNames, &networkingv1.NetworkPolicy{}, func(existing *networkingv1.NetworkPolicy) (bool, error) {
-		return managedContentEqual(existing, desired)
+		return managedContentEqual(&r.ownedFields, existing, desired)
 	})
 }
 
@@ -207,10 +207,10 @@ func ownership[T client.Object](ctx context.Context, allowlist *v1alpha1.VendorA
 // managedContentEqual compares what the operator's field manager owns in existing
 // with what it would apply now. A field someone else changed is no longer owned by
 // the operator, so an edit shows up here as a difference and is put back.
-func managedContentEqual(existing *networkingv1.NetworkPolicy, want *networkingv1ac.NetworkPolicyApplyConfiguration) (bool, error) {
-	owned, err := networkingv1ac.ExtractNetworkPolicy(existing, v1alpha1.FieldOwner)
+func managedContentEqual(memo *ownedFieldsMemo, existing *networkingv1.NetworkPolicy, want *networkingv1ac.NetworkPolicyApplyConfiguration) (bool, error) {
+	owned, err := memo.policy(existing)
 	if err != nil {
-		return false, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", existing.Namespace, existing.Name, err)
+		return false, err
 	}
 	return equality.Semantic.DeepEqual(owned.Labels, want.Labels) &&
 		equality.Semantic.DeepEqual(owned.OwnerReferences, want.OwnerReferences) &&

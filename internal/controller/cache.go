@@ -9,8 +9,11 @@ package controller
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -24,16 +27,52 @@ import (
 
 // CacheOptions is the manager's cache: full objects of the allowlists, the Vendors
 // and only the NetworkPolicies the operator manages (a cluster's other policies are
-// none of its business and would cost memory), in the given namespaces or all.
+// none of its business and would cost memory), in the given namespaces or all. Of
+// the managed fields it keeps the operator's own entries alone: they are what it
+// compares its policies and created objects with (ExtractNetworkPolicy), and
+// others' entries (a client's Update of an allowlist, kubectl's, the status of
+// every write) are read by nothing and were a tenth of the cache.
 func CacheOptions(namespaces []string) cache.Options {
 	opts := cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
 			&networkingv1.NetworkPolicy{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})},
 		},
+		DefaultTransform: KeepOwnManagedFields,
 	}
 	opts.DefaultNamespaces = watched(namespaces)
 	return opts
 }
+
+// KeepOwnManagedFields is a cache transform that drops every managed fields entry
+// but those of the operator's field managers: its own (v1alpha1.FieldOwner) and the
+// allowlists' target managers. A policy someone else edited still shows the edit, as
+// a field the operator's entry no longer holds. The user objects whose fields the
+// targets set (Services, Ingresses) keep every entry: who else set a field decides
+// whether the operator may (see TargetKinds.AddToCache).
+func KeepOwnManagedFields(in any) (any, error) {
+	obj, err := meta.Accessor(in)
+	if err != nil {
+		return in, nil // not an object (a tombstone): nothing to trim
+	}
+	entries := obj.GetManagedFields()
+	if entries == nil {
+		return in, nil
+	}
+	kept := slices.DeleteFunc(entries, func(e metav1.ManagedFieldsEntry) bool { return !operatorManager(e.Manager) })
+	if len(kept) == 0 {
+		kept = nil
+	}
+	obj.SetManagedFields(slices.Clip(kept))
+	return in, nil
+}
+
+// operatorManager says whether a field manager is one of the operator's.
+func operatorManager(name string) bool {
+	return name == v1alpha1.FieldOwner || strings.HasPrefix(name, v1alpha1.TargetFieldManagerPrefix)
+}
+
+// keepManagedFields is the transform of the user objects targets set a field of.
+func keepManagedFields(in any) (any, error) { return in, nil }
 
 // watched is the cache's namespaces: the given ones, or nil for all.
 func watched(namespaces []string) map[string]cache.Config {

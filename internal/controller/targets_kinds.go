@@ -13,6 +13,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -155,13 +156,22 @@ func ownedObject(kind render.TargetKind) *unstructured.Unstructured {
 
 // AddToCache makes the cache hold, of the custom resources the targets create, only
 // those the operator manages (label-selected, as its NetworkPolicies). Services and
-// Ingresses are cached whole: they are the user's, and the operator must see the
-// one it is named before it sets a field of it.
-func (k TargetKinds) AddToCache(opts *cache.Options) {
+// Ingresses are cached whole, with every managed fields entry: they are the user's,
+// the operator must see the one it is named before it sets a field of it, and who
+// else set that field decides whether it may.
+func (k TargetKinds) AddToCache(opts *cache.Options, scheme *runtime.Scheme) error {
 	if opts.ByObject == nil {
 		opts.ByObject = map[client.Object]cache.ByObject{}
 	}
 	for _, kind := range k.ownedKinds() {
 		opts.ByObject[ownedObject(kind)] = cache.ByObject{Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})}
 	}
+	for _, f := range k.fieldObjects() {
+		obj, err := newObject(scheme, f.Kind)
+		if err != nil {
+			return err
+		}
+		opts.ByObject[obj] = cache.ByObject{Transform: keepManagedFields}
+	}
+	return nil
 }

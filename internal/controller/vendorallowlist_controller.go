@@ -89,9 +89,10 @@ type VendorAllowlistReconciler struct {
 	// start (egress.go).
 	Egress EgressBackend
 
-	written   writtenStatuses
-	swept     sweptAllowlists
-	leftovers leftoverIndex
+	written     writtenStatuses
+	swept       sweptAllowlists
+	leftovers   leftoverIndex
+	ownedFields ownedFieldsMemo // owned.go
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch

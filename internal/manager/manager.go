@@ -127,13 +127,16 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 // managerOptions are controller-runtime's: the label-selected cache with the target
 // kinds served, metrics, probes and leader election.
 func (o *Options) managerOptions(targets controller.TargetKinds) (ctrl.Options, error) {
+	sch := scheme.New()
 	cacheOpts := controller.CacheOptions(o.WatchNamespaces)
-	targets.AddToCache(&cacheOpts)
+	if err := targets.AddToCache(&cacheOpts, sch); err != nil {
+		return ctrl.Options{}, err
+	}
 	if err := o.Feeds.feedCache(&cacheOpts); err != nil {
 		return ctrl.Options{}, err
 	}
 	mgrOpts := ctrl.Options{
-		Scheme:                  scheme.New(),
+		Scheme:                  sch,
 		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,

@@ -1,5 +1,11 @@
 //go:build bench
 
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Package bench measures the operator at scale against a local control plane
 // (envtest's kube-apiserver and etcd) and a local dnsmasq, with the real manager
 // binary running as a process of its own. It is behind the bench build tag, so
@@ -11,6 +17,7 @@ package bench
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"maps"
 	"math/rand/v2"
@@ -30,8 +37,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	toolscache "k8s.io/client-go/tools/cache"
@@ -49,16 +58,51 @@ import (
 // (--dns-min-refresh = --dns-max-refresh = ttl).
 const ttl = 5 * time.Second
 
-// Targets of the issue, on a 2-core machine.
+// Targets of issue 25, on a 2-core machine.
 const (
-	maxRatio          = 1.5
-	maxPeakRSS        = 150 << 20
-	maxPropagationP99 = ttl + 2*time.Second
+	maxRatio = 1.25
+	// maxBytesPerAllowlist bounds the slope of peak RSS between the scale points.
+	maxBytesPerAllowlist = 6 << 10
 	// The refresh of each hostname is jittered by ±10% (dnscache.DefaultJitter), so
 	// the queries counted over a window vary by a little around one per hostname and
 	// record type per TTL.
 	perRefreshTolerance = 0.05
 )
+
+// point is one size of the workload, with the targets that depend on the size.
+type point struct {
+	namespaces, hosts int
+	maxPeakRSS        int64
+	maxPropagationP99 time.Duration
+	// repeat and steady override the configuration's (0: keep it): the large point
+	// takes minutes per cold start / floor pair.
+	repeat int
+	steady time.Duration
+}
+
+func (p point) allowlists() int { return p.namespaces * perNamespace }
+
+// config is the configuration with the point's overrides.
+func (p point) config(c benchConfig) benchConfig {
+	if p.repeat > 0 {
+		c.repeat = p.repeat
+	}
+	if p.steady > 0 {
+		c.steady = p.steady
+	}
+	return c
+}
+
+// The scale points: make bench runs the first, make bench-scale both.
+var (
+	// 48 MiB is the lightest peer's peak RSS on the same workload (GKE's FQDN
+	// controller, measured side by side).
+	point1k  = point{namespaces: 100, hosts: 20, maxPeakRSS: 48 << 20, maxPropagationP99: ttl + 2*time.Second}
+	point10k = point{namespaces: 1000, hosts: 200, maxPeakRSS: 110 << 20, maxPropagationP99: ttl + 5*time.Second}
+)
+
+// setPoint sizes the workload for the point: the phases read nNamespaces and nHosts.
+func setPoint(p point) { nNamespaces, nHosts = p.namespaces, p.hosts }
 
 // The tuned manager settings (docs/performance.md explains them); BENCH_WORKERS,
 // BENCH_QPS and BENCH_BURST override them to explore.
@@ -82,9 +126,13 @@ type benchConfig struct {
 	// profileDir, from BENCH_PROFILE, runs test/bench/profmanager and keeps a CPU
 	// profile and the log of each manager run there.
 	profileDir string
-	poll       time.Duration
-	out        string
-	extraArgs  []string
+	// memProfileRate, from BENCH_MEMPROFILE_RATE, is the heap profile's sampling
+	// rate in bytes; 0: the runtime's (512 KiB), which costs the manager nothing
+	// measurable.
+	memProfileRate int
+	poll           time.Duration
+	out            string
+	extraArgs      []string
 }
 
 func loadConfig(t *testing.T) benchConfig {
@@ -128,6 +176,7 @@ func loadConfig(t *testing.T) benchConfig {
 		t.Fatalf("BENCH_PHASES=%q: want all or cold", v)
 	}
 	c.profileDir = os.Getenv("BENCH_PROFILE")
+	envInt("BENCH_MEMPROFILE_RATE", &c.memProfileRate)
 	envDur("BENCH_STEADY", &c.steady)
 	envDur("BENCH_POLL", &c.poll)
 	c.changes = min(max(c.changes, 1), 250)
@@ -160,30 +209,92 @@ func (c benchConfig) managerArgs(dnsAddr string) []string {
 	for _, p := range testenv.DocumentationRanges {
 		args = append(args, "--guard-allow-cidr="+p.String())
 	}
+	args = append(args, "--guard-allow-cidr="+benchmarkingRange.String())
 	return append(args, c.extraArgs...)
 }
 
 func TestBench(t *testing.T) {
 	cfg := loadConfig(t)
-	crlog.SetLogger(logr.Discard()) // the policy watch's informer logs nothing of use here
-	stop := &stoppers{}
-	t.Cleanup(stop.stopAll)
-	cancelSignals := stop.onSignal()
-	t.Cleanup(cancelSignals)
+	ctx := benchContext(t)
+	pt := point1k
+	switch v := os.Getenv("BENCH_ALLOWLISTS"); v {
+	case "", "1000":
+	case "10000":
+		pt = point10k
+	default:
+		t.Fatalf("BENCH_ALLOWLISTS=%q: want 1000 or 10000 (the scale points)", v)
+	}
+	res := runPoint(t, ctx, cfg, pt)
+	res.Scale = []scalePoint{res.scalePoint()}
+	report(t, cfg, res)
+}
 
-	// A deadline of our own, well inside go test's -timeout, whose expiry kills the
-	// test binary without running cleanups.
+// TestBenchScale runs the workload at 1,000 and at 10,000 allowlists (100 and 1,000
+// namespaces, 20 and 200 hostnames), each point with its own control plane, and
+// checks each point's targets and the memory slope between them. The large point
+// takes BENCH_SCALE_REPEAT cold start / floor pairs (3) and a BENCH_SCALE_STEADY
+// steady state (2m), and skips the per-request pricing.
+func TestBenchScale(t *testing.T) {
+	cfg := loadConfig(t)
+	ctx := benchContext(t)
+	large := point10k
+	large.repeat, large.steady = 3, 2*time.Minute
+	if v := os.Getenv("BENCH_SCALE_REPEAT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("BENCH_SCALE_REPEAT=%q: want a count of pairs", v)
+		}
+		large.repeat = n
+	}
+	if v := os.Getenv("BENCH_SCALE_STEADY"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil {
+			t.Fatalf("BENCH_SCALE_STEADY=%q: %v", v, err)
+		}
+		large.steady = d
+	}
+	var runs []*results
+	for i, pt := range []point{point1k, large} {
+		c := cfg
+		if i > 0 {
+			c.breakdown = false // 13,000 requests of each kind would only say again what 1,300 say
+		}
+		runs = append(runs, runPoint(t, ctx, c, pt))
+		printPoint(runs[i])
+	}
+	res := runs[0]
+	res.ScaleRuns = runs[1:]
+	res.Scale, res.ScaleTargets = scaleCurve(runs)
+	report(t, cfg, res)
+}
+
+// benchContext is the benchmark's own deadline, well inside go test's -timeout,
+// whose expiry kills the test binary without running cleanups.
+func benchContext(t *testing.T) context.Context {
+	crlog.SetLogger(logr.Discard()) // the policy watch's informer logs nothing of use here
 	ctx, cancel := context.WithCancel(context.Background())
 	if d, ok := t.Deadline(); ok {
 		ctx, cancel = context.WithDeadline(context.Background(), d.Add(-2*time.Minute))
 	}
-	defer cancel()
+	t.Cleanup(cancel)
+	return ctx
+}
 
-	res := &results{Started: time.Now().UTC(), Machine: machineInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}}
+// runPoint measures one size of the workload on a control plane and dnsmasq of its
+// own, which are stopped when it returns, and evaluates its targets.
+func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *results {
+	setPoint(pt)
+	cfg = pt.config(cfg)
+	stop := &stoppers{}
+	defer stop.stopAll()
+	cancelSignals := stop.onSignal()
+	defer cancelSignals()
+
+	res := &results{Started: time.Now().UTC(), Machine: machineInfo{CPUs: runtime.NumCPU(), GoVersion: runtime.Version()}, point: pt, cfg: cfg}
 	if data, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		res.Machine.Kernel = strings.TrimSpace(string(data))
 	}
-	h := &harness{t: t, ctx: ctx, cfg: cfg, stop: stop, tmp: t.TempDir()}
+	h := &harness{t: t, ctx: ctx, cfg: cfg, stop: stop, tmp: t.TempDir(), point: pt}
 
 	// ---- set-up: the manager binary, dnsmasq, the control plane ----
 	h.logf("building the manager")
@@ -272,8 +383,8 @@ func TestBench(t *testing.T) {
 		for _, c := range res.ColdStarts {
 			res.PeakRSS = max(res.PeakRSS, c.PeakRSS)
 		}
-		h.report(res)
-		return
+		evaluate(res)
+		return res
 	}
 
 	// ---- restart: the manager comes back to the last run's converged workload ----
@@ -299,6 +410,12 @@ func TestBench(t *testing.T) {
 		t.Fatal(err)
 	}
 
+	if res.HeapLive, err = mgr.heapLive(pctx); err != nil {
+		t.Fatalf("reading the manager's live heap: %v", err)
+	}
+	res.RSSAnon, res.RSSFile = mgr.rssSplit()
+	h.logf("live heap after the steady state: %s; RSS: anonymous %s, file-backed %s", mib(res.HeapLive), mib(res.RSSAnon), mib(res.RSSFile))
+
 	// ---- propagation: a record changes, the policies follow ----
 	res.Propagation = runPropagation(pctx, t, h.restCfg, h.dns, h.rc, last.captured, cfg.changes, h.logf)
 	if err := mgr.exitErr(); err != nil {
@@ -311,32 +428,53 @@ func TestBench(t *testing.T) {
 		t.Fatal(err)
 	}
 	mgr.stop()
+	h.keepHeapProfile()
 	res.PeakRSS = res.Restart.PeakRSS
 	for _, c := range res.ColdStarts {
 		res.PeakRSS = max(res.PeakRSS, c.PeakRSS)
 	}
-
-	h.report(res)
+	evaluate(res)
+	return res
 }
 
-// report prints the table, writes the JSON and fails the test for each target missed.
-func (h *harness) report(res *results) {
-	t, cfg := h.t, h.cfg
-	evaluate(res)
+// printPoint prints a point's table.
+func printPoint(res *results) {
+	cfg := res.cfg
 	fmt.Println()
 	fmt.Printf("vendor-allowlist-operator benchmark: %d allowlists in %d namespaces, %d policies, %d hostnames, TTL %v; --workers=%d --kube-api-qps=%g --kube-api-burst=%d; %d CPUs; %d cold start/floor runs\n",
-		res.Workload.Allowlists, res.Workload.Namespaces, res.Workload.Policies, nHosts, ttl, cfg.workers, cfg.qps, cfg.burst, res.Machine.CPUs, cfg.repeat)
+		res.Workload.Allowlists, res.Workload.Namespaces, res.Workload.Policies, res.Workload.UniqueHostnames, ttl, cfg.workers, cfg.qps, cfg.burst, res.Machine.CPUs, cfg.repeat)
 	res.printTable(os.Stdout)
+	if os.Getenv("BENCH_MARKDOWN") != "" {
+		fmt.Println(res.markdown())
+	}
+}
+
+// report prints the tables, writes the JSON (the first point's figures, with every
+// point under scale) and fails the test for each target missed.
+func report(t *testing.T, cfg benchConfig, res *results) {
+	all := append([]*results{res}, res.ScaleRuns...)
+	for _, r := range all {
+		printPoint(r)
+	}
+	if len(res.ScaleTargets) > 0 {
+		fmt.Println()
+		fmt.Println("between the scale points:")
+		(&results{Targets: res.ScaleTargets}).printTable(os.Stdout)
+	}
 	fmt.Println()
 	if err := writeJSON(cfg.out, res); err != nil {
 		t.Errorf("writing %s: %v", cfg.out, err)
 	} else {
 		fmt.Printf("wrote %s\n", cfg.out)
 	}
-	if os.Getenv("BENCH_MARKDOWN") != "" {
-		fmt.Println(res.markdown())
+	for _, r := range all {
+		for _, tg := range r.Targets {
+			if tg.Gate && !tg.Pass {
+				t.Errorf("target missed at %d allowlists: %s = %s (target %s)", r.Workload.Allowlists, tg.Metric, tg.Value, tg.Target)
+			}
+		}
 	}
-	for _, tg := range res.Targets {
+	for _, tg := range res.ScaleTargets {
 		if tg.Gate && !tg.Pass {
 			t.Errorf("target missed: %s = %s (target %s)", tg.Metric, tg.Value, tg.Target)
 		}
@@ -360,6 +498,7 @@ type harness struct {
 	c          client.Client
 	rc         rest.Interface
 	cpPIDs     []int // kube-apiserver and etcd
+	point      point
 }
 
 func (h *harness) logf(format string, args ...any) {
@@ -370,22 +509,35 @@ func (h *harness) progress(r readiness) { h.logf("  %v", r) }
 
 func (h *harness) scrape() reqCounts { return mustScrape(h.ctx, h.t, h.rc) }
 
-// startManager starts the manager binary; it is stopped at the end in any case.
+// startManager starts the manager binary; it is stopped at the end in any case. Its
+// log and profiles are named for the point and the run: manager-1000-cold-1.log.
 func (h *harness) startManager(name string) *managerProc {
 	h.t.Helper()
+	name = fmt.Sprintf("%d-%s", h.point.allowlists(), name)
 	args := h.cfg.managerArgs(h.dns.Addr())
 	logDir := h.tmp
 	if h.cfg.profileDir != "" {
 		if err := os.MkdirAll(h.cfg.profileDir, 0o755); err != nil {
 			h.t.Fatal(err)
 		}
-		args = append(args, "--cpuprofile="+filepath.Join(h.cfg.profileDir, "manager-"+name+".pprof"))
+		args = append(args, "--cpuprofile="+filepath.Join(h.cfg.profileDir, "manager-"+name+".pprof"),
+			"--memprofile="+h.heapProfile(name))
+		if h.cfg.memProfileRate > 0 {
+			args = append(args, "--memprofilerate="+strconv.Itoa(h.cfg.memProfileRate))
+		}
 		logDir = h.cfg.profileDir
 	}
+	// Metrics on a loopback port of its own, for the live heap (a flag given again wins).
+	metricsAddr, err := freeLoopbackAddr()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	args = append(args, "--metrics-bind-address="+metricsAddr)
 	m, err := startManager(h.bin, h.kubeconfig, filepath.Join(logDir, "manager-"+name+".log"), args)
 	if err != nil {
 		h.t.Fatal(err)
 	}
+	m.metricsAddr = metricsAddr
 	h.stop.add("manager "+name, m.stop)
 	h.t.Cleanup(func() {
 		if h.t.Failed() {
@@ -393,6 +545,29 @@ func (h *harness) startManager(name string) *managerProc {
 		}
 	})
 	return m
+}
+
+func (h *harness) heapProfile(name string) string {
+	return filepath.Join(h.cfg.profileDir, "manager-"+name+".heap.pprof")
+}
+
+// keepHeapProfile copies the heap profile of the converged manager (taken when the
+// steady-state manager stopped) beside the results: bench/heap-1000.pprof.
+func (h *harness) keepHeapProfile() {
+	if h.cfg.profileDir == "" {
+		return
+	}
+	data, err := os.ReadFile(h.heapProfile(fmt.Sprintf("%d-steady", h.point.allowlists())))
+	if err != nil {
+		h.t.Errorf("the steady-state manager's heap profile: %v", err)
+		return
+	}
+	out := filepath.Join(filepath.Dir(h.cfg.out), fmt.Sprintf("heap-%d.pprof", h.point.allowlists()))
+	if err := os.WriteFile(out, data, 0o644); err != nil {
+		h.t.Error(err)
+		return
+	}
+	h.logf("heap profile of the converged manager: %s", out)
 }
 
 // watchManager cancels the returned context when the manager exits, so that no phase
@@ -450,7 +625,7 @@ func (h *harness) coldStart(rep int) *coldStart {
 	cs := &coldStart{prefix: fmt.Sprintf("c%d-", rep)}
 	specs := allowlists(cs.prefix)
 	h.logf("run %d: creating %d namespaces and %d allowlists (untimed)", rep, nNamespaces, len(specs))
-	created, err := createWorkload(h.ctx, h.c, cs.prefix, specs, 8)
+	created, err := createWorkload(h.ctx, h.c, cs.prefix, specs, setupParallel)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -511,9 +686,34 @@ func (h *harness) coldStart(rep int) *coldStart {
 	}
 	r.PoliciesTotal = len(cs.policies)
 	r.PoliciesChecked = checkPolicies(t, cs.captured, cs.policies)
+	r.NamespaceReadyMedian, r.NamespaceReadySlowest = namespaceFairness(cs.captured, t0)
 	mgr.stop()
 	cs.result = r
 	return cs
+}
+
+// namespaceFairness is, over the namespaces, the median and the largest of each
+// namespace's median time from start to its allowlists' Ready (from the Ready
+// condition's lastTransitionTime, whole seconds). A queue fair between namespaces
+// keeps them close; one that served namespaces in turn would put the slowest near
+// the whole cold start and the median near half of it.
+func namespaceFairness(allowlists []v1alpha1.VendorAllowlist, start time.Time) (median, slowest float64) {
+	byNS := map[string][]float64{}
+	for i := range allowlists {
+		c := meta.FindStatusCondition(allowlists[i].Status.Conditions, v1alpha1.ConditionReady)
+		if c == nil {
+			continue
+		}
+		byNS[allowlists[i].Namespace] = append(byNS[allowlists[i].Namespace], max(c.LastTransitionTime.Sub(start).Seconds(), 0))
+	}
+	var perNS []float64
+	for _, ts := range byNS {
+		perNS = append(perNS, medianF(ts))
+	}
+	if len(perNS) == 0 {
+		return 0, 0
+	}
+	return medianF(perNS), slices.Max(perNS)
 }
 
 // deleteWorkload deletes the allowlists and policies of a run, so that the next
@@ -521,16 +721,25 @@ func (h *harness) coldStart(rep int) *coldStart {
 // the namespaces stay, empty.)
 func (h *harness) deleteWorkload(prefix string) {
 	h.t.Helper()
+	g, gctx := errgroup.WithContext(h.ctx)
+	g.SetLimit(setupParallel)
 	for i := range nNamespaces {
 		ns := nsName(prefix, i)
-		if err := h.c.DeleteAllOf(h.ctx, &networkingv1.NetworkPolicy{}, client.InNamespace(ns)); err != nil {
-			h.t.Fatal(err)
-		}
-		if err := h.c.DeleteAllOf(h.ctx, &v1alpha1.VendorAllowlist{}, client.InNamespace(ns)); err != nil {
-			h.t.Fatal(err)
-		}
+		g.Go(func() error {
+			if err := h.c.DeleteAllOf(gctx, &networkingv1.NetworkPolicy{}, client.InNamespace(ns)); err != nil {
+				return err
+			}
+			return h.c.DeleteAllOf(gctx, &v1alpha1.VendorAllowlist{}, client.InNamespace(ns))
+		})
+	}
+	if err := g.Wait(); err != nil {
+		h.t.Fatal(err)
 	}
 }
+
+// setupParallel is how many requests at once the untimed set-up and clean-up send:
+// at 10,000 allowlists one at a time would take most of the run.
+const setupParallel = 32
 
 func (h *harness) floor(rep int, cs *coldStart) floorResult {
 	h.t.Helper()
@@ -557,7 +766,7 @@ func evaluate(r *results) {
 	r.info(fmt.Sprintf("Cold start: all Ready + all policies (median of %d)", n), fmt.Sprintf("%.2f s (%s)", sm.ColdStartSeconds, per(func(i int) float64 { return r.ColdStarts[i].Seconds }, "")))
 	r.info(fmt.Sprintf("Floor: policies + status, %d-way client loop", r.Floors[0].Parallelism), fmt.Sprintf("%.2f s (%s)", sm.FloorSeconds, per(func(i int) float64 { return r.Floors[i].Seconds }, "")))
 	r.info(fmt.Sprintf("Floor: policies only, %d-way client loop", r.Floors[0].Parallelism), fmt.Sprintf("%.2f s (%s)", sm.FloorPoliciesOnlySeconds, per(func(i int) float64 { return r.Floors[i].PoliciesOnlySeconds }, "")))
-	r.add("Cold start / floor (policies + status), median of runs", fmt.Sprintf("%.2f× (%s)", sm.Ratio, per(func(i int) float64 { return r.Floors[i].Ratio }, "")), fmt.Sprintf("≤ %.1f×", maxRatio), sm.Ratio <= maxRatio)
+	r.add("Cold start / floor (policies + status), median of runs", fmt.Sprintf("%.2f× (%s)", sm.Ratio, per(func(i int) float64 { return r.Floors[i].Ratio }, "")), fmt.Sprintf("≤ %.2f×", maxRatio), sm.Ratio <= maxRatio)
 	r.info("Cold start / floor (policies only), median of runs", fmt.Sprintf("%.2f×", sm.RatioPoliciesOnly))
 	var coldCPU, floorCPU []float64
 	for i := range n {
@@ -579,12 +788,16 @@ func evaluate(r *results) {
 	r.info("Cold start NetworkPolicy reads (GET/LIST)", strconv.Itoa(cs.PolicyGETs))
 	r.info("Cold start DNS queries: A / AAAA", fmt.Sprintf("%d / %d", cs.DNSQueriesA, cs.DNSQueriesAAAA))
 	r.info("Cold start manager CPU", fmt.Sprintf("%.1f s", cs.ManagerCPUSecs))
+	r.info("Fairness: namespaces' median time to Ready, median / slowest namespace (last run, whole seconds)", fmt.Sprintf("%.1f s / %.1f s of %.1f s", cs.NamespaceReadyMedian, cs.NamespaceReadySlowest, cs.Seconds))
 	allMatch := true
 	for _, c := range r.ColdStarts {
 		allMatch = allMatch && c.PoliciesChecked == r.Workload.Policies && c.PoliciesTotal == r.Workload.Policies
 	}
 	r.add("Policies equal to the renderer's output", fmt.Sprintf("%d/%d", cs.PoliciesChecked, r.Workload.Policies), "all, every run", allMatch)
-	r.add("Manager peak RSS (VmHWM, all runs)", mib(r.PeakRSS), "≤ "+mib(maxPeakRSS), r.PeakRSS <= maxPeakRSS)
+	r.add("Manager peak RSS (VmHWM, all runs)", mib(r.PeakRSS), "≤ "+mib(r.point.maxPeakRSS), r.PeakRSS <= r.point.maxPeakRSS)
+	if r.HeapLive > 0 {
+		r.info("Manager after the steady state: live heap; RSS anonymous / file-backed (the binary)", fmt.Sprintf("%s; %s / %s", mib(r.HeapLive), mib(r.RSSAnon), mib(r.RSSFile)))
+	}
 	if st.Seconds == 0 {
 		r.info("Restart, steady state, propagation", "not run (BENCH_PHASES=cold)")
 		r.Pass = false // a partial run never passes
@@ -601,7 +814,8 @@ func evaluate(r *results) {
 	r.info("Steady state: A queries per hostname, min-max", fmt.Sprintf("%d-%d in %.1f TTLs", st.PerHostAMin, st.PerHostAMax, st.Refreshes))
 	r.info(fmt.Sprintf("Propagation: %d changes of %s", pr.Changes, pr.Hostname), fmt.Sprintf("%d policies each, %d timed out", pr.Users, pr.TimedOut))
 	r.info("Propagation p50 (every policy updated)", fmt.Sprintf("%.2f s", pr.P50))
-	r.add("Propagation p99 (every policy updated)", fmt.Sprintf("%.2f s", pr.P99), fmt.Sprintf("≤ %.0f s (TTL + 2 s)", maxPropagationP99.Seconds()), pr.P99 <= maxPropagationP99.Seconds() && pr.TimedOut == 0)
+	maxP99 := r.point.maxPropagationP99
+	r.add("Propagation p99 (every policy updated)", fmt.Sprintf("%.2f s", pr.P99), fmt.Sprintf("≤ %.0f s (TTL + %.0f s)", maxP99.Seconds(), (maxP99-ttl).Seconds()), pr.P99 <= maxP99.Seconds() && pr.TimedOut == 0)
 	r.info("Propagation p50 / p99 (first policy updated)", fmt.Sprintf("%.2f s / %.2f s", pr.FirstP50, pr.FirstP99))
 	r.Pass = true
 	for _, t := range r.Targets {
@@ -722,7 +936,8 @@ func settle(ctx context.Context, rc rest.Interface, quiet, limit time.Duration) 
 }
 
 // runFloor writes, in fresh namespaces, the same objects the operator wrote in its
-// cold start: the NetworkPolicies (POST, the same names, labels, owner references to
+// cold start: the NetworkPolicies (a server-side apply each, as the operator must: see
+// floorApply; the same names, labels, owner references to
 // a copy of their allowlist, spec) and then each allowlist's status (a merge patch of
 // the status subresource, as the operator sends it), with as many concurrent
 // requests as the operator has workers and no client-side throttling. The copies of
@@ -741,7 +956,7 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 		specs[i] = a
 	}
 	logf("floor: creating %d namespaces and %d allowlists (untimed)", nNamespaces, len(specs))
-	created, err := createWorkload(ctx, c, floorPrefix, specs, 8)
+	created, err := createWorkload(ctx, c, floorPrefix, specs, setupParallel)
 	if err != nil {
 		return out, err
 	}
@@ -795,7 +1010,7 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(cfg.workers)
 	for _, np := range nps {
-		g.Go(func() error { return c.Create(gctx, np, client.FieldOwner("vao-bench-floor")) })
+		g.Go(func() error { return floorApply(gctx, c, np) })
 	}
 	if err := g.Wait(); err != nil {
 		return out, fmt.Errorf("floor: creating policies: %w", err)
@@ -825,6 +1040,27 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 	out.Seconds = secs(pr.at.Sub(t0))
 	out.Writes = writesOf(mustScrape(ctx, t, rc).sub(m0))
 	return out, nil
+}
+
+// floorApply creates a policy as the operator must: a server-side apply, which
+// leaves the policy's fields owned by an Apply entry of its field manager. A POST
+// leaves an Update entry instead, which a later apply does not take over: a field
+// the apply then leaves out stays in the policy, owned by the Update entry
+// (docs/performance.md, "Why the floor applies"). The request is the operator's
+// too: not forced, no strict field validation, the metadata alone in the answer.
+func floorApply(ctx context.Context, c client.Client, np *networkingv1.NetworkPolicy) error {
+	body, err := json.Marshal(map[string]any{
+		"apiVersion": networkingv1.SchemeGroupVersion.String(),
+		"kind":       "NetworkPolicy",
+		"metadata":   map[string]any{"name": np.Name, "namespace": np.Namespace, "labels": np.Labels, "ownerReferences": np.OwnerReferences},
+		"spec":       np.Spec,
+	})
+	if err != nil {
+		return err
+	}
+	target := &metav1.PartialObjectMetadata{ObjectMeta: metav1.ObjectMeta{Name: np.Name, Namespace: np.Namespace}}
+	target.SetGroupVersionKind(networkingv1.SchemeGroupVersion.WithKind("NetworkPolicy"))
+	return c.Patch(ctx, target, client.RawPatch(types.ApplyPatchType, body), client.FieldOwner("vao-bench-floor"), client.FieldValidation(metav1.FieldValidationIgnore))
 }
 
 func mustScrape(ctx context.Context, t *testing.T, rc rest.Interface) reqCounts {

@@ -1,14 +1,25 @@
 //go:build bench
 
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package bench
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -71,6 +82,43 @@ type managerProc struct {
 	exited  chan struct{}
 	waitErr error
 	started time.Time
+	// metricsAddr is where the manager serves its metrics.
+	metricsAddr string
+}
+
+// freeLoopbackAddr is a loopback address with a port free now.
+func freeLoopbackAddr() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	defer l.Close()
+	return l.Addr().String(), nil
+}
+
+// heapLive is the manager's live heap as of its last garbage collection, from its
+// metrics (the Go collector's go_gc_heap_live_bytes).
+func (m *managerProc) heapLive(ctx context.Context) (int64, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.metricsAddr+"/metrics", nil)
+	if err != nil {
+		return 0, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		if v, ok := strings.CutPrefix(line, "go_gc_heap_live_bytes "); ok {
+			f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+			return int64(f), err
+		}
+	}
+	return 0, errors.New("no go_gc_heap_live_bytes in the manager's metrics")
 }
 
 // buildManager builds ./cmd into dir; with profile, test/bench/profmanager, the same
@@ -154,6 +202,14 @@ func (m *managerProc) peakRSS() (int64, error) {
 	}
 	kb, err := procStatus(m.pid, "VmHWM")
 	return int64(kb) * 1024, err
+}
+
+// rssSplit is the process's resident memory now: anonymous (its heap, stacks and
+// runtime) and file-backed (the pages of its binary), in bytes.
+func (m *managerProc) rssSplit() (anon, file int64) {
+	a, _ := procStatus(m.pid, "RssAnon")
+	f, _ := procStatus(m.pid, "RssFile")
+	return int64(a) * 1024, int64(f) * 1024
 }
 
 func (m *managerProc) cpu() time.Duration {

@@ -1,5 +1,11 @@
 //go:build bench
 
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package bench
 
 import (
@@ -28,8 +34,83 @@ type results struct {
 	Steady      steadyResult      `json:"steadyState"`
 	Propagation propagationResult `json:"propagation"`
 	PeakRSS     int64             `json:"peakRSSBytes"`
-	Targets     []target          `json:"targets"`
-	Pass        bool              `json:"pass"`
+	// RSSAnon and RSSFile split the steady-state manager's resident memory at its
+	// end: anonymous (Go heap, stacks, runtime) and file-backed (its binary's pages,
+	// which VmHWM counts too).
+	RSSAnon int64 `json:"rssAnonBytes"`
+	RSSFile int64 `json:"rssFileBytes"`
+	// HeapLive is the manager's live heap as of its last garbage collection
+	// (go_gc_heap_live_bytes), read at the end of the steady state: what it holds
+	// once converged.
+	HeapLive int64    `json:"heapLiveBytes"`
+	Targets  []target `json:"targets"`
+	Pass     bool     `json:"pass"`
+	// Scale has one summary per scale point run, this one first; ScaleRuns the full
+	// results of the points after the first, ScaleTargets the targets between them.
+	Scale        []scalePoint `json:"scale"`
+	ScaleRuns    []*results   `json:"scaleRuns,omitempty"`
+	ScaleTargets []target     `json:"scaleTargets,omitempty"`
+
+	point point
+	cfg   benchConfig
+}
+
+// scalePoint is one size's figures, for the curve.
+type scalePoint struct {
+	Allowlists          int     `json:"allowlists"`
+	Namespaces          int     `json:"namespaces"`
+	Hostnames           int     `json:"hostnames"`
+	Policies            int     `json:"policies"`
+	Pairs               int     `json:"coldStartFloorPairs"`
+	ColdStartSeconds    float64 `json:"cold_start_s"`
+	FloorSeconds        float64 `json:"floor_s"`
+	ColdStartFloorRatio float64 `json:"cold_start_floor_ratio"`
+	PeakRSSMiB          float64 `json:"peak_rss_mib"`
+	HeapLiveMiB         float64 `json:"heap_live_mib"`
+	// BytesPerAllowlist is the slope of peak RSS from the previous point to this
+	// one (0 for the first), HeapBytesPerAllowlist that of the live heap.
+	BytesPerAllowlist     float64 `json:"bytes_per_allowlist"`
+	HeapBytesPerAllowlist float64 `json:"heap_bytes_per_allowlist"`
+	SteadyWrites          int     `json:"steady_state_writes"`
+	QueriesPerRefreshA    float64 `json:"dns_queries_per_refresh_a"`
+	QueriesPerRefreshAAAA float64 `json:"dns_queries_per_refresh_aaaa"`
+	PropagationP50        float64 `json:"propagation_p50_s"`
+	PropagationP99        float64 `json:"propagation_p99_s"`
+	Pass                  bool    `json:"pass"`
+}
+
+func (r *results) scalePoint() scalePoint {
+	return scalePoint{
+		Allowlists: r.Workload.Allowlists, Namespaces: r.Workload.Namespaces, Hostnames: r.Workload.UniqueHostnames, Policies: r.Workload.Policies,
+		Pairs: len(r.ColdStarts), ColdStartSeconds: r.Summary.ColdStartSeconds, FloorSeconds: r.Summary.FloorSeconds, ColdStartFloorRatio: r.Summary.Ratio,
+		PeakRSSMiB: float64(r.PeakRSS) / (1 << 20), HeapLiveMiB: float64(r.HeapLive) / (1 << 20),
+		SteadyWrites:       r.Steady.Writes.Policies + r.Steady.Writes.Status + r.Steady.Writes.Allowlist,
+		QueriesPerRefreshA: r.Steady.PerRefreshA, QueriesPerRefreshAAAA: r.Steady.PerRefreshAAAA,
+		PropagationP50: r.Propagation.P50, PropagationP99: r.Propagation.P99, Pass: r.Pass,
+	}
+}
+
+// scaleCurve is the points' summaries with the slopes between them, and the slope's
+// target, checked between each point and the next.
+func scaleCurve(runs []*results) ([]scalePoint, []target) {
+	var points []scalePoint
+	var targets []target
+	for i, r := range runs {
+		p := r.scalePoint()
+		if i > 0 {
+			prev := runs[i-1]
+			n := float64(r.Workload.Allowlists - prev.Workload.Allowlists)
+			p.BytesPerAllowlist = float64(r.PeakRSS-prev.PeakRSS) / n
+			p.HeapBytesPerAllowlist = float64(r.HeapLive-prev.HeapLive) / n
+			targets = append(targets,
+				target{Metric: fmt.Sprintf("Memory slope %d → %d allowlists: peak RSS per allowlist", prev.Workload.Allowlists, r.Workload.Allowlists),
+					Value: fmt.Sprintf("%.0f B (%.1f KiB)", p.BytesPerAllowlist, p.BytesPerAllowlist/1024), Target: fmt.Sprintf("≤ %d KiB", maxBytesPerAllowlist>>10),
+					Gate: true, Pass: p.BytesPerAllowlist <= maxBytesPerAllowlist},
+				target{Metric: "Memory slope: live heap per allowlist", Value: fmt.Sprintf("%.0f B (%.1f KiB)", p.HeapBytesPerAllowlist, p.HeapBytesPerAllowlist/1024), Target: "-", Pass: true})
+		}
+		points = append(points, p)
+	}
+	return points, targets
 }
 
 type machineInfo struct {
@@ -70,8 +151,12 @@ type coldStartResult struct {
 	ControlPlaneCPUSecs float64 `json:"controlPlaneCPUSeconds"`
 	BenchCPUSecs        float64 `json:"benchCPUSeconds"`
 	PeakRSS             int64   `json:"peakRSSBytes"`
-	PoliciesChecked     int     `json:"policiesMatchingRender"`
-	PoliciesTotal       int     `json:"policiesTotal"`
+	// NamespaceReadyMedian and NamespaceReadySlowest are the median and the largest
+	// of the namespaces' median times to Ready, in seconds from the manager's start.
+	NamespaceReadyMedian  float64 `json:"namespaceReadyMedianSeconds"`
+	NamespaceReadySlowest float64 `json:"namespaceReadySlowestSeconds"`
+	PoliciesChecked       int     `json:"policiesMatchingRender"`
+	PoliciesTotal         int     `json:"policiesTotal"`
 }
 
 type floorResult struct {

@@ -1,5 +1,11 @@
 //go:build bench
 
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 package bench
 
 import (
@@ -21,14 +27,27 @@ import (
 // The workload: nNamespaces namespaces of perNamespace allowlists each, a fixed mix of
 // catalog vendors, static entries and hostname entries over nHosts shared hostnames.
 const (
-	nNamespaces  = 100
 	perNamespace = 10
-	nHosts       = 20
 	// addrsPerHost IPv4 and v6PerHost IPv6 addresses make each hostname's full set;
 	// the steady state answers round-robin subsets of it.
 	addrsPerHost = 4
 	v6PerHost    = 2
 )
+
+// nNamespaces and nHosts are the size of the scale point being run (setPoint): the
+// workload's shape stays the same at every size, ten allowlists per namespace and
+// one hostname per five allowlists.
+var (
+	nNamespaces = 100
+	nHosts      = 20
+)
+
+// hostsIn192 is how many hostnames' IPv4 sets fit in 192.0.2.0/24; the hostnames
+// after them answer from the benchmarking range 198.18.0.0/15 (RFC 2544), which the
+// manager is told to allow as it is the documentation ranges.
+const hostsIn192 = 63
+
+var benchmarkingRange = netip.MustParsePrefix("198.18.0.0/15")
 
 // workloadLabel marks every allowlist of the benchmark, runLabel its run: run N's
 // allowlists live in namespaces cN-000..cN-099 with run=cN, the floor's copies in
@@ -43,6 +62,7 @@ func runOf(prefix string) string { return strings.TrimSuffix(prefix, "-") }
 func nsName(prefix string, i int) string { return fmt.Sprintf("%s%03d", prefix, i) }
 
 // hostName is the i-th shared hostname (0-based): h01.bench.example.com ...
+// h200.bench.example.com.
 func hostName(i int) string { return fmt.Sprintf("h%02d.bench.example.com", i+1) }
 
 func hostNames() []string {
@@ -58,7 +78,12 @@ func hostNames() []string {
 func hostAddrs(i int) []string {
 	var out []string
 	for k := 1; k <= addrsPerHost; k++ {
-		out = append(out, fmt.Sprintf("192.0.2.%d", i*addrsPerHost+k))
+		if i < hostsIn192 {
+			out = append(out, fmt.Sprintf("192.0.2.%d", i*addrsPerHost+k))
+			continue
+		}
+		n := (i-hostsIn192)*addrsPerHost + k
+		out = append(out, fmt.Sprintf("198.18.%d.%d", n/256, n%256))
 	}
 	for k := 1; k <= v6PerHost; k++ {
 		out = append(out, fmt.Sprintf("2001:db8:0:%x::%x", i+1, k))
@@ -164,7 +189,8 @@ func resolvedFull() render.Resolved {
 // expectedPolicies renders an allowlist with the same code as the operator, for the
 // given DNS answers.
 func expectedPolicies(a *v1alpha1.VendorAllowlist, resolved render.Resolved) ([]networkingv1.NetworkPolicy, error) {
-	plan, err := render.Compile(a, catalog.Builtin(), render.Options{Guard: guard.Guard{Allow: testenv.DocumentationRanges}})
+	allow := append(slices.Clone(testenv.DocumentationRanges), benchmarkingRange)
+	plan, err := render.Compile(a, catalog.Builtin(), render.Options{Guard: guard.Guard{Allow: allow}})
 	if err != nil {
 		return nil, fmt.Errorf("rendering %s/%s: %w", a.Namespace, a.Name, err)
 	}

@@ -40,9 +40,6 @@ func TestEveryGoFileHasTheLicenseHeader(t *testing.T) {
 		t.Fatalf("git ls-files found %d Go files; is the test run from test/layout?", len(files))
 	}
 	for _, f := range files {
-		if pendingHeaders(f) {
-			continue
-		}
 		data, err := os.ReadFile(filepath.Join(root, f))
 		if os.IsNotExist(err) {
 			continue // deleted in the work tree
@@ -70,15 +67,4 @@ func TestEveryGoFileHasTheLicenseHeader(t *testing.T) {
 	if err != nil || !bytes.Contains(dockerfile, []byte(`org.opencontainers.image.licenses="Apache-2.0"`)) {
 		t.Errorf("the Dockerfile's image does not say org.opencontainers.image.licenses=\"Apache-2.0\" (%v)", err)
 	}
-}
-
-// pendingHeaders: directories other branches are rewriting while the headers land;
-// hack/license-headers.sh is run on them, and this exemption removed, once they merge.
-func pendingHeaders(path string) bool {
-	for _, dir := range []string{"test/bench/"} {
-		if strings.HasPrefix(path, dir) {
-			return true
-		}
-	}
-	return false
 }

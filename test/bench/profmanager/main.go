@@ -1,17 +1,28 @@
 //go:build bench
 
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
 // Command profmanager is the manager of cmd/ built through the same
-// internal/manager.New, with a CPU profile written when it stops. The benchmark runs
+// internal/manager.New, with a CPU profile written when it stops and a heap profile
+// taken when it is told to stop, before it lets go of its caches. The benchmark runs
 // it instead of ./cmd when BENCH_PROFILE names a directory, to see where the
-// manager's own CPU goes (docs/performance.md). It takes cmd/'s flags (manager.BindFlags),
-// plus --cpuprofile.
+// manager's own CPU and memory go (docs/performance.md). It takes cmd/'s flags
+// (manager.BindFlags), plus --cpuprofile and --memprofile.
 package main
 
 import (
+	"context"
 	"flag"
 	"fmt"
 	"os"
+	"os/signal"
+	"runtime"
 	"runtime/pprof"
+	"syscall"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -21,8 +32,11 @@ import (
 
 func main() {
 	options := manager.BindFlags(flag.CommandLine)
-	var cpuProfile string
+	var cpuProfile, memProfile string
+	var memProfileRate int
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile here")
+	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile here when told to stop (SIGTERM, SIGINT), before the caches go")
+	flag.IntVar(&memProfileRate, "memprofilerate", 0, "sample one allocation per this many bytes in the heap profile; 0: the runtime's default (512 KiB)")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -33,6 +47,12 @@ func main() {
 		os.Exit(2)
 	}
 
+	if memProfileRate > 0 {
+		// Finer than the default 512 KiB (32 KiB, say), so that the profile of a
+		// manager whose live heap is a few tens of MiB names more than a handful of
+		// sites; it costs memory and CPU of its own.
+		runtime.MemProfileRate = memProfileRate
+	}
 	if cpuProfile != "" {
 		f, err := os.Create(cpuProfile)
 		if err != nil {
@@ -46,12 +66,46 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if err := run(o); err != nil {
+	if err := run(o, stopContext(memProfile)); err != nil {
 		ctrl.Log.Error(err, "Manager stopped")
 	}
 }
 
-func run(o manager.Options) error {
+// stopContext is cancelled on SIGTERM or SIGINT, after the heap profile, if asked
+// for, is written: the manager still holds everything it caches then.
+func stopContext(memProfile string) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
+	go func() {
+		<-ch
+		if memProfile != "" {
+			if err := writeHeapProfile(memProfile); err != nil {
+				fmt.Fprintln(os.Stderr, "heap profile:", err)
+			}
+		}
+		cancel()
+		<-ch
+		os.Exit(1)
+	}()
+	return ctx
+}
+
+func writeHeapProfile(path string) error {
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	runtime.GC() // the profile's in-use figures are as of the last collection
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	fmt.Fprintf(os.Stderr, "memstats: heap in use %d, heap idle %d, heap released %d, stacks %d, other runtime %d, sys %d, GCs %d\n",
+		ms.HeapInuse, ms.HeapIdle, ms.HeapReleased, ms.StackInuse, ms.Sys-ms.HeapSys-ms.StackSys, ms.Sys, ms.NumGC)
+	return pprof.Lookup("heap").WriteTo(f, 0)
+}
+
+func run(o manager.Options, ctx context.Context) error {
 	cfg, err := ctrl.GetConfig()
 	if err != nil {
 		return err
@@ -60,5 +114,5 @@ func run(o manager.Options) error {
 	if err != nil {
 		return err
 	}
-	return mgr.Start(ctrl.SetupSignalHandler())
+	return mgr.Start(ctx)
 }

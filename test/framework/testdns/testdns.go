@@ -510,6 +510,27 @@ func (s *Server) QueryCount(name string, qtype string) int {
 	return count
 }
 
+// QueryCounts counts the queries logged so far, except the probe's, by record type
+// and normalized name, in one reading of the log: the counts are of one moment, which
+// separate QueryCount calls against a busy server are not.
+func (s *Server) QueryCounts() map[[2]string]int {
+	out := map[[2]string]int{}
+	data, err := os.ReadFile(s.logFile)
+	if err != nil {
+		return out
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64*1024), 1024*1024)
+	for sc.Scan() {
+		m := queryLine.FindStringSubmatch(sc.Text())
+		if m == nil || m[3] == ProbeSource {
+			continue
+		}
+		out[[2]string{strings.ToUpper(m[1]), normalizeName(m[2])}]++
+	}
+	return out
+}
+
 // Log returns dnsmasq's log so far (start-up messages and every query).
 func (s *Server) Log() string {
 	data, _ := os.ReadFile(s.logFile)

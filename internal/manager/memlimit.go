@@ -1,0 +1,49 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package manager
+
+import (
+	"fmt"
+	"runtime/debug"
+	"strconv"
+)
+
+// The chart passes the container's memory limit (limits.memory through the downward
+// API) and the share of it the Go runtime may use; GOMEMLIMIT itself cannot be set
+// from a limit there, since the downward API gives a bare number and GOMEMLIMIT
+// wants a share of it, not all of it, to leave room for what the runtime does not
+// count (the binary's pages).
+const (
+	memoryLimitEnv        = "VAO_MEMORY_LIMIT_BYTES"
+	memoryLimitPercentEnv = "VAO_MEMORY_LIMIT_PERCENT"
+)
+
+// SetMemoryLimit sets the Go runtime's soft memory limit to the share of the
+// container's memory limit the chart gives, so that the garbage collector works
+// harder as the heap nears the limit instead of the container being killed, and
+// returns it (0: left as it was). GOMEMLIMIT, when set, wins.
+func SetMemoryLimit(getenv func(string) string) (int64, error) {
+	if getenv("GOMEMLIMIT") != "" || getenv(memoryLimitEnv) == "" {
+		return 0, nil
+	}
+	limit, err := strconv.ParseInt(getenv(memoryLimitEnv), 10, 64)
+	if err != nil || limit <= 0 {
+		return 0, fmt.Errorf("%s=%q: want the container's memory limit in bytes (resourceFieldRef limits.memory), or unset", memoryLimitEnv, getenv(memoryLimitEnv))
+	}
+	percent := int64(90)
+	if v := getenv(memoryLimitPercentEnv); v != "" {
+		if percent, err = strconv.ParseInt(v, 10, 64); err != nil || percent < 0 || percent > 100 {
+			return 0, fmt.Errorf("%s=%q: want a share of the memory limit from 0 (no soft limit) to 100 (chart value goMemoryLimitPercent)", memoryLimitPercentEnv, v)
+		}
+	}
+	if percent == 0 {
+		return 0, nil
+	}
+	soft := limit / 100 * percent
+	debug.SetMemoryLimit(soft)
+	return soft, nil
+}

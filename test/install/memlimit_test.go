@@ -1,0 +1,49 @@
+/*
+Copyright 2026 The vendor-allowlist-operator Authors.
+
+SPDX-License-Identifier: Apache-2.0
+*/
+
+package install
+
+import (
+	"strconv"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+)
+
+// The manager's Go soft memory limit follows the container's memory limit in every
+// install (the manager reads both variables; internal/manager.SetMemoryLimit), so
+// that near the limit the collector works harder instead of the container being
+// killed.
+func TestGoMemoryLimitFollowsTheContainerLimit(t *testing.T) {
+	for _, r := range allRenderings(t) {
+		t.Run(r.name, func(t *testing.T) {
+			c := r.deployment(t).Spec.Template.Spec.Containers[0]
+			if c.Resources.Limits.Memory().IsZero() {
+				t.Fatal("the manager has no memory limit")
+			}
+			env := map[string]corev1.EnvVar{}
+			for _, e := range c.Env {
+				env[e.Name] = e
+			}
+			limit := env["VAO_MEMORY_LIMIT_BYTES"].ValueFrom
+			if limit == nil || limit.ResourceFieldRef == nil || limit.ResourceFieldRef.Resource != "limits.memory" ||
+				limit.ResourceFieldRef.ContainerName != c.Name || limit.ResourceFieldRef.Divisor.String() != "1" {
+				t.Errorf("VAO_MEMORY_LIMIT_BYTES is %+v, want the container's limits.memory in bytes (resourceFieldRef, divisor 1)", env["VAO_MEMORY_LIMIT_BYTES"])
+			}
+			if p, err := strconv.Atoi(env["VAO_MEMORY_LIMIT_PERCENT"].Value); err != nil || p < 1 || p > 100 {
+				t.Errorf("VAO_MEMORY_LIMIT_PERCENT is %q, want a share from 1 to 100", env["VAO_MEMORY_LIMIT_PERCENT"].Value)
+			}
+		})
+	}
+	t.Run("goMemoryLimitPercent 0", func(t *testing.T) {
+		values := writeFile(t, t.TempDir(), "values.yaml", []byte("goMemoryLimitPercent: 0\n"))
+		for _, e := range helmTemplate(t, "vao-memlimit", values).deployment(t).Spec.Template.Spec.Containers[0].Env {
+			if e.Name == "VAO_MEMORY_LIMIT_BYTES" || e.Name == "VAO_MEMORY_LIMIT_PERCENT" {
+				t.Errorf("goMemoryLimitPercent: 0 still sets %s", e.Name)
+			}
+		}
+	})
+}
