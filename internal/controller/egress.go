@@ -560,3 +560,31 @@ func (r *VendorAllowlistReconciler) writeDesired(ctx context.Context, desired *u
 	whole.SetResourceVersion(m.ResourceVersion)
 	return r.Update(ctx, whole, client.FieldOwner(v1alpha1.FieldOwner))
 }
+
+// maxEgressStatus is status.egress's bound in the CRD: an allowlist of 32 vendors
+// and 32 custom entries can have more egress rules with hostnames, and a status
+// over the bound would be refused whole.
+const maxEgressStatus = 64
+
+// egressStatus is status.egress: the rules in order, the last place saying how
+// many more there are, and that the plugin's render lists them all.
+func egressStatus(rules []v1alpha1.EgressRuleStatus) []v1alpha1.EgressRuleStatus {
+	if len(rules) <= maxEgressStatus {
+		return rules
+	}
+	out := slices.Clone(rules[:maxEgressStatus-1])
+	rest := rules[maxEgressStatus-1:]
+	backends := map[string]int{}
+	for _, r := range rest {
+		backends[r.Backend]++
+	}
+	var counts []string
+	for _, b := range slices.Sorted(maps.Keys(backends)) {
+		counts = append(counts, fmt.Sprintf("%d by %s", backends[b], b))
+	}
+	return append(out, v1alpha1.EgressRuleStatus{
+		Rule:    fmt.Sprintf("(%d more)", len(rest)),
+		Backend: rest[0].Backend,
+		Message: fmt.Sprintf("%d egress rules with hostnames are not listed, as status.egress holds %d (%s): kubectl vendorallowlist render lists each rule's backend", len(rest), maxEgressStatus, strings.Join(counts, ", ")),
+	})
+}

@@ -202,7 +202,7 @@ func (r *VendorAllowlistReconciler) applyInOrder(ctx context.Context, allowlist 
 	if obs.applyErr != nil {
 		return true, obs.applyErr
 	}
-	allowlist.Status.Egress = obs.result.EgressRules
+	allowlist.Status.Egress = egressStatus(obs.result.EgressRules)
 	obs.applyErr = r.pruneEgress(ctx, allowlist, obs.egress, len(obs.awaiting) > 0)
 	return obs.applyErr != nil, obs.applyErr
 }
