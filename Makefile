@@ -115,11 +115,15 @@ bench-scale: test-deps ## The cost curve (~45 min, not part of make test): the b
 	go test -tags bench -run '^TestBenchScale$$' -v -count=1 -timeout 150m ./test/bench/
 
 FUZZTIME ?= 15s
+# FuzzRender judges each input with cyclonus and renders every egress backend: a
+# few dozen inputs a second, so its baseline of the seeds and of the corpus this
+# machine has grown takes most of FUZZTIME before it tries a new input.
+FUZZTIME_RENDER ?= 60s
 
 .PHONY: fuzz
-fuzz: ## A short run of every fuzz target (FUZZTIME each); their seed corpora run in make test.
+fuzz: ## A short run of every fuzz target (FUZZTIME each, FUZZTIME_RENDER for FuzzRender); their seed corpora run in make test.
 	go test -run '^$$' -fuzz '^FuzzLoad$$' -fuzztime $(FUZZTIME) ./internal/catalog/
-	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME) ./internal/render/
+	go test -run '^$$' -fuzz '^FuzzRender$$' -fuzztime $(FUZZTIME_RENDER) ./internal/render/
 	go test -run '^$$' -fuzz '^FuzzCIDR$$' -fuzztime $(FUZZTIME) ./internal/crdvalidation/
 	go test -run '^$$' -fuzz '^FuzzHostname$$' -fuzztime $(FUZZTIME) ./internal/crdvalidation/
 	go test -run '^$$' -fuzz '^FuzzGuard$$' -fuzztime $(FUZZTIME) ./internal/guard/
