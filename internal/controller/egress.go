@@ -8,8 +8,6 @@ package controller
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -279,19 +277,12 @@ func egressConflictDetail(kind EgressKind, o client.Object, allowlist *v1alpha1.
 // the digest of the content, and the allowlist's ownership: the controller
 // reference, or for a cluster-scoped object the labels that stand for it.
 func egressDesired(allowlist *v1alpha1.VendorAllowlist, kind EgressKind, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
-	u := obj.DeepCopy()
-	u.SetGroupVersionKind(kind.GVK)
-	raw, err := json.Marshal(u.Object)
+	typed := obj.DeepCopy()
+	typed.SetGroupVersionKind(kind.GVK)
+	u, err := withRenderedHash(typed)
 	if err != nil {
-		return nil, fmt.Errorf("encoding %s %s: %w", kind.GVK.Kind, u.GetName(), err)
+		return nil, err
 	}
-	sum := sha256.Sum256(raw)
-	annotations := maps.Clone(u.GetAnnotations())
-	if annotations == nil {
-		annotations = map[string]string{}
-	}
-	annotations[renderedHashAnnotation] = hex.EncodeToString(sum[:16])
-	u.SetAnnotations(annotations)
 	labels := maps.Clone(u.GetLabels())
 	if labels == nil {
 		labels = map[string]string{}

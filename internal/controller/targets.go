@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/api/equality"
@@ -241,14 +242,29 @@ func pastTense(a action) string {
 // ownedDesired is the apply request of an owned target object: what render made,
 // with the controller reference and the digest of the content.
 func ownedDesired(allowlist *v1alpha1.VendorAllowlist, obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
+	u, err := withRenderedHash(obj)
+	if err != nil {
+		return nil, err
+	}
+	u.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(allowlist, allowlistKind)})
+	return u, nil
+}
+
+// withRenderedHash is a copy of obj, as render made it, annotated with the digest of
+// its content (renderedHashAnnotation): what an owned object's writer compares.
+func withRenderedHash(obj *unstructured.Unstructured) (*unstructured.Unstructured, error) {
 	u := obj.DeepCopy()
 	raw, err := json.Marshal(u.Object)
 	if err != nil {
 		return nil, fmt.Errorf("encoding %s %s: %w", u.GetKind(), u.GetName(), err)
 	}
 	sum := sha256.Sum256(raw)
-	u.SetAnnotations(map[string]string{renderedHashAnnotation: hex.EncodeToString(sum[:16])})
-	u.SetOwnerReferences([]metav1.OwnerReference{*metav1.NewControllerRef(allowlist, allowlistKind)})
+	annotations := maps.Clone(u.GetAnnotations())
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	annotations[renderedHashAnnotation] = hex.EncodeToString(sum[:16])
+	u.SetAnnotations(annotations)
 	return u, nil
 }
 
