@@ -14,7 +14,6 @@ import (
 
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -81,31 +80,12 @@ func (r *VendorAllowlistReconciler) renderedAddresses(ctx context.Context, allow
 		if !metav1.IsControlledBy(np, allowlist) {
 			continue
 		}
-		owned, err := r.ownedFields.policy(np)
+		owned, err := ownedFields(np)
 		if err != nil {
 			return nil, err
 		}
-		if owned.Spec == nil {
-			continue
-		}
-		var blocks []*networkingv1ac.IPBlockApplyConfiguration
-		for _, rule := range owned.Spec.Ingress {
-			for _, peer := range rule.From {
-				blocks = append(blocks, peer.IPBlock)
-			}
-		}
-		for _, rule := range owned.Spec.Egress {
-			for _, peer := range rule.To {
-				blocks = append(blocks, peer.IPBlock)
-			}
-		}
-		for _, b := range blocks {
-			if b == nil || b.CIDR == nil {
-				continue
-			}
-			if p, err := netip.ParsePrefix(*b.CIDR); err == nil && p.IsSingleIP() {
-				out[p.Addr()] = true
-			}
+		for _, a := range owned.addresses {
+			out[a] = true
 		}
 	}
 	return out, nil

@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -155,7 +154,7 @@ func (a action) String() string {
 func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, client.Object, error) {
 	key := client.ObjectKey{Namespace: *desired.Namespace, Name: *desired.Name}
 	return ownership(ctx, allowlist, policyKind, key, r.Client, r.PolicyNames, &networkingv1.NetworkPolicy{}, func(existing *networkingv1.NetworkPolicy) (bool, error) {
-		return managedContentEqual(&r.ownedFields, existing, desired)
+		return managedContentEqual(existing, desired)
 	})
 }
 
@@ -207,14 +206,16 @@ func ownership[T client.Object](ctx context.Context, allowlist *v1alpha1.VendorA
 // managedContentEqual compares what the operator's field manager owns in existing
 // with what it would apply now. A field someone else changed is no longer owned by
 // the operator, so an edit shows up here as a difference and is put back.
-func managedContentEqual(memo *ownedFieldsMemo, existing *networkingv1.NetworkPolicy, want *networkingv1ac.NetworkPolicyApplyConfiguration) (bool, error) {
-	owned, err := memo.policy(existing)
+func managedContentEqual(existing *networkingv1.NetworkPolicy, want *networkingv1ac.NetworkPolicyApplyConfiguration) (bool, error) {
+	owned, err := ownedFields(existing)
 	if err != nil {
 		return false, err
 	}
-	return equality.Semantic.DeepEqual(owned.Labels, want.Labels) &&
-		equality.Semantic.DeepEqual(owned.OwnerReferences, want.OwnerReferences) &&
-		equality.Semantic.DeepEqual(owned.Spec, want.Spec), nil
+	wanted, err := desiredDigest(want)
+	if err != nil {
+		return false, fmt.Errorf("encoding NetworkPolicy %s: %w", *want.Name, err)
+	}
+	return owned.digest == wanted, nil
 }
 
 // applyConfiguration is the server-side apply request for a rendered policy: the

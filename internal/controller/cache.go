@@ -35,7 +35,10 @@ import (
 func CacheOptions(namespaces []string) cache.Options {
 	opts := cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
-			&networkingv1.NetworkPolicy{}: {Label: labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue})},
+			&networkingv1.NetworkPolicy{}: {
+				Label:     labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue}),
+				Transform: SlimPolicy,
+			},
 		},
 		DefaultTransform: KeepOwnManagedFields,
 	}

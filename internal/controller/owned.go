@@ -7,76 +7,154 @@ SPDX-License-Identifier: Apache-2.0
 package controller
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
-	"sync"
+	"net/netip"
+	"slices"
+	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
-	"k8s.io/apimachinery/pkg/types"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	metav1ac "k8s.io/client-go/applyconfigurations/meta/v1"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
 
-// ownedFieldsMemoSize bounds the extractions kept, the oldest going first: enough for
-// the policies of the allowlists being reconciled at once (a few per worker), whose
-// reconcile reads each policy's owned fields twice (the addresses it rendered, then
-// whether it is up to date), and little memory (an extraction is a copy of the
-// policy: 512 of them were 1.7 MiB of the live heap at 1,000 allowlists).
-const ownedFieldsMemoSize = 64
+// The manager's cache holds its NetworkPolicies slim: their metadata, and in two
+// annotations of the cached copy alone (never written to the API server) what the
+// reconciler reads of the rest: the digest of the fields the operator's field
+// manager owns, and the single addresses among them. At 10,000 allowlists the full
+// policies were 60% of the manager's live heap (their specs, selectors and managed
+// fields), read only to compare the operator's own fields with what it would apply.
+const (
+	ownedDigestAnnotation    = "cache.vendorallowlist.io/owned-digest"
+	ownedAddressesAnnotation = "cache.vendorallowlist.io/owned-addresses"
+)
 
-// ownedFieldsMemo keeps the operator's fields of the policies last read, by UID and
-// resource version. Extracting them (ExtractNetworkPolicy) converts the whole policy
-// to a typed value and back; at a restart on 1,000 converged allowlists it was more
-// than half of what the manager allocated, and its bursts set the manager's peak
-// memory. The zero value is ready; a nil memo extracts every time.
-type ownedFieldsMemo struct {
-	mu      sync.Mutex
-	entries map[types.UID]ownedFieldsEntry
-	order   []types.UID // a ring of the entries' UIDs, in the order they came
-	next    int         // where the next UID goes in order
+// ownedView is what the operator's field manager owns of a policy: a digest of its
+// labels, owner references and spec, and the single addresses in its ipBlocks.
+type ownedView struct {
+	digest    string
+	addresses []netip.Addr
 }
 
-type ownedFieldsEntry struct {
-	resourceVersion string
-	owned           *networkingv1ac.NetworkPolicyApplyConfiguration
+// SlimPolicy is the cache transform of the managed NetworkPolicies: the policy's
+// metadata (no managed fields) and its ownedView in the cache's annotations. A policy
+// whose managed fields cannot be read is kept whole, and the reconciler reports why.
+func SlimPolicy(in any) (any, error) {
+	np, ok := in.(*networkingv1.NetworkPolicy)
+	if !ok {
+		return KeepOwnManagedFields(in)
+	}
+	view, err := extractOwnedView(np)
+	if err != nil {
+		return KeepOwnManagedFields(in)
+	}
+	annotations := make(map[string]string, len(np.Annotations)+2)
+	for k, v := range np.Annotations {
+		annotations[k] = v
+	}
+	annotations[ownedDigestAnnotation] = view.digest
+	if len(view.addresses) > 0 {
+		s := make([]string, len(view.addresses))
+		for i, a := range view.addresses {
+			s[i] = a.String()
+		}
+		annotations[ownedAddressesAnnotation] = strings.Join(s, ",")
+	}
+	return &networkingv1.NetworkPolicy{
+		TypeMeta: np.TypeMeta,
+		ObjectMeta: metav1.ObjectMeta{
+			Name: np.Name, Namespace: np.Namespace, UID: np.UID, ResourceVersion: np.ResourceVersion,
+			Generation: np.Generation, CreationTimestamp: np.CreationTimestamp, DeletionTimestamp: np.DeletionTimestamp,
+			Labels: np.Labels, Annotations: annotations, OwnerReferences: np.OwnerReferences, Finalizers: np.Finalizers,
+		},
+	}, nil
 }
 
-// policy returns what the operator's field manager owns of np. The result is
-// shared: read it, never change it.
-func (m *ownedFieldsMemo) policy(np *networkingv1.NetworkPolicy) (*networkingv1ac.NetworkPolicyApplyConfiguration, error) {
-	if m != nil && np.UID != "" && np.ResourceVersion != "" {
-		m.mu.Lock()
-		e, ok := m.entries[np.UID]
-		m.mu.Unlock()
-		if ok && e.resourceVersion == np.ResourceVersion {
-			return e.owned, nil
+// ownedFields is the ownedView of a policy: from the cache's annotations when the
+// policy was read from the manager's cache, else from its managed fields.
+func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
+	digest, ok := np.Annotations[ownedDigestAnnotation]
+	if !ok {
+		return extractOwnedView(np)
+	}
+	view := ownedView{digest: digest}
+	if s := np.Annotations[ownedAddressesAnnotation]; s != "" {
+		for _, a := range strings.Split(s, ",") {
+			addr, err := netip.ParseAddr(a)
+			if err != nil {
+				return ownedView{}, fmt.Errorf("reading the cached addresses of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+			}
+			view.addresses = append(view.addresses, addr)
 		}
 	}
+	return view, nil
+}
+
+// extractOwnedView reads the ownedView from the policy's managed fields.
+func extractOwnedView(np *networkingv1.NetworkPolicy) (ownedView, error) {
 	owned, err := networkingv1ac.ExtractNetworkPolicy(np, v1alpha1.FieldOwner)
 	if err != nil {
-		return nil, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+		return ownedView{}, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 	}
-	if m != nil && np.UID != "" && np.ResourceVersion != "" {
-		m.put(np.UID, ownedFieldsEntry{resourceVersion: np.ResourceVersion, owned: owned})
+	digest, err := contentDigest(owned.Labels, owned.OwnerReferences, owned.Spec)
+	if err != nil {
+		return ownedView{}, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 	}
-	return owned, nil
+	return ownedView{digest: digest, addresses: singleAddresses(owned.Spec)}, nil
 }
 
-func (m *ownedFieldsMemo) put(uid types.UID, e ownedFieldsEntry) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.entries == nil {
-		m.entries = make(map[types.UID]ownedFieldsEntry, ownedFieldsMemoSize)
-		m.order = make([]types.UID, 0, ownedFieldsMemoSize)
+// contentDigest is the digest of what the operator applies to a policy, in the form
+// both sides of the comparison share: the apply configuration, encoded as JSON,
+// whose fields are all omitted when empty (so nil and empty compare equal, as
+// equality.Semantic has them) and whose maps are encoded in key order.
+func contentDigest(labels map[string]string, owners []metav1ac.OwnerReferenceApplyConfiguration, spec *networkingv1ac.NetworkPolicySpecApplyConfiguration) (string, error) {
+	data, err := json.Marshal(struct {
+		Labels          map[string]string                                   `json:"labels,omitempty"`
+		OwnerReferences []metav1ac.OwnerReferenceApplyConfiguration         `json:"ownerReferences,omitempty"`
+		Spec            *networkingv1ac.NetworkPolicySpecApplyConfiguration `json:"spec,omitempty"`
+	}{labels, owners, spec})
+	if err != nil {
+		return "", err
 	}
-	if _, ok := m.entries[uid]; !ok {
-		if len(m.order) < ownedFieldsMemoSize {
-			m.order = append(m.order, uid)
-		} else {
-			delete(m.entries, m.order[m.next])
-			m.order[m.next] = uid
-			m.next = (m.next + 1) % ownedFieldsMemoSize
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16]), nil
+}
+
+// desiredDigest is the contentDigest of an apply request.
+func desiredDigest(ac *networkingv1ac.NetworkPolicyApplyConfiguration) (string, error) {
+	return contentDigest(ac.Labels, ac.OwnerReferences, ac.Spec)
+}
+
+// singleAddresses are the single addresses among a spec's ipBlocks, sorted.
+func singleAddresses(spec *networkingv1ac.NetworkPolicySpecApplyConfiguration) []netip.Addr {
+	if spec == nil {
+		return nil
+	}
+	var blocks []*networkingv1ac.IPBlockApplyConfiguration
+	for _, rule := range spec.Ingress {
+		for _, peer := range rule.From {
+			blocks = append(blocks, peer.IPBlock)
 		}
 	}
-	m.entries[uid] = e
+	for _, rule := range spec.Egress {
+		for _, peer := range rule.To {
+			blocks = append(blocks, peer.IPBlock)
+		}
+	}
+	var out []netip.Addr
+	for _, b := range blocks {
+		if b == nil || b.CIDR == nil {
+			continue
+		}
+		if p, err := netip.ParsePrefix(*b.CIDR); err == nil && p.IsSingleIP() {
+			out = append(out, p.Addr())
+		}
+	}
+	slices.SortFunc(out, func(a, b netip.Addr) int { return a.Compare(b) })
+	return slices.Compact(out)
 }

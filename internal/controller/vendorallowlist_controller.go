@@ -89,10 +89,9 @@ type VendorAllowlistReconciler struct {
 	// start (egress.go).
 	Egress EgressBackend
 
-	written     writtenStatuses
-	swept       sweptAllowlists
-	leftovers   leftoverIndex
-	ownedFields ownedFieldsMemo // owned.go
+	written   writtenStatuses
+	swept     sweptAllowlists
+	leftovers leftoverIndex
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
