@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 
+	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,13 +26,12 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
 
-// CacheOptions is the manager's cache: full objects of the allowlists, the Vendors
-// and only the NetworkPolicies the operator manages (a cluster's other policies are
-// none of its business and would cost memory), in the given namespaces or all. Of
-// the managed fields it keeps the operator's own entries alone: they are what it
-// compares its policies and created objects with (ExtractNetworkPolicy), and
-// others' entries (a client's Update of an allowlist, kubectl's, the status of
-// every write) are read by nothing and were a tenth of the cache.
+// CacheOptions is the manager's cache: the allowlists and the Vendors without their
+// managed fields, and only the NetworkPolicies the operator manages (a cluster's
+// other policies are none of its business and would cost memory), slim (SlimPolicy),
+// in the given namespaces or all. Of the other objects' managed fields it keeps the
+// operator's own entries alone: they are what it compares the objects it created
+// with, and others' entries (kubectl's, a client's Update) are read by nothing.
 func CacheOptions(namespaces []string) cache.Options {
 	opts := cache.Options{
 		ByObject: map[client.Object]cache.ByObject{
@@ -39,6 +39,10 @@ func CacheOptions(namespaces []string) cache.Options {
 				Label:     labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue}),
 				Transform: SlimPolicy,
 			},
+			// Nothing reads who set which field of an allowlist or a Vendor, and the
+			// operator's own status entry was a third of a cached allowlist.
+			&v1alpha1.VendorAllowlist{}: {Transform: cache.TransformStripManagedFields()},
+			&v1alpha1.Vendor{}:          {Transform: cache.TransformStripManagedFields()},
 		},
 		DefaultTransform: KeepOwnManagedFields,
 	}
@@ -74,8 +78,23 @@ func operatorManager(name string) bool {
 	return name == v1alpha1.FieldOwner || strings.HasPrefix(name, v1alpha1.TargetFieldManagerPrefix)
 }
 
-// keepManagedFields is the transform of the user objects targets set a field of.
-func keepManagedFields(in any) (any, error) { return in, nil }
+// slimUserObject is the transform of the user objects targets set a field of: it
+// keeps what a target reads (the metadata with every managed fields entry, and of a
+// Service the type, source ranges and traffic policy) and drops the rest (a
+// Service's ports, selector and status, an Ingress's rules and status). The manager
+// caches every Service and Ingress in the namespaces it watches, since an allowlist
+// may name any of them, so what each costs is what a cluster's count multiplies.
+func slimUserObject(in any) (any, error) {
+	switch o := in.(type) {
+	case *corev1.Service:
+		return &corev1.Service{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta, Spec: corev1.ServiceSpec{
+			Type: o.Spec.Type, LoadBalancerSourceRanges: o.Spec.LoadBalancerSourceRanges, ExternalTrafficPolicy: o.Spec.ExternalTrafficPolicy,
+		}}, nil
+	case *networkingv1.Ingress:
+		return &networkingv1.Ingress{TypeMeta: o.TypeMeta, ObjectMeta: o.ObjectMeta}, nil
+	}
+	return in, nil
+}
 
 // watched is the cache's namespaces: the given ones, or nil for all.
 func watched(namespaces []string) map[string]cache.Config {

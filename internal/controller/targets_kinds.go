@@ -156,9 +156,10 @@ func ownedObject(kind render.TargetKind) *unstructured.Unstructured {
 
 // AddToCache makes the cache hold, of the custom resources the targets create, only
 // those the operator manages (label-selected, as its NetworkPolicies). Services and
-// Ingresses are cached whole, with every managed fields entry: they are the user's,
-// the operator must see the one it is named before it sets a field of it, and who
-// else set that field decides whether it may.
+// Ingresses are cached with every managed fields entry, but only the part a target
+// reads (slimUserObject): they are the user's, the operator must see the one it is
+// named before it sets a field of it, and who else set that field decides whether it
+// may.
 func (k TargetKinds) AddToCache(opts *cache.Options, scheme *runtime.Scheme) error {
 	if opts.ByObject == nil {
 		opts.ByObject = map[client.Object]cache.ByObject{}
@@ -171,7 +172,7 @@ func (k TargetKinds) AddToCache(opts *cache.Options, scheme *runtime.Scheme) err
 		if err != nil {
 			return err
 		}
-		opts.ByObject[obj] = cache.ByObject{Transform: keepManagedFields}
+		opts.ByObject[obj] = cache.ByObject{Transform: slimUserObject}
 	}
 	return nil
 }

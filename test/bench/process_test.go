@@ -137,7 +137,9 @@ func buildManager(repoRoot, dir string, profile bool) (string, error) {
 	return bin, nil
 }
 
-// startManager runs the manager with the kubeconfig (KUBECONFIG) and args; its
+// startManager runs the manager with the kubeconfig (KUBECONFIG) and args, and
+// BENCH_MANAGER_ENV's space-separated NAME=value pairs in its environment alone (to
+// try a runtime setting, GOGC=50, on the manager and not the control plane); its
 // output goes to logPath.
 func startManager(bin, kubeconfig, logPath string, args []string) (*managerProc, error) {
 	logFile, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
@@ -146,6 +148,7 @@ func startManager(bin, kubeconfig, logPath string, args []string) (*managerProc,
 	}
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Env = append(cmd.Env, strings.Fields(os.Getenv("BENCH_MANAGER_ENV"))...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	// A process group of its own, and killed by the kernel if the test binary dies.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
