@@ -47,6 +47,7 @@ func main() {
 	} else if limit > 0 {
 		ctrl.Log.Info("Go memory limit set from the container's", "bytes", limit)
 	}
+	manager.SetGCPercent(os.Getenv)
 	if err := run(o); err != nil {
 		ctrl.Log.Error(err, "Manager stopped")
 		os.Exit(1)

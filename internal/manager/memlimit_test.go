@@ -54,3 +54,19 @@ func TestSetMemoryLimit(t *testing.T) {
 		})
 	}
 }
+
+func TestSetGCPercent(t *testing.T) {
+	defer debug.SetGCPercent(debug.SetGCPercent(100)) // put back what the test found
+	if got := SetGCPercent(func(string) string { return "" }); got != DefaultGCPercent {
+		t.Errorf("without GOGC: set %d, want %d", got, DefaultGCPercent)
+	}
+	if now := debug.SetGCPercent(100); now != DefaultGCPercent {
+		t.Errorf("without GOGC the runtime's target is %d, want %d", now, DefaultGCPercent)
+	}
+	if got := SetGCPercent(func(k string) string { return map[string]string{"GOGC": "200"}[k] }); got != 0 {
+		t.Errorf("with GOGC set: set %d, want 0 (GOGC wins)", got)
+	}
+	if now := debug.SetGCPercent(100); now != 100 {
+		t.Errorf("with GOGC set the runtime's target was changed to %d", now)
+	}
+}

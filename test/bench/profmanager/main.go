@@ -46,6 +46,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
+	manager.SetGCPercent(os.Getenv) // as cmd/main.go: the profiled manager runs as the shipped one
 
 	if memProfileRate > 0 {
 		// Finer than the default 512 KiB (32 KiB, say), so that the profile of a
