@@ -44,10 +44,17 @@ type ownedView struct {
 // SlimPolicy is the cache transform of the managed NetworkPolicies: the policy's
 // metadata (no managed fields) and its ownedView in the cache's annotations. A policy
 // whose managed fields cannot be read is kept whole, and the reconciler reports why.
+//
+// The transform sees an object it made again: a streaming list (WatchList) applies it
+// in the reflector's own store and once more when the informer takes the list over,
+// so a slim copy passes through unchanged.
 func SlimPolicy(in any) (any, error) {
 	np, ok := in.(*networkingv1.NetworkPolicy)
 	if !ok {
 		return KeepOwnManagedFields(in)
+	}
+	if isSlim(np) {
+		return np, nil
 	}
 	view, err := extractOwnedView(np)
 	if err != nil {
@@ -55,7 +62,11 @@ func SlimPolicy(in any) (any, error) {
 	}
 	annotations := make(map[string]string, len(np.Annotations)+2)
 	for k, v := range np.Annotations {
-		annotations[k] = v
+		// Whoever may edit the policy may write these keys on it too: what the
+		// cache holds under them is the transform's alone.
+		if k != ownedDigestAnnotation && k != ownedAddressesAnnotation {
+			annotations[k] = v
+		}
 	}
 	annotations[ownedDigestAnnotation] = view.digest
 	if len(view.addresses) > 0 {
@@ -76,12 +87,14 @@ func SlimPolicy(in any) (any, error) {
 }
 
 // ownedFields is the ownedView of a policy: from the cache's annotations when the
-// policy was read from the manager's cache, else from its managed fields.
+// policy was read from the manager's cache (a slim copy, without managed fields),
+// else from its managed fields. A policy read from the API server is never taken at
+// its annotations' word: anyone who may edit it may write them.
 func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
-	digest, ok := np.Annotations[ownedDigestAnnotation]
-	if !ok {
+	if !isSlim(np) {
 		return extractOwnedView(np)
 	}
+	digest := np.Annotations[ownedDigestAnnotation]
 	view := ownedView{digest: digest}
 	if s := np.Annotations[ownedAddressesAnnotation]; s != "" {
 		for _, a := range strings.Split(s, ",") {
@@ -93,6 +106,15 @@ func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
 		}
 	}
 	return view, nil
+}
+
+// isSlim says whether np is a copy SlimPolicy made: the cache's digest, no managed
+// fields, and no policy types, which the API server never stores (it defaults them
+// when a policy has none), so a policy read from it is never taken for one, whatever
+// was written on it.
+func isSlim(np *networkingv1.NetworkPolicy) bool {
+	_, ok := np.Annotations[ownedDigestAnnotation]
+	return ok && len(np.ManagedFields) == 0 && len(np.Spec.PolicyTypes) == 0
 }
 
 // extractOwnedView reads the ownedView from the policy's managed fields.

@@ -75,6 +75,16 @@ func TestSlimPolicyKeepsWhatTheReconcilerReads(t *testing.T) {
 	if _, ok := full.Annotations[ownedDigestAnnotation]; ok {
 		t.Error("the transform wrote the cache's annotation into the object it was given")
 	}
+	// A streaming list transforms what it lists twice: the second pass must keep
+	// the view the first one made (it once read the slim copy's empty managed fields,
+	// and every policy looked edited after a restart).
+	again, err := SlimPolicy(slim.DeepCopy())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if twice, _ := ownedFields(again.(*networkingv1.NetworkPolicy)); twice.digest != want.digest || !slices.Equal(twice.addresses, want.addresses) {
+		t.Errorf("transformed twice, the cached view is %+v, want %+v", twice, want)
+	}
 }
 
 // A field the operator no longer owns (someone else's edit took it) changes the
@@ -94,5 +104,50 @@ func TestOwnedDigestSeesAnEdit(t *testing.T) {
 	}
 	if relabelled.digest == before.digest || lostEgress.digest == before.digest {
 		t.Errorf("digests %s (before), %s (label changed), %s (egress taken by another manager): an edit went unseen", before.digest, relabelled.digest, lostEgress.digest)
+	}
+}
+
+// Someone who may edit a managed policy may write the cache's annotation keys on it:
+// neither a planted digest (which would hide an edit) nor planted addresses (which
+// would seed DNS answers) reaches the reconciler.
+func TestPlantedCacheAnnotationsAreIgnored(t *testing.T) {
+	full := managedPolicy("1", "a", ownedPolicyFields)
+	want, err := ownedFields(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	planted := full.DeepCopy()
+	planted.Annotations[ownedDigestAnnotation] = "0123456789abcdef0123456789abcdef"
+	planted.Annotations[ownedAddressesAnnotation] = "203.0.113.66"
+	got, err := ownedFields(planted)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.digest != want.digest || !slices.Equal(got.addresses, want.addresses) {
+		t.Errorf("read from the API server, the planted annotations gave %+v, want %+v", got, want)
+	}
+	// Even with its managed fields cleared (managedFields: [{}]), a stored policy has
+	// policy types, so the transform does not take it for its own copy.
+	cleared := planted.DeepCopy()
+	cleared.ManagedFields = nil
+	out, err := SlimPolicy(cleared)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := out.(*networkingv1.NetworkPolicy).Annotations[ownedDigestAnnotation]; v == planted.Annotations[ownedDigestAnnotation] {
+		t.Errorf("the cache kept the planted digest %s of a policy whose managed fields were cleared", v)
+	}
+	noAddresses := managedPolicy("1", "a", `{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:podSelector":{}}}`)
+	noAddresses.Annotations[ownedAddressesAnnotation] = "203.0.113.66"
+	out, err = SlimPolicy(noAddresses)
+	if err != nil {
+		t.Fatal(err)
+	}
+	slim := out.(*networkingv1.NetworkPolicy)
+	if v, ok := slim.Annotations[ownedAddressesAnnotation]; ok {
+		t.Errorf("the cached copy kept the planted addresses %q", v)
+	}
+	if got, _ := ownedFields(slim); len(got.addresses) > 0 {
+		t.Errorf("the reconciler reads the planted addresses %v from the cache", got.addresses)
 	}
 }

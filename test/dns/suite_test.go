@@ -27,6 +27,8 @@ import (
 	"context"
 	"net/netip"
 	"sort"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -38,6 +40,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 	_ "sigs.k8s.io/controller-runtime/pkg/controller" // holds usedControllerNames
 
@@ -240,6 +243,26 @@ func policyVersions(g Gomega, ns string) map[string]string {
 		out[np.Name] = np.ResourceVersion
 	}
 	return out
+}
+
+// policyApplies is the API server's count of server-side applies of NetworkPolicies
+// (apiserver_request_total): an apply that changes nothing leaves every resource
+// version as it was, and is a write all the same.
+func policyApplies(g Gomega) float64 {
+	cs, err := kubernetes.NewForConfig(env.Config)
+	g.Expect(err).NotTo(HaveOccurred())
+	raw, err := cs.Discovery().RESTClient().Get().AbsPath("/metrics").DoRaw(context.Background())
+	g.Expect(err).NotTo(HaveOccurred())
+	total := 0.0
+	for _, line := range strings.Split(string(raw), "\n") {
+		if !strings.HasPrefix(line, "apiserver_request_total{") || !strings.Contains(line, `resource="networkpolicies"`) || !strings.Contains(line, `verb="APPLY"`) {
+			continue
+		}
+		v, err := strconv.ParseFloat(line[strings.LastIndex(line, " ")+1:], 64)
+		g.Expect(err).NotTo(HaveOccurred(), line)
+		total += v
+	}
+	return total
 }
 
 // queries counts the A and AAAA queries the manager sent for name.
