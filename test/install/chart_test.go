@@ -207,6 +207,7 @@ func TestChartSchemaRejectsBadValues(t *testing.T) {
 		{"misspelt admission key", "admission:\n  enable: false\n", "additional properties 'enable' not allowed"},
 		{"misspelt user roles key", "rbac:\n  userRoles: {create: true}\n", "additional properties 'create' not allowed"},
 		{"percent over 100", "vendorChanges:\n  maxRemovedPercent: 101\n", "maximum"},
+		{"GOGC that would collect all the time", "goGCPercent: 1\n", "minimum"},
 	}
 	dir := t.TempDir()
 	for i, c := range cases {

@@ -47,3 +47,25 @@ func TestGoMemoryLimitFollowsTheContainerLimit(t *testing.T) {
 		}
 	})
 }
+
+// The garbage collector's target is the manager's own (50, internal/manager.
+// SetGCPercent) unless the chart's goGCPercent sets GOGC (bounded by the schema:
+// TestChartSchemaRejectsBadValues).
+func TestGoGCPercentIsTheChartsToSet(t *testing.T) {
+	gogc := func(r rendering) (string, bool) {
+		t.Helper()
+		for _, e := range r.deployment(t).Spec.Template.Spec.Containers[0].Env {
+			if e.Name == "GOGC" {
+				return e.Value, true
+			}
+		}
+		return "", false
+	}
+	if v, ok := gogc(helmTemplate(t, "vao-gogc", "")); ok {
+		t.Errorf("by default the chart sets GOGC=%s, want it unset (the manager's own 50)", v)
+	}
+	values := writeFile(t, t.TempDir(), "values.yaml", []byte("goGCPercent: 100\n"))
+	if v, ok := gogc(helmTemplate(t, "vao-gogc", values)); !ok || v != "100" {
+		t.Errorf("goGCPercent: 100 sets GOGC=%q (set %v), want 100", v, ok)
+	}
+}
