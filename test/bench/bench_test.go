@@ -563,6 +563,10 @@ func (h *harness) keepHeapProfile() {
 		return
 	}
 	out := filepath.Join(filepath.Dir(h.cfg.out), fmt.Sprintf("heap-%d.pprof", h.point.allowlists()))
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil {
+		h.t.Error(err)
+		return
+	}
 	if err := os.WriteFile(out, data, 0o644); err != nil {
 		h.t.Error(err)
 		return
