@@ -23,6 +23,7 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"syscall"
+	"time"
 
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
@@ -37,6 +38,8 @@ func main() {
 	flag.StringVar(&cpuProfile, "cpuprofile", "", "write a CPU profile here")
 	flag.StringVar(&memProfile, "memprofile", "", "write a heap profile here when told to stop (SIGTERM, SIGINT), before the caches go")
 	flag.IntVar(&memProfileRate, "memprofilerate", 0, "sample one allocation per this many bytes in the heap profile; 0: the runtime's default (512 KiB)")
+	var memProfileEvery time.Duration
+	flag.DurationVar(&memProfileEvery, "memprofile-every", 0, "also write a heap profile this often while the manager runs, to <memprofile>.<seconds since start>s: the stop's profile shows what stays, these what passes (a restart's reconcile of every allowlist); 0: none")
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
@@ -67,6 +70,9 @@ func main() {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
+	if memProfile != "" && memProfileEvery > 0 {
+		go writeHeapProfiles(memProfile, memProfileEvery)
+	}
 	if err := run(o, stopContext(memProfile)); err != nil {
 		ctrl.Log.Error(err, "Manager stopped")
 	}
@@ -90,6 +96,17 @@ func stopContext(memProfile string) context.Context {
 		os.Exit(1)
 	}()
 	return ctx
+}
+
+// writeHeapProfiles writes a heap profile every interval, named by the seconds since
+// the start.
+func writeHeapProfiles(path string, every time.Duration) {
+	start := time.Now()
+	for range time.Tick(every) {
+		if err := writeHeapProfile(fmt.Sprintf("%s.%ds", path, int(time.Since(start).Seconds()))); err != nil {
+			fmt.Fprintln(os.Stderr, "heap profile:", err)
+		}
+	}
 }
 
 func writeHeapProfile(path string) error {
