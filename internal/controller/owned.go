@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -60,14 +61,13 @@ func SlimPolicy(in any) (any, error) {
 	if err != nil {
 		return KeepOwnManagedFields(in)
 	}
-	annotations := make(map[string]string, len(np.Annotations)+2)
-	for k, v := range np.Annotations {
-		// Whoever may edit the policy may write these keys on it too: what the
-		// cache holds under them is the transform's alone.
-		if k != ownedDigestAnnotation && k != ownedAddressesAnnotation {
-			annotations[k] = v
-		}
+	annotations := maps.Clone(np.Annotations)
+	if annotations == nil {
+		annotations = make(map[string]string, 2)
 	}
+	// Whoever may edit the policy may write these keys on it too: what the cache
+	// holds under them is the transform's alone.
+	delete(annotations, ownedAddressesAnnotation)
 	annotations[ownedDigestAnnotation] = view.digest
 	if len(view.addresses) > 0 {
 		s := make([]string, len(view.addresses))

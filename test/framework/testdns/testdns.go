@@ -490,12 +490,23 @@ var queryLine = regexp.MustCompile(`dnsmasq\[\d+\]: query\[([^\]]+)\] (\S+) from
 // restarts, over UDP and TCP. The helper's own queries (from ProbeSource) are not counted. dnsmasq logs a
 // query before it answers, so a query whose answer has arrived is counted.
 func (s *Server) QueryCount(name string, qtype string) int {
-	data, err := os.ReadFile(s.logFile)
-	if err != nil {
-		return 0
-	}
 	n := normalizeName(name)
 	count := 0
+	s.eachQuery(func(t, name string) {
+		if (qtype == "" || strings.EqualFold(t, qtype)) && (n == "" || normalizeName(name) == n) {
+			count++
+		}
+	})
+	return count
+}
+
+// eachQuery calls f with the record type and name of each query logged so far,
+// except the probe's, in one reading of the log.
+func (s *Server) eachQuery(f func(qtype, name string)) {
+	data, err := os.ReadFile(s.logFile)
+	if err != nil {
+		return
+	}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 64*1024), 1024*1024)
 	for sc.Scan() {
@@ -503,11 +514,8 @@ func (s *Server) QueryCount(name string, qtype string) int {
 		if m == nil || m[3] == ProbeSource {
 			continue
 		}
-		if (qtype == "" || strings.EqualFold(m[1], qtype)) && (n == "" || normalizeName(m[2]) == n) {
-			count++
-		}
+		f(m[1], m[2])
 	}
-	return count
 }
 
 // QueryCounts counts the queries logged so far, except the probe's, by record type
@@ -515,19 +523,7 @@ func (s *Server) QueryCount(name string, qtype string) int {
 // separate QueryCount calls against a busy server are not.
 func (s *Server) QueryCounts() map[[2]string]int {
 	out := map[[2]string]int{}
-	data, err := os.ReadFile(s.logFile)
-	if err != nil {
-		return out
-	}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	sc.Buffer(make([]byte, 64*1024), 1024*1024)
-	for sc.Scan() {
-		m := queryLine.FindStringSubmatch(sc.Text())
-		if m == nil || m[3] == ProbeSource {
-			continue
-		}
-		out[[2]string{strings.ToUpper(m[1]), normalizeName(m[2])}]++
-	}
+	s.eachQuery(func(qtype, name string) { out[[2]string{strings.ToUpper(qtype), normalizeName(name)}]++ })
 	return out
 }
 
