@@ -221,14 +221,8 @@ func managedContentEqual(existing *networkingv1.NetworkPolicy, want *networkingv
 // applyConfiguration is the server-side apply request for a rendered policy: the
 // rendered content plus the controller reference to the allowlist.
 func applyConfiguration(allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (*networkingv1ac.NetworkPolicyApplyConfiguration, error) {
-	// The apply configuration mirrors the API type field for field, so the rendered
-	// object converts through its JSON form.
-	raw, err := json.Marshal(np.Spec)
+	spec, err := specApplyConfiguration(&np.Spec)
 	if err != nil {
-		return nil, fmt.Errorf("encoding NetworkPolicy %s: %w", np.Name, err)
-	}
-	spec := &networkingv1ac.NetworkPolicySpecApplyConfiguration{}
-	if err := json.Unmarshal(raw, spec); err != nil {
 		return nil, fmt.Errorf("converting NetworkPolicy %s: %w", np.Name, err)
 	}
 	gvk := v1alpha1.GroupVersion.WithKind("VendorAllowlist")

@@ -7,6 +7,7 @@ SPDX-License-Identifier: Apache-2.0
 package controller
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -119,6 +120,9 @@ func isSlim(np *networkingv1.NetworkPolicy) bool {
 
 // extractOwnedView reads the ownedView from the policy's managed fields.
 func extractOwnedView(np *networkingv1.NetworkPolicy) (ownedView, error) {
+	if view, ok, err := soleOwnerView(np); ok || err != nil {
+		return view, err
+	}
 	owned, err := networkingv1ac.ExtractNetworkPolicy(np, v1alpha1.FieldOwner)
 	if err != nil {
 		return ownedView{}, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
@@ -128,6 +132,79 @@ func extractOwnedView(np *networkingv1.NetworkPolicy) (ownedView, error) {
 		return ownedView{}, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 	}
 	return ownedView{digest: digest, addresses: singleAddresses(owned.Spec)}, nil
+}
+
+// soleOwnerView is the ownedView of a policy whose only field manager is the
+// operator's apply, read from the stored fields themselves: what
+// ExtractNetworkPolicy would return, without its conversions, which cost about 50 KB
+// of garbage per policy and, at a restart with 13,000 policies, three quarters of
+// everything the manager allocated while its cache filled (RSS 189 MiB against
+// 140 MiB at a cold start). ok is false, and the caller extracts, unless the
+// operator's fields are provably all there is: one managed fields entry, the
+// operator's apply, naming every label, owner reference and top-level spec field
+// the policy has. Inside those the lists are atomic, so extraction returns them
+// whole, as stored, just as this does; the one field the API server sets when
+// nobody applied it, policyTypes, must be named by the entry too.
+func soleOwnerView(np *networkingv1.NetworkPolicy) (ownedView, bool, error) {
+	if len(np.ManagedFields) != 1 {
+		return ownedView{}, false, nil
+	}
+	entry := np.ManagedFields[0]
+	if entry.Manager != v1alpha1.FieldOwner || entry.Operation != metav1.ManagedFieldsOperationApply ||
+		entry.Subresource != "" || entry.APIVersion != networkingv1.SchemeGroupVersion.String() || entry.FieldsV1 == nil {
+		return ownedView{}, false, nil
+	}
+	fields := entry.FieldsV1.Raw
+	names := func(key string) bool { return bytes.Contains(fields, []byte(`"`+key+`"`)) }
+	for key := range np.Labels {
+		if !names("f:" + key) {
+			return ownedView{}, false, nil
+		}
+	}
+	for _, ref := range np.OwnerReferences {
+		if !bytes.Contains(fields, []byte(`uid\":\"`+string(ref.UID)+`\"`)) {
+			return ownedView{}, false, nil
+		}
+	}
+	spec := np.Spec
+	if !names("f:podSelector") || !names("f:policyTypes") ||
+		(len(spec.Ingress) > 0 && !names("f:ingress")) || (len(spec.Egress) > 0 && !names("f:egress")) {
+		return ownedView{}, false, nil
+	}
+	owned, err := specApplyConfiguration(&spec)
+	if err != nil {
+		return ownedView{}, false, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+	}
+	owners := make([]metav1ac.OwnerReferenceApplyConfiguration, len(np.OwnerReferences))
+	for i, ref := range np.OwnerReferences {
+		owners[i] = metav1ac.OwnerReferenceApplyConfiguration{
+			APIVersion: &ref.APIVersion, Kind: &ref.Kind, Name: &ref.Name, UID: &ref.UID,
+			Controller: ref.Controller, BlockOwnerDeletion: ref.BlockOwnerDeletion,
+		}
+	}
+	labels := np.Labels
+	if len(labels) == 0 {
+		labels = nil
+	}
+	digest, err := contentDigest(labels, owners, owned)
+	if err != nil {
+		return ownedView{}, false, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+	}
+	return ownedView{digest: digest, addresses: singleAddresses(owned)}, true, nil
+}
+
+// specApplyConfiguration is a policy spec as an apply configuration, which mirrors
+// the API type field for field, so the spec converts through its JSON form.
+func specApplyConfiguration(spec *networkingv1.NetworkPolicySpec) (*networkingv1ac.NetworkPolicySpecApplyConfiguration, error) {
+	raw, err := json.Marshal(spec)
+	if err != nil {
+		return nil, err
+	}
+	ac := &networkingv1ac.NetworkPolicySpecApplyConfiguration{}
+	if err := json.Unmarshal(raw, ac); err != nil {
+		return nil, err
+	}
+	return ac, nil
 }
 
 // contentDigest is the digest of what the operator applies to a policy, in the form

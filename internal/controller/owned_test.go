@@ -7,12 +7,17 @@ SPDX-License-Identifier: Apache-2.0
 package controller
 
 import (
+	"context"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 
+	. "github.com/onsi/gomega"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
@@ -150,4 +155,63 @@ func TestPlantedCacheAnnotationsAreIgnored(t *testing.T) {
 	if got, _ := ownedFields(slim); len(got.addresses) > 0 {
 		t.Errorf("the reconciler reads the planted addresses %v from the cache", got.addresses)
 	}
+}
+
+// The view the cache reads without extraction is the extraction's, on the policies
+// the operator writes to a real API server (defaulted, with its managed fields as
+// the server records them); once someone else sets a field, the policy goes back to
+// extraction.
+func TestSoleOwnerViewIsTheExtractedView(t *testing.T) {
+	RegisterTestingT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+	al := workatoAllowlist(ns, "sole")
+	Expect(k8s.Create(ctx, al)).To(Succeed())
+	waitReady(t, ctx, client.ObjectKeyFromObject(al))
+	var list networkingv1.NetworkPolicyList
+	Expect(k8s.List(ctx, &list, client.InNamespace(ns))).To(Succeed())
+	Expect(list.Items).NotTo(BeEmpty())
+	for i := range list.Items {
+		np := &list.Items[i]
+		fast, ok, err := soleOwnerView(np)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeTrue(), "policy %s, managed fields %+v: the operator's own policy was not read directly", np.Name, np.ManagedFields)
+		owned, err := networkingv1ac.ExtractNetworkPolicy(np, v1alpha1.FieldOwner)
+		Expect(err).NotTo(HaveOccurred())
+		slow, err := contentDigest(owned.Labels, owned.OwnerReferences, owned.Spec)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(fast.digest).To(Equal(slow), "policy %s", np.Name)
+		Expect(fast.addresses).To(Equal(singleAddresses(owned.Spec)), "policy %s", np.Name)
+	}
+
+	// Another manager's label: the stored policy is no longer all the operator's.
+	np := list.Items[0].DeepCopy()
+	np.Labels["team"] = "payments"
+	np.ManagedFields = nil
+	Expect(k8s.Update(ctx, np, client.FieldOwner("kubectl-edit"))).To(Succeed())
+	Expect(k8s.Get(ctx, client.ObjectKeyFromObject(np), np)).To(Succeed())
+	_, ok, err := soleOwnerView(np)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(ok).To(BeFalse(), "a policy another manager edited was read as the operator's alone")
+	view, err := extractOwnedView(np)
+	Expect(err).NotTo(HaveOccurred())
+	before, _, _ := soleOwnerView(&list.Items[0])
+	Expect(view.digest).To(Equal(before.digest), "a label the operator does not own changed its view")
+
+	// Fields the operator's entry does not name, with that entry alone (managed
+	// fields rewritten, or a policy type the API server defaulted): not read directly.
+	stored := list.Items[0]
+	unnamedLabel := stored.DeepCopy()
+	unnamedLabel.Labels["team"] = "payments"
+	defaultedTypes := stored.DeepCopy()
+	defaultedTypes.ManagedFields[0].FieldsV1 = &metav1.FieldsV1{Raw: []byte(strings.Replace(string(stored.ManagedFields[0].FieldsV1.Raw), `,"f:policyTypes":{}`, "", 1))}
+	Expect(string(defaultedTypes.ManagedFields[0].FieldsV1.Raw)).NotTo(ContainSubstring("policyTypes"))
+	for name, np := range map[string]*networkingv1.NetworkPolicy{"an unnamed label": unnamedLabel, "defaulted policy types": defaultedTypes} {
+		_, ok, err := soleOwnerView(np)
+		Expect(err).NotTo(HaveOccurred())
+		Expect(ok).To(BeFalse(), "a policy with %s was read directly", name)
+	}
+	view, err = extractOwnedView(unnamedLabel)
+	Expect(err).NotTo(HaveOccurred())
+	Expect(view.digest).To(Equal(before.digest), "a label the operator does not own changed its view")
 }
