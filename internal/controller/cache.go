@@ -27,7 +27,7 @@ import (
 )
 
 // CacheOptions is the manager's cache: the allowlists and the Vendors without their
-// managed fields, and only the NetworkPolicies the operator manages (a cluster's
+// managed fields (the allowlists compact, CompactAllowlist), and only the NetworkPolicies the operator manages (a cluster's
 // other policies are none of its business and would cost memory), slim (SlimPolicy),
 // in the given namespaces or all. Of the other objects' managed fields it keeps the
 // operator's own entries alone: they are what it compares the objects it created
@@ -39,10 +39,9 @@ func CacheOptions(namespaces []string) cache.Options {
 				Label:     labels.SelectorFromSet(labels.Set{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue}),
 				Transform: SlimPolicy,
 			},
-			// Nothing reads who set which field of an allowlist or a Vendor, and the
-			// operator's own status entry was a third of a cached allowlist.
-			&v1alpha1.VendorAllowlist{}: {Transform: cache.TransformStripManagedFields()},
-			&v1alpha1.Vendor{}:          {Transform: cache.TransformStripManagedFields()},
+			&v1alpha1.VendorAllowlist{}: {Transform: CompactAllowlist},
+			// Nothing reads who set which field of a Vendor either.
+			&v1alpha1.Vendor{}: {Transform: cache.TransformStripManagedFields()},
 		},
 		DefaultTransform: KeepOwnManagedFields,
 	}

@@ -12,7 +12,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -62,29 +61,32 @@ func SlimPolicy(in any) (any, error) {
 	if err != nil {
 		return KeepOwnManagedFields(in)
 	}
-	annotations := maps.Clone(np.Annotations)
-	if annotations == nil {
-		annotations = make(map[string]string, 2)
+	annotations := make(map[string]string, len(np.Annotations)+2)
+	for k, v := range np.Annotations {
+		// Whoever may edit the policy may write the cache's keys on it too: what the
+		// cache holds under them is the transform's alone.
+		if k != ownedDigestAnnotation && k != ownedAddressesAnnotation {
+			annotations[cacheInterner.string(k)] = cacheInterner.string(v)
+		}
 	}
-	// Whoever may edit the policy may write these keys on it too: what the cache
-	// holds under them is the transform's alone.
-	delete(annotations, ownedAddressesAnnotation)
 	annotations[ownedDigestAnnotation] = view.digest
 	if len(view.addresses) > 0 {
 		s := make([]string, len(view.addresses))
 		for i, a := range view.addresses {
 			s[i] = a.String()
 		}
-		annotations[ownedAddressesAnnotation] = strings.Join(s, ",")
+		annotations[ownedAddressesAnnotation] = cacheInterner.string(strings.Join(s, ","))
 	}
-	return &networkingv1.NetworkPolicy{
+	slim := &networkingv1.NetworkPolicy{
 		TypeMeta: np.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name: np.Name, Namespace: np.Namespace, UID: np.UID, ResourceVersion: np.ResourceVersion,
 			Generation: np.Generation, CreationTimestamp: np.CreationTimestamp, DeletionTimestamp: np.DeletionTimestamp,
 			Labels: np.Labels, Annotations: annotations, OwnerReferences: np.OwnerReferences, Finalizers: np.Finalizers,
 		},
-	}, nil
+	}
+	cacheInterner.metadata(&slim.ObjectMeta)
+	return slim, nil
 }
 
 // ownedFields is the ownedView of a policy: from the cache's annotations when the
