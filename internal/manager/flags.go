@@ -35,6 +35,7 @@ func BindFlags(fs *flag.FlagSet) func() (Options, error) {
 	egressBackend := string(render.BackendAuto)
 	fs.StringVar(&o.MetricsAddr, "metrics-bind-address", ":8080", "Address the Prometheus metrics endpoint binds to; 0 disables it.")
 	fs.StringVar(&o.ProbeAddr, "health-probe-bind-address", ":8081", "Address the /healthz and /readyz endpoints bind to.")
+	fs.StringVar(&o.PprofAddr, "pprof-bind-address", "0", "Address Go's profiling endpoints (/debug/pprof/) bind to, to find where memory or CPU goes; 0 disables them. They expose the process's internals: bind to loopback (127.0.0.1:8082) and port-forward.")
 	fs.BoolVar(&o.LeaderElect, "leader-elect", false, "Elect a leader, so that several replicas can run and only one acts.")
 	fs.StringVar(&o.LeaderElectionID, "leader-election-id", "vendor-allowlist-operator.networking.vendorallowlist.io", "Name of the leader election lease.")
 	fs.StringVar(&o.LeaderElectionNamespace, "leader-election-namespace", "", "Namespace of the leader election lease; empty: the pod's own namespace (outside a cluster it must be given).")

@@ -36,6 +36,8 @@ import (
 
 // Options are the manager's settings; cmd/main.go binds them to flags.
 type Options struct {
+	// PprofAddr is where Go's profiling endpoints are served; "0" or empty: nowhere.
+	PprofAddr              string
 	MetricsAddr, ProbeAddr string
 	LeaderElect            bool
 	LeaderElectionID       string
@@ -140,6 +142,7 @@ func (o *Options) managerOptions(targets controller.TargetKinds) (ctrl.Options, 
 		Cache:                   cacheOpts,
 		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
 		HealthProbeBindAddress:  o.ProbeAddr,
+		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElect,
 		LeaderElectionID:        o.LeaderElectionID,
 		LeaderElectionNamespace: o.LeaderElectionNamespace,

@@ -415,6 +415,7 @@ func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *res
 	}
 	res.RSSAnon, res.RSSFile = mgr.rssSplit()
 	h.logf("live heap after the steady state: %s; RSS: anonymous %s, file-backed %s", mib(res.HeapLive), mib(res.RSSAnon), mib(res.RSSFile))
+	h.keepHeapProfile(pctx, mgr)
 
 	// ---- propagation: a record changes, the policies follow ----
 	res.Propagation = runPropagation(pctx, t, h.restCfg, h.dns, h.rc, last.captured, cfg.changes, h.logf)
@@ -428,7 +429,6 @@ func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *res
 		t.Fatal(err)
 	}
 	mgr.stop()
-	h.keepHeapProfile()
 	res.PeakRSS = res.Restart.PeakRSS
 	for _, c := range res.ColdStarts {
 		res.PeakRSS = max(res.PeakRSS, c.PeakRSS)
@@ -532,12 +532,17 @@ func (h *harness) startManager(name string) *managerProc {
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	args = append(args, "--metrics-bind-address="+metricsAddr)
+	// Profiling endpoints too, for the converged manager's heap profile.
+	pprofAddr, err := freeLoopbackAddr()
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	args = append(args, "--metrics-bind-address="+metricsAddr, "--pprof-bind-address="+pprofAddr)
 	m, err := startManager(h.bin, h.kubeconfig, filepath.Join(logDir, "manager-"+name+".log"), args)
 	if err != nil {
 		h.t.Fatal(err)
 	}
-	m.metricsAddr = metricsAddr
+	m.metricsAddr, m.pprofAddr = metricsAddr, pprofAddr
 	h.stop.add("manager "+name, m.stop)
 	h.t.Cleanup(func() {
 		if h.t.Failed() {
@@ -551,15 +556,14 @@ func (h *harness) heapProfile(name string) string {
 	return filepath.Join(h.cfg.profileDir, "manager-"+name+".heap.pprof")
 }
 
-// keepHeapProfile copies the heap profile of the converged manager (taken when the
-// steady-state manager stopped) beside the results: bench/heap-1000.pprof.
-func (h *harness) keepHeapProfile() {
-	if h.cfg.profileDir == "" {
-		return
-	}
-	data, err := os.ReadFile(h.heapProfile(fmt.Sprintf("%d-steady", h.point.allowlists())))
+// keepHeapProfile writes the converged manager's heap profile, from its profiling
+// endpoint (after a collection, so it shows what is live), beside the results:
+// bench/heap-1000.pprof. Every run writes one, profiled or not: the manager measured
+// is the one profiled.
+func (h *harness) keepHeapProfile(ctx context.Context, mgr *managerProc) {
+	data, err := mgr.heapProfile(ctx)
 	if err != nil {
-		h.t.Errorf("the steady-state manager's heap profile: %v", err)
+		h.t.Errorf("the converged manager's heap profile: %v", err)
 		return
 	}
 	out := filepath.Join(filepath.Dir(h.cfg.out), fmt.Sprintf("heap-%d.pprof", h.point.allowlists()))

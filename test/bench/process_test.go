@@ -82,8 +82,8 @@ type managerProc struct {
 	exited  chan struct{}
 	waitErr error
 	started time.Time
-	// metricsAddr is where the manager serves its metrics.
-	metricsAddr string
+	// metricsAddr is where the manager serves its metrics, pprofAddr its profiles.
+	metricsAddr, pprofAddr string
 }
 
 // freeLoopbackAddr is a loopback address with a port free now.
@@ -94,6 +94,23 @@ func freeLoopbackAddr() (string, error) {
 	}
 	defer l.Close()
 	return l.Addr().String(), nil
+}
+
+// heapProfile is the manager's heap profile, taken after a garbage collection.
+func (m *managerProc) heapProfile(ctx context.Context) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, "http://"+m.pprofAddr+"/debug/pprof/heap?gc=1", nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s", req.URL, resp.Status)
+	}
+	return io.ReadAll(resp.Body)
 }
 
 // heapLive is the manager's live heap as of its last garbage collection, from its
