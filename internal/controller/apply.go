@@ -70,10 +70,7 @@ func (r *VendorAllowlistReconciler) applyPolicies(ctx context.Context, allowlist
 	for i := range desired {
 		np := &desired[i]
 		wanted[np.Name] = true
-		ac, err := applyConfiguration(allowlist, np)
-		if err != nil {
-			return out, err
-		}
+		ac := applyConfiguration(allowlist, np)
 		act, inTheWay, err := r.needs(ctx, allowlist, ac)
 		if err != nil {
 			return out, err
@@ -220,11 +217,8 @@ func managedContentEqual(existing *networkingv1.NetworkPolicy, want *networkingv
 
 // applyConfiguration is the server-side apply request for a rendered policy: the
 // rendered content plus the controller reference to the allowlist.
-func applyConfiguration(allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) (*networkingv1ac.NetworkPolicyApplyConfiguration, error) {
-	spec, err := specApplyConfiguration(&np.Spec)
-	if err != nil {
-		return nil, fmt.Errorf("converting NetworkPolicy %s: %w", np.Name, err)
-	}
+func applyConfiguration(allowlist *v1alpha1.VendorAllowlist, np *networkingv1.NetworkPolicy) *networkingv1ac.NetworkPolicyApplyConfiguration {
+	spec := specApplyConfiguration(&np.Spec)
 	gvk := v1alpha1.GroupVersion.WithKind("VendorAllowlist")
 	return networkingv1ac.NetworkPolicy(np.Name, np.Namespace).
 		WithLabels(np.Labels).
@@ -235,7 +229,7 @@ func applyConfiguration(allowlist *v1alpha1.VendorAllowlist, np *networkingv1.Ne
 			WithUID(allowlist.UID).
 			WithController(true).
 			WithBlockOwnerDeletion(true)).
-		WithSpec(spec), nil
+		WithSpec(spec)
 }
 
 // stalePolicies are managed policies of this allowlist that it no longer renders.

@@ -8,6 +8,7 @@ package controller
 
 import (
 	"context"
+	"encoding/json"
 	"net/netip"
 	"slices"
 	"strings"
@@ -16,8 +17,10 @@ import (
 	. "github.com/onsi/gomega"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	networkingv1ac "k8s.io/client-go/applyconfigurations/networking/v1"
 	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/randfill"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
@@ -214,4 +217,41 @@ func TestSoleOwnerViewIsTheExtractedView(t *testing.T) {
 	view, err = extractOwnedView(unnamedLabel)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(view.digest).To(Equal(before.digest), "a label the operator does not own changed its view")
+}
+
+// The direct conversion of a spec reads as the JSON round trip through the apply
+// configuration (the form the digest and the apply request take) on randomly filled
+// specs: a field the API gains and the conversion misses fails here.
+func TestSpecApplyConfiguration(t *testing.T) {
+	filler := randfill.NewWithSeed(25).NilChance(0.3).NumElements(0, 3).Funcs(
+		func(v *intstr.IntOrString, c randfill.Continue) {
+			if c.Bool() {
+				*v = intstr.FromInt32(c.Int31())
+			} else {
+				*v = intstr.FromString(c.String(8))
+			}
+		})
+	for i := range 2000 {
+		var spec networkingv1.NetworkPolicySpec
+		filler.Fill(&spec)
+		raw, err := json.Marshal(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var viaJSON networkingv1ac.NetworkPolicySpecApplyConfiguration
+		if err := json.Unmarshal(raw, &viaJSON); err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(viaJSON)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := json.Marshal(specApplyConfiguration(&spec))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Fatalf("spec %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
 }
