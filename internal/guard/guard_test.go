@@ -666,3 +666,19 @@ func TestIPv4ImagesFollowTheRFCs(t *testing.T) {
 		t.Error("an IPv6 prefix has IPv4 images")
 	}
 }
+
+// The remembered answers are per guard: the same prefix under guards with other
+// ranges is classified by each, whichever asked first, and again the same way.
+func TestPrefixCategoriesRememberedPerGuard(t *testing.T) {
+	p := pfx("203.0.113.0/24")
+	plain := Guard{Cluster: []netip.Prefix{pfx("203.0.113.128/25")}}
+	allowing := Guard{Cluster: plain.Cluster, Allow: []netip.Prefix{pfx("203.0.113.0/25")}}
+	for range 2 {
+		if got := plain.PrefixCategories(p); !slices.Contains(got, CategoryCluster) || slices.Contains(got, CategoryPublic) {
+			t.Errorf("without an exception, %s is %v", p, got)
+		}
+		if got := allowing.PrefixCategories(p); !slices.Contains(got, CategoryCluster) || !slices.Contains(got, CategoryPublic) {
+			t.Errorf("with 203.0.113.0/25 allowed, %s is %v", p, got)
+		}
+	}
+}
