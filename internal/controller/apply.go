@@ -235,7 +235,10 @@ func applyConfiguration(allowlist *v1alpha1.VendorAllowlist, np *networkingv1.Ne
 // stalePolicies are managed policies of this allowlist that it no longer renders.
 func (r *VendorAllowlistReconciler) stalePolicies(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, wanted map[string]bool) ([]networkingv1.NetworkPolicy, error) {
 	var list networkingv1.NetworkPolicyList
-	if err := r.List(ctx, &list, client.InNamespace(allowlist.Namespace), client.MatchingLabels{v1alpha1.AllowlistLabel: allowlist.Name}); err != nil {
+	// Read from the cache without copies (every reconcile lists, and only the rare
+	// stale one is acted on): the items are read, and deleted by a copy of their
+	// struct, never written.
+	if err := r.List(ctx, &list, client.InNamespace(allowlist.Namespace), client.MatchingLabels{v1alpha1.AllowlistLabel: allowlist.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing the NetworkPolicies of the allowlist: %w", err)
 	}
 	var stale []networkingv1.NetworkPolicy
