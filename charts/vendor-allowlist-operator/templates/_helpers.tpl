@@ -74,6 +74,11 @@ cluster CIDRs, watched namespaces) are passed only when not empty.
 - "--metrics-bind-address=0"
 {{- end }}
 - {{ printf "--health-probe-bind-address=:%d" (int64 $v.health.port) | quote }}
+{{- if $v.pprof.port }}
+- {{ printf "--pprof-bind-address=127.0.0.1:%d" (int64 $v.pprof.port) | quote }}
+{{- else }}
+- "--pprof-bind-address=0"
+{{- end }}
 {{- with $v.watchNamespaces }}
 - {{ printf "--watch-namespaces=%s" (join "," .) | quote }}
 {{- end }}
