@@ -8,9 +8,9 @@ package controller
 
 import (
 	"reflect"
-	"sync"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
@@ -25,35 +25,39 @@ import (
 // Cached objects are shared and never written in place (readers get deep copies),
 // so sharing a string or a *metav1.Time between them changes nothing a reader sees.
 
-// internLimit bounds each of the interner's tables. A table that reaches it is
-// emptied: the values already shared stay shared, and what repeats from then on is
-// shared again, so a stream of one-off values (new messages, new times) costs the
-// interner at most the limit.
+// internLimit bounds each of the interner's tables, least recently used out first,
+// so a stream of one-off values (new messages, new times) costs the interner at most
+// the limit while the values many objects repeat stay shared.
 const internLimit = 8192
 
 type interner struct {
-	mu      sync.Mutex
-	strings map[string]string
-	times   map[time.Time]*metav1.Time
+	strings *lru.Cache[string, string]
+	times   *lru.Cache[time.Time, *metav1.Time]
+}
+
+func newInterner(limit int) *interner {
+	strings, err := lru.New[string, string](limit)
+	if err != nil {
+		panic(err) // only for a limit below 1
+	}
+	times, err := lru.New[time.Time, *metav1.Time](limit)
+	if err != nil {
+		panic(err)
+	}
+	return &interner{strings: strings, times: times}
 }
 
 // cacheInterner is the interner of the manager's cache transforms.
-var cacheInterner = &interner{}
+var cacheInterner = newInterner(internLimit)
 
 // string is the shared copy of s.
 func (in *interner) string(s string) string {
 	if s == "" {
 		return s
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if shared, ok := in.strings[s]; ok {
+	if shared, ok, _ := in.strings.PeekOrAdd(s, s); ok {
 		return shared
 	}
-	if in.strings == nil || len(in.strings) >= internLimit {
-		in.strings = make(map[string]string, 256)
-	}
-	in.strings[s] = s
 	return s
 }
 
@@ -62,15 +66,9 @@ func (in *interner) time(t *metav1.Time) *metav1.Time {
 	if t == nil {
 		return nil
 	}
-	in.mu.Lock()
-	defer in.mu.Unlock()
-	if shared, ok := in.times[t.Time]; ok {
+	if shared, ok, _ := in.times.PeekOrAdd(t.Time, t); ok {
 		return shared
 	}
-	if in.times == nil || len(in.times) >= internLimit {
-		in.times = make(map[time.Time]*metav1.Time, 256)
-	}
-	in.times[t.Time] = t
 	return t
 }
 

@@ -80,11 +80,11 @@ func TestCompactAllowlistSharesWhatAllowlistsRepeat(t *testing.T) {
 
 // However many different values pass through, the interner holds at most its limit.
 func TestInternerIsBounded(t *testing.T) {
-	in := &interner{}
+	in := newInterner(internLimit)
 	for i := range 3 * internLimit {
 		_ = in.string(fmt.Sprintf("message %d", i))
 	}
-	if n := len(in.strings); n > internLimit {
+	if n := in.strings.Len(); n > internLimit {
 		t.Errorf("the interner holds %d strings, limit %d", n, internLimit)
 	}
 	if s := in.string("message 0"); s != "message 0" {

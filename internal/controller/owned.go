@@ -182,11 +182,7 @@ func soleOwnerView(np *networkingv1.NetworkPolicy) (ownedView, bool, error) {
 			Controller: ref.Controller, BlockOwnerDeletion: ref.BlockOwnerDeletion,
 		}
 	}
-	labels := np.Labels
-	if len(labels) == 0 {
-		labels = nil
-	}
-	digest, err := contentDigest(labels, owners, owned)
+	digest, err := contentDigest(np.Labels, owners, owned)
 	if err != nil {
 		return ownedView{}, false, fmt.Errorf("reading the operator's fields of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 	}

@@ -682,3 +682,17 @@ func TestPrefixCategoriesRememberedPerGuard(t *testing.T) {
 		}
 	}
 }
+
+// A tenant can name as many CIDRs as it likes: the remembered answers stay bounded.
+func TestPrefixCategoriesMemoIsBounded(t *testing.T) {
+	g := Guard{Allow: []netip.Prefix{pfx("2001:db8::/32")}}
+	for i := range 2 * witnessMemoLimit {
+		// Each prefix inside the allowed range takes the set arithmetic's path.
+		a := netip.MustParseAddr("2001:db8::").As16()
+		a[4], a[5] = byte(i>>8), byte(i)
+		_ = g.PrefixCategories(netip.PrefixFrom(netip.AddrFrom16(a), 48))
+	}
+	if n := witnessMemo.Len(); n != witnessMemoLimit {
+		t.Errorf("after %d different prefixes the guard remembers %d answers, want its limit %d", 2*witnessMemoLimit, n, witnessMemoLimit)
+	}
+}

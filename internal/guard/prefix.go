@@ -9,8 +9,8 @@ package guard
 import (
 	"net/netip"
 	"slices"
-	"sync"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	"go4.org/netipx"
 )
 
@@ -57,7 +57,7 @@ func (g Guard) prefixWitnesses(p netip.Prefix) (w witnesses) {
 		return w
 	}
 	key := witnessKey{ranges: g.rangesKey(), prefix: p}
-	if w, ok := witnessMemo.get(key); ok {
+	if w, ok := witnessMemo.Get(key); ok {
 		return w
 	}
 	s := sets{cluster: setOf(g.Cluster), allow: setOf(g.Allow)}
@@ -66,15 +66,15 @@ func (g Guard) prefixWitnesses(p netip.Prefix) (w witnesses) {
 		spans = tables.spans4
 	}
 	s.walk(prefixSet(p), spans, false, &w)
-	witnessMemo.put(key, w)
+	witnessMemo.Add(key, w)
 	return w
 }
 
 // The set arithmetic runs for every CIDR that overlaps the cluster's or the admin's
 // ranges, at every reconcile of every allowlist that names one; it was 4% of what a
 // restarted 10,000-allowlist manager allocated, for the same few prefixes again and
-// again. Its answer depends on the guard's ranges and the prefix alone, so it is
-// remembered, up to witnessMemoLimit answers (then forgotten all at once).
+// again. Its answer depends on the guard's ranges and the prefix alone, so the last
+// witnessMemoLimit answers are remembered.
 const witnessMemoLimit = 4096
 
 type witnessKey struct {
@@ -82,28 +82,13 @@ type witnessKey struct {
 	prefix netip.Prefix
 }
 
-type memo struct {
-	mu      sync.Mutex
-	answers map[witnessKey]witnesses
-}
-
-var witnessMemo memo
-
-func (m *memo) get(k witnessKey) (witnesses, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	w, ok := m.answers[k]
-	return w, ok
-}
-
-func (m *memo) put(k witnessKey, w witnesses) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if m.answers == nil || len(m.answers) >= witnessMemoLimit {
-		m.answers = make(map[witnessKey]witnesses)
+var witnessMemo = func() *lru.Cache[witnessKey, witnesses] {
+	c, err := lru.New[witnessKey, witnesses](witnessMemoLimit)
+	if err != nil {
+		panic(err) // only for a limit below 1
 	}
-	m.answers[k] = w
-}
+	return c
+}()
 
 // rangesKey identifies the guard's ranges, in order.
 func (g Guard) rangesKey() string {
