@@ -16,6 +16,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/logging"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/version"
 )
@@ -31,7 +32,7 @@ func main() {
 		fmt.Println("manager " + build.String())
 		return
 	}
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	ctrl.SetLogger(logging.Deferred(zap.New(zap.UseFlagOptions(&zapOpts))))
 	// First line of every start, so that a log names the build that wrote it.
 	ctrl.Log.Info("Starting vendor-allowlist-operator", "version", build.Version, "commit", build.Commit,
 		"buildDate", build.Date, "go", build.GoVersion, "platform", build.Platform)

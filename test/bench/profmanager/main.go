@@ -28,6 +28,7 @@ import (
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/logging"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
 )
 
@@ -43,7 +44,7 @@ func main() {
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
-	ctrl.SetLogger(zap.New(zap.UseFlagOptions(&zapOpts)))
+	ctrl.SetLogger(logging.Deferred(zap.New(zap.UseFlagOptions(&zapOpts))))
 	o, err := options()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

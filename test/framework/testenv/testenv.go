@@ -34,6 +34,7 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/envtest"
 	"sigs.k8s.io/controller-runtime/pkg/log/zap"
 
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/logging"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
 )
 
@@ -140,7 +141,7 @@ func StartSuite(opts ...Option) (*Env, client.Client, error) {
 	if os.Getenv("TEST_VERBOSE_MANAGER") != "" {
 		level = -2
 	}
-	ctrl.SetLogger(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(level)))
+	ctrl.SetLogger(logging.Deferred(zap.New(zap.UseDevMode(true), zap.WriteTo(os.Stderr), zap.Level(level))))
 	env, err := Start(opts...)
 	if err != nil {
 		return nil, nil, err
