@@ -37,11 +37,17 @@ import (
 // says was there. The response is the allowlist's metadata only: nothing reads it.
 func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, allowlist *v1alpha1.VendorAllowlist) error {
 	key := client.ObjectKeyFromObject(allowlist)
+	unchanged := equality.Semantic.DeepEqual(original.Status, allowlist.Status)
+	if unchanged && !r.written.since(key) {
+		// Nothing written since the manager started (every allowlist after a
+		// restart): the cache is the truth, and the patch need not be encoded.
+		return nil
+	}
 	body, err := statusPatch(allowlist.Status)
 	if err != nil {
 		return err
 	}
-	if equality.Semantic.DeepEqual(original.Status, allowlist.Status) && r.written.confirms(key, body) {
+	if unchanged && r.written.confirms(key, body) {
 		return nil
 	}
 	if err := r.Status().Patch(ctx, partialMetadata(allowlistKind, key), client.RawPatch(types.MergePatchType, body)); err != nil {
@@ -95,6 +101,15 @@ func (w *writtenStatuses) confirms(key types.NamespacedName, body []byte) bool {
 	defer w.mu.Unlock()
 	d, ok := w.digests[key]
 	return !ok || (d != nil && *d == sha256.Sum256(body))
+}
+
+// since reports whether this manager has written, or tried to write, the status
+// of key since it started.
+func (w *writtenStatuses) since(key types.NamespacedName) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	_, ok := w.digests[key]
+	return ok
 }
 
 func (w *writtenStatuses) remember(key types.NamespacedName, body []byte) {

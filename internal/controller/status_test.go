@@ -60,10 +60,13 @@ func TestWrittenStatusesTrustTheCacheOnlyWhenItMatches(t *testing.T) {
 	var w writtenStatuses
 	key := types.NamespacedName{Namespace: "ns", Name: "al"}
 	ready, failed := []byte(`{"status":{"ready":true}}`), []byte(`{"status":{"ready":false}}`)
-	if !w.confirms(key, ready) {
+	if !w.confirms(key, ready) || w.since(key) {
 		t.Fatal("nothing written since start: the cache's initial list is the truth")
 	}
 	w.remember(key, failed)
+	if !w.since(key) {
+		t.Fatal("a status was written: patchStatus must check the cache against it")
+	}
 	if w.confirms(key, ready) {
 		t.Fatal("the cache shows the status before the last write: it must be written again")
 	}
@@ -71,11 +74,11 @@ func TestWrittenStatusesTrustTheCacheOnlyWhenItMatches(t *testing.T) {
 		t.Fatal("the last write is what the cache shows: no write needed")
 	}
 	w.unknown(key)
-	if w.confirms(key, failed) {
+	if w.confirms(key, failed) || !w.since(key) {
 		t.Fatal("a write that may not have landed must be written again")
 	}
 	w.forget(key)
-	if !w.confirms(key, ready) {
+	if !w.confirms(key, ready) || w.since(key) {
 		t.Fatal("a forgotten allowlist starts afresh")
 	}
 }
