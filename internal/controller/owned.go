@@ -278,16 +278,19 @@ func nonEmpty[T any](s []T) []T {
 // whose fields are all omitted when empty (so nil and empty compare equal, as
 // equality.Semantic has them) and whose maps are encoded in key order.
 func contentDigest(labels map[string]string, owners []metav1ac.OwnerReferenceApplyConfiguration, spec *networkingv1ac.NetworkPolicySpecApplyConfiguration) (string, error) {
-	data, err := json.Marshal(struct {
+	// Encoded straight into the hash: every reconcile digests each of its
+	// policies, and the encoding is never needed whole. Both sides of a comparison
+	// come from here, so the digest is the manager's own and never stored.
+	h := sha256.New()
+	if err := json.NewEncoder(h).Encode(struct {
 		Labels          map[string]string                                   `json:"labels,omitempty"`
 		OwnerReferences []metav1ac.OwnerReferenceApplyConfiguration         `json:"ownerReferences,omitempty"`
 		Spec            *networkingv1ac.NetworkPolicySpecApplyConfiguration `json:"spec,omitempty"`
-	}{labels, owners, spec})
-	if err != nil {
+	}{labels, owners, spec}); err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:16]), nil
+	var sum [sha256.Size]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16]), nil
 }
 
 // desiredDigest is the contentDigest of an apply request.
