@@ -316,6 +316,8 @@ func procCPU(pid int) (time.Duration, error) {
 // readiness is one poll's view of the workload.
 type readiness struct {
 	allowlists, ready, policiesPresent, policiesExpected int
+	// policiesCounted: the policies are listed only once every allowlist is Ready.
+	policiesCounted bool
 }
 
 func (r readiness) done() bool {
@@ -323,6 +325,9 @@ func (r readiness) done() bool {
 }
 
 func (r readiness) String() string {
+	if !r.policiesCounted {
+		return fmt.Sprintf("%d/%d allowlists ready (policies counted once all are)", r.ready, r.allowlists)
+	}
 	return fmt.Sprintf("%d/%d allowlists ready, %d/%d policies present", r.ready, r.allowlists, r.policiesPresent, r.policiesExpected)
 }
 
@@ -400,6 +405,7 @@ func (p *poller) poll(ctx context.Context) (readiness, error) {
 	if err := p.c.List(ctx, &policies, client.MatchingLabels{v1alpha1.ManagedByLabel: v1alpha1.ManagedByValue}); err != nil {
 		return r, err
 	}
+	r.policiesCounted = true
 	for _, np := range policies.Items {
 		if p.expected[np.Namespace+"/"+np.Name] {
 			r.policiesPresent++
