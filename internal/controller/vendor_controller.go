@@ -18,7 +18,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/klog/v2"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -65,7 +64,6 @@ func (r *VendorReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctr
 	} else if err != nil {
 		return ctrl.Result{}, err
 	}
-	ctx = logf.IntoContext(ctx, logf.FromContext(ctx).WithValues("Vendor", klog.KObj(&vendor)))
 	original := vendor.Status.DeepCopy()
 	r.judge(ctx, &vendor)
 	feedErr := r.setFeeds(ctx, &vendor) // feeds.go

@@ -20,7 +20,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/tools/events"
-	"k8s.io/klog/v2"
 	"k8s.io/utils/clock"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/builder"
@@ -123,9 +122,8 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 	if !allowlist.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the garbage collector removes the owned policies
 	}
-	log := logf.FromContext(ctx).WithValues("VendorAllowlist", klog.KObj(&allowlist))
-	ctx = logf.IntoContext(ctx, log)
-
+	// The logger already names the allowlist: controller-runtime's gives every
+	// reconcile of For's kind a "VendorAllowlist" key.
 	original := allowlist.DeepCopy()
 	obs := &observation{}
 	result, reconcileErr := r.reconcile(ctx, &allowlist, obs)
