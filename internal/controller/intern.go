@@ -7,7 +7,10 @@ SPDX-License-Identifier: Apache-2.0
 package controller
 
 import (
+	"hash/maphash"
+	"maps"
 	"reflect"
+	"slices"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -23,7 +26,8 @@ import (
 // cache transforms hand those to an interner, so the cache holds one copy of each.
 //
 // Cached objects are shared and never written in place (readers get deep copies),
-// so sharing a string or a *metav1.Time between them changes nothing a reader sees.
+// so sharing a string, a *metav1.Time or a label map between them changes nothing a
+// reader sees.
 
 // internLimit bounds each of the interner's tables, least recently used out first,
 // so a stream of one-off values (new messages, new times) costs the interner at most
@@ -33,6 +37,11 @@ const internLimit = 8192
 type interner struct {
 	strings *lru.Cache[string, string]
 	times   *lru.Cache[time.Time, *metav1.Time]
+	// maps holds string maps by a hash of their content: the policies of one
+	// allowlist carry the same labels, and an allowlist's policies in different
+	// namespaces the same labels and cache annotations, each map ~300 bytes.
+	maps *lru.Cache[uint64, map[string]string]
+	seed maphash.Seed
 }
 
 func newInterner(limit int) *interner {
@@ -44,7 +53,11 @@ func newInterner(limit int) *interner {
 	if err != nil {
 		panic(err)
 	}
-	return &interner{strings: strings, times: times}
+	maps, err := lru.New[uint64, map[string]string](limit)
+	if err != nil {
+		panic(err)
+	}
+	return &interner{strings: strings, times: times, maps: maps, seed: maphash.MakeSeed()}
 }
 
 // cacheInterner is the interner of the manager's cache transforms.
@@ -74,9 +87,45 @@ func (in *interner) time(t *metav1.Time) *metav1.Time {
 
 var timePointerType = reflect.TypeFor[*metav1.Time]()
 
+// stringMap is the shared map with m's content, its keys and values interned.
+func (in *interner) stringMap(m map[string]string) map[string]string {
+	if len(m) == 0 {
+		return m
+	}
+	key := in.mapKey(m)
+	if shared, ok := in.maps.Get(key); ok && maps.Equal(shared, m) {
+		return shared
+	}
+	rebuilt := make(map[string]string, len(m))
+	for k, v := range m {
+		rebuilt[in.string(k)] = in.string(v)
+	}
+	in.maps.Add(key, rebuilt)
+	return rebuilt
+}
+
+// mapKey hashes m's content. Two maps may share a key without being equal, so a hit
+// is compared before it is used.
+func (in *interner) mapKey(m map[string]string) uint64 {
+	var h maphash.Hash
+	h.SetSeed(in.seed)
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		h.WriteString(k)
+		h.WriteByte(0)
+		h.WriteString(m[k])
+		h.WriteByte(0)
+	}
+	return h.Sum64()
+}
+
+var stringMapType = reflect.TypeFor[map[string]string]()
+
 // value interns, in place, every string and *metav1.Time reachable from v, which
-// must be addressable: struct fields, slice elements, pointers, and the keys and
-// values of string maps (which it rebuilds, since a map key cannot be set).
+// must be addressable: struct fields, slice elements, pointers, and string maps
+// (shared whole when they are plain map[string]string, else rebuilt with their keys
+// and values interned, since a map key cannot be set). It also trims each slice to
+// its length: the JSON decoder grows slices by doubling, and a cached object keeps
+// that spare capacity for as long as it is cached.
 func (in *interner) value(v reflect.Value) {
 	switch v.Kind() {
 	case reflect.String:
@@ -102,11 +151,20 @@ func (in *interner) value(v reflect.Value) {
 		if v.Type().Elem().Kind() == reflect.Uint8 {
 			return // raw bytes (a RawExtension): not text worth sharing
 		}
+		if v.Cap() > v.Len() {
+			exact := reflect.MakeSlice(v.Type(), v.Len(), v.Len())
+			reflect.Copy(exact, v)
+			v.Set(exact)
+		}
 		for i := range v.Len() {
 			in.value(v.Index(i))
 		}
 	case reflect.Map:
 		if v.Len() == 0 || v.Type().Key().Kind() != reflect.String || v.Type().Elem().Kind() != reflect.String {
+			return
+		}
+		if v.Type() == stringMapType {
+			v.Set(reflect.ValueOf(in.stringMap(v.Interface().(map[string]string))))
 			return
 		}
 		rebuilt := reflect.MakeMapWithSize(v.Type(), v.Len())
@@ -126,7 +184,7 @@ func (in *interner) value(v reflect.Value) {
 // which the caller decides about.
 func (in *interner) metadata(m *metav1.ObjectMeta) {
 	m.Namespace = in.string(m.Namespace)
-	in.value(reflect.ValueOf(&m.Labels).Elem())
+	m.Labels = in.stringMap(m.Labels)
 	in.value(reflect.ValueOf(&m.Finalizers).Elem())
 	for i := range m.OwnerReferences {
 		ref := &m.OwnerReferences[i]
@@ -145,7 +203,7 @@ func CompactAllowlist(in any) (any, error) {
 	}
 	a.ManagedFields = nil
 	cacheInterner.metadata(&a.ObjectMeta)
-	cacheInterner.value(reflect.ValueOf(&a.Annotations).Elem())
+	a.Annotations = cacheInterner.stringMap(a.Annotations)
 	cacheInterner.value(reflect.ValueOf(&a.Spec).Elem())
 	cacheInterner.value(reflect.ValueOf(&a.Status).Elem())
 	return a, nil

@@ -9,10 +9,13 @@ package controller
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"reflect"
 	"testing"
 	"unsafe"
 
 	"k8s.io/apimachinery/pkg/api/equality"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
@@ -40,6 +43,10 @@ func decodeAllowlist(t *testing.T, ns string) *v1alpha1.VendorAllowlist {
 }
 
 func sameString(a, b string) bool { return unsafe.StringData(a) == unsafe.StringData(b) }
+
+func sameMap(a, b map[string]string) bool {
+	return reflect.ValueOf(a).UnsafePointer() == reflect.ValueOf(b).UnsafePointer()
+}
 
 // Two allowlists decoded apart hold one copy of what they repeat once cached, and
 // read exactly as before: only the managed fields are gone.
@@ -75,6 +82,44 @@ func TestCompactAllowlistSharesWhatAllowlistsRepeat(t *testing.T) {
 	}
 	if sameString(first.Namespace, second.Namespace) || sameString(string(first.UID), string(second.UID)) {
 		t.Error("different values came out as one")
+	}
+	if !sameMap(first.Labels, second.Labels) || !sameMap(first.Spec.PodSelector.MatchLabels, second.Spec.PodSelector.MatchLabels) {
+		t.Error("equal label maps are held twice")
+	}
+	if sameMap(first.Labels, first.Spec.PodSelector.MatchLabels) {
+		t.Error("different label maps came out as one")
+	}
+}
+
+// The JSON decoder grows slices by doubling; a cached allowlist keeps none of the
+// spare capacity, and reads the same.
+func TestCompactAllowlistTrimsSlices(t *testing.T) {
+	a := decodeAllowlist(t, "team-a")
+	a.Status.Conditions = append(make([]metav1.Condition, 0, 8), a.Status.Conditions...)
+	want := a.DeepCopy()
+	want.ManagedFields = nil
+	if _, err := CompactAllowlist(a); err != nil {
+		t.Fatal(err)
+	}
+	if !equality.Semantic.DeepEqual(a, want) {
+		t.Errorf("the cached allowlist reads differently:\n got %+v\nwant %+v", a, want)
+	}
+	if n, c := len(a.Status.Conditions), cap(a.Status.Conditions); c != n {
+		t.Errorf("conditions: %d held in room for %d", n, c)
+	}
+}
+
+// A map is shared only with a map of the same content, even when their hashes meet.
+func TestInternedMapsAreCompared(t *testing.T) {
+	in := newInterner(internLimit)
+	m := map[string]string{"app": "api"}
+	impostor := map[string]string{"app": "web"}
+	in.maps.Add(in.mapKey(m), impostor)
+	if got := in.stringMap(m); !maps.Equal(got, m) {
+		t.Errorf("interned %v as %v", m, got)
+	}
+	if got := in.stringMap(map[string]string{"app": "api"}); !sameMap(got, in.stringMap(m)) {
+		t.Error("the second of two equal maps was not shared")
 	}
 }
 

@@ -67,7 +67,7 @@ func SlimPolicy(in any) (any, error) {
 		// Whoever may edit the policy may write the cache's keys on it too: what the
 		// cache holds under them is the transform's alone.
 		if k != ownedDigestAnnotation && k != ownedAddressesAnnotation {
-			annotations[cacheInterner.string(k)] = cacheInterner.string(v)
+			annotations[k] = v
 		}
 	}
 	annotations[ownedDigestAnnotation] = view.digest
@@ -76,14 +76,14 @@ func SlimPolicy(in any) (any, error) {
 		for i, a := range view.addresses {
 			s[i] = a.String()
 		}
-		annotations[ownedAddressesAnnotation] = cacheInterner.string(strings.Join(s, ","))
+		annotations[ownedAddressesAnnotation] = strings.Join(s, ",")
 	}
 	slim := &networkingv1.NetworkPolicy{
 		TypeMeta: np.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name: np.Name, Namespace: np.Namespace, UID: np.UID, ResourceVersion: np.ResourceVersion,
 			Generation: np.Generation, CreationTimestamp: np.CreationTimestamp, DeletionTimestamp: np.DeletionTimestamp,
-			Labels: np.Labels, Annotations: annotations, OwnerReferences: np.OwnerReferences, Finalizers: np.Finalizers,
+			Labels: np.Labels, Annotations: cacheInterner.stringMap(annotations), OwnerReferences: np.OwnerReferences, Finalizers: np.Finalizers,
 		},
 	}
 	cacheInterner.metadata(&slim.ObjectMeta)
