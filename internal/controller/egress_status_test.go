@@ -7,11 +7,17 @@ SPDX-License-Identifier: Apache-2.0
 package controller
 
 import (
+	"context"
 	"fmt"
 	"strings"
 	"testing"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 )
 
 // An allowlist with more egress rules than status.egress holds still gets a status
@@ -39,4 +45,21 @@ func TestEgressStatusStaysWithinTheCRDBound(t *testing.T) {
 	if got[62].Rule != "custom/entry-62" {
 		t.Fatalf("the first 63 rules are not listed in order: %q", got[62].Rule)
 	}
+}
+
+// With no other backend's objects left from before a switch (nearly always), a
+// reconcile records nothing for the allowlist: the record was 300 bytes an
+// allowlist, kept for the manager's lifetime.
+func TestPruneEgressRecordsNothingWithoutLeftovers(t *testing.T) {
+	cilium := EgressKind{GVK: render.CiliumNetworkPolicyKind, Namespaced: true}
+	r := &VendorAllowlistReconciler{Egress: EgressBackend{Served: []EgressKind{cilium}}}
+	r.leftovers.kinds = map[schema.GroupVersionKind]map[types.NamespacedName]bool{cilium.GVK: {}}
+	allowlist := &v1alpha1.VendorAllowlist{ObjectMeta: metav1.ObjectMeta{Namespace: "team-a", Name: "apis"}}
+	if err := r.pruneEgress(context.Background(), allowlist, &egressObserved{}, false); err != nil {
+		t.Fatal(err)
+	}
+	r.swept.Range(func(k, _ any) bool {
+		t.Errorf("recorded %v as swept, with nothing to sweep", k)
+		return true
+	})
 }
