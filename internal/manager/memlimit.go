@@ -49,13 +49,16 @@ func SetMemoryLimit(getenv func(string) string) (int64, error) {
 }
 
 // DefaultGCPercent is the manager's GOGC when GOGC is not set: the heap may grow by
-// half of what is live before a collection, not by all of it (the runtime's 100).
-// Nearly all of a converged manager's heap is its cache, so at 100 its peak memory
-// was twice its cache; at 50 the benchmark's 10,000 allowlists peaked at 138 MiB
-// instead of 175 MiB, for garbage collection going from 12% to 23% of the manager's
-// CPU during a cold start (docs/performance.md, "Memory"). A manager that has
-// nothing to converge collects rarely either way.
-const DefaultGCPercent = 50
+// a quarter of what is live before a collection, not by all of it (the runtime's
+// 100). Nearly all of a converged manager's heap is its cache, which lives as long as
+// the manager, so the headroom GOGC gives is spent only in bursts (a cold start, a
+// restart's resync, a DNS change under many allowlists), and a manager with nothing
+// to converge collects rarely at any setting. In the benchmark, 100 -> 50 cut a
+// 10,000-allowlist cold start's peak from 175 to 138 MiB, and 50 -> 25 the restarted
+// manager's from 131.9 to 113.5 MiB and a 1,000 cold start's from 50-52 to 46 MiB,
+// with the manager's CPU for the cold start unchanged within the machine's noise
+// (docs/performance.md, "Memory").
+const DefaultGCPercent = 25
 
 // SetGCPercent sets the garbage collector's target to DefaultGCPercent and returns
 // it, unless GOGC is set, which the runtime has read already (0 then).
