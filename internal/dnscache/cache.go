@@ -615,12 +615,20 @@ func (c *Cache) scheduleRefresh(e *entry, answer resolver.Answer, err error, now
 }
 
 // expireSeeds drops seeded addresses unseen for longer than the retention window, and
-// returns the owners whose view lost an address.
+// returns the owners whose view lost an address. It also drops the seeds DNS has
+// returned since: the entry's own time for the address is as late and lasts as long,
+// so the owner's view is the same without them, and after a restart, when DNS
+// confirms nearly every seed, they were a map per allowlist and hostname kept for the
+// retention window (2 MB at 10,000 allowlists).
 func (c *Cache) expireSeeds(e *entry, now time.Time) []types.NamespacedName {
 	var changed []types.NamespacedName
 	for owner, seeds := range e.seeds {
 		lost := false
 		for a, t := range seeds {
+			if seen, ok := e.seen[a]; ok && !t.After(seen) {
+				delete(seeds, a)
+				continue
+			}
 			if now.Sub(t) > c.opts.Retention {
 				delete(seeds, a)
 				if _, ok := e.seen[a]; !ok {

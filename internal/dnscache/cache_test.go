@@ -292,6 +292,14 @@ func TestSeedFromStatusMeansNoChangeOnRestart(t *testing.T) {
 	if n := drain(c); len(n) != 0 {
 		t.Fatalf("unchanged DNS after a restart notified %v", n)
 	}
+	if got := c.Lookup(context.Background(), owner, []addresses.Request{{Hostname: "gw.example.com", Seed: seed}})["gw.example.com"]; len(got.Addresses) != 2 {
+		t.Fatalf("after DNS answered: addresses=%v", got.Addresses)
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if n := len(c.hosts["gw.example.com"].seeds); n != 0 {
+		t.Errorf("%d owners' seeds kept after DNS returned every seeded address", n)
+	}
 }
 
 func TestRefreshFollowsClampedTTL(t *testing.T) {
