@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.uber.org/zap/zapcore"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -29,6 +30,7 @@ import (
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/addresses"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/eventrecorder"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/guard"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/vendorchange"
@@ -135,7 +137,7 @@ func runSuite(m *testing.M) int {
 	}
 	vendors := &VendorReconciler{
 		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Recorder: r.Recorder,
 		Builtin:  catalog.Builtin(),
 		Bounds:   vendorchange.DefaultBounds(),
 		Guard:    guard.Guard{Allow: testenv.DocumentationRanges},
@@ -190,13 +192,26 @@ func newNamespace(t *testing.T) string {
 	return name
 }
 
+// suiteRecorder is the shipped manager's event recorder, added to mgr.
+func suiteRecorder(mgr ctrl.Manager) *eventrecorder.Recorder {
+	rec, err := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), "vendor-allowlist-operator", eventrecorder.DefaultQueue,
+		prometheus.NewRegistry(), mgr.GetLogger().WithName("events"))
+	if err == nil {
+		err = mgr.Add(rec)
+	}
+	if err != nil {
+		panic(err) // only for a queue below 1 or a manager already stopped
+	}
+	return rec
+}
+
 // testReconciler is the allowlist reconciler the suite's managers run: the built-in
 // catalog, the documentation ranges allowed, and the suite's DNS.
 func testReconciler(mgr ctrl.Manager, policyNames client.Reader, workers int) *VendorAllowlistReconciler {
 	return &VendorAllowlistReconciler{
 		Client:      mgr.GetClient(),
 		PolicyNames: policyNames,
-		Recorder:    mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Recorder:    suiteRecorder(mgr),
 		Catalog:     catalog.Builtin(),
 		Render:      render.Options{Guard: guard.Guard{Allow: testenv.DocumentationRanges}},
 		Addresses:   fakeDNS,

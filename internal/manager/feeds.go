@@ -17,6 +17,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/selection"
+	"k8s.io/client-go/tools/events"
 	ctrl "sigs.k8s.io/controller-runtime"
 	"sigs.k8s.io/controller-runtime/pkg/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -87,7 +88,7 @@ func (o FeedOptions) namespace() (string, error) {
 
 // addFeeds builds the feeds' fetcher, scheduler and follower when any feed is enabled,
 // registers the built-in vendors' feed-backed groups, and the approval controller.
-func (o Options) addFeeds(mgr ctrl.Manager, registry prometheus.Registerer, builtin *catalog.Catalog) (*feedWiring, error) {
+func (o Options) addFeeds(mgr ctrl.Manager, registry prometheus.Registerer, builtin *catalog.Catalog, recorder events.EventRecorder) (*feedWiring, error) {
 	enabled, err := follow.ParseEnabled(o.Feeds.Enabled)
 	if err != nil || !enabled.Any() {
 		return nil, err
@@ -112,7 +113,6 @@ func (o Options) addFeeds(mgr ctrl.Manager, registry prometheus.Registerer, buil
 	}
 	store := &fetch.ConfigMapStore{Client: mgr.GetClient(), Reader: mgr.GetAPIReader(), Namespace: ns}
 	w := &feedWiring{allowlistFeeds: controller.FeedChannel(), vendorFeeds: controller.FeedChannel()}
-	recorder := mgr.GetEventRecorder("vendor-allowlist-operator")
 	var feeds *follow.Feeds
 	scheduler := fetch.NewScheduler(fetcher, fetch.SchedulerOptions{
 		Interval: o.Feeds.Interval, Store: follow.LoadOnly(store), Metrics: metrics,

@@ -26,6 +26,7 @@ import (
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/catalog"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/dnscache"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/eventrecorder"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/render"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/renderflags"
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/resolver"
@@ -203,14 +204,18 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 	if err != nil {
 		return err
 	}
-	feeds, err := o.addFeeds(mgr, o.metricsRegistry(), catalog.Builtin()) // feeds.go
+	recorder, err := addEventRecorder(mgr, o)
+	if err != nil {
+		return err
+	}
+	feeds, err := o.addFeeds(mgr, o.metricsRegistry(), catalog.Builtin(), recorder) // feeds.go
 	if err != nil {
 		return err
 	}
 	reconciler := &controller.VendorAllowlistReconciler{
 		Client:               mgr.GetClient(),
 		PolicyNames:          policyNames,
-		Recorder:             mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Recorder:             recorder,
 		Catalog:              catalog.Builtin(),
 		Render:               o.Options(),
 		Addresses:            addresses,
@@ -230,7 +235,7 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 	}
 	vendors := &controller.VendorReconciler{
 		Client:   mgr.GetClient(),
-		Recorder: mgr.GetEventRecorder("vendor-allowlist-operator"),
+		Recorder: recorder,
 		Builtin:  catalog.Builtin(),
 		Bounds:   o.VendorChanges,
 		Guard:    o.Guard(),
@@ -240,6 +245,20 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 	}
 	return vendors.SetupWithManager(mgr)
 }
+
+// addEventRecorder adds the recorder of the manager's events (internal/eventrecorder:
+// controller-runtime's keeps a copy of every event sent for minutes).
+func addEventRecorder(mgr ctrl.Manager, o Options) (*eventrecorder.Recorder, error) {
+	recorder, err := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), EventReporter, eventrecorder.DefaultQueue,
+		o.metricsRegistry(), mgr.GetLogger().WithName("events"))
+	if err != nil {
+		return nil, fmt.Errorf("registering event metrics: %w", err)
+	}
+	return recorder, mgr.Add(recorder)
+}
+
+// EventReporter is the reportingController of the manager's events.
+const EventReporter = "vendor-allowlist-operator"
 
 // metricsRegistry is where the manager's own metrics go.
 func (o Options) metricsRegistry() prometheus.Registerer {
