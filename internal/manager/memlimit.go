@@ -55,9 +55,10 @@ func SetMemoryLimit(getenv func(string) string) (int64, error) {
 // restart's resync, a DNS change under many allowlists), and a manager with nothing
 // to converge collects rarely at any setting. In the benchmark, 100 -> 50 cut a
 // 10,000-allowlist cold start's peak from 175 to 138 MiB, and 50 -> 25 the restarted
-// manager's from 131.9 to 113.5 MiB and a 1,000 cold start's from 50-52 to 46 MiB,
-// with the manager's CPU for the cold start unchanged within the machine's noise
-// (docs/performance.md, "Memory").
+// manager's from 131.9 to 113.5 MiB and a 1,000 cold start's from 50-52 to 46 MiB;
+// the price is more collections in those bursts: the manager's CPU per cold start
+// rose by 13-22% against the control plane's (docs/performance.md, "Memory"). A
+// cluster that restarts the manager often and has memory to spare can set 50.
 const DefaultGCPercent = 25
 
 // SetGCPercent sets the garbage collector's target to DefaultGCPercent and returns
