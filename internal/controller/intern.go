@@ -10,7 +10,6 @@ import (
 	"hash/maphash"
 	"maps"
 	"reflect"
-	"slices"
 	"time"
 
 	lru "github.com/hashicorp/golang-lru/v2"
@@ -104,18 +103,21 @@ func (in *interner) stringMap(m map[string]string) map[string]string {
 	return rebuilt
 }
 
-// mapKey hashes m's content. Two maps may share a key without being equal, so a hit
-// is compared before it is used.
+// mapKey hashes m's content: the sum of its entries' hashes, which needs no sorting
+// (map order is random) and no allocation on the cache's hot path. Two maps may share
+// a key without being equal, so a hit is compared before it is used.
 func (in *interner) mapKey(m map[string]string) uint64 {
 	var h maphash.Hash
 	h.SetSeed(in.seed)
-	for _, k := range slices.Sorted(maps.Keys(m)) {
+	var sum uint64
+	for k, v := range m {
+		h.Reset()
 		h.WriteString(k)
 		h.WriteByte(0)
-		h.WriteString(m[k])
-		h.WriteByte(0)
+		h.WriteString(v)
+		sum += h.Sum64()
 	}
-	return h.Sum64()
+	return sum
 }
 
 var stringMapType = reflect.TypeFor[map[string]string]()

@@ -33,6 +33,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/client-go/tools/events"
+	"k8s.io/client-go/tools/record/util"
 	"k8s.io/client-go/tools/reference"
 	"k8s.io/utils/clock"
 	"sigs.k8s.io/controller-runtime/pkg/client"
@@ -92,7 +93,9 @@ func New(writer client.Writer, scheme *runtime.Scheme, controller string, queue 
 	}, nil
 }
 
-// Eventf queues an event about regarding; it never blocks.
+// Eventf queues an event about regarding; it never blocks. Like client-go's
+// recorder it drops an event of a type other than Normal or Warning, which the API
+// server would refuse.
 func (r *Recorder) Eventf(regarding, related runtime.Object, eventtype, reason, action, note string, args ...any) {
 	message := fmt.Sprintf(note, args...)
 	ref, err := reference.GetReference(r.scheme, regarding)
@@ -100,11 +103,14 @@ func (r *Recorder) Eventf(regarding, related runtime.Object, eventtype, reason, 
 		r.log.Error(err, "Not recording an event: no reference to its object", "reason", reason, "note", message)
 		return
 	}
+	if !util.ValidateEventType(eventtype) {
+		r.dropped.Inc()
+		r.log.Error(nil, "Not recording an event of an unknown type", "type", eventtype, "reason", reason)
+		return
+	}
 	var relatedRef *corev1.ObjectReference
 	if related != nil {
-		if relatedRef, err = reference.GetReference(r.scheme, related); err != nil {
-			relatedRef = nil
-		}
+		relatedRef, _ = reference.GetReference(r.scheme, related) // nil when it has none, as client-go
 	}
 	now := r.clock.Now()
 	namespace := ref.Namespace
@@ -113,7 +119,7 @@ func (r *Recorder) Eventf(regarding, related runtime.Object, eventtype, reason, 
 	}
 	event := &eventsv1.Event{
 		ObjectMeta: metav1.ObjectMeta{
-			Name:      fmt.Sprintf("%s.%x", ref.Name, now.UnixNano()),
+			Name:      util.GenerateEventName(ref.Name, now.UnixNano()),
 			Namespace: namespace,
 		},
 		EventTime:           metav1.MicroTime{Time: now},

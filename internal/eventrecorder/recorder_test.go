@@ -182,3 +182,19 @@ func TestRetriesOnlyWhatMaySucceed(t *testing.T) {
 		})
 	}
 }
+
+// An event of a type the API server would refuse is not queued, and is counted.
+func TestUnknownTypeIsDropped(t *testing.T) {
+	rec, err := New(writerFunc{create: func(client.Object) error { t.Error("sent"); return nil }},
+		testenv.Scheme(), "vendor-allowlist-operator", 1, prometheus.NewRegistry(), logr.Discard())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.Eventf(subject(), nil, "Bogus", "PoliciesApplied", "Apply", "no")
+	if n := len(rec.queue); n != 0 {
+		t.Errorf("%d events queued", n)
+	}
+	if n := testutil.ToFloat64(rec.dropped); n != 1 {
+		t.Errorf("dropped %v, want 1", n)
+	}
+}

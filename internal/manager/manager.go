@@ -249,7 +249,7 @@ func addControllers(mgr ctrl.Manager, o Options, targets controller.TargetKinds,
 // addEventRecorder adds the recorder of the manager's events (internal/eventrecorder:
 // controller-runtime's keeps a copy of every event sent for minutes).
 func addEventRecorder(mgr ctrl.Manager, o Options) (*eventrecorder.Recorder, error) {
-	recorder, err := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), EventReporter, eventrecorder.DefaultQueue,
+	recorder, err := eventrecorder.New(mgr.GetClient(), mgr.GetScheme(), eventReporter, eventrecorder.DefaultQueue,
 		o.metricsRegistry(), mgr.GetLogger().WithName("events"))
 	if err != nil {
 		return nil, fmt.Errorf("registering event metrics: %w", err)
@@ -257,8 +257,8 @@ func addEventRecorder(mgr ctrl.Manager, o Options) (*eventrecorder.Recorder, err
 	return recorder, mgr.Add(recorder)
 }
 
-// EventReporter is the reportingController of the manager's events.
-const EventReporter = "vendor-allowlist-operator"
+// eventReporter is the reportingController of the manager's events.
+const eventReporter = "vendor-allowlist-operator"
 
 // metricsRegistry is where the manager's own metrics go.
 func (o Options) metricsRegistry() prometheus.Registerer {
