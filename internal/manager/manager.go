@@ -11,6 +11,7 @@ package manager
 
 import (
 	"fmt"
+	"net/http"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -91,7 +92,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, err
 	}
-	mgrOpts, err := o.managerOptions(targets)
+	// The status gauges follow the registry's metrics on /metrics; they read the
+	// cache, which exists once the manager does.
+	state := &statemetrics.Exposition{Timeout: 5 * time.Second}
+	mgrOpts, err := o.managerOptions(targets, state.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -112,10 +116,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err := addControllers(mgr, o, targets, egress, addresses); err != nil {
 		return nil, err
 	}
-	state := &statemetrics.Collector{Reader: mgr.GetCache(), Elected: mgr.Elected(), Timeout: 5 * time.Second}
-	if err := o.metricsRegistry().Register(state); err != nil {
-		return nil, fmt.Errorf("registering the status metrics: %w", err)
-	}
+	state.Reader, state.Elected = mgr.GetCache(), mgr.Elected()
 	if err := mgr.AddHealthzCheck("healthz", healthz.Ping); err != nil {
 		return nil, err
 	}
@@ -128,8 +129,9 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 }
 
 // managerOptions are controller-runtime's: the label-selected cache with the target
-// kinds served, metrics, probes and leader election.
-func (o *Options) managerOptions(targets controller.TargetKinds) (ctrl.Options, error) {
+// kinds served, metrics (their handler wrapped by metricsFilter), probes and leader
+// election.
+func (o *Options) managerOptions(targets controller.TargetKinds, metricsFilter metricsserver.Filter) (ctrl.Options, error) {
 	sch := scheme.New()
 	cacheOpts := controller.CacheOptions(o.WatchNamespaces)
 	if err := targets.AddToCache(&cacheOpts, sch); err != nil {
@@ -139,9 +141,10 @@ func (o *Options) managerOptions(targets controller.TargetKinds) (ctrl.Options, 
 		return ctrl.Options{}, err
 	}
 	mgrOpts := ctrl.Options{
-		Scheme:                  sch,
-		Cache:                   cacheOpts,
-		Metrics:                 metricsserver.Options{BindAddress: o.MetricsAddr},
+		Scheme: sch,
+		Cache:  cacheOpts,
+		Metrics: metricsserver.Options{BindAddress: o.MetricsAddr,
+			FilterProvider: func(*rest.Config, *http.Client) (metricsserver.Filter, error) { return metricsFilter, nil }},
 		HealthProbeBindAddress:  o.ProbeAddr,
 		PprofBindAddress:        o.PprofAddr,
 		LeaderElection:          o.LeaderElect,

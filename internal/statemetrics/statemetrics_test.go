@@ -10,14 +10,9 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/testutil"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"sigs.k8s.io/controller-runtime/pkg/client"
-	"sigs.k8s.io/controller-runtime/pkg/client/fake"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
-	"github.com/vendorallowlist/vendor-allowlist-operator/internal/scheme"
 )
 
 func allowlist(name string, generation int64, ready *metav1.Condition, targets ...v1alpha1.IngressTargetStatus) *v1alpha1.VendorAllowlist {
@@ -37,18 +32,18 @@ func TestAllowlistReadyFollowsTheCurrentGenerationsCondition(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
 		allowlist  *v1alpha1.VendorAllowlist
-		wantReady  float64
+		wantReady  bool
 		wantReason string
 	}{
-		{"ready", allowlist("a", 2, ready("True", v1alpha1.ReasonReconciled, 2)), 1, v1alpha1.ReasonReconciled},
-		{"held", allowlist("a", 2, ready("False", v1alpha1.ReasonVendorChangeHeld, 2)), 0, v1alpha1.ReasonVendorChangeHeld},
-		{"ready for an older generation", allowlist("a", 3, ready("True", v1alpha1.ReasonReconciled, 2)), 0, ReasonNotObserved},
-		{"no condition yet", allowlist("a", 1, nil), 0, ReasonNotObserved},
+		{"ready", allowlist("a", 2, ready("True", v1alpha1.ReasonReconciled, 2)), true, v1alpha1.ReasonReconciled},
+		{"held", allowlist("a", 2, ready("False", v1alpha1.ReasonVendorChangeHeld, 2)), false, v1alpha1.ReasonVendorChangeHeld},
+		{"ready for an older generation", allowlist("a", 3, ready("True", v1alpha1.ReasonReconciled, 2)), false, ReasonNotObserved},
+		{"no condition yet", allowlist("a", 1, nil), false, ReasonNotObserved},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := AllowlistSamples(tc.allowlist)[0]
-			if s.Desc != allowlistReady || s.Value != tc.wantReady || s.Labels[2] != tc.wantReason {
-				t.Errorf("got %v = %v, want ready %v reason %s", s.Labels, s.Value, tc.wantReady, tc.wantReason)
+			s := AllowlistStateOf(tc.allowlist)
+			if s.Ready != tc.wantReady || s.Reason != tc.wantReason {
+				t.Errorf("got ready %v reason %s, want ready %v reason %s", s.Ready, s.Reason, tc.wantReady, tc.wantReason)
 			}
 		})
 	}
@@ -59,8 +54,8 @@ func TestConflictsCountOnlyTargetsInConflict(t *testing.T) {
 		v1alpha1.IngressTargetStatus{Kind: "Service", Name: "web", Reason: v1alpha1.TargetReasonConflict},
 		v1alpha1.IngressTargetStatus{Kind: "Ingress", Name: "web", Reason: v1alpha1.TargetReasonApplied},
 		v1alpha1.IngressTargetStatus{Kind: "Ingress", Name: "api", Reason: v1alpha1.TargetReasonConflict})
-	if got := AllowlistSamples(a)[2]; got.Desc != targetsInConflict || got.Value != 2 {
-		t.Errorf("conflicts = %v, want 2", got.Value)
+	if got := AllowlistStateOf(a); got.Conflicts != 2 {
+		t.Errorf("conflicts = %v, want 2", got.Conflicts)
 	}
 }
 
@@ -86,32 +81,5 @@ func TestVendorReportsHeldChangesAndEveryFeedState(t *testing.T) {
 	v.Status.Feeds = nil
 	if s := VendorSamples(v); len(s) != 1 || s[0].Value != 0 {
 		t.Errorf("an approved Vendor without feeds gives %v, want one sample of 0", s)
-	}
-}
-
-// The collector serves the samples only once elected, and registers cleanly.
-func TestCollectorReportsOnlyOnceElected(t *testing.T) {
-	objs := []client.Object{
-		allowlist("a", 1, ready("True", v1alpha1.ReasonReconciled, 1)),
-		&v1alpha1.Vendor{ObjectMeta: metav1.ObjectMeta{Name: "acme"}},
-	}
-	reader := fake.NewClientBuilder().WithScheme(scheme.New()).WithObjects(objs...).Build()
-	elected := make(chan struct{})
-	reg := prometheus.NewPedanticRegistry()
-	reg.MustRegister(&Collector{Reader: reader, Elected: elected, Timeout: 5e9})
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 0 {
-		t.Fatalf("before election: %d samples, %v; want none", n, err)
-	}
-	close(elected)
-	want := `
-# HELP vendorallowlist_allowlist_ready 1 when the allowlist's Ready condition is True for its current generation, else 0; reason is the condition's reason.
-# TYPE vendorallowlist_allowlist_ready gauge
-vendorallowlist_allowlist_ready{allowlist="a",allowlist_namespace="shop",reason="Reconciled"} 1
-# HELP vendorallowlist_vendor_change_held 1 while a change of the Vendor waits for an admin's approval (Accepted=False, ChangeHeld), else 0.
-# TYPE vendorallowlist_vendor_change_held gauge
-vendorallowlist_vendor_change_held{vendor="acme"} 0
-`
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "vendorallowlist_allowlist_ready", "vendorallowlist_vendor_change_held"); err != nil {
-		t.Error(err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/statemetrics"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testenv"
 	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testmanager"
 )
@@ -99,8 +100,8 @@ var (
 )
 
 // TestMetricsReference: docs/metrics.md lists exactly the metrics the manager
-// registers, built by manager.New as the binary builds it (feeds on), each with its
-// labels.
+// serves, built by manager.New as the binary builds it (feeds on): those it registers
+// and the status gauges, each with its labels.
 func TestMetricsReference(t *testing.T) {
 	env, err := testenv.Start()
 	if err != nil {
@@ -133,6 +134,10 @@ func TestMetricsReference(t *testing.T) {
 			}
 		}
 		registered[m[1]] = labels
+	}
+	// The status gauges are written beside the registry's metrics, on the same /metrics.
+	for _, f := range statemetrics.Families() {
+		registered[f.Name] = f.Labels
 	}
 
 	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "metrics.md"))

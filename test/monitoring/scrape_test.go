@@ -7,11 +7,11 @@ SPDX-License-Identifier: Apache-2.0
 package monitoring
 
 import (
-	"bufio"
 	"context"
 	"crypto/tls"
 	"encoding/pem"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -19,10 +19,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
+
+	dto "github.com/prometheus/client_model/go"
+	"github.com/prometheus/common/expfmt"
+	"github.com/prometheus/common/model"
 
 	"github.com/go-logr/logr"
 	. "github.com/onsi/gomega"
@@ -115,8 +118,12 @@ func TestEveryMetricTheRulesAndDashboardReadIsServed(t *testing.T) {
 	}, 60*time.Second, 250*time.Millisecond).Should(Succeed(), "the manager reconciles the allowlist")
 
 	g.Eventually(func(g Gomega) {
-		g.Expect(missing(used, scrape(g, "http://"+metricsAddr+"/metrics"))).To(BeEmpty())
-	}, 30*time.Second, time.Second).Should(Succeed(), "every metric the rules and the dashboard read is served")
+		families := scrape(g, "http://"+metricsAddr+"/metrics")
+		g.Expect(missing(used, sampleNames(families))).To(BeEmpty())
+		ready, ok := gauge(families, "vendorallowlist_allowlist_ready", map[string]string{"allowlist_namespace": ns, "allowlist": "payments", "reason": v1alpha1.ReasonReconciled})
+		g.Expect(ok).To(BeTrue(), "the allowlist's Ready gauge is served")
+		g.Expect(ready).To(Equal(1.0))
+	}, 30*time.Second, time.Second).Should(Succeed(), "every metric the rules and the dashboard read is served, the allowlist's state among them")
 	t.Logf("the manager serves all %d metrics the rules and the dashboard read", len(used))
 }
 
@@ -131,26 +138,50 @@ func missing(used, served map[string]bool) []string {
 	return out
 }
 
-// scrape reads the names of the samples in Prometheus' text format.
-func scrape(g Gomega, url string) map[string]bool {
-	resp, err := http.Get(url)
+// scrape reads /metrics as Prometheus does (its Accept header) and parses it as
+// Prometheus's text parser does, which refuses a malformed line or a family given twice.
+func scrape(g Gomega, url string) map[string]*dto.MetricFamily {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	g.Expect(err).NotTo(HaveOccurred())
+	req.Header.Set("Accept", "application/openmetrics-text;version=1.0.0;escaping=allow-utf-8;q=0.6,application/openmetrics-text;version=0.0.1;q=0.5,text/plain;version=1.0.0;escaping=allow-utf-8;q=0.4,text/plain;version=0.0.4;q=0.3,*/*;q=0.2")
+	resp, err := http.DefaultClient.Do(req)
 	g.Expect(err).NotTo(HaveOccurred())
 	defer resp.Body.Close()
 	g.Expect(resp.StatusCode).To(Equal(http.StatusOK))
+	parser := expfmt.NewTextParser(model.LegacyValidation)
+	families, err := parser.TextToMetricFamilies(resp.Body)
+	g.Expect(err).NotTo(HaveOccurred())
+	return families
+}
+
+// sampleNames are the names of the samples the families hold, as a query names them
+// (a histogram's _bucket, _sum and _count).
+func sampleNames(families map[string]*dto.MetricFamily) map[string]bool {
 	names := map[string]bool{}
-	sc := bufio.NewScanner(resp.Body)
-	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
-	for sc.Scan() {
-		l := sc.Text()
-		if l == "" || strings.HasPrefix(l, "#") {
-			continue
-		}
-		if i := strings.IndexAny(l, "{ "); i > 0 {
-			names[l[:i]] = true
+	for name, f := range families {
+		names[name] = true
+		switch f.GetType() {
+		case dto.MetricType_HISTOGRAM:
+			names[name+"_bucket"], names[name+"_sum"], names[name+"_count"] = true, true, true
+		case dto.MetricType_SUMMARY:
+			names[name+"_sum"], names[name+"_count"] = true, true
 		}
 	}
-	g.Expect(sc.Err()).NotTo(HaveOccurred())
 	return names
+}
+
+// gauge is the value of the family's series with exactly these labels.
+func gauge(families map[string]*dto.MetricFamily, name string, labels map[string]string) (float64, bool) {
+	for _, m := range families[name].GetMetric() {
+		got := map[string]string{}
+		for _, l := range m.GetLabel() {
+			got[l.GetName()] = l.GetValue()
+		}
+		if maps.Equal(got, labels) {
+			return m.GetGauge().GetValue(), true
+		}
+	}
+	return 0, false
 }
 
 func goBuild(bin string) ([]byte, error) {
