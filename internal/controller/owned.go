@@ -25,16 +25,21 @@ import (
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
 )
 
-// The manager's cache holds its NetworkPolicies slim: their metadata, and in two
-// annotations of the cached copy alone (never written to the API server) what the
+// The manager's cache holds its NetworkPolicies slim: their metadata, and in the
+// policy types of the cached copy alone (never written to the API server) what the
 // reconciler reads of the rest: the digest of the fields the operator's field
 // manager owns, and the single addresses among them. At 10,000 allowlists the full
 // policies were 60% of the manager's live heap (their specs, selectors and managed
 // fields), read only to compare the operator's own fields with what it would apply.
-const (
-	ownedDigestAnnotation    = "cache.vendorallowlist.io/owned-digest"
-	ownedAddressesAnnotation = "cache.vendorallowlist.io/owned-addresses"
-)
+//
+// The policy types, not annotations: the API server accepts only Ingress and Egress
+// there, so a policy read from it is never taken for a slim copy, whatever anyone
+// who may edit it wrote; and a policy has no annotations of its own to share a map
+// with, so two cache annotations cost each cached policy a map (a third of its copy).
+//
+// slimMarker is the first policy type of a slim copy; the digest follows, then the
+// addresses, comma-separated, if there are any.
+const slimMarker networkingv1.PolicyType = "cache.vendorallowlist.io/owned"
 
 // ownedView is what the operator's field manager owns of a policy: a digest of its
 // labels, owner references and spec, and the single addresses in its ipBlocks.
@@ -44,7 +49,7 @@ type ownedView struct {
 }
 
 // SlimPolicy is the cache transform of the managed NetworkPolicies: the policy's
-// metadata (no managed fields) and its ownedView in the cache's annotations. A policy
+// metadata (no managed fields) and its ownedView in its policy types. A policy
 // whose managed fields cannot be read is kept whole, and the reconciler reports why.
 //
 // The transform sees an object it made again: a streaming list (WatchList) applies it
@@ -62,46 +67,37 @@ func SlimPolicy(in any) (any, error) {
 	if err != nil {
 		return KeepOwnManagedFields(in)
 	}
-	annotations := make(map[string]string, len(np.Annotations)+2)
-	for k, v := range np.Annotations {
-		// Whoever may edit the policy may write the cache's keys on it too: what the
-		// cache holds under them is the transform's alone.
-		if k != ownedDigestAnnotation && k != ownedAddressesAnnotation {
-			annotations[k] = v
-		}
-	}
-	annotations[ownedDigestAnnotation] = view.digest
+	types := []networkingv1.PolicyType{slimMarker, networkingv1.PolicyType(view.digest)}
 	if len(view.addresses) > 0 {
 		s := make([]string, len(view.addresses))
 		for i, a := range view.addresses {
 			s[i] = a.String()
 		}
-		annotations[ownedAddressesAnnotation] = strings.Join(s, ",")
+		types = []networkingv1.PolicyType{slimMarker, networkingv1.PolicyType(view.digest), networkingv1.PolicyType(strings.Join(s, ","))}
 	}
 	slim := &networkingv1.NetworkPolicy{
 		TypeMeta: np.TypeMeta,
 		ObjectMeta: metav1.ObjectMeta{
 			Name: np.Name, Namespace: np.Namespace, UID: np.UID, ResourceVersion: np.ResourceVersion,
 			Generation: np.Generation, CreationTimestamp: np.CreationTimestamp, DeletionTimestamp: np.DeletionTimestamp,
-			Labels: np.Labels, Annotations: cacheInterner.stringMap(annotations), OwnerReferences: np.OwnerReferences, Finalizers: np.Finalizers,
+			Labels: np.Labels, Annotations: cacheInterner.stringMap(np.Annotations), OwnerReferences: np.OwnerReferences, Finalizers: np.Finalizers,
 		},
+		Spec: networkingv1.NetworkPolicySpec{PolicyTypes: types},
 	}
 	cacheInterner.metadata(&slim.ObjectMeta)
 	return slim, nil
 }
 
-// ownedFields is the ownedView of a policy: from the cache's annotations when the
-// policy was read from the manager's cache (a slim copy, without managed fields),
-// else from its managed fields. A policy read from the API server is never taken at
-// its annotations' word: anyone who may edit it may write them.
+// ownedFields is the ownedView of a policy: from the slim copy's policy types when
+// the policy was read from the manager's cache, else from its managed fields.
 func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
 	if !isSlim(np) {
 		return extractOwnedView(np)
 	}
-	digest := np.Annotations[ownedDigestAnnotation]
-	view := ownedView{digest: digest}
-	if s := np.Annotations[ownedAddressesAnnotation]; s != "" {
-		for _, a := range strings.Split(s, ",") {
+	types := np.Spec.PolicyTypes
+	view := ownedView{digest: string(types[1])}
+	if len(types) > 2 {
+		for _, a := range strings.Split(string(types[2]), ",") {
 			addr, err := netip.ParseAddr(a)
 			if err != nil {
 				return ownedView{}, fmt.Errorf("reading the cached addresses of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
@@ -112,13 +108,11 @@ func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
 	return view, nil
 }
 
-// isSlim says whether np is a copy SlimPolicy made: the cache's digest, no managed
-// fields, and no policy types, which the API server never stores (it defaults them
-// when a policy has none), so a policy read from it is never taken for one, whatever
-// was written on it.
+// isSlim says whether np is a copy SlimPolicy made: no managed fields, and the
+// marker, then the digest, in its policy types.
 func isSlim(np *networkingv1.NetworkPolicy) bool {
-	_, ok := np.Annotations[ownedDigestAnnotation]
-	return ok && len(np.ManagedFields) == 0 && len(np.Spec.PolicyTypes) == 0
+	t := np.Spec.PolicyTypes
+	return len(np.ManagedFields) == 0 && len(t) >= 2 && t[0] == slimMarker
 }
 
 // extractOwnedView reads the ownedView from the policy's managed fields.

@@ -14,6 +14,10 @@ import (
 	"strings"
 	"testing"
 
+	"k8s.io/client-go/util/retry"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	. "github.com/onsi/gomega"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,7 +71,7 @@ func TestSlimPolicyKeepsWhatTheReconcilerReads(t *testing.T) {
 		t.Fatal(err)
 	}
 	slim := out.(*networkingv1.NetworkPolicy)
-	if len(slim.Spec.Egress) > 0 || len(slim.Spec.PolicyTypes) > 0 || slim.ManagedFields != nil {
+	if len(slim.Spec.Egress) > 0 || slim.Spec.PodSelector.MatchLabels != nil || slim.ManagedFields != nil {
 		t.Errorf("the cached policy keeps its spec or managed fields: %+v", slim)
 	}
 	if slim.Labels["app"] != "a" || slim.Annotations["note"] != "kept" || slim.UID != "u1" || slim.ResourceVersion != "1" {
@@ -80,8 +84,8 @@ func TestSlimPolicyKeepsWhatTheReconcilerReads(t *testing.T) {
 	if got.digest != want.digest || !slices.Equal(got.addresses, want.addresses) {
 		t.Errorf("the cached view %+v differs from the full policy's %+v", got, want)
 	}
-	if _, ok := full.Annotations[ownedDigestAnnotation]; ok {
-		t.Error("the transform wrote the cache's annotation into the object it was given")
+	if !slices.Equal(full.Spec.PolicyTypes, []networkingv1.PolicyType{networkingv1.PolicyTypeEgress}) {
+		t.Errorf("the transform wrote into the object it was given: policy types %v", full.Spec.PolicyTypes)
 	}
 	// A streaming list transforms what it lists twice: the second pass must keep
 	// the view the first one made (it once read the slim copy's empty managed fields,
@@ -115,48 +119,28 @@ func TestOwnedDigestSeesAnEdit(t *testing.T) {
 	}
 }
 
-// Someone who may edit a managed policy may write the cache's annotation keys on it:
-// neither a planted digest (which would hide an edit) nor planted addresses (which
-// would seed DNS answers) reaches the reconciler.
-func TestPlantedCacheAnnotationsAreIgnored(t *testing.T) {
+// Annotations are anyone's who may edit the policy: ones named like the old cache
+// keys mean nothing, and the cached copy keeps them as they are.
+func TestAnnotationsDoNotReachTheView(t *testing.T) {
 	full := managedPolicy("1", "a", ownedPolicyFields)
 	want, err := ownedFields(full)
 	if err != nil {
 		t.Fatal(err)
 	}
 	planted := full.DeepCopy()
-	planted.Annotations[ownedDigestAnnotation] = "0123456789abcdef0123456789abcdef"
-	planted.Annotations[ownedAddressesAnnotation] = "203.0.113.66"
-	got, err := ownedFields(planted)
+	planted.Annotations["cache.vendorallowlist.io/owned-digest"] = "0123456789abcdef0123456789abcdef"
+	planted.Annotations["cache.vendorallowlist.io/owned-addresses"] = "203.0.113.66"
+	planted.ManagedFields = nil // a stored policy with its managed fields cleared
+	if isSlim(planted) {
+		t.Fatal("a stored policy is taken for the cache's slim copy")
+	}
+	out, err := SlimPolicy(full)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.digest != want.digest || !slices.Equal(got.addresses, want.addresses) {
-		t.Errorf("read from the API server, the planted annotations gave %+v, want %+v", got, want)
-	}
-	// Even with its managed fields cleared (managedFields: [{}]), a stored policy has
-	// policy types, so the transform does not take it for its own copy.
-	cleared := planted.DeepCopy()
-	cleared.ManagedFields = nil
-	out, err := SlimPolicy(cleared)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if v := out.(*networkingv1.NetworkPolicy).Annotations[ownedDigestAnnotation]; v == planted.Annotations[ownedDigestAnnotation] {
-		t.Errorf("the cache kept the planted digest %s of a policy whose managed fields were cleared", v)
-	}
-	noAddresses := managedPolicy("1", "a", `{"f:metadata":{"f:labels":{"f:app":{}}},"f:spec":{"f:podSelector":{}}}`)
-	noAddresses.Annotations[ownedAddressesAnnotation] = "203.0.113.66"
-	out, err = SlimPolicy(noAddresses)
-	if err != nil {
-		t.Fatal(err)
-	}
-	slim := out.(*networkingv1.NetworkPolicy)
-	if v, ok := slim.Annotations[ownedAddressesAnnotation]; ok {
-		t.Errorf("the cached copy kept the planted addresses %q", v)
-	}
-	if got, _ := ownedFields(slim); len(got.addresses) > 0 {
-		t.Errorf("the reconciler reads the planted addresses %v from the cache", got.addresses)
+	got, err := ownedFields(out.(*networkingv1.NetworkPolicy))
+	if err != nil || got.digest != want.digest || !slices.Equal(got.addresses, want.addresses) {
+		t.Errorf("the cached view is %+v (%v), want %+v", got, err, want)
 	}
 }
 
@@ -217,6 +201,18 @@ func TestSoleOwnerViewIsTheExtractedView(t *testing.T) {
 	view, err = extractOwnedView(unnamedLabel)
 	Expect(err).NotTo(HaveOccurred())
 	Expect(view.digest).To(Equal(before.digest), "a label the operator does not own changed its view")
+
+	// Whoever may edit a policy cannot make the cache take it for its slim copy: the
+	// API server refuses the marker in its policy types.
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		var forged networkingv1.NetworkPolicy
+		if err := k8s.Get(ctx, client.ObjectKeyFromObject(&stored), &forged); err != nil {
+			return err
+		}
+		forged.Spec.PolicyTypes = []networkingv1.PolicyType{slimMarker, "0123456789abcdef"}
+		return k8s.Update(ctx, &forged, client.FieldOwner("kubectl-edit"))
+	})
+	Expect(apierrors.IsInvalid(err)).To(BeTrue(), "the API server stored a policy marked as the cache's copy: %v", err)
 }
 
 // The direct conversion of a spec reads as the JSON round trip through the apply
