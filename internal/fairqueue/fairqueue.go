@@ -199,6 +199,7 @@ func (s *store[T]) served(item T) int {
 	defer s.mu.Unlock()
 	p := s.popped[item]
 	delete(s.popped, item)
+	s.popped = shrunk(s.popped)
 	return p
 }
 
@@ -206,7 +207,18 @@ func (s *store[T]) served(item T) int {
 func (s *store[T]) take(item T) (int, bool) {
 	p, ok := s.requested[item]
 	delete(s.requested, item)
+	s.requested = shrunk(s.requested)
 	return p, ok
+}
+
+// shrunk is m, or a new map once m is empty: a map keeps the room it grew to, and a
+// cold start or a restart queues every allowlist at once (1 MB at 10,000 kept for
+// good in these maps).
+func shrunk[K comparable, V any](m map[K]V) map[K]V {
+	if len(m) == 0 {
+		return map[K]V{}
+	}
+	return m
 }
 
 // Push queues item at the end of its priority in its group, and gives the group a
@@ -257,9 +269,11 @@ func (s *store[T]) Pop() T {
 	e := g.bands[0].items.Front().Value.(*entry[T])
 	g.remove(e)
 	delete(s.queued, e.item)
+	s.queued = shrunk(s.queued)
 	if len(g.bands) == 0 {
 		s.turns.Remove(g.turn)
 		delete(s.groups, g.name)
+		s.groups = shrunk(s.groups)
 	} else {
 		s.turns.MoveToBack(g.turn)
 	}
