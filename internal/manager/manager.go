@@ -141,8 +141,9 @@ func (o *Options) managerOptions(targets controller.TargetKinds, metricsFilter m
 		return ctrl.Options{}, err
 	}
 	mgrOpts := ctrl.Options{
-		Scheme: sch,
-		Cache:  cacheOpts,
+		Scheme:         sch,
+		MapperProvider: newRESTMapper, // restmapper.go
+		Cache:          cacheOpts,
 		Metrics: metricsserver.Options{BindAddress: o.MetricsAddr,
 			FilterProvider: func(*rest.Config, *http.Client) (metricsserver.Filter, error) { return metricsFilter, nil }},
 		HealthProbeBindAddress:  o.ProbeAddr,
