@@ -32,7 +32,7 @@ func main() {
 		fmt.Println("manager " + build.String())
 		return
 	}
-	ctrl.SetLogger(logging.Deferred(zap.New(zap.UseFlagOptions(&zapOpts))))
+	ctrl.SetLogger(logging.Deferred(logging.New(zapOpts)))
 	// First line of every start, so that a log names the build that wrote it.
 	ctrl.Log.Info("Starting vendor-allowlist-operator", "version", build.Version, "commit", build.Commit,
 		"buildDate", build.Date, "go", build.GoVersion, "platform", build.Platform)
