@@ -22,10 +22,13 @@ import (
 
 // results is what bench/results.json holds.
 type results struct {
-	Started     time.Time         `json:"started"`
-	Machine     machineInfo       `json:"machine"`
-	Manager     managerConfig     `json:"manager"`
-	Workload    workloadInfo      `json:"workload"`
+	Started  time.Time     `json:"started"`
+	Machine  machineInfo   `json:"machine"`
+	Manager  managerConfig `json:"manager"`
+	Workload workloadInfo  `json:"workload"`
+	// WarmUp is the untimed cold start before the pairs: its memory counts, its time
+	// does not.
+	WarmUp      *coldStartResult  `json:"warmUp,omitempty"`
 	ColdStarts  []coldStartResult `json:"coldStarts"`
 	Floors      []floorResult     `json:"floors"`
 	Summary     summary           `json:"summary"`
