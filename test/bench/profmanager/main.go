@@ -44,7 +44,7 @@ func main() {
 	zapOpts := zap.Options{}
 	zapOpts.BindFlags(flag.CommandLine)
 	flag.Parse()
-	ctrl.SetLogger(logging.Deferred(zap.New(zap.UseFlagOptions(&zapOpts))))
+	ctrl.SetLogger(logging.Deferred(logging.New(zapOpts)))
 	o, err := options()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
