@@ -308,6 +308,15 @@ func (r *VendorAllowlistReconciler) setup(mgr ctrl.Manager, rec reconcile.Reconc
 		}); err != nil {
 		return fmt.Errorf("indexing VendorAllowlists by vendor: %w", err)
 	}
+	// The kinds the controller always watches are registered with the cache now (the
+	// index above registers the allowlists), not when the controller starts, so that
+	// the manager waits once for all of them to sync: each wait polls every 100 ms,
+	// and the second one was 0.2 s of a 7.7 s cold start of 1,000 allowlists.
+	for _, obj := range []client.Object{&networkingv1.NetworkPolicy{}, &v1alpha1.Vendor{}} {
+		if _, err := mgr.GetCache().GetInformer(context.Background(), obj, cache.BlockUntilSynced(false)); err != nil {
+			return fmt.Errorf("watching %T: %w", obj, err)
+		}
+	}
 	b := ctrl.NewControllerManagedBy(mgr)
 	if r.AddressChanges != nil {
 		b = b.WatchesRawSource(source.Channel(r.AddressChanges, enqueueAddressChange()))
