@@ -32,7 +32,11 @@ func newRESTMapper(cfg *rest.Config, httpClient *http.Client) (meta.RESTMapper, 
 	if err != nil {
 		return nil, err
 	}
-	return &rememberingMapper{RESTMapper: m, mappings: map[mappingKey]*meta.RESTMapping{}}, nil
+	return remember(m), nil
+}
+
+func remember(m meta.RESTMapper) *rememberingMapper {
+	return &rememberingMapper{RESTMapper: m, mappings: map[mappingKey]*meta.RESTMapping{}}
 }
 
 // rememberingMapper remembers the RESTMapping of a kind at one version (or at the

@@ -32,6 +32,14 @@ var (
 	allowlistGVK = schema.GroupVersionKind{Group: "networking.vendorallowlist.io", Version: "v1alpha1", Kind: "VendorAllowlist"}
 )
 
+// mustMap asks m for a mapping that must be found.
+func mustMap(t *testing.T, m meta.RESTMapper, gk schema.GroupKind, versions ...string) {
+	t.Helper()
+	if _, err := m.RESTMapping(gk, versions...); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func newCounting(gvks ...schema.GroupVersionKind) *countingMapper {
 	m := meta.NewDefaultRESTMapper([]schema.GroupVersion{policyGVK.GroupVersion()})
 	for _, gvk := range gvks {
@@ -42,7 +50,7 @@ func newCounting(gvks ...schema.GroupVersionKind) *countingMapper {
 
 func TestMappingsFoundAreAskedOnce(t *testing.T) {
 	under := newCounting(policyGVK)
-	m := &rememberingMapper{RESTMapper: under, mappings: map[mappingKey]*meta.RESTMapping{}}
+	m := remember(under)
 	want, err := under.DefaultRESTMapper.RESTMapping(policyGVK.GroupKind(), "v1")
 	if err != nil {
 		t.Fatal(err)
@@ -62,12 +70,8 @@ func TestMappingsFoundAreAskedOnce(t *testing.T) {
 		t.Errorf("the mapper was asked %d times for one kind at one version, want 1", under.asked)
 	}
 	// The preferred version (none given) is a lookup of its own.
-	if _, err := m.RESTMapping(policyGVK.GroupKind()); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := m.RESTMapping(policyGVK.GroupKind()); err != nil {
-		t.Fatal(err)
-	}
+	mustMap(t, m, policyGVK.GroupKind())
+	mustMap(t, m, policyGVK.GroupKind())
 	if under.asked != 2 {
 		t.Errorf("the mapper was asked %d times, want 2 (v1, then the preferred version)", under.asked)
 	}
@@ -75,7 +79,7 @@ func TestMappingsFoundAreAskedOnce(t *testing.T) {
 
 func TestAKindNotServedYetIsAskedAgain(t *testing.T) {
 	under := newCounting(policyGVK)
-	m := &rememberingMapper{RESTMapper: under, mappings: map[mappingKey]*meta.RESTMapping{}}
+	m := remember(under)
 	if _, err := m.RESTMapping(allowlistGVK.GroupKind(), "v1alpha1"); !meta.IsNoMatchError(err) {
 		t.Fatalf("a kind the cluster does not serve: error %v, want no match", err)
 	}
@@ -92,17 +96,13 @@ func TestAKindNotServedYetIsAskedAgain(t *testing.T) {
 
 func TestResetForgets(t *testing.T) {
 	under := newCounting(policyGVK)
-	m := &rememberingMapper{RESTMapper: under, mappings: map[mappingKey]*meta.RESTMapping{}}
-	if _, err := m.RESTMapping(policyGVK.GroupKind(), "v1"); err != nil {
-		t.Fatal(err)
-	}
+	m := remember(under)
+	mustMap(t, m, policyGVK.GroupKind(), "v1")
 	m.Reset()
 	if under.reset != 1 {
 		t.Errorf("the mapper's own Reset ran %d times, want 1", under.reset)
 	}
-	if _, err := m.RESTMapping(policyGVK.GroupKind(), "v1"); err != nil {
-		t.Fatal(err)
-	}
+	mustMap(t, m, policyGVK.GroupKind(), "v1")
 	if under.asked != 2 {
 		t.Errorf("after Reset the mapper was asked %d times in all, want 2", under.asked)
 	}
@@ -110,11 +110,9 @@ func TestResetForgets(t *testing.T) {
 
 func TestSeveralVersionsAreNotRemembered(t *testing.T) {
 	under := newCounting(policyGVK)
-	m := &rememberingMapper{RESTMapper: under, mappings: map[mappingKey]*meta.RESTMapping{}}
+	m := remember(under)
 	for range 2 {
-		if _, err := m.RESTMapping(policyGVK.GroupKind(), "v1beta1", "v1"); err != nil {
-			t.Fatal(err)
-		}
+		mustMap(t, m, policyGVK.GroupKind(), "v1beta1", "v1")
 	}
 	if under.asked != 2 || len(m.mappings) != 0 {
 		t.Errorf("asked %d times, %d remembered; want 2 and 0", under.asked, len(m.mappings))
@@ -123,13 +121,11 @@ func TestSeveralVersionsAreNotRemembered(t *testing.T) {
 
 func TestRememberedMappingsAreBounded(t *testing.T) {
 	under := newCounting()
-	m := &rememberingMapper{RESTMapper: under, mappings: map[mappingKey]*meta.RESTMapping{}}
+	m := remember(under)
 	for i := range rememberedMappingsLimit + 10 {
 		gvk := schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Kind" + string(rune('A'+i%26)) + string(rune('a'+i/26))}
 		under.Add(gvk, meta.RESTScopeNamespace)
-		if _, err := m.RESTMapping(gvk.GroupKind(), "v1"); err != nil {
-			t.Fatal(err)
-		}
+		mustMap(t, m, gvk.GroupKind(), "v1")
 	}
 	if len(m.mappings) != rememberedMappingsLimit {
 		t.Errorf("%d mappings remembered, want the limit %d", len(m.mappings), rememberedMappingsLimit)
