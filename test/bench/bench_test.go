@@ -140,7 +140,7 @@ type benchConfig struct {
 
 func loadConfig(t *testing.T) benchConfig {
 	t.Helper()
-	c := benchConfig{workers: tunedWorkers, qps: tunedQPS, burst: tunedBurst, steady: 5 * time.Minute, changes: 30, repeat: 5, poll: 500 * time.Millisecond}
+	c := benchConfig{workers: tunedWorkers, qps: tunedQPS, burst: tunedBurst, steady: 5 * time.Minute, changes: 30, repeat: 7, poll: 500 * time.Millisecond}
 	envInt := func(name string, p *int) {
 		if v := os.Getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -351,8 +351,8 @@ func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *res
 		t.Logf("found %d control plane processes, not 2: CPU times are incomplete", len(h.cpPIDs))
 	}
 
-	res.Manager = managerConfig{Workers: cfg.workers, QPS: cfg.qps, Burst: cfg.burst, Args: cfg.managerArgs(h.dns.Addr())}
-	h.logf("manager flags: %v", res.Manager.Args)
+	res.Manager = managerConfig{Workers: cfg.workers, QPS: cfg.qps, Burst: cfg.burst, Args: cfg.managerArgs(h.dns.Addr()), Env: managerEnv()}
+	h.logf("manager flags: %v; environment: %v", res.Manager.Args, res.Manager.Env)
 
 	// ---- warm-up: one cold start, untimed ----
 	// The first writes a fresh control plane serves pay for its own start-up: the
@@ -781,7 +781,10 @@ const setupParallel = 32
 
 func (h *harness) floor(rep int, cs *coldStart) floorResult {
 	h.t.Helper()
-	f, err := runFloor(h.ctx, h.t, h.c, h.rc, cs.prefix, fmt.Sprintf("f%d-", rep), cs.captured, cs.policies, h.cfg, h.cpPIDs, h.logf)
+	profile := func() (wait func()) {
+		return h.profileAPIServer(fmt.Sprintf("apiserver-floor-%d.pprof", rep), 8*time.Second)
+	}
+	f, err := runFloor(h.ctx, h.t, h.c, h.rc, cs.prefix, fmt.Sprintf("f%d-", rep), cs.captured, cs.policies, h.cfg, h.cpPIDs, h.logf, profile)
 	if err != nil {
 		h.t.Fatal(err)
 	}
@@ -981,7 +984,8 @@ func settle(ctx context.Context, rc rest.Interface, quiet, limit time.Duration) 
 // requests as the operator has workers and no client-side throttling. The copies of
 // the allowlists are created beforehand, untimed, and everything is deleted after.
 func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interface, fromPrefix, floorPrefix string,
-	allowlists []v1alpha1.VendorAllowlist, policies []networkingv1.NetworkPolicy, cfg benchConfig, cpPIDs []int, logf func(string, ...any)) (floorResult, error) {
+	allowlists []v1alpha1.VendorAllowlist, policies []networkingv1.NetworkPolicy, cfg benchConfig, cpPIDs []int, logf func(string, ...any),
+	profileAPIServer func() (wait func())) (floorResult, error) {
 	var out floorResult
 	out.Parallelism = cfg.workers
 	floorNS := func(ns string) string { return floorPrefix + strings.TrimPrefix(ns, fromPrefix) }
@@ -1035,6 +1039,8 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 	p := &poller{c: c, rc: rc, run: runOf(floorPrefix), expected: expected}
 	cp0, self0 := cpuOf(cpPIDs...), cpuOf(os.Getpid())
 	t0 := time.Now()
+	profiled := profileAPIServer()
+	defer profiled()
 	type pollResult struct {
 		at  time.Time
 		err error

@@ -127,6 +127,8 @@ type managerConfig struct {
 	QPS     float64  `json:"kubeAPIQPS"`
 	Burst   int      `json:"kubeAPIBurst"`
 	Args    []string `json:"args"`
+	// Env is what the benchmark adds to the manager's environment.
+	Env []string `json:"env"`
 }
 
 type workloadInfo struct {
