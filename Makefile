@@ -110,7 +110,7 @@ bench: test-deps ## The scale benchmark (~15 min, not part of make test), then D
 	go test -tags bench -run TestBench -v -count=1 -timeout 15m ./test/dataplane/
 
 .PHONY: bench-scale
-bench-scale: test-deps ## The cost curve (~45 min, not part of make test): the benchmark at 1,000 and 10,000 allowlists, the slope between them: bench/results.json (scale).
+bench-scale: test-deps ## The cost curve (~55 min, not part of make test): the benchmark at 1,000 and 10,000 allowlists, the slope between them: bench/results.json (scale).
 	$(TEST_ASSETS) && \
 	go test -tags bench -run '^TestBenchScale$$' -v -count=1 -timeout 150m ./test/bench/
 
