@@ -31,13 +31,11 @@ func New(o crzap.Options) logr.Logger {
 	if o.DestWriter == nil {
 		o.DestWriter = os.Stderr
 	}
-	newEncoder, level, stacktrace := crzap.NewEncoderFunc(jsonEncoder), zapcore.InfoLevel, zapcore.ErrorLevel
+	// controller-runtime's own encoders, the console one in development mode.
+	defaultEncoder, level, stacktrace := crzap.JSONEncoder, zapcore.InfoLevel, zapcore.ErrorLevel
 	if o.Development {
-		newEncoder, level, stacktrace = consoleEncoder, zapcore.DebugLevel, zapcore.WarnLevel
+		defaultEncoder, level, stacktrace = crzap.ConsoleEncoder, zapcore.DebugLevel, zapcore.WarnLevel
 		o.ZapOpts = append(o.ZapOpts, zap.Development())
-	}
-	if o.NewEncoder == nil {
-		o.NewEncoder = newEncoder
 	}
 	if o.Level == nil {
 		o.Level = zap.NewAtomicLevelAt(level)
@@ -51,26 +49,15 @@ func New(o crzap.Options) logr.Logger {
 	if o.Encoder == nil {
 		// The time encoder goes first, so that an option given may replace it.
 		setTime := func(c *zapcore.EncoderConfig) { c.EncodeTime = o.TimeEncoder }
-		o.Encoder = o.NewEncoder(append([]crzap.EncoderConfigOption{setTime}, o.EncoderConfigOptions...)...)
+		opts := append([]crzap.EncoderConfigOption{setTime}, o.EncoderConfigOptions...)
+		if o.NewEncoder != nil { // --zap-encoder
+			o.Encoder = o.NewEncoder(opts...)
+		} else {
+			defaultEncoder(opts...)(&o)
+		}
 	}
 	sink := zapcore.AddSync(o.DestWriter)
 	o.ZapOpts = append(o.ZapOpts, zap.AddStacktrace(o.StacktraceLevel), zap.ErrorOutput(sink))
 	core := zapcore.NewCore(&crzap.KubeAwareEncoder{Encoder: o.Encoder, Verbose: o.Development}, sink, o.Level)
 	return zapr.NewLogger(zap.New(core).WithOptions(o.ZapOpts...))
-}
-
-func jsonEncoder(opts ...crzap.EncoderConfigOption) zapcore.Encoder {
-	c := zap.NewProductionEncoderConfig()
-	for _, opt := range opts {
-		opt(&c)
-	}
-	return zapcore.NewJSONEncoder(c)
-}
-
-func consoleEncoder(opts ...crzap.EncoderConfigOption) zapcore.Encoder {
-	c := zap.NewDevelopmentEncoderConfig()
-	for _, opt := range opts {
-		opt(&c)
-	}
-	return zapcore.NewConsoleEncoder(c)
 }

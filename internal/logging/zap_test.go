@@ -45,8 +45,9 @@ func TestNewWritesWhatControllerRuntimesLoggerWrites(t *testing.T) {
 			return crzap.Options{Development: true, TimeEncoder: fixedTime, Level: zapcore.InfoLevel}
 		}},
 		{"console encoder in production", func() crzap.Options {
-			o := crzap.Options{TimeEncoder: fixedTime}
-			crzap.ConsoleEncoder()(&o)
+			// An encoder given whole brings its own time encoding.
+			o := crzap.Options{}
+			crzap.ConsoleEncoder(func(c *zapcore.EncoderConfig) { c.EncodeTime = fixedTime })(&o)
 			return o
 		}},
 	} {
