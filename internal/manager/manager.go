@@ -157,7 +157,8 @@ func (o *Options) managerOptions(targets controller.TargetKinds, metricsFilter m
 	}
 	mgrOpts := ctrl.Options{
 		Scheme:         sch,
-		MapperProvider: newRESTMapper, // restmapper.go
+		MapperProvider: newRESTMapper,  // restmapper.go
+		NewCache:       newPromptCache, // promptsync.go
 		Cache:          cacheOpts,
 		Metrics: metricsserver.Options{BindAddress: o.MetricsAddr,
 			FilterProvider: func(*rest.Config, *http.Client) (metricsserver.Filter, error) { return metricsFilter, nil }},
