@@ -19,6 +19,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math/rand/v2"
 	"net/netip"
@@ -129,6 +130,10 @@ type benchConfig struct {
 	// logDir, from BENCH_LOGS, keeps each manager run's log there (without profiling),
 	// to read where a run's time went.
 	logDir string
+	// floorWatch, from BENCH_FLOOR_WATCH, has the floor hold the watches the manager's
+	// informers hold while it writes, to price what serving them costs the API server.
+	// The ratio's target is checked against the floor as configured, watched or not.
+	floorWatch bool
 	// memProfileRate, from BENCH_MEMPROFILE_RATE, is the heap profile's sampling
 	// rate in bytes; 0: the runtime's (512 KiB), which costs the manager nothing
 	// measurable.
@@ -180,6 +185,7 @@ func loadConfig(t *testing.T) benchConfig {
 	}
 	c.profileDir = os.Getenv("BENCH_PROFILE")
 	c.logDir = os.Getenv("BENCH_LOGS")
+	c.floorWatch = os.Getenv("BENCH_FLOOR_WATCH") != ""
 	envInt("BENCH_MEMPROFILE_RATE", &c.memProfileRate)
 	envDur("BENCH_STEADY", &c.steady)
 	envDur("BENCH_POLL", &c.poll)
@@ -506,6 +512,9 @@ func report(t *testing.T, cfg benchConfig, res *results) {
 	if cfg.coldOnly {
 		t.Error("BENCH_PHASES=cold: a partial run; the steady state and propagation targets were not measured")
 	}
+	if cfg.floorWatch {
+		t.Error("BENCH_FLOOR_WATCH: the floor held the manager's watches, so the cold start's ratio was not judged against the write floor")
+	}
 }
 
 // harness holds what the phases share.
@@ -805,9 +814,20 @@ func evaluate(r *results) {
 		return strings.Join(parts, ", ") + unit
 	}
 	r.info(fmt.Sprintf("Cold start: all Ready + all policies (median of %d)", n), fmt.Sprintf("%.2f s (%s)", sm.ColdStartSeconds, per(func(i int) float64 { return r.ColdStarts[i].Seconds }, "")))
-	r.info(fmt.Sprintf("Floor: policies + status, %d-way client loop", r.Floors[0].Parallelism), fmt.Sprintf("%.2f s (%s)", sm.FloorSeconds, per(func(i int) float64 { return r.Floors[i].Seconds }, "")))
+	watched := ""
+	if r.Floors[0].Watched {
+		watched = ", holding the manager's watches (BENCH_FLOOR_WATCH)"
+	}
+	r.info(fmt.Sprintf("Floor: policies + status, %d-way client loop%s", r.Floors[0].Parallelism, watched), fmt.Sprintf("%.2f s (%s)", sm.FloorSeconds, per(func(i int) float64 { return r.Floors[i].Seconds }, "")))
 	r.info(fmt.Sprintf("Floor: policies only, %d-way client loop", r.Floors[0].Parallelism), fmt.Sprintf("%.2f s (%s)", sm.FloorPoliciesOnlySeconds, per(func(i int) float64 { return r.Floors[i].PoliciesOnlySeconds }, "")))
-	r.add("Cold start / floor (policies + status), median of runs", fmt.Sprintf("%.2f× (%s)", sm.Ratio, per(func(i int) float64 { return r.Floors[i].Ratio }, "")), fmt.Sprintf("≤ %.2f×", maxRatio), sm.Ratio <= maxRatio)
+	ratio := fmt.Sprintf("%.2f× (%s)", sm.Ratio, per(func(i int) float64 { return r.Floors[i].Ratio }, ""))
+	if r.Floors[0].Watched {
+		// A floor that holds the manager's watches prices them; the target is set
+		// against the API server's write floor.
+		r.info("Cold start / floor holding the manager's watches, median of runs (not judged)", ratio)
+	} else {
+		r.add("Cold start / floor (policies + status), median of runs", ratio, fmt.Sprintf("≤ %.2f×", maxRatio), sm.Ratio <= maxRatio)
+	}
 	r.info("Cold start / floor (policies only), median of runs", fmt.Sprintf("%.2f×", sm.RatioPoliciesOnly))
 	var coldCPU, floorCPU []float64
 	for i := range n {
@@ -861,6 +881,9 @@ func evaluate(r *results) {
 	r.Pass = true
 	for _, t := range r.Targets {
 		r.Pass = r.Pass && (!t.Gate || t.Pass)
+	}
+	if r.Floors[0].Watched {
+		r.Pass = false // the ratio's target was not judged
 	}
 }
 
@@ -1035,6 +1058,14 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 		statuses = append(statuses, statusWrite{obj: a, status: allowlists[i].Status})
 	}
 
+	if cfg.floorWatch {
+		stop, err := watchLikeTheManager(ctx, rc)
+		if err != nil {
+			return out, fmt.Errorf("floor: watching: %w", err)
+		}
+		defer stop()
+		out.Watched = true
+	}
 	m0 := mustScrape(ctx, t, rc)
 	p := &poller{c: c, rc: rc, run: runOf(floorPrefix), expected: expected}
 	cp0, self0 := cpuOf(cpPIDs...), cpuOf(os.Getpid())
@@ -1084,6 +1115,42 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 	out.Seconds = secs(pr.at.Sub(t0))
 	out.Writes = writesOf(mustScrape(ctx, t, rc).sub(m0))
 	return out, nil
+}
+
+// watchLikeTheManager opens the watches the manager's informers hold (allowlists and
+// Vendors as JSON, NetworkPolicies as protobuf, as controller-runtime asks for a
+// custom and a built-in kind), from now on, and reads them to the end without
+// decoding: the API server encodes and sends every event as it would to the manager.
+// stop closes them.
+func watchLikeTheManager(ctx context.Context, rc rest.Interface) (stop func(), err error) {
+	wctx, cancel := context.WithCancel(ctx)
+	for _, w := range []struct{ path, accept string }{
+		{"/apis/" + v1alpha1.GroupVersion.String() + "/vendorallowlists", "application/json"},
+		{"/apis/" + v1alpha1.GroupVersion.String() + "/vendors", "application/json"},
+		{"/apis/" + networkingv1.SchemeGroupVersion.String() + "/networkpolicies", "application/vnd.kubernetes.protobuf"},
+	} {
+		raw, err := rc.Get().AbsPath(w.path).Param("limit", "1").DoRaw(wctx)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		var list metav1.PartialObjectMetadataList
+		if err := json.Unmarshal(raw, &list); err != nil {
+			cancel()
+			return nil, err
+		}
+		stream, err := rc.Get().AbsPath(w.path).Param("watch", "true").Param("resourceVersion", list.ResourceVersion).
+			Param("allowWatchBookmarks", "true").SetHeader("Accept", w.accept).Stream(wctx)
+		if err != nil {
+			cancel()
+			return nil, err
+		}
+		go func() {
+			defer stream.Close()
+			_, _ = io.Copy(io.Discard, stream)
+		}()
+	}
+	return cancel, nil
 }
 
 // floorApply creates a policy as the operator must: a server-side apply, which

@@ -170,6 +170,8 @@ type floorResult struct {
 	LoopSeconds         float64   `json:"policiesAndStatusLoopSeconds"`
 	Seconds             float64   `json:"policiesAndStatusSeconds"`
 	Writes              apiWrites `json:"writes"`
+	// Watched: the floor held the manager's watches while it wrote (BENCH_FLOOR_WATCH).
+	Watched bool `json:"watched"`
 	// ControlPlaneCPUSecs is the CPU time kube-apiserver and etcd used, BenchCPUSecs
 	// the client loop's and the readiness polls'.
 	ControlPlaneCPUSecs float64 `json:"controlPlaneCPUSeconds"`
