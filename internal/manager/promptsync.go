@@ -86,12 +86,16 @@ func (c *promptCache) handOut(i cache.Informer) cache.Informer {
 
 // WaitForCacheSync waits on the channels of the informers handed out, then asks the
 // cache, whose first look is immediate: it then finds them synced, and still covers
-// informers the cache started for reads alone.
+// informers the cache started for reads alone. An informer stopped (removed from the
+// cache) will never sync, and the cache no longer waits for it: neither does this.
 func (c *promptCache) WaitForCacheSync(ctx context.Context) bool {
 	c.mu.Lock()
 	informers := append([]cache.Informer(nil), c.informers...)
 	c.mu.Unlock()
 	for _, i := range informers {
+		if i.IsStopped() {
+			continue
+		}
 		select {
 		case <-i.HasSyncedChecker().Done():
 		case <-ctx.Done():

@@ -160,3 +160,27 @@ func TestCacheWaitEndsWhenItsInformersSync(t *testing.T) {
 	}
 	t.Logf("synced %v after the list was released", time.Since(start))
 }
+
+func TestCacheWaitSkipsAStoppedInformer(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	never := make(chan struct{}) // its list never answers: it never syncs
+	inf := configMapInformer(3, never)
+	c := &promptCache{Cache: &fakeCache{inf: inf}}
+	if _, err := c.GetInformer(ctx, &corev1.ConfigMap{}); err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	ran := make(chan struct{})
+	go func() { inf.Run(stop); close(ran) }()
+	close(stop) // as RemoveInformer stops it
+	<-ran
+	if !inf.IsStopped() {
+		t.Fatal("the informer is not stopped")
+	}
+	short, cancelShort := context.WithTimeout(ctx, 5*time.Second)
+	defer cancelShort()
+	if !c.WaitForCacheSync(short) {
+		t.Error("WaitForCacheSync waited for an informer that was stopped before it synced")
+	}
+}
