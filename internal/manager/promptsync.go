@@ -8,6 +8,7 @@ package manager
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 
@@ -71,14 +72,7 @@ func (c *promptCache) GetInformerForKind(ctx context.Context, gvk schema.GroupVe
 func (c *promptCache) handOut(i cache.Informer) cache.Informer {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	known := false
-	for _, k := range c.informers {
-		if k == i {
-			known = true
-			break
-		}
-	}
-	if !known {
+	if !slices.Contains(c.informers, i) {
 		c.informers = append(c.informers, i)
 	}
 	return promptInformer{Informer: i}

@@ -23,8 +23,7 @@ import (
 )
 
 // configMapInformer is client-go's informer over a list of n ConfigMaps and a watch
-// that sends nothing; listed is closed when the list is asked for, and the list waits
-// for release first.
+// that sends nothing; the list answers once release is closed.
 func configMapInformer(n int, release <-chan struct{}) toolscache.SharedIndexInformer {
 	lw := &toolscache.ListWatch{
 		ListFunc: func(metav1.ListOptions) (runtime.Object, error) {
