@@ -50,13 +50,19 @@ func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, a
 	if unchanged && r.written.confirms(key, body) {
 		return nil
 	}
-	if err := r.Status().Patch(ctx, partialMetadata(allowlistKind, key), client.RawPatch(types.MergePatchType, body)); err != nil {
+	if err := r.Status().Patch(ctx, partialMetadata(allowlistKind, key), client.RawPatch(types.MergePatchType, body), statusFieldOwner); err != nil {
 		r.written.unknown(key) // it may have been written or not: write it next time
 		return fmt.Errorf("writing status of VendorAllowlist %s/%s: %w", allowlist.Namespace, allowlist.Name, err)
 	}
 	r.written.remember(key, body)
 	return nil
 }
+
+// statusFieldOwner names the operator as the status's field manager, as it is of
+// everything else it writes. Without it the API server takes the client's user
+// agent, which is the binary's file name ("manager" in the image), so the entry
+// would change with how the binary is built and say nothing to whoever reads it.
+var statusFieldOwner = client.FieldOwner(v1alpha1.FieldOwner)
 
 // jsonFields are the JSON names of a struct type's fields.
 func jsonFields(t reflect.Type) []string {

@@ -164,7 +164,7 @@ func (r *VendorReconciler) patchStatus(ctx context.Context, vendor *v1alpha1.Ven
 		return err
 	}
 	target := partialMetadata(vendorKind, client.ObjectKey{Name: vendor.Name})
-	return r.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body))
+	return r.Status().Patch(ctx, target, client.RawPatch(types.MergePatchType, body), statusFieldOwner)
 }
 
 // SetupWithManager registers the controller.

@@ -535,3 +535,51 @@ func TestCustomerHostnamesRenderResolvedAddresses(t *testing.T) {
 		return p.Port.IntValue() == 443
 	})).To(BeTrue())
 }
+
+// statusManagers are the field managers of an object's status subresource.
+func statusManagers(o client.Object) []string {
+	var out []string
+	for _, e := range o.GetManagedFields() {
+		if e.Subresource == "status" {
+			out = append(out, e.Manager)
+		}
+	}
+	return out
+}
+
+// The statuses the operator writes name it as their field manager, as its policies
+// do: kubectl's --show-managed-fields tells who wrote them, whatever the binary's
+// file is called.
+func TestStatusIsWrittenUnderTheOperatorsName(t *testing.T) {
+	RegisterTestingT(t)
+	ctx := context.Background()
+	ns := newNamespace(t)
+
+	vendor := &v1alpha1.Vendor{
+		ObjectMeta: metav1.ObjectMeta{Name: "owner-" + ns},
+		Spec: v1alpha1.VendorSpec{Endpoints: []v1alpha1.EndpointGroup{{
+			Name: "api", Direction: v1alpha1.DirectionEgress,
+			Ports:     []v1alpha1.Port{{Protocol: v1alpha1.ProtocolTCP, Port: 443}},
+			Addresses: []v1alpha1.PublishedAddress{{CIDR: "203.0.113.0/28"}},
+		}}},
+	}
+	Expect(k8s.Create(ctx, vendor)).To(Succeed())
+	t.Cleanup(func() { _ = k8s.Delete(context.Background(), vendor) })
+	al := &v1alpha1.VendorAllowlist{
+		ObjectMeta: metav1.ObjectMeta{Namespace: ns, Name: "owner"},
+		Spec:       v1alpha1.VendorAllowlistSpec{Vendors: []v1alpha1.VendorSelection{{Name: v1alpha1.ObjectName(vendor.Name)}}},
+	}
+	Expect(k8s.Create(ctx, al)).To(Succeed())
+	key := client.ObjectKeyFromObject(al)
+	waitReady(t, ctx, key)
+
+	var got v1alpha1.VendorAllowlist
+	Expect(k8s.Get(ctx, key, &got)).To(Succeed())
+	Expect(statusManagers(&got)).To(ConsistOf(v1alpha1.FieldOwner), "the allowlist's status managers")
+	Eventually(func(g Gomega) {
+		var v v1alpha1.Vendor
+		g.Expect(k8s.Get(ctx, client.ObjectKeyFromObject(vendor), &v)).To(Succeed())
+		g.Expect(meta.FindStatusCondition(v.Status.Conditions, v1alpha1.ConditionAccepted)).NotTo(BeNil())
+		g.Expect(statusManagers(&v)).To(ConsistOf(v1alpha1.FieldOwner), "the Vendor's status managers")
+	}, timeout, poll).Should(Succeed())
+}
