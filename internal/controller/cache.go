@@ -77,12 +77,11 @@ func operatorManager(name string) bool {
 	return name == v1alpha1.FieldOwner || strings.HasPrefix(name, v1alpha1.TargetFieldManagerPrefix)
 }
 
-// slimUserObject is the transform of the user objects targets set a field of: it
-// keeps what a target reads (the metadata with every managed fields entry, and of a
-// Service the type, source ranges and traffic policy) and drops the rest (a
-// Service's ports, selector and status, an Ingress's rules and status). The manager
-// caches every Service and Ingress in the namespaces it watches, since an allowlist
-// may name any of them, so what each costs is what a cluster's count multiplies.
+// slimUserObject is what the cache keeps of a user's object an allowlist names or
+// holds a field of (userObjectTransform): what a target reads (the metadata with
+// every managed fields entry, and of a Service the type, source ranges and traffic
+// policy); a Service's ports, selector and status and an Ingress's rules and status
+// go.
 func slimUserObject(in any) (any, error) {
 	switch o := in.(type) {
 	case *corev1.Service:

@@ -433,13 +433,22 @@ func fieldName(o *unstructured.Unstructured) string {
 }
 
 // targetUserObject reads a user's object a target sets a field of (a Service, an
-// Ingress) from the cache; nil when it does not exist or is being deleted.
+// Ingress) from the cache, or from the API server when the cache holds a stub of it;
+// nil when it does not exist or is being deleted.
 func (r *VendorAllowlistReconciler) targetUserObject(ctx context.Context, gvk schema.GroupVersionKind, key client.ObjectKey) (client.Object, error) {
 	obj, err := newObject(r.Scheme(), gvk)
 	if err != nil {
 		return nil, err
 	}
-	if err := r.Get(ctx, key, obj); apierrors.IsNotFound(err) {
+	err = r.Get(ctx, key, obj)
+	if err == nil && isCacheStub(obj) {
+		// Not named when the cache last saw it: read it whole. Its next event
+		// brings it into the cache whole, since it is named by then.
+		if obj, err = newObject(r.Scheme(), gvk); err == nil {
+			err = r.APIReader.Get(ctx, key, obj)
+		}
+	}
+	if apierrors.IsNotFound(err) {
 		return nil, nil
 	} else if err != nil {
 		return nil, fmt.Errorf("reading %s %s/%s: %w", gvk.Kind, key.Namespace, key.Name, err)

@@ -156,11 +156,12 @@ func ownedObject(kind render.TargetKind) *unstructured.Unstructured {
 
 // AddToCache makes the cache hold, of the custom resources the targets create, only
 // those the operator manages (label-selected, as its NetworkPolicies). Services and
-// Ingresses are cached with every managed fields entry, but only the part a target
-// reads (slimUserObject): they are the user's, the operator must see the one it is
-// named before it sets a field of it, and who else set that field decides whether it
-// may.
-func (k TargetKinds) AddToCache(opts *cache.Options, scheme *runtime.Scheme) error {
+// Ingresses are watched all, since an allowlist may name any of them, but cached
+// whole (the part a target reads, with every managed fields entry: who else set a
+// field decides whether the operator may) only when an allowlist names them, as
+// names says, or holds a field of them; of the others the cache keeps a stub
+// (userObjectTransform).
+func (k TargetKinds) AddToCache(opts *cache.Options, scheme *runtime.Scheme, names *TargetNames) error {
 	if opts.ByObject == nil {
 		opts.ByObject = map[client.Object]cache.ByObject{}
 	}
@@ -172,7 +173,7 @@ func (k TargetKinds) AddToCache(opts *cache.Options, scheme *runtime.Scheme) err
 		if err != nil {
 			return err
 		}
-		opts.ByObject[obj] = cache.ByObject{Transform: slimUserObject}
+		opts.ByObject[obj] = cache.ByObject{Transform: userObjectTransform(f.Kind.Kind, names)}
 	}
 	return nil
 }

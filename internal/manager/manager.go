@@ -92,7 +92,10 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	// The status gauges follow the registry's metrics on /metrics; they read the
 	// cache, which exists once the manager does.
 	state := &statemetrics.Exposition{Timeout: 5 * time.Second}
-	mgrOpts, err := o.managerOptions(targets, state.Filter)
+	// Which Services and Ingresses the cache keeps whole depends on the allowlists
+	// in it; it answers once it exists.
+	targetNames := &controller.TargetNames{}
+	mgrOpts, err := o.managerOptions(targets, targetNames, state.Filter)
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +104,7 @@ func New(cfg *rest.Config, o Options) (ctrl.Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("creating manager: %w", err)
 	}
+	targetNames.Use(mgr.GetCache())
 	res, err := o.dnsResolver()
 	if err != nil {
 		return nil, err
@@ -146,10 +150,10 @@ func (o Options) clientConfig(cfg *rest.Config) *rest.Config {
 // managerOptions are controller-runtime's: the label-selected cache with the target
 // kinds served, metrics (their handler wrapped by metricsFilter), probes and leader
 // election.
-func (o *Options) managerOptions(targets controller.TargetKinds, metricsFilter metricsserver.Filter) (ctrl.Options, error) {
+func (o *Options) managerOptions(targets controller.TargetKinds, targetNames *controller.TargetNames, metricsFilter metricsserver.Filter) (ctrl.Options, error) {
 	sch := scheme.Manager()
 	cacheOpts := controller.CacheOptions(o.WatchNamespaces)
-	if err := targets.AddToCache(&cacheOpts, sch); err != nil {
+	if err := targets.AddToCache(&cacheOpts, sch, targetNames); err != nil {
 		return ctrl.Options{}, err
 	}
 	if err := o.Feeds.feedCache(&cacheOpts); err != nil {

@@ -20,6 +20,8 @@ import (
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
 	v1alpha1 "github.com/vendorallowlist/vendor-allowlist-operator/api/v1alpha1"
+	"github.com/vendorallowlist/vendor-allowlist-operator/internal/controller"
+	"github.com/vendorallowlist/vendor-allowlist-operator/test/framework/testmanager"
 )
 
 // helm is the field manager of the objects the tests create for the user, as Helm
@@ -54,9 +56,11 @@ func userService(t *testing.T, ns, name string, typ corev1.ServiceType, policy c
 	return svc
 }
 
-func getService(g Gomega, ns, name string) *corev1.Service {
+func getService(g Gomega, ns, name string) *corev1.Service { return readService(g, k8s, ns, name) }
+
+func readService(g Gomega, r client.Reader, ns, name string) *corev1.Service {
 	var svc corev1.Service
-	g.Expect(k8s.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &svc)).To(Succeed())
+	g.Expect(r.Get(context.Background(), types.NamespacedName{Namespace: ns, Name: name}, &svc)).To(Succeed())
 	return &svc
 }
 
@@ -274,5 +278,48 @@ func TestServiceTargetAllowlistDeleted(t *testing.T) {
 		svc := getService(g, ns, "web")
 		g.Expect(svc.Spec.LoadBalancerSourceRanges).To(BeEmpty())
 		g.Expect(managers(svc)).To(HaveLen(1)) // Helm's alone
+	}, timeout, poll).Should(Succeed())
+}
+
+// cachedService is the Service as the manager's cache holds it.
+func cachedService(g Gomega, m *testmanager.Running, ns, name string) *corev1.Service {
+	return readService(g, m.Cache, ns, name)
+}
+
+// TestServiceCacheHoldsOnlyNamedServices: the manager keeps in memory whole only the
+// Services an allowlist names; of another, a stub (name, resource version, the
+// cache's mark). A Service named after the cache made its stub is written all the
+// same, from the API server's copy, and its next change brings it in whole.
+func TestServiceCacheHoldsOnlyNamedServices(t *testing.T) {
+	g := NewWithT(t)
+	ctx := context.Background()
+	ns := newNamespace(t, "svc-cache")
+	_, m := startManager(t, ns)
+	userService(t, ns, "web", corev1.ServiceTypeLoadBalancer, corev1.ServiceExternalTrafficPolicyLocal)
+	userService(t, ns, "later", corev1.ServiceTypeLoadBalancer, corev1.ServiceExternalTrafficPolicyLocal)
+	al := partnerAllowlist(ns, "partner", v1alpha1.IngressTarget{Service: &v1alpha1.ServiceTarget{Name: "web"}})
+	g.Expect(k8s.Create(ctx, al)).To(Succeed())
+	waitReady(t, client.ObjectKeyFromObject(al), metav1.ConditionTrue, v1alpha1.ReasonReconciled)
+
+	g.Eventually(func(g Gomega) {
+		web := cachedService(g, m, ns, "web")
+		g.Expect(web.Annotations).NotTo(HaveKey(controller.CacheStubAnnotation))
+		g.Expect(web.Spec.LoadBalancerSourceRanges).To(HaveLen(2), "the cache holds the named Service as written")
+		g.Expect(web.ManagedFields).NotTo(BeEmpty())
+	}, timeout, poll).Should(Succeed())
+	later := cachedService(g, m, ns, "later")
+	g.Expect(later.Annotations).To(HaveKey(controller.CacheStubAnnotation), "a Service no allowlist names is cached whole")
+	g.Expect(later.Labels).To(BeEmpty())
+	g.Expect(later.ManagedFields).To(BeEmpty())
+	g.Expect(later.Spec.Type).To(BeEmpty())
+
+	second := partnerAllowlist(ns, "second", v1alpha1.IngressTarget{Service: &v1alpha1.ServiceTarget{Name: "later"}})
+	g.Expect(k8s.Create(ctx, second)).To(Succeed())
+	waitReady(t, client.ObjectKeyFromObject(second), metav1.ConditionTrue, v1alpha1.ReasonReconciled)
+	g.Expect(getService(g, ns, "later").Spec.LoadBalancerSourceRanges).To(HaveLen(2))
+	g.Eventually(func(g Gomega) {
+		later := cachedService(g, m, ns, "later")
+		g.Expect(later.Annotations).NotTo(HaveKey(controller.CacheStubAnnotation))
+		g.Expect(later.Spec.LoadBalancerSourceRanges).To(HaveLen(2))
 	}, timeout, poll).Should(Succeed())
 }

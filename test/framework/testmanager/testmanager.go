@@ -18,6 +18,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"k8s.io/client-go/rest"
+	"sigs.k8s.io/controller-runtime/pkg/client"
 	_ "sigs.k8s.io/controller-runtime/pkg/controller" // holds usedControllerNames
 
 	"github.com/vendorallowlist/vendor-allowlist-operator/internal/manager"
@@ -27,7 +28,10 @@ import (
 type Running struct {
 	// Registry holds the manager's metrics.
 	Registry *prometheus.Registry
-	stop     func()
+	// Cache reads the manager's cache: what it holds in memory, not what the API
+	// server does.
+	Cache client.Reader
+	stop  func()
 }
 
 // Stop cancels the manager's context and waits for Start to return. It is also
@@ -66,7 +70,7 @@ func Start(t *testing.T, cfg *rest.Config, o manager.Options) *Running {
 		})
 	}
 	t.Cleanup(stop)
-	return &Running{Registry: reg, stop: stop}
+	return &Running{Registry: reg, Cache: mgr.GetCache(), stop: stop}
 }
 
 // Options are the manager's Options as the binary builds them from these flags (none:
