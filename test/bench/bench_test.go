@@ -138,14 +138,13 @@ type benchConfig struct {
 	// rate in bytes; 0: the runtime's (512 KiB), which costs the manager nothing
 	// measurable.
 	memProfileRate int
-	poll           time.Duration
 	out            string
 	extraArgs      []string
 }
 
 func loadConfig(t *testing.T) benchConfig {
 	t.Helper()
-	c := benchConfig{workers: tunedWorkers, qps: tunedQPS, burst: tunedBurst, steady: 5 * time.Minute, changes: 30, repeat: 7, poll: 500 * time.Millisecond}
+	c := benchConfig{workers: tunedWorkers, qps: tunedQPS, burst: tunedBurst, steady: 5 * time.Minute, changes: 30, repeat: 7}
 	envInt := func(name string, p *int) {
 		if v := os.Getenv(name); v != "" {
 			n, err := strconv.Atoi(v)
@@ -188,7 +187,6 @@ func loadConfig(t *testing.T) benchConfig {
 	c.floorWatch = os.Getenv("BENCH_FLOOR_WATCH") != ""
 	envInt("BENCH_MEMPROFILE_RATE", &c.memProfileRate)
 	envDur("BENCH_STEADY", &c.steady)
-	envDur("BENCH_POLL", &c.poll)
 	c.changes = min(max(c.changes, 1), 250)
 	c.repeat = min(max(c.repeat, 1), 9)
 	c.out = os.Getenv("BENCH_OUT")
@@ -417,7 +415,11 @@ func runPoint(t *testing.T, ctx context.Context, cfg benchConfig, pt point) *res
 	mgr := h.startManager("steady")
 	pctx, pcancel := h.watchManager(mgr)
 	defer pcancel()
-	if _, _, err := last.poller.waitDone(pctx, cfg.poll, h.progress); err != nil {
+	restarted, err := last.poller.follow(pctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := restarted.wait(pctx, h.progress); err != nil {
 		t.Fatalf("after restart: %v; %v", err, mgr.exitErr())
 	}
 	// Quiet for two refresh intervals: every hostname refreshed at least once.
@@ -694,14 +696,20 @@ func (h *harness) coldStart(rep int) *coldStart {
 		Policies: len(expected), UniqueHostnames: nHosts, TTLSeconds: int(ttl / time.Second)}
 	cs.poller = &poller{c: h.c, rc: h.rc, run: runOf(cs.prefix), expected: expected}
 
+	wctx, wcancel := context.WithCancel(h.ctx)
+	followed, err := cs.poller.follow(wctx)
+	if err != nil {
+		t.Fatal(err)
+	}
 	m0, d0 := h.scrape(), countDNS(h.dns)
 	cp0, self0 := cpuOf(h.cpPIDs...), cpuOf(os.Getpid())
 	t0 := time.Now()
 	mgr := h.startManager(fmt.Sprintf("cold-%d", rep))
 	profiled := h.profileAPIServer(fmt.Sprintf("apiserver-cold-%d.pprof", rep), 10*time.Second)
 	pctx, pcancel := h.watchManager(mgr)
-	tReady, polls, err := cs.poller.waitDone(pctx, h.cfg.poll, h.progress)
+	tReady, events, err := followed.wait(pctx, h.progress)
 	pcancel()
+	wcancel()
 	profiled()
 	if err != nil {
 		t.Fatalf("cold start %d: %v; %v", rep, err, mgr.exitErr())
@@ -714,7 +722,7 @@ func (h *harness) coldStart(rep int) *coldStart {
 		t.Fatal(err)
 	}
 	r := coldStartResult{
-		Seconds: secs(cold), Polls: polls, PollIntervalMs: h.cfg.poll.Milliseconds(),
+		Seconds: secs(cold), ReadinessEvents: events,
 		WritesAtReady: writesOf(mReady.sub(m0)), WritesSettled: writesOf(mSettled.sub(m0)),
 		PolicyGETs: mReady.sub(m0).reads("networkpolicies"),
 		DNSQueries: dReady.sub(d0).total(), DNSQueriesA: dReady.sub(d0).A, DNSQueriesAAAA: dReady.sub(d0).AAAA,
@@ -723,8 +731,8 @@ func (h *harness) coldStart(rep int) *coldStart {
 	if r.PeakRSS, err = mgr.peakRSS(); err != nil {
 		t.Fatal(err)
 	}
-	h.logf("run %d: cold start %.2fs (%d polls); writes at ready %+v, until quiet %d (+%d events); CPU: manager %.1fs, control plane %.1fs, bench %.1fs; peak RSS %s",
-		rep, r.Seconds, polls, r.WritesAtReady, r.WritesSettled.Total, r.WritesSettled.Events, r.ManagerCPUSecs, r.ControlPlaneCPUSecs, r.BenchCPUSecs, mib(r.PeakRSS))
+	h.logf("run %d: cold start %.2fs (%d watch events); writes at ready %+v, until quiet %d (+%d events); CPU: manager %.1fs, control plane %.1fs, bench %.1fs; peak RSS %s",
+		rep, r.Seconds, events, r.WritesAtReady, r.WritesSettled.Total, r.WritesSettled.Events, r.ManagerCPUSecs, r.ControlPlaneCPUSecs, r.BenchCPUSecs, mib(r.PeakRSS))
 
 	// What the operator wrote: the policies (checked against the renderer) and the
 	// statuses, which the floor writes again.
@@ -1068,18 +1076,25 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 	}
 	m0 := mustScrape(ctx, t, rc)
 	p := &poller{c: c, rc: rc, run: runOf(floorPrefix), expected: expected}
+	wctx, wcancel := context.WithCancel(ctx)
+	defer wcancel()
+	followed, err := p.follow(wctx)
+	if err != nil {
+		return out, fmt.Errorf("floor: %w", err)
+	}
 	cp0, self0 := cpuOf(cpPIDs...), cpuOf(os.Getpid())
 	t0 := time.Now()
 	profiled := profileAPIServer()
 	defer profiled()
-	type pollResult struct {
-		at  time.Time
-		err error
+	type waitResult struct {
+		at     time.Time
+		events int
+		err    error
 	}
-	polled := make(chan pollResult, 1)
+	observed := make(chan waitResult, 1)
 	go func() {
-		at, _, err := p.waitDone(ctx, cfg.poll, nil)
-		polled <- pollResult{at, err}
+		at, events, err := followed.wait(wctx, nil)
+		observed <- waitResult{at, events, err}
 	}()
 
 	g, gctx := errgroup.WithContext(ctx)
@@ -1105,7 +1120,7 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 		return out, fmt.Errorf("floor: writing status: %w", err)
 	}
 	tLoop := time.Now()
-	pr := <-polled
+	pr := <-observed
 	if pr.err != nil {
 		return out, fmt.Errorf("floor: %w", pr.err)
 	}
@@ -1113,6 +1128,7 @@ func runFloor(ctx context.Context, t *testing.T, c client.Client, rc rest.Interf
 	out.PoliciesOnlySeconds = secs(tPolicies.Sub(t0))
 	out.LoopSeconds = secs(tLoop.Sub(t0))
 	out.Seconds = secs(pr.at.Sub(t0))
+	out.ReadinessEvents = pr.events
 	out.Writes = writesOf(mustScrape(ctx, t, rc).sub(m0))
 	return out, nil
 }

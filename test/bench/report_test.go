@@ -141,18 +141,18 @@ type workloadInfo struct {
 }
 
 type coldStartResult struct {
-	Seconds        float64   `json:"seconds"`
-	Polls          int       `json:"polls"`
-	PollIntervalMs int64     `json:"pollIntervalMs"`
-	WritesAtReady  apiWrites `json:"writesAtReady"`
-	WritesSettled  apiWrites `json:"writesSettled"`
-	PolicyGETs     int       `json:"networkpolicyReads"`
-	DNSQueries     int       `json:"dnsQueries"`
-	DNSQueriesA    int       `json:"dnsQueriesA"`
-	DNSQueriesAAAA int       `json:"dnsQueriesAAAA"`
-	ManagerCPUSecs float64   `json:"managerCPUSeconds"`
+	Seconds float64 `json:"seconds"`
+	// ReadinessEvents: the watch events the benchmark read until it saw the phase done.
+	ReadinessEvents int       `json:"readinessEvents"`
+	WritesAtReady   apiWrites `json:"writesAtReady"`
+	WritesSettled   apiWrites `json:"writesSettled"`
+	PolicyGETs      int       `json:"networkpolicyReads"`
+	DNSQueries      int       `json:"dnsQueries"`
+	DNSQueriesA     int       `json:"dnsQueriesA"`
+	DNSQueriesAAAA  int       `json:"dnsQueriesAAAA"`
+	ManagerCPUSecs  float64   `json:"managerCPUSeconds"`
 	// ControlPlaneCPUSecs is the CPU time kube-apiserver and etcd used, BenchCPUSecs
-	// the benchmark's own (its readiness polls).
+	// the benchmark's own (its readiness watches).
 	ControlPlaneCPUSecs float64 `json:"controlPlaneCPUSeconds"`
 	BenchCPUSecs        float64 `json:"benchCPUSeconds"`
 	PeakRSS             int64   `json:"peakRSSBytes"`
@@ -170,10 +170,11 @@ type floorResult struct {
 	LoopSeconds         float64   `json:"policiesAndStatusLoopSeconds"`
 	Seconds             float64   `json:"policiesAndStatusSeconds"`
 	Writes              apiWrites `json:"writes"`
+	ReadinessEvents     int       `json:"readinessEvents"`
 	// Watched: the floor held the manager's watches while it wrote (BENCH_FLOOR_WATCH).
 	Watched bool `json:"watched"`
 	// ControlPlaneCPUSecs is the CPU time kube-apiserver and etcd used, BenchCPUSecs
-	// the client loop's and the readiness polls'.
+	// the client loop's and the readiness watches'.
 	ControlPlaneCPUSecs float64 `json:"controlPlaneCPUSeconds"`
 	BenchCPUSecs        float64 `json:"benchCPUSeconds"`
 	Ratio               float64 `json:"ratioOperatorToFloor"`
