@@ -105,9 +105,10 @@ e2e: test-deps generate ## The dataplane suite alone: real packets through kube-
 
 .PHONY: bench
 bench: test-deps ## The scale benchmark (~15 min, not part of make test), then DNS change to first packet on the dataplane: bench/results.json, bench/dataplane.json.
-	$(TEST_ASSETS) && \
-	go test -tags bench -run '^TestBench$$' -v -count=1 -timeout 45m ./test/bench/ && \
-	go test -tags bench -run TestBench -v -count=1 -timeout 15m ./test/dataplane/
+	$(TEST_ASSETS) && rc=0 && \
+	{ go test -tags bench -run '^TestBench$$' -v -count=1 -timeout 45m ./test/bench/ || rc=$$?; } && \
+	{ go test -tags bench -run TestBench -v -count=1 -timeout 15m ./test/dataplane/ || rc=$$?; } && \
+	exit $$rc
 
 .PHONY: bench-scale
 bench-scale: test-deps ## The cost curve (~55 min, not part of make test): the benchmark at 1,000 and 10,000 allowlists, the slope between them: bench/results.json (scale).
