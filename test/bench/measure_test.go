@@ -15,6 +15,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
 	"os"
 	"slices"
@@ -635,47 +636,42 @@ func (l *watchedList) list(ctx context.Context, rc rest.Interface) (string, erro
 }
 
 // follow watches from rv until ctx ends. The API server closes a watch after its
-// timeout (30 minutes or more, longer than any phase); then, or on an ERROR event
-// (410 Gone), it lists again and watches on.
+// timeout (30 minutes or more, longer than any phase) or with an ERROR event (410
+// Gone); then it lists again, which replaces what the watch showed, and watches on
+// from the new List.
 func (l *watchedList) follow(ctx context.Context, rc rest.Interface, rv string) error {
 	accept := cmp.Or(l.watchAccept, l.accept)
-	for ctx.Err() == nil {
+	for {
 		stream, err := l.request(rc, accept).Param("watch", "true").Param("resourceVersion", rv).Stream(ctx)
 		if err != nil {
 			return fmt.Errorf("watching %s: %w", l.path, err)
 		}
-		dec := json.NewDecoder(stream)
-		for {
-			var ev metav1.WatchEvent
-			if err := dec.Decode(&ev); err != nil {
-				break
-			}
-			if ev.Type == string(watch.Error) {
-				break
-			}
-			if ev.Type == string(watch.Bookmark) {
-				continue
-			}
-			if err := l.apply(ev.Type, ev.Object.Raw); err != nil {
-				stream.Close()
-				return fmt.Errorf("watching %s: %w", l.path, err)
-			}
-			var m struct {
-				Metadata metav1.ObjectMeta `json:"metadata"`
-			}
-			if json.Unmarshal(ev.Object.Raw, &m) == nil && m.Metadata.ResourceVersion != "" {
-				rv = m.Metadata.ResourceVersion
-			}
-		}
+		err = l.read(stream)
 		stream.Close()
-		if ctx.Err() != nil {
-			return nil
+		if err != nil || ctx.Err() != nil {
+			return err
 		}
 		if rv, err = l.list(ctx, rc); err != nil {
 			return err
 		}
 	}
-	return nil
+}
+
+// read applies the watch's events until it ends or sends an ERROR event.
+func (l *watchedList) read(stream io.Reader) error {
+	dec := json.NewDecoder(stream)
+	for {
+		var ev metav1.WatchEvent
+		if dec.Decode(&ev) != nil || ev.Type == string(watch.Error) {
+			return nil
+		}
+		if ev.Type == string(watch.Bookmark) {
+			continue
+		}
+		if err := l.apply(ev.Type, ev.Object.Raw); err != nil {
+			return fmt.Errorf("watching %s: %w", l.path, err)
+		}
+	}
 }
 
 // ---- statistics ----
