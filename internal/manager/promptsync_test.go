@@ -108,12 +108,18 @@ func TestHandlerAddedBeforeTheInformerSyncsIsNotWaitedFor(t *testing.T) {
 // synced at once, as controller-runtime's does once its informers have synced.
 type fakeCache struct {
 	cache.Cache
-	inf    cache.Informer
-	waited atomic.Int64
+	inf     cache.Informer
+	waited  atomic.Int64
+	indexed atomic.Int64
 }
 
 func (f *fakeCache) GetInformer(context.Context, client.Object, ...cache.InformerGetOption) (cache.Informer, error) {
 	return f.inf, nil
+}
+
+func (f *fakeCache) IndexField(context.Context, client.Object, string, client.IndexerFunc) error {
+	f.indexed.Add(1)
+	return nil
 }
 
 func (f *fakeCache) WaitForCacheSync(context.Context) bool {
@@ -181,5 +187,34 @@ func TestCacheWaitSkipsAStoppedInformer(t *testing.T) {
 	defer cancelShort()
 	if !c.WaitForCacheSync(short) {
 		t.Error("WaitForCacheSync waited for an informer that was stopped before it synced")
+	}
+}
+
+// The allowlists' informer is first asked for by the vendor index, not by a watch:
+// the wait must cover it too, or it ends only at the cache's next 100 ms poll.
+func TestCacheWaitCoversAnInformerFirstGotForAnIndex(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	release := make(chan struct{})
+	inf := configMapInformer(3, release)
+	fc := &fakeCache{inf: inf}
+	c := &promptCache{Cache: fc}
+	extract := func(client.Object) []string { return nil }
+	if err := c.IndexField(ctx, &corev1.ConfigMap{}, "by-name", extract); err != nil {
+		t.Fatal(err)
+	}
+	if fc.indexed.Load() != 1 {
+		t.Fatalf("the index was added %d times, want once", fc.indexed.Load())
+	}
+	go inf.Run(ctx.Done())
+
+	short, cancelShort := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancelShort()
+	if c.WaitForCacheSync(short) {
+		t.Fatal("WaitForCacheSync said synced before the indexed informer listed")
+	}
+	close(release)
+	if !c.WaitForCacheSync(ctx) || !inf.HasSynced() {
+		t.Fatalf("after the wait: informer synced %v; want synced", inf.HasSynced())
 	}
 }
