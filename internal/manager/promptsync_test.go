@@ -127,13 +127,18 @@ func (f *fakeCache) WaitForCacheSync(context.Context) bool {
 	return true
 }
 
-func TestCacheWaitEndsWhenItsInformersSync(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
-	release := make(chan struct{})
-	inf := configMapInformer(3, release)
+// promptCacheOfOneInformer is a promptCache over a fakeCache of the informer of n
+// ConfigMaps listed once release is closed.
+func promptCacheOfOneInformer(n int, release <-chan struct{}) (toolscache.SharedIndexInformer, *fakeCache, *promptCache) {
+	inf := configMapInformer(n, release)
 	fc := &fakeCache{inf: inf}
-	c := &promptCache{Cache: fc}
+	return inf, fc, &promptCache{Cache: fc}
+}
+
+func TestCacheWaitEndsWhenItsInformersSync(t *testing.T) {
+	ctx := t.Context()
+	release := make(chan struct{})
+	inf, fc, c := promptCacheOfOneInformer(3, release)
 	if _, err := c.GetInformer(ctx, &corev1.ConfigMap{}); err != nil {
 		t.Fatal(err)
 	}
@@ -193,12 +198,9 @@ func TestCacheWaitSkipsAStoppedInformer(t *testing.T) {
 // The allowlists' informer is first asked for by the vendor index, not by a watch:
 // the wait must cover it too, or it ends only at the cache's next 100 ms poll.
 func TestCacheWaitCoversAnInformerFirstGotForAnIndex(t *testing.T) {
-	ctx, cancel := context.WithCancel(t.Context())
-	defer cancel()
+	ctx := t.Context()
 	release := make(chan struct{})
-	inf := configMapInformer(3, release)
-	fc := &fakeCache{inf: inf}
-	c := &promptCache{Cache: fc}
+	inf, fc, c := promptCacheOfOneInformer(3, release)
 	extract := func(client.Object) []string { return nil }
 	if err := c.IndexField(ctx, &corev1.ConfigMap{}, "by-name", extract); err != nil {
 		t.Fatal(err)
