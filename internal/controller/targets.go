@@ -444,9 +444,7 @@ func (r *VendorAllowlistReconciler) targetUserObject(ctx context.Context, gvk sc
 	if err == nil && isCacheStub(obj) {
 		// Not named when the cache last saw it: read it whole. Its next event
 		// brings it into the cache whole, since it is named by then.
-		if obj, err = newObject(r.Scheme(), gvk); err == nil {
-			err = r.APIReader.Get(ctx, key, obj)
-		}
+		obj, err = r.readStubbed(ctx, gvk, key, obj.GetResourceVersion())
 	}
 	if apierrors.IsNotFound(err) {
 		return nil, nil

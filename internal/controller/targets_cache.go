@@ -9,12 +9,15 @@ package controller
 import (
 	"context"
 	"crypto/rand"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	lru "github.com/hashicorp/golang-lru/v2"
 	corev1 "k8s.io/api/core/v1"
 	networkingv1 "k8s.io/api/networking/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	toolscache "k8s.io/client-go/tools/cache"
 	"sigs.k8s.io/controller-runtime/pkg/client"
 
@@ -118,4 +121,79 @@ func stubOf(o client.Object) any {
 		return &networkingv1.Ingress{TypeMeta: o.TypeMeta, ObjectMeta: meta}
 	}
 	return o // a kind slimUserObject does not know either: kept whole
+}
+
+// stubbedReadsLimit bounds the objects read live for a stub that stubbedReads keeps:
+// a named object that never changes after it is named (its owner never consents,
+// say). Past it the oldest is dropped and read live again when next needed.
+const stubbedReadsLimit = 1024
+
+// stubbedReads keeps what targetUserObject read from the API server for a stub, by
+// the stub's resource version. An object stays a stub in the cache until its next
+// event, which may never come (nothing writes to a Service whose owner does not
+// consent), and every reconcile of the allowlists naming it read it live again. A
+// copy read at the stub's own resource version is the object the API server holds
+// at that version, so it answers for the stub until the cache sees a newer one.
+type stubbedReads struct {
+	once sync.Once
+	kept *lru.Cache[stubbedKey, client.Object]
+}
+
+type stubbedKey struct {
+	kind schema.GroupVersionKind
+	key  client.ObjectKey
+}
+
+func (s *stubbedReads) cache() *lru.Cache[stubbedKey, client.Object] {
+	s.once.Do(func() { s.kept, _ = lru.New[stubbedKey, client.Object](stubbedReadsLimit) })
+	return s.kept
+}
+
+// get is a copy of what was kept for the stub of kind and key at version, if any.
+func (s *stubbedReads) get(kind schema.GroupVersionKind, key client.ObjectKey, version string) (client.Object, bool) {
+	k := stubbedKey{kind: kind, key: key}
+	kept, ok := s.cache().Get(k)
+	if !ok {
+		return nil, false
+	}
+	if kept.GetResourceVersion() != version {
+		s.cache().Remove(k)
+		return nil, false
+	}
+	return kept.DeepCopyObject().(client.Object), true
+}
+
+// keep keeps o, what a target reads of the object (slimUserObject), for the stub at
+// version, if o is the object at that version: a newer one brings its own event,
+// which makes the cache's copy whole.
+func (s *stubbedReads) keep(kind schema.GroupVersionKind, o client.Object, version string) {
+	if version == "" || o.GetResourceVersion() != version {
+		return
+	}
+	s.cache().Add(stubbedKey{kind: kind, key: client.ObjectKeyFromObject(o)}, o.DeepCopyObject().(client.Object))
+}
+
+// readStubbed is the object of kind and key, which the cache holds as a stub at
+// version: what was kept for that version, or else the API server's, cut to what the
+// cache would hold of it (slimUserObject), as a target reads a named object.
+func (r *VendorAllowlistReconciler) readStubbed(ctx context.Context, kind schema.GroupVersionKind, key client.ObjectKey, version string) (client.Object, error) {
+	if kept, ok := r.stubbed.get(kind, key, version); ok {
+		return kept, nil
+	}
+	obj, err := newObject(r.Scheme(), kind)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.APIReader.Get(ctx, key, obj); err != nil {
+		return nil, err
+	}
+	slim, err := slimUserObject(obj)
+	if err != nil {
+		return nil, err
+	}
+	if o, ok := slim.(client.Object); ok {
+		obj = o
+	}
+	r.stubbed.keep(kind, obj, version)
+	return obj, nil
 }

@@ -174,3 +174,80 @@ type failingReader struct{ client.Reader }
 func (failingReader) List(context.Context, client.ObjectList, ...client.ListOption) error {
 	return errors.New("the cache has stopped")
 }
+
+// liveReads counts the reads that reach the API server.
+type liveReads struct {
+	client.Reader
+	gets int
+}
+
+func (l *liveReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	l.gets++
+	return l.Reader.Get(ctx, key, obj, opts...)
+}
+
+// A Service an allowlist names stays a stub in the cache until its next event, which
+// may never come (its owner never consents, so nothing writes to it). It is read from
+// the API server once per version, not on every reconcile of the allowlists naming
+// it, and what the reconciles get is the object, not the stub.
+func TestStubbedServiceIsReadLiveOncePerVersion(t *testing.T) {
+	ctx := t.Context()
+	svc := userService("team", "web")
+	stub := stubOf(svc).(*corev1.Service)
+	cache := fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithObjects(stub).Build()
+	live := &liveReads{Reader: fake.NewClientBuilder().WithScheme(clientgoscheme.Scheme).WithObjects(svc.DeepCopy()).Build()}
+	r := &VendorAllowlistReconciler{Client: cache, APIReader: live}
+	serviceKind := corev1.SchemeGroupVersion.WithKind("Service")
+	key := client.ObjectKeyFromObject(svc)
+
+	read := func() *corev1.Service {
+		t.Helper()
+		o, err := r.targetUserObject(ctx, serviceKind, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := o.(*corev1.Service)
+		if !ok || isCacheStub(got) || got.Spec.Type != corev1.ServiceTypeLoadBalancer ||
+			got.Annotations[v1alpha1.AllowAllowlistsAnnotation] != "*" || got.UID != svc.UID {
+			t.Fatalf("read %#v; want the Service as the API server holds it", o)
+		}
+		return got
+	}
+	for range 3 {
+		read().Annotations[v1alpha1.AllowAllowlistsAnnotation] = "changed by a caller"
+	}
+	if live.gets != 1 {
+		t.Errorf("three reconciles read the stubbed Service live %d times, want once", live.gets)
+	}
+
+	// The Service changes: its next event brings a stub of the new version (were it
+	// still unnamed), and the copy kept for the old one no longer answers.
+	store := live.Reader.(client.Client)
+	current := &corev1.Service{}
+	if err := store.Get(ctx, key, current); err != nil {
+		t.Fatal(err)
+	}
+	current.Spec.LoadBalancerSourceRanges = []string{"198.51.100.0/24"}
+	if err := store.Update(ctx, current); err != nil {
+		t.Fatal(err)
+	}
+	if current.ResourceVersion == svc.ResourceVersion {
+		t.Fatalf("the update kept resource version %s", current.ResourceVersion)
+	}
+	cached := &corev1.Service{}
+	if err := cache.Get(ctx, key, cached); err != nil {
+		t.Fatal(err)
+	}
+	newStub := stubOf(current).(*corev1.Service)
+	newStub.ResourceVersion = cached.ResourceVersion // the fake cache keeps its own versions
+	if err := cache.Update(ctx, newStub); err != nil {
+		t.Fatal(err)
+	}
+	if newStub.ResourceVersion != current.ResourceVersion {
+		t.Fatalf("the cache's stub is at version %s, the Service at %s: the fakes no longer count alike", newStub.ResourceVersion, current.ResourceVersion)
+	}
+	if got := read(); len(got.Spec.LoadBalancerSourceRanges) != 1 || live.gets != 2 {
+		t.Errorf("after the Service changed: source ranges %v, %d live reads in all; want the new ranges, 2",
+			got.Spec.LoadBalancerSourceRanges, live.gets)
+	}
+}

@@ -91,6 +91,7 @@ type VendorAllowlistReconciler struct {
 	written   writtenStatuses
 	swept     sweptAllowlists
 	leftovers leftoverIndex
+	stubbed   stubbedReads
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
