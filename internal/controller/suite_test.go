@@ -47,6 +47,9 @@ var (
 	nsCounter   atomic.Int64
 	suiteCtx    context.Context
 	suiteCancel context.CancelFunc
+	// suiteReconciler is the reconciler the suite's manager runs, for benchmarks that
+	// call it directly.
+	suiteReconciler *VendorAllowlistReconciler
 )
 
 // mutableDNS is the test's stand-in for DNS: the live resolver has tests of its own
@@ -131,6 +134,7 @@ func runSuite(m *testing.M) int {
 		return 1
 	}
 	r := testReconciler(mgr, policyNames, 2)
+	suiteReconciler = r
 	if err := r.setup(mgr, countingReconciler{inner: r}); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: setting up controller:", err)
 		return 1
@@ -183,7 +187,7 @@ func createNamespace(ctx context.Context, name string) error {
 }
 
 // newNamespace gives each test a namespace of its own.
-func newNamespace(t *testing.T) string {
+func newNamespace(t testing.TB) string {
 	t.Helper()
 	name := fmt.Sprintf("t%d-%d", time.Now().Unix()%100000, nsCounter.Add(1))
 	if err := createNamespace(context.Background(), name); err != nil {
