@@ -106,14 +106,23 @@ func (c *Catalog) WithOverrides(vendors []v1alpha1.Vendor) *Catalog {
 
 // Get returns a copy of the vendor named name.
 func (c *Catalog) Get(name string) (*v1alpha1.Vendor, bool) {
-	if c == nil {
-		return nil, false
-	}
-	v, ok := c.byName[name]
+	v, ok := c.View(name)
 	if !ok {
 		return nil, false
 	}
 	return v.DeepCopy(), true
+}
+
+// View returns the vendor named name itself, which every reader of the catalog (and
+// of the catalogs made from it) shares: read it, never change it. Rendering looks up
+// each vendor of each allowlist at every reconcile, and a copy per lookup was a
+// tenth of what a reconcile with nothing to write allocated.
+func (c *Catalog) View(name string) (*v1alpha1.Vendor, bool) {
+	if c == nil {
+		return nil, false
+	}
+	v, ok := c.byName[name]
+	return v, ok
 }
 
 // Names returns the names of the catalog's vendors, sorted.

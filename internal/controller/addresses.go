@@ -71,7 +71,8 @@ func (r *VendorAllowlistReconciler) renderedAddresses(ctx context.Context, allow
 		return nil, nil
 	}
 	var list networkingv1.NetworkPolicyList
-	if err := r.List(ctx, &list, client.InNamespace(allowlist.Namespace), client.MatchingLabels{v1alpha1.AllowlistLabel: allowlist.Name}); err != nil {
+	// Read from the cache without copies, as stalePolicies does: only read here.
+	if err := r.List(ctx, &list, client.InNamespace(allowlist.Namespace), client.MatchingLabels{v1alpha1.AllowlistLabel: allowlist.Name}, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing the NetworkPolicies of the allowlist: %w", err)
 	}
 	out := map[netip.Addr]bool{}
@@ -80,12 +81,8 @@ func (r *VendorAllowlistReconciler) renderedAddresses(ctx context.Context, allow
 		if !metav1.IsControlledBy(np, allowlist) {
 			continue
 		}
-		owned, err := ownedFields(np)
-		if err != nil {
+		if err := addOwnedAddresses(out, np); err != nil {
 			return nil, err
-		}
-		for _, a := range owned.addresses {
-			out[a] = true
 		}
 	}
 	return out, nil

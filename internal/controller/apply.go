@@ -150,9 +150,19 @@ func (a action) String() string {
 // returns the policy in the way.
 func (r *VendorAllowlistReconciler) needs(ctx context.Context, allowlist *v1alpha1.VendorAllowlist, desired *networkingv1ac.NetworkPolicyApplyConfiguration) (action, client.Object, error) {
 	key := client.ObjectKey{Namespace: *desired.Namespace, Name: *desired.Name}
-	return ownership(ctx, allowlist, policyKind, key, r.Client, r.PolicyNames, &networkingv1.NetworkPolicy{}, func(existing *networkingv1.NetworkPolicy) (bool, error) {
+	return ownership(ctx, allowlist, policyKind, key, sharedReads{r.Client}, r.PolicyNames, &networkingv1.NetworkPolicy{}, func(existing *networkingv1.NetworkPolicy) (bool, error) {
 		return managedContentEqual(existing, desired)
 	})
+}
+
+// sharedReads is a reader whose Gets from the cache hand out the cache's own object
+// (a copy of its struct, sharing everything it points to), for callers that only
+// read what they get: the drift check reads every managed policy at every
+// reconcile, and a deep copy of each was the largest part of what comparing cost.
+type sharedReads struct{ client.Reader }
+
+func (s sharedReads) Get(ctx context.Context, key client.ObjectKey, obj client.Object, opts ...client.GetOption) error {
+	return s.Reader.Get(ctx, key, obj, append(opts, client.UnsafeDisableDeepCopy)...)
 }
 
 // ownership is the one decision of what an object the operator creates (a
@@ -204,7 +214,7 @@ func ownership[T client.Object](ctx context.Context, allowlist *v1alpha1.VendorA
 // with what it would apply now. A field someone else changed is no longer owned by
 // the operator, so an edit shows up here as a difference and is put back.
 func managedContentEqual(existing *networkingv1.NetworkPolicy, want *networkingv1ac.NetworkPolicyApplyConfiguration) (bool, error) {
-	owned, err := ownedFields(existing)
+	owned, err := ownedDigest(existing)
 	if err != nil {
 		return false, err
 	}
@@ -212,7 +222,7 @@ func managedContentEqual(existing *networkingv1.NetworkPolicy, want *networkingv
 	if err != nil {
 		return false, fmt.Errorf("encoding NetworkPolicy %s: %w", *want.Name, err)
 	}
-	return owned.digest == wanted, nil
+	return owned == wanted, nil
 }
 
 // applyConfiguration is the server-side apply request for a rendered policy: the

@@ -47,7 +47,7 @@ type FeedFollower interface {
 // with the lists in force. Pending groups have none yet: the allowlist keeps the
 // policies it has until they do.
 func (r *VendorAllowlistReconciler) catalogFor(allowlist *v1alpha1.VendorAllowlist, vendors []v1alpha1.Vendor) (*catalog.Catalog, []follow.Pending) {
-	cat := r.Catalog.WithOverrides(vendors)
+	cat := r.catalogs.withOverrides(r.Catalog, vendors)
 	if r.Feeds == nil {
 		return cat, follow.NotEnabled(cat, allowlist.Spec.Vendors)
 	}

@@ -94,18 +94,50 @@ func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
 	if !isSlim(np) {
 		return extractOwnedView(np)
 	}
-	types := np.Spec.PolicyTypes
-	view := ownedView{digest: string(types[1])}
-	if len(types) > 2 {
-		for _, a := range strings.Split(string(types[2]), ",") {
-			addr, err := netip.ParseAddr(a)
-			if err != nil {
-				return ownedView{}, fmt.Errorf("reading the cached addresses of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
-			}
-			view.addresses = append(view.addresses, addr)
-		}
+	view := ownedView{digest: string(np.Spec.PolicyTypes[1])}
+	err := slimAddresses(np, func(a netip.Addr) { view.addresses = append(view.addresses, a) })
+	if err != nil {
+		return ownedView{}, err
 	}
 	return view, nil
+}
+
+// addOwnedAddresses adds to set the single addresses the operator's fields of np
+// hold (ownedView.addresses), without a slice of them on the way: every reconcile
+// of an allowlist with hostnames reads them of each of its policies.
+func addOwnedAddresses(set map[netip.Addr]bool, np *networkingv1.NetworkPolicy) error {
+	if isSlim(np) {
+		return slimAddresses(np, func(a netip.Addr) { set[a] = true })
+	}
+	view, err := extractOwnedView(np)
+	for _, a := range view.addresses {
+		set[a] = true
+	}
+	return err
+}
+
+// slimAddresses calls add with each address a slim copy keeps in its policy types.
+func slimAddresses(np *networkingv1.NetworkPolicy, add func(netip.Addr)) error {
+	if types := np.Spec.PolicyTypes; len(types) > 2 {
+		for a := range strings.SplitSeq(string(types[2]), ",") {
+			addr, err := netip.ParseAddr(a)
+			if err != nil {
+				return fmt.Errorf("reading the cached addresses of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
+			}
+			add(addr)
+		}
+	}
+	return nil
+}
+
+// ownedDigest is the digest of ownedFields alone: what the drift check compares,
+// without reading the addresses of a slim copy.
+func ownedDigest(np *networkingv1.NetworkPolicy) (string, error) {
+	if isSlim(np) {
+		return string(np.Spec.PolicyTypes[1]), nil
+	}
+	view, err := extractOwnedView(np)
+	return view.digest, err
 }
 
 // isSlim says whether np is a copy SlimPolicy made: no managed fields, and the

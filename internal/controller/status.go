@@ -37,7 +37,10 @@ import (
 // says was there. The response is the allowlist's metadata only: nothing reads it.
 func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, allowlist *v1alpha1.VendorAllowlist) error {
 	key := client.ObjectKeyFromObject(allowlist)
-	unchanged := equality.Semantic.DeepEqual(original.Status, allowlist.Status)
+	// Equal as Go values is equal in meaning too; only a difference needs the
+	// semantic comparison (times in another location), whose calls through
+	// reflection allocate at every reconcile.
+	unchanged := reflect.DeepEqual(original.Status, allowlist.Status) || equality.Semantic.DeepEqual(original.Status, allowlist.Status)
 	if unchanged && !r.written.since(key) {
 		// Nothing written since the manager started (every allowlist after a
 		// restart): the cache is the truth, and the patch need not be encoded.
@@ -240,10 +243,11 @@ func recordedTimes(recorded []v1alpha1.HostnameStatus) map[string]hostnameTimes 
 	return out
 }
 
-// carryOver is the recorded time when now is within resolution of it, else now.
+// carryOver is the recorded time when now is within resolution of it (or is it, to
+// the second), else now.
 func carryOver(recorded *metav1.Time, now time.Time, resolution time.Duration) *metav1.Time {
 	if recorded != nil {
-		if d := now.Sub(recorded.Time); d > -resolution && d < resolution {
+		if d := now.Sub(recorded.Time); (d > -resolution && d < resolution) || now.Truncate(time.Second).Equal(recorded.Time) {
 			return recorded.DeepCopy()
 		}
 	}

@@ -92,6 +92,7 @@ type VendorAllowlistReconciler struct {
 	swept     sweptAllowlists
 	leftovers leftoverIndex
 	stubbed   stubbedReads
+	catalogs  catalogMemo
 }
 
 // +kubebuilder:rbac:groups=networking.vendorallowlist.io,resources=vendorallowlists,verbs=get;list;watch
@@ -102,8 +103,10 @@ type VendorAllowlistReconciler struct {
 
 // Reconcile renders the allowlist, applies what changed, and writes status once.
 func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Request) (ctrl.Result, error) {
-	var allowlist v1alpha1.VendorAllowlist
-	if err := r.Get(ctx, req.NamespacedName, &allowlist); err != nil {
+	// The cache's own object (its struct copied, everything it points to shared):
+	// only the status patch reads it, to compare; the reconcile works on one copy.
+	var original v1alpha1.VendorAllowlist
+	if err := r.Get(ctx, req.NamespacedName, &original, client.UnsafeDisableDeepCopy); err != nil {
 		if apierrors.IsNotFound(err) {
 			r.Addresses.Forget(req.NamespacedName)
 			r.written.forget(req.NamespacedName)
@@ -120,20 +123,20 @@ func (r *VendorAllowlistReconciler) Reconcile(ctx context.Context, req ctrl.Requ
 		}
 		return ctrl.Result{}, client.IgnoreNotFound(err)
 	}
-	if !allowlist.DeletionTimestamp.IsZero() {
+	if !original.DeletionTimestamp.IsZero() {
 		return ctrl.Result{}, nil // the garbage collector removes the owned policies
 	}
 	// The logger already names the allowlist: controller-runtime's gives every
 	// reconcile of For's kind a "VendorAllowlist" key.
-	original := allowlist.DeepCopy()
+	allowlist := original.DeepCopy()
 	obs := &observation{}
-	result, reconcileErr := r.reconcile(ctx, &allowlist, obs)
+	result, reconcileErr := r.reconcile(ctx, allowlist, obs)
 	obs.err = reconcileErr
 	allowlist.Status.ObservedGeneration = allowlist.Generation
-	for _, e := range updateStatus(&allowlist, obs) {
-		recordEvent(r.Recorder, &allowlist, e)
+	for _, e := range updateStatus(allowlist, obs) {
+		recordEvent(r.Recorder, allowlist, e)
 	}
-	if err := r.patchStatus(ctx, original, &allowlist); err != nil {
+	if err := r.patchStatus(ctx, &original, allowlist); err != nil {
 		return ctrl.Result{}, errors.Join(reconcileErr, err)
 	}
 	return result, reconcileErr
@@ -254,9 +257,11 @@ func nothingToRender(obs *observation) string {
 
 // vendors are the cluster's Vendor objects, which override and extend the built-in
 // catalog.
+// They are the cache's own objects, shared (every reconcile lists them): read them,
+// never change them.
 func (r *VendorAllowlistReconciler) vendors(ctx context.Context) ([]v1alpha1.Vendor, error) {
 	var vendors v1alpha1.VendorList
-	if err := r.List(ctx, &vendors); err != nil {
+	if err := r.List(ctx, &vendors, client.UnsafeDisableDeepCopy); err != nil {
 		return nil, fmt.Errorf("listing Vendors: %w", err)
 	}
 	return vendors.Items, nil

@@ -360,7 +360,7 @@ func builtinNames() []v1alpha1.ObjectName {
 func builtinGroups() []v1alpha1.ObjectName {
 	var out []v1alpha1.ObjectName
 	for _, n := range builtin().Names() {
-		v, _ := builtin().Get(n)
+		v, _ := builtin().View(n)
 		for _, g := range v.Spec.Endpoints {
 			out = append(out, g.Name)
 		}

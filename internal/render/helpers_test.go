@@ -165,7 +165,7 @@ func cidrsOf(peers []networkingv1.NetworkPolicyPeer) []string {
 // fakeCatalog satisfies render.Catalog with vendors written in the test.
 type fakeCatalog map[string]*v1alpha1.Vendor
 
-func (f fakeCatalog) Get(name string) (*v1alpha1.Vendor, bool) {
+func (f fakeCatalog) View(name string) (*v1alpha1.Vendor, bool) {
 	v, ok := f[name]
 	if !ok {
 		return nil, false

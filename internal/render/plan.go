@@ -29,7 +29,8 @@ import (
 
 // Catalog is the read side of the vendor catalog the renderer needs.
 type Catalog interface {
-	Get(name string) (*v1alpha1.Vendor, bool)
+	// View is the vendor named name, shared: rendering only reads it.
+	View(name string) (*v1alpha1.Vendor, bool)
 	Names() []string
 }
 
@@ -393,7 +394,7 @@ func (c *compiler) vendor(path *field.Path, sel *v1alpha1.VendorSelection) {
 }
 
 func (c *compiler) lookupVendor(path *field.Path, name v1alpha1.ObjectName) (*v1alpha1.Vendor, bool) {
-	vendor, ok := c.cat.Get(string(name))
+	vendor, ok := c.cat.View(string(name))
 	if !ok {
 		c.fail(v1alpha1.ReasonUnknownVendor, field.Invalid(path.Child("name"), string(name),
 			fmt.Sprintf("no such vendor in the catalog (known: %s); fix the name or add a Vendor object named %s", strings.Join(c.cat.Names(), ", "), name)))
@@ -412,24 +413,26 @@ func (c *compiler) groupRule(path *field.Path, sel *v1alpha1.VendorSelection, g 
 		r.ports = g.Ports
 	}
 	regions := setOf(sel.Regions)
-	r.prefixes = c.catalogPrefixes(name, g, regions, sel.IncludeDeprecated)
-	r.hostnames = c.catalogHostnames(name, g, regions, allowPrivate)
+	catalogPath := vendorPath(name, g.Name)
+	r.prefixes = c.catalogPrefixes(catalogPath, g, regions, sel.IncludeDeprecated)
+	r.hostnames = c.catalogHostnames(catalogPath, g, regions, allowPrivate)
 	switch g.CustomerInput {
 	case v1alpha1.CustomerInputHostnames:
 		r.hostnames = append(r.hostnames, ownHostnames(sel.Hostnames, allowPrivate)...)
 	case v1alpha1.CustomerInputCIDRs:
 		r.own, r.widened = c.own(path.Child("cidrs"), sel.CIDRs, r.origin, g.CustomerCIDRs)
 	}
-	c.checkWildcards(path.Child("hostnames"), vendorPath(name, g.Name).Child("hostnames"), &r)
+	c.checkWildcards(path.Child("hostnames"), catalogPath.Child("hostnames"), &r)
 	return r
 }
 
-// catalogPrefixes are the networks the catalog publishes for the group in the regions.
-func (c *compiler) catalogPrefixes(vendor string, g v1alpha1.EndpointGroup, regions map[v1alpha1.Region]bool, includeDeprecated bool) []netip.Prefix {
+// catalogPrefixes are the networks the catalog publishes for the group in the
+// regions; path is the group's, for errors.
+func (c *compiler) catalogPrefixes(path *field.Path, g v1alpha1.EndpointGroup, regions map[v1alpha1.Region]bool, includeDeprecated bool) []netip.Prefix {
 	var out []netip.Prefix
 	for _, a := range g.Addresses {
 		if (a.Deprecated == nil || includeDeprecated) && inRegion(a.Region, regions) {
-			out = append(out, c.prefixes(vendorPath(vendor, g.Name), a.CIDR)...)
+			out = c.appendPrefixes(out, path, a.CIDR)
 		}
 	}
 	return out
@@ -437,11 +440,11 @@ func (c *compiler) catalogPrefixes(vendor string, g v1alpha1.EndpointGroup, regi
 
 // catalogHostnames are the hostnames the catalog publishes for the group in the
 // regions, with the addresses it publishes for them.
-func (c *compiler) catalogHostnames(vendor string, g v1alpha1.EndpointGroup, regions map[v1alpha1.Region]bool, allowPrivate bool) []hostname {
+func (c *compiler) catalogHostnames(path *field.Path, g v1alpha1.EndpointGroup, regions map[v1alpha1.Region]bool, allowPrivate bool) []hostname {
 	var out []hostname
 	for _, h := range g.Hostnames {
 		if inRegion(h.Region, regions) {
-			out = append(out, hostname{name: string(h.Name), published: c.prefixes(vendorPath(vendor, g.Name), h.Addresses...), allowPrivate: allowPrivate})
+			out = append(out, hostname{name: string(h.Name), published: c.prefixes(path, h.Addresses...), allowPrivate: allowPrivate})
 		}
 	}
 	return out
@@ -706,7 +709,12 @@ func directionsOf(groups []v1alpha1.EndpointGroup) []string {
 // prefixes parses CIDRs that the API server or the catalog loader has validated
 // already; one that slipped through is reported, never rendered.
 func (c *compiler) prefixes(path *field.Path, cidrs ...v1alpha1.CIDR) []netip.Prefix {
-	out := make([]netip.Prefix, 0, len(cidrs))
+	return c.appendPrefixes(make([]netip.Prefix, 0, len(cidrs)), path, cidrs...)
+}
+
+// appendPrefixes appends the networks cidrs to out, failing on any that cannot be
+// rendered (at path).
+func (c *compiler) appendPrefixes(out []netip.Prefix, path *field.Path, cidrs ...v1alpha1.CIDR) []netip.Prefix {
 	for _, s := range cidrs {
 		p, err := netip.ParsePrefix(string(s))
 		if err != nil || p.Bits() == 0 {

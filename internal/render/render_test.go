@@ -400,7 +400,7 @@ func TestRenderDeprecated(t *testing.T) {
 // TestRenderFreshchatRegions: each region renders exactly its own addresses, and no
 // region filter renders all of them.
 func TestRenderFreshchatRegions(t *testing.T) {
-	vendor, ok := builtin().Get("freshchat")
+	vendor, ok := builtin().View("freshchat")
 	if !ok {
 		t.Fatal("no freshchat in the built-in catalog")
 	}

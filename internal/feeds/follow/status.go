@@ -36,10 +36,11 @@ func (f *Feeds) Fill(cat *catalog.Catalog, selections []v1alpha1.VendorSelection
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	for _, sel := range selections {
-		v, ok := cat.Get(string(sel.Name))
-		if !ok || !hasFeed(v) {
+		shared, ok := cat.View(string(sel.Name))
+		if !ok || !hasFeed(shared) {
 			continue
 		}
+		v := shared.DeepCopy() // its feed-backed groups are filled below
 		for i := range v.Spec.Endpoints {
 			eg := &v.Spec.Endpoints[i]
 			if eg.Feed == nil || !selected(sel, eg) {
@@ -210,7 +211,7 @@ func PendingMessage(pending []Pending) string {
 func NotEnabled(cat *catalog.Catalog, selections []v1alpha1.VendorSelection) []Pending {
 	var pending []Pending
 	for _, sel := range selections {
-		v, ok := cat.Get(string(sel.Name))
+		v, ok := cat.View(string(sel.Name))
 		if !ok {
 			continue
 		}
