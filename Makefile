@@ -115,6 +115,11 @@ bench-scale: test-deps ## The cost curve (~55 min, not part of make test): the b
 	$(TEST_ASSETS) && \
 	go test -tags bench -run '^TestBenchScale$$' -v -count=1 -timeout 150m ./test/bench/
 
+.PHONY: bench-reconcile
+bench-reconcile: test-deps ## What a reconcile of a converged allowlist allocates (about 20 s, not part of make test): BenchmarkReconcileConverged, -benchmem.
+	$(TEST_ASSETS) && \
+	go test -run '^$$' -bench '^BenchmarkReconcileConverged$$' -benchmem -count=5 ./internal/controller/
+
 # Each target's budget is a count of executions, about what this 2-core machine runs
 # in 15 s (in a minute for FuzzRender, which judges each input with cyclonus and
 # renders every egress backend). Not a duration: Go 1.26's fuzz coordinator can fail a
