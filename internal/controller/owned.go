@@ -88,50 +88,34 @@ func SlimPolicy(in any) (any, error) {
 	return slim, nil
 }
 
-// ownedFields is the ownedView of a policy: from the slim copy's policy types when
-// the policy was read from the manager's cache, else from its managed fields.
-func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
-	if !isSlim(np) {
-		return extractOwnedView(np)
-	}
-	view := ownedView{digest: string(np.Spec.PolicyTypes[1])}
-	err := slimAddresses(np, func(a netip.Addr) { view.addresses = append(view.addresses, a) })
-	if err != nil {
-		return ownedView{}, err
-	}
-	return view, nil
-}
-
 // addOwnedAddresses adds to set the single addresses the operator's fields of np
-// hold (ownedView.addresses), without a slice of them on the way: every reconcile
-// of an allowlist with hostnames reads them of each of its policies.
+// hold (ownedView.addresses): from the slim copy's policy types when the policy was
+// read from the manager's cache, else from its managed fields. No slice of them is
+// made on the way: every reconcile of an allowlist with hostnames reads them of each
+// of its policies.
 func addOwnedAddresses(set map[netip.Addr]bool, np *networkingv1.NetworkPolicy) error {
-	if isSlim(np) {
-		return slimAddresses(np, func(a netip.Addr) { set[a] = true })
+	if !isSlim(np) {
+		view, err := extractOwnedView(np)
+		for _, a := range view.addresses {
+			set[a] = true
+		}
+		return err
 	}
-	view, err := extractOwnedView(np)
-	for _, a := range view.addresses {
-		set[a] = true
-	}
-	return err
-}
-
-// slimAddresses calls add with each address a slim copy keeps in its policy types.
-func slimAddresses(np *networkingv1.NetworkPolicy, add func(netip.Addr)) error {
 	if types := np.Spec.PolicyTypes; len(types) > 2 {
 		for a := range strings.SplitSeq(string(types[2]), ",") {
 			addr, err := netip.ParseAddr(a)
 			if err != nil {
 				return fmt.Errorf("reading the cached addresses of NetworkPolicy %s/%s: %w", np.Namespace, np.Name, err)
 			}
-			add(addr)
+			set[addr] = true
 		}
 	}
 	return nil
 }
 
-// ownedDigest is the digest of ownedFields alone: what the drift check compares,
-// without reading the addresses of a slim copy.
+// ownedDigest is the digest of the operator's fields of np (ownedView.digest), what
+// the drift check compares: from the slim copy's policy types, else from the managed
+// fields.
 func ownedDigest(np *networkingv1.NetworkPolicy) (string, error) {
 	if isSlim(np) {
 		return string(np.Spec.PolicyTypes[1]), nil

@@ -9,6 +9,7 @@ package controller
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
@@ -53,6 +54,21 @@ func managedPolicy(rv, app string, fieldsV1 string) *networkingv1.NetworkPolicy 
 			}}},
 		},
 	}
+}
+
+// ownedFields is the ownedView the reconciler reads of a policy, through the two
+// readers it uses (ownedDigest for the drift check, addOwnedAddresses for the
+// seeding of rendered addresses), its addresses sorted.
+func ownedFields(np *networkingv1.NetworkPolicy) (ownedView, error) {
+	digest, err := ownedDigest(np)
+	if err != nil {
+		return ownedView{}, err
+	}
+	set := map[netip.Addr]bool{}
+	if err := addOwnedAddresses(set, np); err != nil {
+		return ownedView{}, err
+	}
+	return ownedView{digest: digest, addresses: slices.SortedFunc(maps.Keys(set), netip.Addr.Compare)}, nil
 }
 
 // The cache keeps a managed policy's metadata and what the reconciler compares:

@@ -256,9 +256,8 @@ func nothingToRender(obs *observation) string {
 }
 
 // vendors are the cluster's Vendor objects, which override and extend the built-in
-// catalog.
-// They are the cache's own objects, shared (every reconcile lists them): read them,
-// never change them.
+// catalog: the cache's own objects, shared (every reconcile lists them), to be read
+// and never changed.
 func (r *VendorAllowlistReconciler) vendors(ctx context.Context) ([]v1alpha1.Vendor, error) {
 	var vendors v1alpha1.VendorList
 	if err := r.List(ctx, &vendors, client.UnsafeDisableDeepCopy); err != nil {
