@@ -67,32 +67,67 @@ func (r *VendorAllowlistReconciler) patchStatus(ctx context.Context, original, a
 // would change with how the binary is built and say nothing to whoever reads it.
 var statusFieldOwner = client.FieldOwner(v1alpha1.FieldOwner)
 
-// jsonFields are the JSON names of a struct type's fields.
-func jsonFields(t reflect.Type) []string {
-	names := make([]string, 0, t.NumField())
-	for i := range t.NumField() {
-		names = append(names, strings.Split(t.Field(i).Tag.Get("json"), ",")[0])
-	}
-	return names
-}
-
 // statusPatch is a JSON merge patch that makes the status st whatever it was before:
-// every field is set, an empty one to null.
+// every field is set, an empty one to null. The status is encoded once: which fields
+// the encoder left out (empty and omitempty) is read from the value itself, and they
+// are added as nulls, so the patch costs one encoding, not an encoding, a decoding
+// into a map and another encoding (a status write, and the comparison with the last
+// write at every reconcile after one).
 func statusPatch[S any](st S) ([]byte, error) {
 	raw, err := json.Marshal(st)
 	if err != nil {
 		return nil, fmt.Errorf("encoding status: %w", err)
 	}
-	fields := map[string]json.RawMessage{}
-	if err := json.Unmarshal(raw, &fields); err != nil {
-		return nil, fmt.Errorf("encoding status: %w", err)
+	if len(raw) < 2 || raw[0] != '{' || raw[len(raw)-1] != '}' {
+		return nil, fmt.Errorf("encoding status: %T is not encoded as a JSON object", st)
 	}
-	for _, name := range jsonFields(reflect.TypeFor[S]()) {
-		if _, ok := fields[name]; !ok {
-			fields[name] = json.RawMessage("null")
+	v := reflect.ValueOf(st)
+	body := make([]byte, 0, len(raw)+len(`{"status":}`)+64)
+	body = append(body, `{"status":`...)
+	body = append(body, raw[:len(raw)-1]...)
+	fields := len(raw) > 2
+	for i := range v.NumField() {
+		f := v.Type().Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if !f.IsExported() || name == "-" || name == "" || !leftOut(v.Field(i), opts) {
+			continue
+		}
+		if fields {
+			body = append(body, ',')
+		}
+		body = append(body, '"')
+		body = append(body, name...)
+		body = append(body, `":null`...)
+		fields = true
+	}
+	return append(body, "}}"...), nil
+}
+
+// leftOut says whether encoding/json leaves out a field of value v with the tag
+// options opts: omitempty and empty as the encoder defines it, or omitzero and zero.
+func leftOut(v reflect.Value, opts string) bool {
+	for opt := range strings.SplitSeq(opts, ",") {
+		switch opt {
+		case "omitzero":
+			if v.IsZero() {
+				return true
+			}
+		case "omitempty":
+			switch v.Kind() {
+			case reflect.Array, reflect.Map, reflect.Slice, reflect.String:
+				if v.Len() == 0 {
+					return true
+				}
+			case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+				reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr,
+				reflect.Float32, reflect.Float64, reflect.Interface, reflect.Pointer:
+				if v.IsZero() {
+					return true
+				}
+			}
 		}
 	}
-	return json.Marshal(map[string]any{"status": fields})
+	return false
 }
 
 // writtenStatuses remembers, per allowlist, a digest of the status patch last

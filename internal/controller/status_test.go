@@ -7,8 +7,12 @@ SPDX-License-Identifier: Apache-2.0
 package controller
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
+
+	jsonpatch "github.com/evanphx/json-patch/v5"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
@@ -48,9 +52,65 @@ func TestStatusPatchSetsEveryField(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Whatever the stored status held, an empty field must be cleared, not left.
-	want := `{"status":{"conditions":null,"egress":null,"hostnames":null,"ingressTargets":null,"observedGeneration":3,"policies":null}}`
+	want := `{"status":{"observedGeneration":3,"conditions":null,"policies":null,"hostnames":null,"ingressTargets":null,"egress":null}}`
 	if string(body) != want {
 		t.Fatalf("statusPatch = %s, want %s", body, want)
+	}
+}
+
+// Whatever status is stored, the patch leaves exactly the status it was made from,
+// as the API server applies it (a JSON merge patch of the object).
+func TestStatusPatchMakesTheStoredStatusTheNewOne(t *testing.T) {
+	at := metav1.NewTime(time.Unix(1_700_000_000, 0))
+	full := v1alpha1.VendorAllowlistStatus{
+		ObservedGeneration: 7,
+		Conditions:         []metav1.Condition{{Type: "Ready", Status: metav1.ConditionTrue, Reason: "Rendered", Message: "ok", LastTransitionTime: at, ObservedGeneration: 7}},
+		Policies:           []v1alpha1.RenderedPolicy{{Name: "vao-workato-egress", Direction: v1alpha1.DirectionEgress, Peers: 4}},
+		Hostnames:          []v1alpha1.HostnameStatus{{Hostname: "sg1.workato.com", Addresses: []v1alpha1.ResolvedAddress{{Address: "52.74.0.1", LastSeen: &at}}, LastResolved: &at}},
+		IngressTargets:     []v1alpha1.IngressTargetStatus{{Kind: "Service", Name: "web", State: v1alpha1.IngressTargetApplied}},
+		Egress:             []v1alpha1.EgressRuleStatus{{Rule: "workato", Backend: "NetworkPolicy", Names: 2}},
+	}
+	emptied := v1alpha1.VendorAllowlistStatus{ObservedGeneration: 8, Conditions: full.Conditions}
+	vendorFull := v1alpha1.VendorStatus{ObservedGeneration: 2, AcceptedGeneration: 2,
+		Endpoints: []v1alpha1.EndpointSummary{{Name: "webhooks", Direction: v1alpha1.DirectionIngress, Entries: 3}},
+		Feeds:     []v1alpha1.FeedStatus{{Group: "webhooks", URL: "https://example.com/meta", LastFetched: &at}}}
+
+	for _, tc := range []struct {
+		name           string
+		stored, wanted any
+		patch          func() ([]byte, error)
+	}{
+		{"allowlist: all fields set over none", v1alpha1.VendorAllowlistStatus{}, full, func() ([]byte, error) { return statusPatch(full) }},
+		{"allowlist: most fields emptied", full, emptied, func() ([]byte, error) { return statusPatch(emptied) }},
+		{"allowlist: everything emptied", full, v1alpha1.VendorAllowlistStatus{}, func() ([]byte, error) { return statusPatch(v1alpha1.VendorAllowlistStatus{}) }},
+		{"vendor: all fields set over none", v1alpha1.VendorStatus{}, vendorFull, func() ([]byte, error) { return statusPatch(vendorFull) }},
+		{"vendor: everything emptied", vendorFull, v1alpha1.VendorStatus{}, func() ([]byte, error) { return statusPatch(v1alpha1.VendorStatus{}) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			patch, err := tc.patch()
+			if err != nil {
+				t.Fatal(err)
+			}
+			stored, err := json.Marshal(map[string]any{"metadata": map[string]any{"name": "a"}, "status": tc.stored})
+			if err != nil {
+				t.Fatal(err)
+			}
+			merged, err := jsonpatch.MergePatch(stored, patch)
+			if err != nil {
+				t.Fatalf("the API server would refuse %s: %v", patch, err)
+			}
+			var got, want map[string]any
+			wantJSON, _ := json.Marshal(map[string]any{"metadata": map[string]any{"name": "a"}, "status": tc.wanted})
+			if err := json.Unmarshal(merged, &got); err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(wantJSON, &want); err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Fatalf("stored %s\npatched with %s\ngives %s\nwant %s", stored, patch, merged, wantJSON)
+			}
+		})
 	}
 }
 
