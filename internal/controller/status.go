@@ -85,20 +85,23 @@ func statusPatch[S any](st S) ([]byte, error) {
 	body := make([]byte, 0, len(raw)+len(`{"status":}`)+64)
 	body = append(body, `{"status":`...)
 	body = append(body, raw[:len(raw)-1]...)
-	fields := len(raw) > 2
+	hasField := len(raw) > 2
 	for i := range v.NumField() {
 		f := v.Type().Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
-		if !f.IsExported() || name == "-" || name == "" || !leftOut(v.Field(i), opts) {
+		if !f.IsExported() || name == "-" || !leftOut(v.Field(i), opts) {
 			continue
 		}
-		if fields {
+		if name == "" {
+			name = f.Name // as the encoder names a field its tag does not
+		}
+		if hasField {
 			body = append(body, ',')
 		}
 		body = append(body, '"')
 		body = append(body, name...)
 		body = append(body, `":null`...)
-		fields = true
+		hasField = true
 	}
 	return append(body, "}}"...), nil
 }

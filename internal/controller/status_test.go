@@ -77,17 +77,17 @@ func TestStatusPatchMakesTheStoredStatusTheNewOne(t *testing.T) {
 
 	for _, tc := range []struct {
 		name           string
-		stored, wanted any
-		patch          func() ([]byte, error)
+		stored, wanted any // the patch is statusPatch(wanted)
 	}{
-		{"allowlist: all fields set over none", v1alpha1.VendorAllowlistStatus{}, full, func() ([]byte, error) { return statusPatch(full) }},
-		{"allowlist: most fields emptied", full, emptied, func() ([]byte, error) { return statusPatch(emptied) }},
-		{"allowlist: everything emptied", full, v1alpha1.VendorAllowlistStatus{}, func() ([]byte, error) { return statusPatch(v1alpha1.VendorAllowlistStatus{}) }},
-		{"vendor: all fields set over none", v1alpha1.VendorStatus{}, vendorFull, func() ([]byte, error) { return statusPatch(vendorFull) }},
-		{"vendor: everything emptied", vendorFull, v1alpha1.VendorStatus{}, func() ([]byte, error) { return statusPatch(v1alpha1.VendorStatus{}) }},
+		{"allowlist: all fields set over none", v1alpha1.VendorAllowlistStatus{}, full},
+		{"allowlist: most fields emptied", full, emptied},
+		{"allowlist: everything emptied", full, v1alpha1.VendorAllowlistStatus{}},
+		{"vendor: all fields set over none", v1alpha1.VendorStatus{}, vendorFull},
+		{"vendor: everything emptied", vendorFull, v1alpha1.VendorStatus{}},
+		{"a field named by the encoder, not its tag", taglessName{Count: 2, Names: []string{"a"}}, taglessName{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			patch, err := tc.patch()
+			patch, err := statusPatch(tc.wanted)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -99,8 +99,11 @@ func TestStatusPatchMakesTheStoredStatusTheNewOne(t *testing.T) {
 			if err != nil {
 				t.Fatalf("the API server would refuse %s: %v", patch, err)
 			}
+			wantJSON, err := json.Marshal(map[string]any{"metadata": map[string]any{"name": "a"}, "status": tc.wanted})
+			if err != nil {
+				t.Fatal(err)
+			}
 			var got, want map[string]any
-			wantJSON, _ := json.Marshal(map[string]any{"metadata": map[string]any{"name": "a"}, "status": tc.wanted})
 			if err := json.Unmarshal(merged, &got); err != nil {
 				t.Fatal(err)
 			}
@@ -112,6 +115,12 @@ func TestStatusPatchMakesTheStoredStatusTheNewOne(t *testing.T) {
 			}
 		})
 	}
+}
+
+// taglessName has a field whose JSON name is the encoder's (its Go name), not its tag's.
+type taglessName struct {
+	Count int      `json:",omitempty"`
+	Names []string `json:"names,omitempty"`
 }
 
 // A cached status can lag behind one written a moment ago; it is trusted to be
